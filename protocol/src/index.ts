@@ -1,1 +1,2 @@
-export const PROTOCOL_VERSION = 1;
+/** @hkey/protocol for Node: HMAC from node:crypto. */
+export * from './common.js';

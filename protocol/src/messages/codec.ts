@@ -6,7 +6,7 @@ import { decodeMessageParams, encodeMessage } from '../cbor/index.js';
 import type { CborMap } from '../cbor-types.js';
 import { MessageError } from '../errors.js';
 import { type CommandName, type RequestOf, type ResponseOf, Commands, ErrorDetails, commandName } from './commands.js';
-import { type Infer, decodeMap, encodeMap } from './schema.js';
+import { type Infer, type Schema, decodeMap, encodeMap } from './schema.js';
 import { Status, type StatusName, statusName } from './status.js';
 
 export interface DecodedRequest<N extends CommandName = CommandName> {
@@ -44,10 +44,10 @@ export function encodeResponse<N extends CommandName>(command: N, result: Respon
 type ErrorDetailStatus = keyof typeof ErrorDetails;
 export type ErrorDetailsOf<S extends StatusName> = S extends ErrorDetailStatus ? Infer<(typeof ErrorDetails)[S]> : undefined;
 
-/** Encodes an error response; statuses listed in ErrorDetails carry their details map. */
-export function encodeErrorResponse<S extends Exclude<StatusName, 'OK'>>(status: S, ...details: S extends ErrorDetailStatus ? [ErrorDetailsOf<S>] : []): Uint8Array {
-  const schema = (ErrorDetails as Partial<Record<StatusName, (typeof ErrorDetails)[ErrorDetailStatus]>>)[status];
-  const map: CborMap | undefined = schema && details[0] ? encodeMap(schema, details[0] as never) : undefined;
+/** Encodes an error response; statuses listed in ErrorDetails carry their details map, others ignore `details`. */
+export function encodeErrorResponse(status: Exclude<StatusName, 'OK'>, details?: Readonly<Record<string, unknown>>): Uint8Array {
+  const schema = (ErrorDetails as Partial<Record<StatusName, Schema>>)[status];
+  const map: CborMap | undefined = schema && details ? encodeMap(schema, details as never) : undefined;
   return encodeMessage(Status[status], map);
 }
 
@@ -69,6 +69,6 @@ export function decodeResponse<N extends CommandName>(command: N, message: Uint8
   if (status === 'OK') {
     return { ok: true, status, result: decodeMap(Commands[command].response, map) as ResponseOf<N> };
   }
-  const schema = (ErrorDetails as Partial<Record<StatusName, (typeof ErrorDetails)[ErrorDetailStatus]>>)[status];
+  const schema = (ErrorDetails as Partial<Record<StatusName, Schema>>)[status];
   return { ok: false, status, code, details: schema && map.size > 0 ? decodeMap(schema, map) : undefined };
 }

@@ -1,0 +1,30 @@
+/** The command dispatch table: one handler per HKP/1 command (docs/protocol.md §4). */
+import type { CommandName, RequestOf, ResponseOf } from '@hkey/protocol';
+import { accountCreate, accountDelete, accountGet, accountList, accountUpdate } from './accounts.js';
+import type { CommandContext } from './context.js';
+import { getInfo, setTime } from './info.js';
+import { wink, wipe } from './maintenance.js';
+import { changePin, lock, setPin, verifyPin } from './pin.js';
+import { getOtp, getPassword } from './secrets.js';
+
+type Handler<N extends CommandName> = (ctx: CommandContext, params: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
+
+export const handlers: { readonly [N in CommandName]: Handler<N> } = {
+  GetInfo: getInfo,
+  SetTime: setTime,
+  SetPin: setPin,
+  ChangePin: changePin,
+  VerifyPin: verifyPin,
+  Lock: lock,
+  AccountList: accountList,
+  AccountGet: accountGet,
+  AccountCreate: accountCreate,
+  AccountUpdate: accountUpdate,
+  AccountDelete: accountDelete,
+  GetOtp: getOtp,
+  GetPassword: getPassword,
+  Wink: wink,
+  Wipe: wipe,
+};
+
+export type { CommandContext } from './context.js';

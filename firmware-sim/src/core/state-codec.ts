@@ -1,0 +1,127 @@
+/**
+ * JSON form of DeviceState for persistent stores: bytes as base64, 64-bit counters as decimal strings.
+ * parseStateJson validates every field, so a damaged or hand-edited file is refused with the field named
+ * instead of producing a key in an impossible state.
+ */
+import { HkeyError, Limits, OtpAlgorithmCode, OtpKind } from '@hkey/protocol';
+import type { DeviceState, StoredAccount, StoredOtp, StoredPin } from './state.js';
+
+export class StateFileError extends HkeyError {}
+
+function invalid(path: string, expectation: string): StateFileError {
+  return new StateFileError('STATE_INVALID', `The state field "${path}" must be ${expectation}; start with --reset-state to discard this state.`);
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function fromBase64(text: unknown, path: string): Uint8Array {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw invalid(path, 'base64 text');
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
+export function stateToJson(state: DeviceState): unknown {
+  return {
+    ...state,
+    pin: state.pin && { ...state.pin, salt: toBase64(state.pin.salt), hash: toBase64(state.pin.hash) },
+    accounts: state.accounts.map((account) => ({
+      ...account,
+      otp: account.otp && { ...account.otp, secret: toBase64(account.otp.secret), counter: account.otp.counter?.toString() },
+    })),
+  };
+}
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, path: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(path, 'an object');
+  return value as Json;
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(path, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+function string(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw invalid(path, 'text');
+  return value;
+}
+
+function optionalString(value: unknown, path: string): string | undefined {
+  return value === undefined ? undefined : string(value, path);
+}
+
+function optionalStrings(value: unknown, path: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw invalid(path, 'a list of texts');
+  return value.map((item, index) => string(item, `${path}[${index}]`));
+}
+
+function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw invalid(path, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function parseOtp(value: unknown, path: string): StoredOtp {
+  const otp = object(value, path);
+  const secret = fromBase64(otp.secret, `${path}.secret`);
+  if (secret.length < Limits.secretMinBytes || secret.length > Limits.secretMaxBytes) throw invalid(`${path}.secret`, '10 to 64 bytes');
+  const kind = oneOf(otp.kind, `${path}.kind`, Object.keys(OtpKind) as (keyof typeof OtpKind)[]);
+  const base = {
+    secret,
+    algorithm: oneOf(otp.algorithm, `${path}.algorithm`, Object.keys(OtpAlgorithmCode) as (keyof typeof OtpAlgorithmCode)[]),
+    digits: integer(otp.digits, `${path}.digits`, 6, 8),
+  };
+  if (kind === 'TOTP') return { ...base, kind, period: integer(otp.period, `${path}.period`, 1, Limits.maxPeriodSeconds) };
+  const counterText = string(otp.counter, `${path}.counter`);
+  if (!/^[0-9]{1,20}$/.test(counterText) || BigInt(counterText) > 0xffff_ffff_ffff_ffffn) throw invalid(`${path}.counter`, 'a 64-bit unsigned decimal');
+  return { ...base, kind, counter: BigInt(counterText) };
+}
+
+function parseAccount(value: unknown, path: string): StoredAccount {
+  const account = object(value, path);
+  return {
+    id: integer(account.id, `${path}.id`, 1, 0xffff),
+    name: string(account.name, `${path}.name`),
+    login: optionalString(account.login, `${path}.login`),
+    password: optionalString(account.password, `${path}.password`),
+    urls: optionalStrings(account.urls, `${path}.urls`),
+    apps: optionalStrings(account.apps, `${path}.apps`),
+    flags: integer(account.flags, `${path}.flags`, 0, 0x0f),
+    otp: account.otp === undefined ? undefined : parseOtp(account.otp, `${path}.otp`),
+  };
+}
+
+function parsePin(value: unknown): StoredPin | undefined {
+  if (value === undefined) return undefined;
+  const pin = object(value, 'pin');
+  const maxRetries = integer(pin.maxRetries, 'pin.maxRetries', Limits.pinRetriesMin, Limits.pinRetriesMax);
+  return {
+    salt: fromBase64(pin.salt, 'pin.salt'),
+    hash: fromBase64(pin.hash, 'pin.hash'),
+    maxRetries,
+    retries: integer(pin.retries, 'pin.retries', 0, maxRetries),
+  };
+}
+
+export function stateFromJson(value: unknown): DeviceState {
+  const state = object(value, 'state');
+  const identity = object(state.identity, 'identity');
+  if (!Array.isArray(state.accounts)) throw invalid('accounts', 'a list');
+  const accounts = state.accounts.map((account, index) => parseAccount(account, `accounts[${index}]`));
+  const ids = accounts.map((account) => account.id);
+  if (ids.some((id, index) => index > 0 && id <= (ids[index - 1] as number))) throw invalid('accounts', 'in strictly ascending id order');
+  return {
+    identity: { serial: string(identity.serial, 'identity.serial'), model: string(identity.model, 'identity.model'), firmware: string(identity.firmware, 'identity.firmware') },
+    storageTotal: integer(state.storageTotal, 'storageTotal', 0, 0xffff_ffff),
+    battery: integer(state.battery, 'battery', 0, 100),
+    clockOffsetMs: integer(state.clockOffsetMs, 'clockOffsetMs', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    pin: parsePin(state.pin),
+    accounts,
+    lastId: integer(state.lastId, 'lastId', 0, 0xffff),
+  };
+}

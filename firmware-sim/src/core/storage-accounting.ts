@@ -1,0 +1,22 @@
+/** Bytes an account record takes (docs/protocol.md §5.3). */
+import type { StoredAccount } from './state.js';
+
+const utf8 = new TextEncoder();
+const length = (text: string | undefined): number => (text === undefined ? 0 : utf8.encode(text).length);
+const listLength = (items: readonly string[] | undefined): number => (items ?? []).reduce((sum, item) => sum + 1 + length(item), 0);
+
+export function recordBytes(account: Omit<StoredAccount, 'id'>): number {
+  return (
+    24 +
+    length(account.name) +
+    length(account.login) +
+    length(account.password) +
+    listLength(account.urls) +
+    listLength(account.apps) +
+    (account.otp ? 16 + account.otp.secret.length : 0)
+  );
+}
+
+export function usedBytes(accounts: readonly StoredAccount[]): number {
+  return accounts.reduce((sum, account) => sum + recordBytes(account), 0);
+}

@@ -1,0 +1,326 @@
+/**
+ * The virtual Hideez Key: the reference implementation of HKP/1's message layer (docs/protocol.md §3-§6).
+ * Deterministic: clock, randomness, the button and storage are injected; no global state, so a process can
+ * hold thousands of keys.
+ */
+import {
+  type CommandName,
+  Commands,
+  type StatusName,
+  decodeRequest,
+  encodeErrorResponse,
+  encodeResponse,
+  redactParams,
+  statusName,
+} from '@hkey/protocol';
+import { handlers } from '../commands/index.js';
+import type { CommandContext } from '../commands/context.js';
+import { type Clock, systemClock } from './clock.js';
+import { DeviceStatus } from './device-status.js';
+import { EventLog } from './events.js';
+import { FlashFaults } from './flash-faults.js';
+import { LinkFaults } from './link-faults.js';
+import { hmacSha256 } from './otp.js';
+import { type PresenceKind, type PresenceSource, autoApprove } from './presence.js';
+import { type RandomSource, cryptoRandom } from './random.js';
+import type { HandleOptions, KeySession, SessionTransport } from './session.js';
+import { type DeviceState, type Identity, initialState } from './state.js';
+import { MemoryStore, PowerCutError, type StateStore, StorageWriteError } from './store.js';
+
+export interface VirtualKeyOptions {
+  readonly identity?: Partial<Identity>;
+  readonly storageTotal?: number;
+  readonly store?: StateStore;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly presence?: PresenceSource;
+  /** How long the key waits for the button (docs/protocol.md §6.3). */
+  readonly presenceTimeoutMs?: number;
+  /** Clock drift in parts per million; positive runs fast. */
+  readonly driftPpm?: number;
+  /** Seed of the packet-fault generator, so a faulty run can be reproduced. */
+  readonly faultSeed?: number;
+}
+
+export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
+const PRESENCE_TIMEOUT_MS = 30_000;
+const HOLD_MS = 10_000;
+
+interface SessionRecord {
+  readonly id: number;
+  readonly transport: SessionTransport;
+  unlocked: boolean;
+  open: boolean;
+}
+
+export class VirtualKey {
+  readonly events: EventLog;
+  readonly flashFaults = new FlashFaults();
+  /** Packet faults the HID and BLE endpoints of this key apply. */
+  readonly linkFaults: LinkFaults;
+  readonly clock: Clock;
+  presence: PresenceSource;
+  private current: DeviceState;
+  private readonly store: StateStore;
+  private readonly random: RandomSource;
+  private readonly presenceTimeoutMs: number;
+  private readonly sessions = new Set<SessionRecord>();
+  private nextSessionId = 1;
+  private busy: SessionRecord | undefined;
+  private powered = true;
+  private drift: { ppm: number; originMs: number };
+
+  private constructor(state: DeviceState, store: StateStore, options: VirtualKeyOptions) {
+    this.current = state;
+    this.store = store;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? cryptoRandom;
+    this.presence = options.presence ?? autoApprove;
+    this.presenceTimeoutMs = options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS;
+    this.drift = { ppm: options.driftPpm ?? 0, originMs: this.clock.now() };
+    this.events = new EventLog(state.identity.serial, () => this.clock.now());
+    this.linkFaults = new LinkFaults(this.clock, this.events, options.faultSeed);
+  }
+
+  /** Loads the key's state from its store, or creates and saves a fresh key when the store is empty. */
+  static async start(options: VirtualKeyOptions = {}): Promise<VirtualKey> {
+    const store = options.store ?? new MemoryStore();
+    let state = await store.load();
+    if (state === undefined) {
+      state = initialState({ ...DEFAULT_IDENTITY, ...options.identity }, options.storageTotal);
+      await store.save(state);
+    }
+    return new VirtualKey(state, store, options);
+  }
+
+  /** A copy of the persistent state (secrets included: it never leaves the process through this API's users). */
+  get state(): DeviceState {
+    return structuredClone(this.current);
+  }
+
+  /** Random bytes from the key's source (CIDs, salts): seeded keys stay reproducible. */
+  randomFill(target: Uint8Array): Uint8Array {
+    return this.random.fill(target);
+  }
+
+  get serial(): string {
+    return this.current.identity.serial;
+  }
+
+  get isPowered(): boolean {
+    return this.powered;
+  }
+
+  /** Device clock in milliseconds: host clock + offset set by SetTime + drift. */
+  deviceTimeMs(): number {
+    const now = this.clock.now();
+    return now + this.current.clockOffsetMs + ((now - this.drift.originMs) * this.drift.ppm) / 1e6;
+  }
+
+  setDrift(ppm: number): void {
+    // Keep the device time continuous at the moment the drift changes.
+    const before = this.deviceTimeMs();
+    this.drift = { ppm, originMs: this.clock.now() };
+    this.current = { ...this.current, clockOffsetMs: Math.round(this.current.clockOffsetMs + before - this.deviceTimeMs()) };
+    this.events.emit({ type: 'state', change: 'drift', detail: { ppm } });
+  }
+
+  /** Sets the device clock directly (control API); persisted like SetTime. */
+  async setTime(unixSeconds: number): Promise<void> {
+    await this.persist(this.withDeviceTime(unixSeconds));
+    this.events.emit({ type: 'state', change: 'time', detail: { time: unixSeconds } });
+  }
+
+  async setBattery(percent: number): Promise<void> {
+    await this.persist({ ...this.current, battery: Math.max(0, Math.min(100, Math.round(percent))) });
+    this.events.emit({ type: 'state', change: 'battery', detail: { battery: this.current.battery } });
+  }
+
+  /** Replaces the whole state (control API restore); every session is locked again. */
+  async restore(state: DeviceState): Promise<void> {
+    await this.persist(structuredClone(state));
+    for (const session of this.sessions) session.unlocked = false;
+    this.events.emit({ type: 'state', change: 'restored' });
+  }
+
+  /** Simulates unplugging and re-plugging: sessions end, state is reloaded from storage. */
+  async powerCycle(): Promise<void> {
+    this.powerOff();
+    await this.powerOn();
+  }
+
+  openSession(transport: SessionTransport): KeySession {
+    const record: SessionRecord = { id: this.nextSessionId++, transport, unlocked: false, open: true };
+    this.sessions.add(record);
+    this.events.emit({ type: 'session', session: record.id, transport, state: 'opened' });
+    const key = this;
+    return {
+      id: record.id,
+      transport,
+      get locked() {
+        return key.current.pin !== undefined && !record.unlocked;
+      },
+      handle: (request, options) => this.handle(record, request, options ?? {}),
+      close: () => {
+        if (!record.open) return;
+        record.open = false;
+        this.sessions.delete(record);
+        this.events.emit({ type: 'session', session: record.id, transport, state: 'closed' });
+      },
+    };
+  }
+
+  private powerOff(): void {
+    this.powered = false;
+    this.busy = undefined;
+    for (const session of this.sessions) session.open = false;
+    this.sessions.clear();
+    this.events.emit({ type: 'power', state: 'off' });
+  }
+
+  private async powerOn(): Promise<void> {
+    const stored = await this.store.load();
+    if (stored !== undefined) this.current = stored;
+    this.powered = true;
+    this.events.emit({ type: 'power', state: 'on' });
+  }
+
+  private withDeviceTime(unixSeconds: number): DeviceState {
+    const offset = unixSeconds * 1000 - (this.deviceTimeMs() - this.current.clockOffsetMs);
+    return { ...this.current, clockOffsetMs: Math.round(offset) };
+  }
+
+  /** Writes through the store, applying scheduled flash faults (docs/protocol.md §5.5). */
+  private async persist(next: DeviceState): Promise<void> {
+    const fault = this.flashFaults.nextWrite();
+    if (fault !== undefined) this.events.emit({ type: 'fault', fault: `flash:${fault}` });
+    switch (fault) {
+      case 'write-error':
+        throw new StorageWriteError('The simulated flash write failed.');
+      case 'power-cut-before-commit':
+        throw new PowerCutError(false);
+      case 'short-write':
+        if (this.store.saveTorn) await this.store.saveTorn(next);
+        throw new PowerCutError(false);
+      case 'power-cut-after-commit':
+        await this.store.save(next);
+        throw new PowerCutError(true);
+      default:
+        await this.store.save(next);
+        this.current = next;
+    }
+  }
+
+  private async handle(session: SessionRecord, request: Uint8Array, options: HandleOptions): Promise<Uint8Array | undefined> {
+    if (!this.powered || !session.open) return undefined;
+    const started = this.clock.now();
+    let command: CommandName | undefined;
+    let status: StatusName = 'OK';
+    try {
+      const decoded = decodeRequest(request);
+      command = decoded.command;
+      this.events.emit({
+        type: 'command',
+        session: session.id,
+        transport: session.transport,
+        command,
+        params: redactParams(Commands[command].request, decoded.params as Record<string, unknown>),
+      });
+      if (this.busy !== undefined) throw new DeviceStatus('DEVICE_BUSY');
+      this.busy = session;
+      try {
+        const response = await this.dispatch(session, command, decoded.params, options);
+        return response;
+      } finally {
+        if (this.busy === session) this.busy = undefined;
+      }
+    } catch (error) {
+      if (error instanceof PowerCutError) {
+        this.events.emit({ type: 'fault', fault: 'power-cut', detail: { committed: error.committed } });
+        this.powerOff();
+        await this.powerOn();
+        status = 'OTHER';
+        return undefined;
+      }
+      const response = this.errorResponse(error);
+      status = statusName(response[0] as number) ?? 'OTHER';
+      return response;
+    } finally {
+      if (command !== undefined) this.events.emit({ type: 'response', session: session.id, command, status, ms: this.clock.now() - started });
+    }
+  }
+
+  private async dispatch(session: SessionRecord, command: CommandName, params: unknown, options: HandleOptions): Promise<Uint8Array> {
+    const definition = Commands[command];
+    const pin = this.current.pin;
+    if (this.current.battery === 0 && command !== 'GetInfo') throw new DeviceStatus('BATTERY_EMPTY');
+    if (pin !== undefined && pin.retries === 0 && !definition.allowedWhenBlocked) throw new DeviceStatus('PIN_BLOCKED');
+    if (definition.needsUnlock && pin !== undefined && !session.unlocked) throw new DeviceStatus('PIN_REQUIRED');
+    options.onStatus?.('processing');
+    const handler = handlers[command] as (ctx: CommandContext, params: unknown) => unknown;
+    const result = await handler(this.context(session, options), params);
+    return encodeResponse(command, result as never);
+  }
+
+  private context(session: SessionRecord, options: HandleOptions): CommandContext {
+    const key = this;
+    return {
+      get state() {
+        return key.current;
+      },
+      session,
+      commit: async (next) => {
+        try {
+          await this.persist(next);
+        } catch (error) {
+          if (error instanceof StorageWriteError) throw new DeviceStatus('STORAGE_FAILURE');
+          throw error;
+        }
+      },
+      requirePresence: (kind, reason) => this.requirePresence(kind, reason, options),
+      deviceTimeSeconds: () => Math.floor(this.deviceTimeMs() / 1000),
+      setDeviceTime: (seconds) => this.withDeviceTime(seconds),
+      randomBytes: (length) => this.random.fill(new Uint8Array(length)),
+      hmacSha256,
+      lockOtherSessions: () => {
+        for (const other of this.sessions) if (other !== session) other.unlocked = false;
+      },
+      wink: () => this.events.emit({ type: 'wink' }),
+    };
+  }
+
+  private async requirePresence(kind: PresenceKind, reason: string, options: HandleOptions): Promise<void> {
+    options.onStatus?.('up-needed');
+    this.events.emit({ type: 'presence', state: 'waiting', kind, reason });
+    const outcome = await this.presence.request(
+      { kind, reason, holdMs: HOLD_MS, timeoutMs: this.presenceTimeoutMs, signal: options.signal ?? new AbortController().signal },
+      this.clock,
+    );
+    this.events.emit({ type: 'presence', state: outcome, kind, reason });
+    options.onStatus?.('processing');
+    switch (outcome) {
+      case 'approved':
+        return;
+      case 'denied':
+        throw new DeviceStatus('USER_PRESENCE_DENIED');
+      case 'timeout':
+        throw new DeviceStatus('USER_PRESENCE_TIMEOUT');
+      case 'hold-too-short':
+        throw new DeviceStatus('USER_PRESENCE_HOLD_TOO_SHORT');
+      case 'cancelled':
+        throw new DeviceStatus('CANCELLED');
+    }
+  }
+
+  private errorResponse(error: unknown): Uint8Array {
+    if (error instanceof DeviceStatus) {
+      return encodeErrorResponse(error.status, error.details as Record<string, unknown> | undefined);
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && statusName(status) !== undefined && status !== 0) {
+      return new Uint8Array([status]);
+    }
+    this.events.emit({ type: 'fault', fault: 'internal-error', detail: { error: error instanceof Error ? error.name : typeof error } });
+    return encodeErrorResponse('OTHER');
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The key's USB HID interface (docs/protocol.md §1): CTAPHID channel allocation, INIT, PING, WINK, LOCK,
+ * CANCEL, KEEPALIVE and the vendor command HKP_MSG, on top of the protocol package's HidReceiver.
+ * `Peer` is whatever identifies a host application to the carrier (a UDP address, a WebSocket client):
+ * replies go to the peer that owns the channel.
+ */
+import {
+  HID_BROADCAST_CID,
+  HID_PROTOCOL_VERSION,
+  HKP_HID_CAPABILITIES,
+  HidCommand,
+  HidError,
+  HidKeepaliveStatus,
+  HidReceiver,
+  type HidReceiveResult,
+  decodeHidInitRequest,
+  decodeHidLockPayload,
+  encodeHidErrorPayload,
+  encodeHidInitResponse,
+  encodeHidKeepalivePayload,
+  encodeHidMessage,
+} from '@hkey/protocol';
+import type { KeySession } from '../core/session.js';
+import type { VirtualKey } from '../core/virtual-key.js';
+
+export interface HidEndpointOptions {
+  /** Longest gap between packets of one request (docs/protocol.md §1.12). */
+  readonly packetTimeoutMs?: number;
+  /** Channels kept before the least recently used one is reassigned (§1.4). */
+  readonly maxChannels?: number;
+  /** Interval of KEEPALIVE while a request is processed (§1.7: at most 100 ms). */
+  readonly keepaliveMs?: number;
+}
+
+interface Channel<Peer> {
+  peer: Peer;
+  lastUsed: number;
+}
+
+interface Transaction {
+  readonly cid: number;
+  readonly controller: AbortController;
+  status: number;
+  stopKeepalive: () => void;
+}
+
+const FIRMWARE_VERSION = { major: 1, minor: 0, build: 0 };
+
+export class HidEndpoint<Peer> {
+  private readonly receiver: HidReceiver;
+  private readonly channels = new Map<number, Channel<Peer>>();
+  private readonly maxChannels: number;
+  private readonly keepaliveMs: number;
+  private send: ((report: Uint8Array, peer: Peer) => void) | undefined;
+  private session: KeySession | undefined;
+  private transaction: Transaction | undefined;
+  private cancelPoll: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly key: VirtualKey,
+    options: HidEndpointOptions = {},
+  ) {
+    this.maxChannels = options.maxChannels ?? 64;
+    this.keepaliveMs = options.keepaliveMs ?? 75;
+    this.receiver = new HidReceiver({ packetTimeoutMs: options.packetTimeoutMs, isAllocated: (cid) => this.channels.has(cid) });
+    // A power cut or unplug re-enumerates the interface: channels and the session are gone.
+    this.unsubscribe = key.events.subscribe((event) => {
+      if (event.type === 'power' && event.state === 'off') this.reset();
+    });
+  }
+
+  /** Connects the interface to a carrier; the key's HID session starts. */
+  attach(send: (report: Uint8Array, peer: Peer) => void): void {
+    this.send = send;
+  }
+
+  /** Disconnects the carrier: the session ends, channels are forgotten. */
+  detach(): void {
+    this.reset();
+    this.send = undefined;
+    this.unsubscribe();
+  }
+
+  /** One OUT report from `peer`. Never throws. */
+  receive(report: Uint8Array, peer: Peer): void {
+    if (this.send === undefined || !this.key.isPowered) return;
+    const delivery = this.key.linkFaults.apply('in', 'hid', report, (packet) => this.accept(packet, peer));
+    if (delivery === 'disconnect') this.reset();
+  }
+
+  private accept(report: Uint8Array, peer: Peer): void {
+    if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'in', transport: 'hid', bytes: report.length, header: describeReport(report) });
+    const now = this.key.clock.now();
+    const result = this.receiver.feed(report, now);
+    if (result !== undefined) this.dispatch(result, peer);
+    this.armPoll();
+  }
+
+  /** While a request is being assembled, check for its inter-packet timeout (§1.12). */
+  private armPoll(): void {
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    if (this.receiver.assemblingChannel === undefined) return;
+    this.cancelPoll = this.key.clock.setTimer(100, () => {
+      this.cancelPoll = undefined;
+      const result = this.receiver.poll(this.key.clock.now());
+      if (result !== undefined) this.dispatch(result, undefined);
+      this.armPoll();
+    });
+  }
+
+  private dispatch(result: HidReceiveResult, peer: Peer | undefined): void {
+    const channel = this.channels.get(result.cid);
+    const replyTo = peer ?? channel?.peer;
+    if (replyTo === undefined) return;
+    if (channel) {
+      channel.peer = replyTo;
+      channel.lastUsed = this.key.clock.now();
+    }
+    if (result.type === 'error') {
+      this.reply(result.cid, HidCommand.ERROR, encodeHidErrorPayload(result.code), replyTo);
+      return;
+    }
+    const { cid, cmd, payload } = result;
+    switch (cmd) {
+      case HidCommand.INIT:
+        return this.init(cid, payload, replyTo);
+      case HidCommand.PING:
+        return this.reply(cid, HidCommand.PING, payload, replyTo);
+      case HidCommand.WINK:
+        if (payload.length !== 0) return this.error(cid, HidError.INVALID_LEN, replyTo);
+        this.key.events.emit({ type: 'wink' });
+        return this.reply(cid, HidCommand.WINK, new Uint8Array(0), replyTo);
+      case HidCommand.LOCK: {
+        const lock = decodeHidLockPayload(payload);
+        if (!lock.ok) return this.error(cid, lock.code, replyTo);
+        this.receiver.lock(cid, lock.seconds * 1000, this.key.clock.now());
+        return this.reply(cid, HidCommand.LOCK, new Uint8Array(0), replyTo);
+      }
+      case HidCommand.CANCEL:
+        // §1.8: CANCEL is never answered; the cancelled request answers CANCELLED.
+        if (this.transaction?.cid === cid) this.transaction.controller.abort();
+        return;
+      case HidCommand.HKP_MSG:
+        return this.hkpMessage(cid, payload, replyTo);
+      default:
+        return this.error(cid, HidError.INVALID_CMD, replyTo);
+    }
+  }
+
+  /** §1.6: allocate a channel on the broadcast CID, or resynchronise an existing one. */
+  private init(cid: number, payload: Uint8Array, peer: Peer): void {
+    const nonce = decodeHidInitRequest(payload);
+    if (nonce === undefined) return this.error(cid, HidError.INVALID_LEN, peer);
+    let assigned = cid;
+    if (cid === HID_BROADCAST_CID) {
+      assigned = this.allocate(peer);
+    } else {
+      if (this.transaction?.cid === cid) this.abortTransaction();
+      this.receiver.reset(cid);
+    }
+    const response = encodeHidInitResponse({
+      nonce,
+      cid: assigned,
+      protocolVersion: HID_PROTOCOL_VERSION,
+      majorVersion: FIRMWARE_VERSION.major,
+      minorVersion: FIRMWARE_VERSION.minor,
+      buildVersion: FIRMWARE_VERSION.build,
+      capabilities: HKP_HID_CAPABILITIES,
+    });
+    this.reply(cid, HidCommand.INIT, response, peer);
+  }
+
+  private allocate(peer: Peer): number {
+    if (this.channels.size >= this.maxChannels) {
+      // Reassign the least recently used channel that is not serving a request.
+      let oldest: [number, Channel<Peer>] | undefined;
+      for (const entry of this.channels) {
+        if (entry[0] !== this.transaction?.cid && (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
+      }
+      if (oldest) {
+        this.channels.delete(oldest[0]);
+        this.receiver.reset(oldest[0]);
+      }
+    }
+    const bytes = new Uint8Array(4);
+    let cid = 0;
+    do {
+      this.key.randomFill(bytes);
+      cid = ((bytes[0] as number) << 24) | ((bytes[1] as number) << 16) | ((bytes[2] as number) << 8) | (bytes[3] as number);
+      cid >>>= 0;
+    } while (cid === 0 || cid === HID_BROADCAST_CID || this.channels.has(cid));
+    this.channels.set(cid, { peer, lastUsed: this.key.clock.now() });
+    return cid;
+  }
+
+  private hkpMessage(cid: number, payload: Uint8Array, peer: Peer): void {
+    if (this.key.linkFaults.busyReplies > 0) {
+      this.key.linkFaults.busyReplies -= 1;
+      this.key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'hid' } });
+      return this.error(cid, HidError.CHANNEL_BUSY, peer);
+    }
+    this.session ??= this.key.openSession('hid');
+    const session = this.session;
+    const transaction: Transaction = { cid, controller: new AbortController(), status: HidKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined };
+    this.transaction = transaction;
+    this.receiver.busyChannel = cid;
+    const keepalive = (): void => {
+      if (this.transaction !== transaction) return;
+      this.reply(cid, HidCommand.KEEPALIVE, encodeHidKeepalivePayload(transaction.status), this.channels.get(cid)?.peer ?? peer);
+      transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
+    };
+    transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
+    session
+      .handle(payload, {
+        signal: transaction.controller.signal,
+        onStatus: (status) => {
+          const next = status === 'up-needed' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
+          if (next === transaction.status || this.transaction !== transaction) return;
+          transaction.status = next;
+          // Tell the host at once that the button is needed, then keep the cadence.
+          transaction.stopKeepalive();
+          keepalive();
+        },
+      })
+      .then((response) => {
+        transaction.stopKeepalive();
+        if (this.transaction !== transaction) return;
+        this.transaction = undefined;
+        this.receiver.busyChannel = undefined;
+        if (response !== undefined) this.reply(cid, HidCommand.HKP_MSG, response, this.channels.get(cid)?.peer ?? peer);
+      });
+  }
+
+  private abortTransaction(): void {
+    const transaction = this.transaction;
+    if (transaction === undefined) return;
+    transaction.stopKeepalive();
+    transaction.controller.abort();
+    this.transaction = undefined;
+    this.receiver.busyChannel = undefined;
+  }
+
+  private error(cid: number, code: number, peer: Peer): void {
+    this.reply(cid, HidCommand.ERROR, encodeHidErrorPayload(code), peer);
+  }
+
+  private reply(cid: number, cmd: number, payload: Uint8Array, peer: Peer): void {
+    const send = this.send;
+    if (send === undefined) return;
+    for (const report of encodeHidMessage(cid, cmd, payload)) {
+      if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'out', transport: 'hid', bytes: report.length, header: describeReport(report) });
+      const delivery = this.key.linkFaults.apply('out', 'hid', report, (packet) => send(packet, peer));
+      if (delivery === 'disconnect') {
+        this.reset();
+        return;
+      }
+    }
+  }
+
+  /** Re-enumeration: every channel, lock and partial request is forgotten and the HID session ends. */
+  private reset(): void {
+    this.abortTransaction();
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    this.channels.clear();
+    this.receiver.reset();
+    this.session?.close();
+    this.session = undefined;
+  }
+}
+
+/** Header fields only: payloads can hold secrets (docs/protocol.md §6.4). */
+function describeReport(report: Uint8Array): string {
+  if (report.length < 5) return `short report (${report.length} bytes)`;
+  const cid = (((report[0] as number) << 24) | ((report[1] as number) << 16) | ((report[2] as number) << 8) | (report[3] as number)) >>> 0;
+  const byte = report[4] as number;
+  if (byte & 0x80) return `cid=${cid.toString(16).padStart(8, '0')} cmd=0x${(byte & 0x7f).toString(16)} bcnt=${((report[5] ?? 0) << 8) | (report[6] ?? 0)}`;
+  return `cid=${cid.toString(16).padStart(8, '0')} seq=${byte}`;
+}

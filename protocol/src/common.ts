@@ -1,0 +1,7 @@
+/** Everything of the protocol package that does not depend on the platform's HMAC. */
+export * from './errors.js';
+export type * from './cbor-types.js';
+export * from './cbor/index.js';
+export * from './messages/index.js';
+export * from './hid/index.js';
+// PENDING ble
