@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@hkey/protocol': here('./protocol/src/index.ts'),
+      '@hkey/firmware-sim/node': here('./firmware-sim/src/node/index.ts'),
       '@hkey/firmware-sim': here('./firmware-sim/src/index.ts'),
       '@hkey/bridge': here('./bridge/src/index.ts'),
       '@hkey/conformance': here('./packages/conformance/src/index.ts'),

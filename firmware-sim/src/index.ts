@@ -9,3 +9,4 @@ export * from './core/flash-faults.js';
 export * from './core/link-faults.js';
 export * from './core/session.js';
 export * from './core/virtual-key.js';
+export * from './hid/hid-endpoint.js';

@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
+// The CLI is an ESM binary; commands are split into chunks loaded on demand so `hkey sim` starts fast.
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
+  entry: ['src/bin.ts'],
+  format: ['esm'],
+  splitting: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
 });

@@ -33,7 +33,7 @@ export class HidAssembly {
     this.cid = cid;
     this.cmd = cmd;
     this.payload = new Uint8Array(length);
-    this.payload.set(report.subarray(HID_INIT_HEADER_SIZE, HID_INIT_HEADER_SIZE + HID_INIT_DATA_SIZE));
+    this.payload.set(view(report, HID_INIT_HEADER_SIZE, HID_INIT_DATA_SIZE));
     this.filled = HID_INIT_DATA_SIZE;
     this.nextSeq = 0;
   }
@@ -42,7 +42,7 @@ export class HidAssembly {
   append(report: Uint8Array): boolean {
     if (report[4] !== this.nextSeq) return false;
     const take = Math.min(this.payload.length - this.filled, HID_CONT_DATA_SIZE);
-    this.payload.set(report.subarray(HID_CONT_HEADER_SIZE, HID_CONT_HEADER_SIZE + take), this.filled);
+    this.payload.set(view(report, HID_CONT_HEADER_SIZE, take), this.filled);
     this.filled += take;
     this.nextSeq++;
     return true;
@@ -60,4 +60,9 @@ export class HidAssembly {
     this.payload = EMPTY;
     this.filled = 0;
   }
+}
+
+/** A view constructor is cheaper than subarray() in V8, and this runs once per packet. */
+function view(report: Uint8Array, offset: number, length: number): Uint8Array {
+  return new Uint8Array(report.buffer, report.byteOffset + offset, length);
 }

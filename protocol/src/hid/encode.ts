@@ -40,6 +40,7 @@ export function encodeHidMessage(cid: number, cmd: number, payload: Uint8Array):
   }
 
   const reports = new Array<Uint8Array>(count);
+  const memory = buffer.buffer;
   const cid0 = cid >>> 24;
   const cid1 = (cid >>> 16) & 0xff;
   const cid2 = (cid >>> 8) & 0xff;
@@ -52,7 +53,7 @@ export function encodeHidMessage(cid: number, cmd: number, payload: Uint8Array):
     buffer[start + 3] = cid3;
     buffer[start + 4] = index === 0 ? cmd | HID_INIT_BIT : index - 1;
     // A view constructor is cheaper than subarray() in V8.
-    reports[index] = new Uint8Array(buffer.buffer, start, HID_REPORT_SIZE);
+    reports[index] = new Uint8Array(memory, start, HID_REPORT_SIZE);
   }
   buffer[5] = length >>> 8;
   buffer[6] = length & 0xff;

@@ -15,9 +15,10 @@ export const nobleHmac: HmacFunction = (algorithm, key, message) => hmac(HASHES[
 export const bindNobleHmacKey: HmacKeyBinder = (algorithm, key) => {
   const keyed = hmac.create(HASHES[algorithm], key);
   const mac = new Uint8Array(keyed.outputLen);
-  let scratch: ReturnType<typeof keyed._cloneInto> | undefined;
+  let scratch: typeof keyed | undefined;
   return (message) => {
-    const state = keyed._cloneInto(scratch);
+    // _cloneInto reuses the previous clone's buffers; noble's typings drop its TRet<> wrapper, hence the cast.
+    const state = keyed._cloneInto(scratch) as typeof keyed;
     scratch = state;
     state.update(message).digestInto(mac);
     return mac;

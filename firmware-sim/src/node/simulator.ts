@@ -1,0 +1,123 @@
+/**
+ * A fleet of virtual keys in one process with their endpoints: what `hkey sim` runs.
+ * Device i listens on UDP port `udpPort + i`; each has its own state file, button and event log.
+ */
+import { rm } from 'node:fs/promises';
+import { HkeyError } from '@hkey/protocol';
+import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '../core/presence.js';
+import type { DeviceState } from '../core/state.js';
+import { MemoryStore, type StateStore } from '../core/store.js';
+import { VirtualKey } from '../core/virtual-key.js';
+import { HidEndpoint } from '../hid/hid-endpoint.js';
+import { FileStore } from './file-store.js';
+import { LOOPBACK, isLoopback } from './listen-error.js';
+import { type UdpHidServer, type UdpPeer, startUdpHidServer } from './udp-server.js';
+
+export const DEFAULT_UDP_PORT = 8111;
+export const DEFAULT_CONTROL_PORT = 8110;
+
+export type PresencePolicy = 'auto-approve' | 'auto-deny' | 'never' | 'button';
+export const PRESENCE_POLICIES: readonly PresencePolicy[] = ['auto-approve', 'auto-deny', 'never', 'button'];
+
+export interface SimulatorOptions {
+  readonly devices?: number;
+  /** First UDP port; 0 picks free ports (tests). */
+  readonly udpPort?: number;
+  readonly host?: string;
+  /** Listening beyond loopback needs this explicit consent. */
+  readonly allowRemote?: boolean;
+  /** State file of device 1; device i > 1 uses the same name with "-i" before the extension. Omitted: memory only. */
+  readonly stateFile?: string;
+  readonly passphrase?: string;
+  /** Deletes the state files before starting: the only way past a damaged or unwanted state. */
+  readonly resetState?: boolean;
+  /** Sets every device clock to this time (Unix seconds) at start, for reproducible runs. */
+  readonly clockSeconds?: number;
+  readonly presence?: PresencePolicy;
+  readonly storageTotal?: number;
+}
+
+export class SimulatedDevice {
+  readonly button = new Button();
+  private policy: PresencePolicy = 'auto-approve';
+  private readonly snapshots = new Map<string, DeviceState>();
+  private snapshotCount = 0;
+
+  constructor(
+    readonly key: VirtualKey,
+    readonly hid: HidEndpoint<UdpPeer>,
+    readonly udp: UdpHidServer,
+    readonly stateFile: string | undefined,
+  ) {}
+
+  get presencePolicy(): PresencePolicy {
+    return this.policy;
+  }
+
+  setPresencePolicy(policy: PresencePolicy): void {
+    const sources: Record<PresencePolicy, PresenceSource> = { 'auto-approve': autoApprove, 'auto-deny': autoDeny, never: neverPress, button: this.button };
+    this.policy = policy;
+    this.key.presence = sources[policy];
+    this.key.events.emit({ type: 'state', change: 'presence-policy', detail: { policy } });
+  }
+
+  /** Keeps a copy of the state in this process (it holds secrets, so it never leaves it); returns its id. */
+  snapshot(): string {
+    const id = `snap-${++this.snapshotCount}`;
+    this.snapshots.set(id, this.key.state);
+    return id;
+  }
+
+  async restore(id: string): Promise<void> {
+    const state = this.snapshots.get(id);
+    if (state === undefined) throw new HkeyError('SNAPSHOT_NOT_FOUND', `No snapshot "${id}" exists for this device.`);
+    await this.key.restore(state);
+  }
+}
+
+function stateFileFor(base: string, index: number): string {
+  if (index === 0) return base;
+  const dot = base.lastIndexOf('.');
+  return dot > base.lastIndexOf('/') ? `${base.slice(0, dot)}-${index + 1}${base.slice(dot)}` : `${base}-${index + 1}`;
+}
+
+export class Simulator {
+  private constructor(readonly devices: readonly SimulatedDevice[]) {}
+
+  static async start(options: SimulatorOptions = {}): Promise<Simulator> {
+    const host = options.host ?? LOOPBACK;
+    if (!isLoopback(host) && !options.allowRemote) {
+      throw new HkeyError('REMOTE_BIND_REFUSED', `Listening on ${host} exposes the simulator to the network; pass --allow-remote to do it anyway.`);
+    }
+    const count = options.devices ?? 1;
+    const basePort = options.udpPort ?? DEFAULT_UDP_PORT;
+    const devices: SimulatedDevice[] = [];
+    try {
+      for (let index = 0; index < count; index++) {
+        const stateFile = options.stateFile && stateFileFor(options.stateFile, index);
+        if (stateFile && options.resetState) await rm(stateFile, { force: true });
+        const store: StateStore = stateFile ? new FileStore(stateFile, { passphrase: options.passphrase }) : new MemoryStore();
+        const serial = `HK-SIM-${String(index + 1).padStart(6, '0')}`;
+        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal });
+        if (options.clockSeconds !== undefined) await key.setTime(options.clockSeconds);
+        const hid = new HidEndpoint<UdpPeer>(key);
+        const udp = await startUdpHidServer(hid, { host, port: basePort === 0 ? 0 : basePort + index });
+        const device = new SimulatedDevice(key, hid, udp, stateFile);
+        device.setPresencePolicy(options.presence ?? 'auto-approve');
+        devices.push(device);
+      }
+    } catch (error) {
+      await Promise.all(devices.map((device) => device.udp.close()));
+      throw error;
+    }
+    return new Simulator(devices);
+  }
+
+  device(serial: string): SimulatedDevice | undefined {
+    return this.devices.find((device) => device.key.serial === serial);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.devices.map((device) => device.udp.close()));
+  }
+}

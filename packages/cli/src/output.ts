@@ -1,0 +1,63 @@
+/**
+ * Everything the CLI prints goes through here: human text or JSON (`--json`), quiet and verbose modes,
+ * and errors as one sentence (a stack trace only with --verbose). Secrets never reach this module.
+ */
+import { exitCodeFor } from './cli-error.js';
+
+export interface OutputOptions {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+const toJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+export class Output {
+  constructor(
+    readonly options: OutputOptions,
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+  ) {}
+
+  /** The result of a command: `human` renders it for people, JSON mode prints `data` as one line. */
+  result(data: unknown, human: () => string): void {
+    if (this.options.json) this.stdout.write(`${toJson(data)}\n`);
+    else if (!this.options.quiet) this.stdout.write(`${human()}\n`);
+  }
+
+  /** One JSON event per line in JSON mode (streams such as `hkey sim --json`), text otherwise. */
+  event(data: Record<string, unknown>, human: () => string): void {
+    if (this.options.json) this.stdout.write(`${toJson(data)}\n`);
+    else if (!this.options.quiet) this.stdout.write(`${human()}\n`);
+  }
+
+  /** Progress and prompts: stderr, so stdout stays machine-readable. */
+  info(message: string): void {
+    if (!this.options.quiet && !this.options.json) this.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.stderr.write(`warning: ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.options.verbose) this.stderr.write(`debug: ${message}\n`);
+  }
+
+  /** Reports an error and returns the exit code to use. */
+  error(error: unknown): number {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.options.json) this.stderr.write(`${toJson({ error: { code: typeof code === 'string' ? code : 'UNEXPECTED', message } })}\n`);
+    else this.stderr.write(`error: ${message}\n`);
+    if (this.options.verbose && error instanceof Error && error.stack) this.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+/** A plain text table for terminals. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
