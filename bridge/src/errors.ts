@@ -116,24 +116,23 @@ export type TransportErrorCode =
   | 'DEVICE_BUSY'
   | 'PROTOCOL_VIOLATION';
 
-const HID_ERROR_MESSAGES: Readonly<Record<HidErrorName, string>> = {
-  INVALID_CMD: 'The key does not support this HID command.',
-  INVALID_PAR: 'The key rejected a HID command parameter.',
-  INVALID_LEN: 'The key rejected the HID message length.',
-  INVALID_SEQ: 'The key saw HID packets out of order; check the connection and try again.',
-  MSG_TIMEOUT: 'The key gave up waiting for the rest of a HID message; check the connection and try again.',
-  CHANNEL_BUSY: 'The key is busy with another application; try again in a moment.',
-  LOCK_REQUIRED: 'Another application has locked the key; try again when it releases it.',
-  INVALID_CHANNEL: 'The key no longer knows this connection; reopen it.',
-  OTHER: 'The key reported an unexpected HID error; reconnect it and try again.',
-};
-
-const TRANSPORT_MESSAGES: Readonly<Record<Exclude<TransportErrorCode, HidTransportErrorCode | 'DEVICE_BUSY'>, string>> = {
+/** Keyed by every code, so a new CTAPHID error in the protocol table fails to compile until it has a message. */
+const TRANSPORT_MESSAGES: Readonly<Record<TransportErrorCode, string>> = {
+  HID_INVALID_CMD: 'The key does not support this HID command.',
+  HID_INVALID_PAR: 'The key rejected a HID command parameter.',
+  HID_INVALID_LEN: 'The key rejected the HID message length.',
+  HID_INVALID_SEQ: 'The key saw HID packets out of order; check the connection and try again.',
+  HID_MSG_TIMEOUT: 'The key gave up waiting for the rest of a HID message; check the connection and try again.',
+  HID_CHANNEL_BUSY: 'The key is busy with another application; try again in a moment.',
+  HID_LOCK_REQUIRED: 'Another application has locked the key; try again when it releases it.',
+  HID_INVALID_CHANNEL: 'The key no longer knows this connection; open it again.',
+  HID_OTHER: 'The key reported an unexpected HID error; reconnect it and try again.',
   DISCONNECTED: 'The key was disconnected; reconnect it and open it again.',
   TIMEOUT: 'The key did not answer in time; check that it is connected and try again.',
   CANCELLED: 'The request was cancelled.',
   NOT_FOUND: 'No key answers at this address; start the simulator (`hkey sim`) or check the address.',
   PERMISSION_DENIED: 'The system denied access to the key; check its device permissions (udev rules on Linux).',
+  DEVICE_BUSY: 'The key is in use by another application; close it there or wait until it lets go.',
   PROTOCOL_VIOLATION: 'The key sent a malformed response; reconnect it, and report the problem if it persists.',
 };
 
@@ -141,7 +140,7 @@ const TRANSPORT_MESSAGES: Readonly<Record<Exclude<TransportErrorCode, HidTranspo
 export class TransportError extends BridgeError {
   declare readonly code: TransportErrorCode;
 
-  constructor(code: Exclude<TransportErrorCode, HidTransportErrorCode | 'DEVICE_BUSY'>, options?: { cause?: unknown; message?: string }) {
+  constructor(code: TransportErrorCode, options?: { cause?: unknown; message?: string }) {
     super(code, options?.message ?? TRANSPORT_MESSAGES[code], options);
   }
 }
@@ -152,9 +151,7 @@ export class HidTransportError extends TransportError {
   readonly hidError: number;
 
   constructor(hidError: number) {
-    const name = hidErrorName(hidError);
-    super('PROTOCOL_VIOLATION', { message: HID_ERROR_MESSAGES[name] });
-    (this as { code: string }).code = `HID_${name}`;
+    super(`HID_${hidErrorName(hidError)}`);
     this.hidError = hidError;
   }
 }
@@ -165,8 +162,7 @@ export class DeviceBusyError extends TransportError {
   readonly holder: string;
 
   constructor(holder: string) {
-    super('PROTOCOL_VIOLATION', { message: `The key is in use by ${holder}; close it there or wait until it lets go.` });
-    (this as { code: string }).code = 'DEVICE_BUSY';
+    super('DEVICE_BUSY', { message: `The key is in use by ${holder}; close it there or wait until it lets go.` });
     this.holder = holder;
   }
 }

@@ -83,7 +83,8 @@ describe('accounts (docs/protocol.md §4.8-§4.12, §5)', () => {
     expect(first.total).toBe(36);
     expect(first.accounts).toHaveLength(32);
     const rest = await h.ok('AccountList', { offset: 32 });
-    expect(rest.accounts.map((a) => a.name)).toEqual(['acct-35', 'acct-36', 'acct-37', 'acct-38', 'acct-39']);
+    expect(first.accounts.at(-1)?.name).toBe('acct-35');
+    expect(rest.accounts.map((a) => a.name)).toEqual(['acct-36', 'acct-37', 'acct-38', 'acct-39']);
     expect((await h.ok('AccountList', { includeHidden: true })).total).toBe(40);
   });
 });
@@ -239,8 +240,9 @@ describe('user presence (docs/protocol.md §6.3)', () => {
     const h = await harness({ presence: button });
     const { id } = await h.ok('AccountCreate', { name: 'p', password: 'correct horse' });
     const statuses: string[] = [];
+    const seq = h.key.events.lastSeq;
     const pending = h.session.handle(encodeRequest('GetPassword', { id }), { onStatus: (s) => statuses.push(s) });
-    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting');
+    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting', { afterSeq: seq });
     expect(button.waiting?.reason).toBe('GetPassword p');
     expect(button.press()).toBe(true);
     const response = await pending;
@@ -251,8 +253,9 @@ describe('user presence (docs/protocol.md §6.3)', () => {
   test('timeout after 30 s, cancel, deny, and DEVICE_BUSY for others meanwhile', async () => {
     const h = await harness({ presence: neverPress });
     const { id } = await h.ok('AccountCreate', { name: 'p', password: 'pw' });
+    const seq = h.key.events.lastSeq;
     const waiting = h.call('GetPassword', { id });
-    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting');
+    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting', { afterSeq: seq });
     const other = h.key.openSession('ble');
     expect((await h.call('GetInfo', {}, other)).status).toBe('DEVICE_BUSY');
     h.clock.advance(29_999);
@@ -272,13 +275,15 @@ describe('user presence (docs/protocol.md §6.3)', () => {
     const button = new Button();
     const h = await harness({ presence: button });
     await h.ok('AccountCreate', { name: 'keep-me' });
+    const seq = h.key.events.lastSeq;
     const early = h.call('Wipe', {});
-    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting');
+    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting', { afterSeq: seq });
     button.hold(Limits.wipeHoldMs - 1);
     expect((await early).status).toBe('USER_PRESENCE_HOLD_TOO_SHORT');
     expect((await h.ok('GetInfo', {})).accountCount).toBe(1);
+    const again = h.key.events.lastSeq;
     const wipe = h.call('Wipe', {});
-    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting', { afterSeq: h.key.events.lastSeq });
+    await h.key.events.waitFor((e) => e.type === 'presence' && e.state === 'waiting', { afterSeq: again });
     button.hold(Limits.wipeHoldMs);
     expect((await wipe).ok).toBe(true);
     expect((await h.ok('GetInfo', {})).accountCount).toBe(0);

@@ -4,4 +4,6 @@ export type * from './cbor-types.js';
 export * from './cbor/index.js';
 export * from './messages/index.js';
 export * from './hid/index.js';
-// PENDING ble
+export * from './ble/index.js';
+export * from './otp/index.js';
+export * from './secret/index.js';

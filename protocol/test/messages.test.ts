@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   type CborMap,
+  type CborValue,
   Commands,
   type CommandName,
   MessageError,
@@ -86,12 +87,12 @@ describe('requests (docs/protocol.md §3.1, §3.4)', () => {
       [rawRequest(0x20, new Map()), Status.MISSING_PARAMETER, 'id'],
       [rawRequest(0x20, new Map([[1, 0]])), Status.INVALID_PARAMETER, 'id'],
       [rawRequest(0x20, new Map([[1, 'x']])), Status.INVALID_PARAMETER, 'id'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'a' as never], [9, new Map([[1, secret], [2, 0], [4, 9]]) as never]])), Status.INVALID_PARAMETER, 'otp.digits'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'a' as never], [9, new Map([[1, secret], [2, 0], [6, 1]]) as never]])), Status.INVALID_PARAMETER, 'otp.counter'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'a' as never], [9, new Map([[2, 0]]) as never]])), Status.MISSING_PARAMETER, 'otp.secret'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'a' as never], [9, new Map([[1, secret.subarray(0, 9)], [2, 0]]) as never]])), Status.INVALID_PARAMETER, 'otp.secret'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'x'.repeat(65) as never]])), Status.INVALID_PARAMETER, 'name'],
-      [rawRequest(0x12, new Map<number, never>([[2, 'é'.repeat(33) as never]])), Status.INVALID_PARAMETER, 'name'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret], [2, 0], [4, 9]])]])), Status.INVALID_PARAMETER, 'otp.digits'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret], [2, 0], [6, 1]])]])), Status.INVALID_PARAMETER, 'otp.counter'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[2, 0]])]])), Status.MISSING_PARAMETER, 'otp.secret'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret.subarray(0, 9)], [2, 0]])]])), Status.INVALID_PARAMETER, 'otp.secret'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'x'.repeat(65)]])), Status.INVALID_PARAMETER, 'name'],
+      [rawRequest(0x12, new Map<number, CborValue>([[2, 'é'.repeat(33)]])), Status.INVALID_PARAMETER, 'name'],
     ];
     for (const [bytes, status, field] of cases) {
       try {
@@ -113,7 +114,7 @@ describe('requests (docs/protocol.md §3.1, §3.4)', () => {
 
   test('no error message echoes a parameter value', () => {
     const pin = '98765432109876543210';
-    const bytes = rawRequest(0x05, new Map<number, never>([[1, pin as never], [3, 1 as never]]));
+    const bytes = rawRequest(0x05, new Map<number, CborValue>([[1, pin], [3, 1]]));
     try {
       decodeRequest(bytes);
     } catch (error) {

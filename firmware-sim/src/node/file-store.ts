@@ -4,7 +4,7 @@
  * the directory fsynced. A damaged or unknown file is refused with a clear message, never silently reset.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
-import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { StateFileError, stateFromJson, stateToJson } from '../core/state-codec.js';
@@ -79,6 +79,7 @@ export class FileStore implements StateStore {
 
   async save(state: DeviceState): Promise<void> {
     const bytes = await this.serialise(state);
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const temp = this.tempPath();
     await writeDurably(temp, bytes);
     await rename(temp, this.path);

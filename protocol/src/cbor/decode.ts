@@ -46,7 +46,7 @@ function finish(): void {
   const length = input.length;
   input = NO_INPUT;
   if (end !== length) {
-    throw cborError('CBOR_TRAILING_BYTES', end, `CBOR input has ${length - end} bytes after the item ending at byte ${end}.`);
+    throw cborError('CBOR_TRAILING_BYTES', end, `CBOR input continues at byte ${end} after the top-level item ends; ${length - end} byte(s) are left over.`);
   }
 }
 

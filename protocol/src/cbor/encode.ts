@@ -52,7 +52,7 @@ function takeOutput(): Uint8Array {
   return result;
 }
 
-/** Shortest head for `major` with argument 0 <= argument <= 2^53 - 1 (docs/protocol.md §3.2.2). */
+/** Shortest head for `major` with argument 0 <= argument <= 2^53 - 1 (docs/protocol.md §3.2.3). */
 function writeHead(major: number, argument: number): void {
   ensure(9);
   if (argument < 24) {
@@ -195,7 +195,7 @@ function isValidKey(key: unknown): key is number {
 }
 
 function invalidKeyError(key: unknown): CborError {
-  const shown = typeof key === 'number' ? String(key) : `a ${typeof key}`;
+  const shown = typeof key === 'number' ? String(key) : `of type ${typeof key}`;
   return cborError('CBOR_INVALID_KEY', pos, `Map key ${shown} at byte ${pos} is not an unsigned integer from 0 to 255.`);
 }
 
@@ -266,7 +266,7 @@ function unsupportedValueError(value: unknown): CborError {
     return cborError('CBOR_SIMPLE_NOT_ALLOWED', pos, `Value at byte ${pos} is ${String(value)}; HKP/1 allows only false and true as simple values.`);
   }
   const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
-  return new CborError('CBOR_UNSUPPORTED_TYPE', Status.OTHER, pos, `Value at byte ${pos} is a ${kind}, which the HKP/1 data model does not include.`);
+  return new CborError('CBOR_UNSUPPORTED_TYPE', Status.OTHER, pos, `Value at byte ${pos} is of type ${kind}, which the HKP/1 data model does not include.`);
 }
 
 /** The canonical CBOR encoding of `value` (docs/protocol.md §3.2). */
@@ -276,7 +276,7 @@ export function encodeCbor(value: CborValue): Uint8Array {
   return takeOutput();
 }
 
-/** An HKP/1 message: the command or status byte, then the parameter map when there is one (docs/protocol.md §3.1). */
+/** An HKP/1 message: the command or status byte, then the parameter map when there is one (docs/protocol.md §3.2.1). */
 export function encodeMessage(headByte: number, params?: CborMap): Uint8Array {
   if ((headByte & 0xff) !== headByte) {
     throw new RangeError(`The command/status byte must be an integer from 0 to 255, got ${headByte}.`);

@@ -1,4 +1,4 @@
-/** Size limits a strict decoder enforces (docs/protocol.md §3.3.11, §3.3.12). */
+/** Size limits a strict decoder enforces (docs/protocol.md §3.2.4, §3.3.13, §3.3.14). */
 export interface CborLimits {
   /** Deepest allowed nesting of arrays and maps; a top-level map is depth 1. */
   readonly maxDepth: number;

@@ -1,0 +1,462 @@
+/**
+ * The host side of CTAPHID (docs/protocol.md §1) over any carrier of 64-byte reports: USB HID, the
+ * simulator's UDP endpoint, an in-process simulator, WebHID. One HidChannel is one CTAPHID channel: it
+ * allocates its CID with INIT, runs one transaction at a time from a FIFO queue, follows KEEPALIVE, cancels
+ * with CANCEL and turns CTAPHID ERROR into TransportError.
+ *
+ * Recovery, decided once here:
+ * - ERROR INVALID_CHANNEL (the key forgot the CID: power cycle, re-enumeration, eviction) means the request
+ *   was refused before it ran, so the channel allocates a new CID with INIT and sends it again, once.
+ * - A framing error in the key's response, a reply that does not match the request, an unanswered CANCEL
+ *   and a silent key may leave the key mid-transaction or leave stale reports in flight. The call fails
+ *   (PROTOCOL_VIOLATION, CANCELLED or TIMEOUT) and is never retried, because the key may have executed it
+ *   (a HOTP counter or a new account cannot be undone); the next call first resynchronises with INIT on
+ *   the same CID (§1.6), which also aborts whatever the key was still doing for this channel.
+ */
+import {
+  HID_BROADCAST_CID,
+  HID_MAX_MESSAGE_SIZE,
+  HidCommand,
+  HidError,
+  type HidInitResponse,
+  HidKeepaliveStatus,
+  HidResponseReader,
+  type HidResponseEvent,
+  decodeHidInitResponse,
+  encodeHidInitRequest,
+  encodeHidMessage,
+  HID_INIT_NONCE_SIZE,
+} from '@hkey/protocol';
+import { HidTransportError, TransportError } from './errors.js';
+import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
+
+/** Anything that moves 64-byte HID reports to a key and back. */
+export interface HidReportPort {
+  send(report: Uint8Array): void | Promise<void>;
+  /** Every IN report from the key; returns an unsubscribe function. */
+  onReport(listener: (report: Uint8Array) => void): () => void;
+  close?(): void | Promise<void>;
+  /** Called when the link goes away by itself (unplug, socket error); every pending call then fails with DISCONNECTED. */
+  onClose?(listener: (cause?: unknown) => void): () => void;
+}
+
+export interface HidChannelOptions {
+  /** How long the key may stay silent during a call before it fails with TIMEOUT; every KEEPALIVE restarts it (§1.12). Default 30 s. */
+  readonly idleTimeoutMs?: number;
+  /** How long a cancelled call waits for the key to answer the CANCEL before it gives up on it. Default 1 s. */
+  readonly cancelGraceMs?: number;
+}
+
+export interface HidChannelOpenOptions extends HidChannelOptions {
+  /** Cancels channel allocation. */
+  readonly signal?: AbortSignal;
+  /** Gives up allocation after this long (probing uses a short one). Default: the idle timeout. */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_CANCEL_GRACE_MS = 1_000;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Where a call is: waiting its turn; allocating a CID (INIT on broadcast); resynchronising its CID (INIT on
+ * it); waiting for the response; waiting for the key to answer a CANCEL; or settled.
+ */
+type Phase = 'queued' | 'allocating' | 'resyncing' | 'waiting' | 'cancelling' | 'settled';
+
+/** What the channel must do before the next request: nothing, INIT on its CID, or get a CID at all. */
+type LinkState = 'ready' | 'resync' | 'allocate';
+
+type GiveUpReason = 'CANCELLED' | 'TIMEOUT';
+
+class Call {
+  phase: Phase = 'queued';
+  /** When the key was last heard from during this call (ms): the idle timeout counts from here. */
+  lastHeard = 0;
+  /** When the key must have answered a CANCEL. */
+  graceUntil = Infinity;
+  /** Why the call is being given up once the CANCEL is answered. */
+  reason: GiveUpReason = 'CANCELLED';
+  nonce: Uint8Array = EMPTY;
+  reallocated = false;
+  resolve: (payload: Uint8Array) => void = noop;
+  reject: (error: unknown) => void = noop;
+
+  constructor(
+    readonly cmd: number,
+    readonly payload: Uint8Array,
+    readonly signal: AbortSignal | undefined,
+    readonly onKeepalive: ((status: KeepaliveStatus) => void) | undefined,
+    /** Overall deadline (ms), Infinity for none. */
+    readonly deadline: number,
+  ) {}
+}
+
+function noop(): void {}
+
+/**
+ * A CTAPHID channel. Also the `abort` listener of every signal its calls use (EventListenerObject): one
+ * registration per signal serves all calls that share it, and no closure is made per call.
+ */
+export class HidChannel implements EventListenerObject {
+  private readonly idleTimeoutMs: number;
+  private readonly cancelGraceMs: number;
+  private readonly broadcastReader = new HidResponseReader(HID_BROADCAST_CID);
+  private reader: HidResponseReader;
+  private link: LinkState = 'allocate';
+  private init: HidInitResponse | undefined;
+  private current: Call | undefined;
+  private queue: Call[] = [];
+  private closed = false;
+  /** The last write of a port whose send() is asynchronous; later reports wait for it, keeping their order. */
+  private writing: Promise<void> | undefined;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private watchdogDue = Infinity;
+  private readonly disconnectListeners = new Set<(error: TransportError) => void>();
+  private readonly stopReports: () => void;
+  private readonly stopClose: () => void;
+
+  private constructor(
+    private readonly port: HidReportPort,
+    options: HidChannelOptions,
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.reader = this.broadcastReader;
+    this.stopReports = port.onReport(this.onReport);
+    this.stopClose = port.onClose?.((cause) => this.lose(new TransportError('DISCONNECTED', { cause }))) ?? noop;
+  }
+
+  /** Allocates a channel on `port` (INIT on the broadcast CID with a fresh nonce). On failure the port is closed. */
+  static async open(port: HidReportPort, options: HidChannelOpenOptions = {}): Promise<HidChannel> {
+    const channel = new HidChannel(port, options);
+    try {
+      await channel.enqueue(HidCommand.INIT, EMPTY, { signal: options.signal, timeoutMs: options.timeoutMs });
+    } catch (error) {
+      await channel.close();
+      throw error;
+    }
+    return channel;
+  }
+
+  /** The key's INIT response: CTAPHID version, firmware version and capability flags (§1.6). */
+  get info(): HidInitResponse {
+    return this.init as HidInitResponse;
+  }
+
+  /** The CID the key assigned to this channel. */
+  get channelId(): number {
+    return this.init?.cid ?? HID_BROADCAST_CID;
+  }
+
+  /** Sends one HKP request with HKP_MSG and resolves with the HKP response. */
+  exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.enqueue(HidCommand.HKP_MSG, message, options);
+  }
+
+  /** CTAPHID PING: the key echoes `data` (§1.5). */
+  async ping(data: Uint8Array, options?: ExchangeOptions): Promise<void> {
+    const echo = await this.enqueue(HidCommand.PING, data, options);
+    if (!sameBytes(echo, data)) throw new TransportError('PROTOCOL_VIOLATION');
+  }
+
+  /** CTAPHID WINK: the key blinks its LED (§1.5). */
+  async wink(options?: ExchangeOptions): Promise<void> {
+    await this.enqueue(HidCommand.WINK, EMPTY, options);
+  }
+
+  /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
+  onDisconnect(listener: (error: TransportError) => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  /** Cancels the running call on the key, rejects pending calls with DISCONNECTED and closes the port. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const running = this.current?.phase === 'waiting';
+    this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
+    // So the key stops waiting for a button nobody will see the result of.
+    if (running) this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+    await this.writing;
+    await this.port.close?.();
+  }
+
+  /** AbortSignal listener: gives up every call that uses the aborted signal. */
+  handleEvent(event: Event): void {
+    const signal = event.target;
+    const current = this.current;
+    this.queue = this.queue.filter((call) => {
+      if (call.signal !== signal) return true;
+      call.phase = 'settled';
+      call.reject(new TransportError('CANCELLED'));
+      return false;
+    });
+    if (current !== undefined && current.signal === signal) this.giveUp(current, 'CANCELLED');
+  }
+
+  private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED'));
+    if (payload.length > HID_MAX_MESSAGE_SIZE) {
+      return Promise.reject(new TransportError('PROTOCOL_VIOLATION', { message: `A message holds at most ${HID_MAX_MESSAGE_SIZE} bytes.` }));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new TransportError('CANCELLED'));
+    const timeoutMs = options?.timeoutMs;
+    const call = new Call(cmd, payload, signal, options?.onKeepalive, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs);
+    const promise = new Promise<Uint8Array>((resolve, reject) => {
+      call.resolve = resolve;
+      call.reject = reject;
+    });
+    signal?.addEventListener('abort', this);
+    if (call.deadline !== Infinity) this.armWatchdog(call.deadline);
+    if (this.current === undefined) this.start(call);
+    else this.queue.push(call);
+    return promise;
+  }
+
+  private start(call: Call): void {
+    this.current = call;
+    call.lastHeard = Date.now();
+    this.armWatchdog(call.lastHeard + this.idleTimeoutMs);
+    if (this.link === 'ready') this.sendRequest(call);
+    else this.sendInit(call);
+  }
+
+  private sendInit(call: Call): void {
+    const broadcast = this.link === 'allocate';
+    call.phase = broadcast ? 'allocating' : 'resyncing';
+    call.nonce = globalThis.crypto.getRandomValues(new Uint8Array(HID_INIT_NONCE_SIZE));
+    const reader = broadcast ? this.broadcastReader : this.reader;
+    // Drops a half-received stale response, so the INIT response is read from its first packet.
+    reader.reset();
+    this.write(encodeHidMessage(reader.cid, HidCommand.INIT, encodeHidInitRequest(call.nonce)));
+  }
+
+  private sendRequest(call: Call): void {
+    if (call.cmd === HidCommand.INIT) {
+      // The allocation was the whole call (open()).
+      call.resolve(EMPTY);
+      this.settle(call);
+      return;
+    }
+    call.phase = 'waiting';
+    this.write(encodeHidMessage(this.channelId, call.cmd, call.payload));
+  }
+
+  private readonly onReport = (report: Uint8Array): void => {
+    const call = this.current;
+    if (call === undefined) return;
+    if (call.phase === 'allocating') {
+      const event = this.broadcastReader.feed(report);
+      if (event !== undefined) this.onInitEvent(call, event);
+    } else {
+      const event = this.reader.feed(report);
+      if (event === undefined) return;
+      if (call.phase === 'resyncing') this.onInitEvent(call, event);
+      else this.onResponseEvent(call, event);
+    }
+  };
+
+  private onInitEvent(call: Call, event: HidResponseEvent): void {
+    switch (event.type) {
+      case 'message': {
+        // Anything else is a stale reply to an abandoned request, or another host's INIT response.
+        if (event.cmd !== HidCommand.INIT) return;
+        const init = decodeHidInitResponse(event.payload);
+        if (init === undefined || !sameBytes(init.nonce, call.nonce)) return;
+        if (init.cid !== this.reader.cid) this.reader = new HidResponseReader(init.cid);
+        this.init = init;
+        this.link = 'ready';
+        return this.sendRequest(call);
+      }
+      case 'error':
+        if (call.phase === 'resyncing' && event.code === HidError.INVALID_CHANNEL) {
+          this.link = 'allocate';
+          return this.sendInit(call);
+        }
+        return this.fail(call, new HidTransportError(event.code));
+      case 'framing-error':
+        return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
+      case 'keepalive':
+        return;
+    }
+  }
+
+  private onResponseEvent(call: Call, event: HidResponseEvent): void {
+    switch (event.type) {
+      case 'keepalive':
+        call.lastHeard = Date.now();
+        if (call.phase === 'waiting' && call.onKeepalive !== undefined) {
+          call.onKeepalive(event.status === HidKeepaliveStatus.UPNEEDED ? 'user-presence' : 'processing');
+        }
+        return;
+      case 'message':
+        // After a CANCEL, whatever the key answers ends the call: usually HKP status CANCELLED.
+        if (call.phase === 'cancelling') return this.fail(call, new TransportError(call.reason));
+        if (event.cmd !== call.cmd) {
+          this.link = 'resync';
+          return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
+        }
+        call.resolve(event.payload);
+        this.settle(call);
+        return;
+      case 'error':
+        if (call.phase === 'cancelling') return this.fail(call, new TransportError(call.reason));
+        if (event.code === HidError.INVALID_CHANNEL && !call.reallocated) {
+          call.reallocated = true;
+          this.link = 'allocate';
+          return this.sendInit(call);
+        }
+        return this.fail(call, new HidTransportError(event.code));
+      case 'framing-error':
+        this.link = 'resync';
+        return this.fail(call, new TransportError(call.phase === 'cancelling' ? call.reason : 'PROTOCOL_VIOLATION'));
+    }
+  }
+
+  /** Abort or overall timeout of the running call. */
+  private giveUp(call: Call, reason: GiveUpReason): void {
+    if (call.phase === 'waiting') {
+      // The request is on the key: ask it to stop and wait (briefly) for its answer, so the next call finds it idle.
+      call.phase = 'cancelling';
+      call.reason = reason;
+      call.graceUntil = Date.now() + this.cancelGraceMs;
+      this.armWatchdog(call.graceUntil);
+      this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+    } else if (call.phase === 'allocating' || call.phase === 'resyncing') {
+      // Nothing reached the command layer; the next call starts its own INIT with a new nonce.
+      this.fail(call, new TransportError(reason));
+    }
+  }
+
+  private fail(call: Call, error: TransportError): void {
+    call.reject(error);
+    this.settle(call);
+  }
+
+  /** Ends the running call and starts the next one (after its promise is settled, so results arrive in call order). */
+  private settle(call: Call): void {
+    call.phase = 'settled';
+    this.current = undefined;
+    const next = this.queue.shift();
+    if (next !== undefined) this.start(next);
+  }
+
+  /**
+   * One timer serves all deadlines: it is armed for the earliest one and, when it fires, checks every call
+   * and re-arms. A call that ends in time costs no timer at all, which matters at tens of thousands of calls per second.
+   */
+  private armWatchdog(due: number): void {
+    if (due >= this.watchdogDue || this.closed) return;
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdogDue = due;
+    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, due - Date.now()));
+    // A channel waiting for a key must not keep a Node process alive on its own (the port decides that).
+    (this.watchdog as { unref?: () => void }).unref?.();
+  }
+
+  private readonly onWatchdog = (): void => {
+    this.watchdog = undefined;
+    this.watchdogDue = Infinity;
+    const now = Date.now();
+    this.queue = this.queue.filter((call) => {
+      if (call.deadline > now) return true;
+      call.phase = 'settled';
+      call.reject(new TransportError('TIMEOUT'));
+      return false;
+    });
+    const call = this.current;
+    if (call !== undefined) {
+      if (call.phase === 'cancelling') {
+        if (now >= call.graceUntil) {
+          this.link = 'resync';
+          this.fail(call, new TransportError(call.reason));
+        }
+      } else if (now >= call.deadline) {
+        this.giveUp(call, 'TIMEOUT');
+      } else if (now - call.lastHeard >= this.idleTimeoutMs) {
+        // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
+        if (call.phase === 'waiting') this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+        this.link = 'resync';
+        this.fail(call, new TransportError('TIMEOUT'));
+      }
+    }
+    this.armWatchdog(this.nextDue());
+  };
+
+  private nextDue(): number {
+    let due = Infinity;
+    for (const call of this.queue) due = Math.min(due, call.deadline);
+    const call = this.current;
+    if (call !== undefined) {
+      due = Math.min(due, call.phase === 'cancelling' ? call.graceUntil : Math.min(call.deadline, call.lastHeard + this.idleTimeoutMs));
+    }
+    return due;
+  }
+
+  private write(reports: readonly Uint8Array[]): void {
+    for (const report of reports) {
+      const previous = this.writing;
+      if (previous !== undefined) {
+        this.track(previous.then(() => this.port.send(report)));
+        continue;
+      }
+      let result: void | Promise<void>;
+      try {
+        result = this.port.send(report);
+      } catch (error) {
+        this.lose(new TransportError('DISCONNECTED', { cause: error }));
+        return;
+      }
+      if (result instanceof Promise) this.track(result);
+    }
+  }
+
+  private track(write: Promise<void>): void {
+    const tracked: Promise<void> = write.then(
+      () => {
+        if (this.writing === tracked) this.writing = undefined;
+      },
+      (error: unknown) => {
+        if (this.writing === tracked) this.writing = undefined;
+        this.lose(new TransportError('DISCONNECTED', { cause: error }));
+      },
+    );
+    this.writing = tracked;
+  }
+
+  /** The link broke: fail everything, tell the listeners, close the port. */
+  private lose(error: TransportError): void {
+    if (this.closed) return;
+    this.shutdown(error);
+    for (const listener of this.disconnectListeners) listener(error);
+    // The link is already gone: a port that fails to close has nothing left to report.
+    try {
+      void Promise.resolve(this.port.close?.()).catch(noop);
+    } catch {
+      // Same as above, for a port whose close() throws synchronously.
+    }
+  }
+
+  private shutdown(error: TransportError): void {
+    this.closed = true;
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    this.stopReports();
+    this.stopClose();
+    const pending = this.current === undefined ? this.queue : [this.current, ...this.queue];
+    this.current = undefined;
+    this.queue = [];
+    for (const call of pending) {
+      call.phase = 'settled';
+      call.reject(error);
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}

@@ -1,0 +1,68 @@
+/**
+ * The one transport interface every way of reaching a key implements (virtual, UDP, USB HID, BLE, WebSocket,
+ * WebHID, Web Bluetooth). Its shape follows @ledgerhq/hw-transport, which many wallet developers know:
+ * a static-like TransportKind lists, watches and opens devices; an open Transport exchanges whole messages.
+ */
+import type { BridgeError } from './errors.js';
+
+export type TransportName = 'virtual' | 'udp' | 'hid' | 'ble' | 'ws' | 'webhid' | 'webbluetooth';
+
+export interface DeviceDescriptor {
+  /** Stable for as long as the device stays reachable the same way; what open() accepts, e.g. "udp://127.0.0.1:8111". */
+  readonly id: string;
+  readonly transport: TransportName;
+  readonly serial?: string;
+  /** For people: "Hideez Key 4", "HK-SIM-000001 (simulator)". */
+  readonly name?: string;
+  /** The OS path or address, when there is one. */
+  readonly path?: string;
+}
+
+export type KeepaliveStatus = 'processing' | 'user-presence';
+
+export interface ExchangeOptions {
+  /**
+   * Aborting a call still in the queue removes it without touching the device; aborting the running call sends
+   * CANCEL and rejects with TransportError CANCELLED once the key answers or a short grace period has passed.
+   */
+  readonly signal?: AbortSignal;
+  /** Gives up after this long in total (queue time included), cancelling like `signal`, with TransportError TIMEOUT. */
+  readonly timeoutMs?: number;
+  /** The key is still working ('processing') or waits for its button ('user-presence'); called for every keepalive. */
+  readonly onKeepalive?: (status: KeepaliveStatus) => void;
+}
+
+export interface Transport {
+  readonly descriptor: DeviceDescriptor;
+  /**
+   * Sends one whole HKP request (command byte + CBOR parameters) and resolves with the whole HKP response
+   * (status byte + CBOR result). Calls run one at a time in the order they were made.
+   */
+  exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array>;
+  /** Releases the device; calls still queued or running reject with TransportError DISCONNECTED. */
+  close(): Promise<void>;
+  /** The device went away without close(): every pending call has been rejected with the same error. Returns an unsubscribe function. */
+  on(event: 'disconnect', listener: (error: BridgeError) => void): () => void;
+}
+
+export interface DeviceChange {
+  readonly type: 'add' | 'remove';
+  readonly descriptor: DeviceDescriptor;
+}
+
+export interface DeviceObserver {
+  next(change: DeviceChange): void;
+  error?(error: unknown): void;
+}
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+/** One way of reaching keys: what is there, what comes and goes, and how to open one. */
+export interface TransportKind {
+  list(): Promise<DeviceDescriptor[]>;
+  /** Reports every device present as 'add' first, then changes, until unsubscribed. */
+  listen(observer: DeviceObserver): Subscription;
+  open(descriptor: DeviceDescriptor | string): Promise<Transport>;
+}
