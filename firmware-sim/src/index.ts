@@ -10,3 +10,4 @@ export * from './core/link-faults.js';
 export * from './core/session.js';
 export * from './core/virtual-key.js';
 export * from './hid/hid-endpoint.js';
+export * from './hid/in-process-port.js';

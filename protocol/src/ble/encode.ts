@@ -36,24 +36,25 @@ export function encodeBleMessage(cmd: number, payload: Uint8Array, fragmentSize:
   }
   const count = bleFragmentCount(length, fragmentSize);
   const buffer = new Uint8Array(BLE_INIT_HEADER_SIZE + (count - 1) * BLE_CONT_HEADER_SIZE + length);
-  const fragments = new Array<Uint8Array>(count);
+  // As for HID (hid/encode.ts): one copy of the payload, then each continuation's share slides right
+  // by one byte per continuation before it, last first, to open room for its SEQ byte.
+  buffer.set(payload, BLE_INIT_HEADER_SIZE);
+  const shareSize = fragmentSize - BLE_CONT_HEADER_SIZE;
+  for (let index = count - 1; index >= 1; index--) {
+    const from = fragmentSize + (index - 1) * shareSize;
+    buffer.copyWithin(from + index, from, Math.min(from + shareSize, BLE_INIT_HEADER_SIZE + length));
+  }
 
+  const fragments = new Array<Uint8Array>(count);
+  const memory = buffer.buffer;
   buffer[0] = cmd;
   buffer[1] = length >>> 8;
   buffer[2] = length & 0xff;
-  let taken = Math.min(length, fragmentSize - BLE_INIT_HEADER_SIZE);
-  buffer.set(payload.subarray(0, taken), BLE_INIT_HEADER_SIZE);
-  let end = BLE_INIT_HEADER_SIZE + taken;
-  fragments[0] = buffer.subarray(0, end);
-
+  fragments[0] = new Uint8Array(memory, 0, Math.min(fragmentSize, buffer.length));
   for (let index = 1; index < count; index++) {
-    const start = end;
-    const next = Math.min(length, taken + fragmentSize - BLE_CONT_HEADER_SIZE);
+    const start = index * fragmentSize;
     buffer[start] = (index - 1) & BLE_MAX_SEQ;
-    buffer.set(payload.subarray(taken, next), start + BLE_CONT_HEADER_SIZE);
-    end = start + BLE_CONT_HEADER_SIZE + next - taken;
-    taken = next;
-    fragments[index] = buffer.subarray(start, end);
+    fragments[index] = new Uint8Array(memory, start, Math.min(fragmentSize, buffer.length - start));
   }
   return fragments;
 }

@@ -100,7 +100,7 @@ export class BleReassembler {
     if (seq !== this.nextSeq) return this.fail(BleError.INVALID_SEQ);
     const size = fragment.length - BLE_CONT_HEADER_SIZE;
     if (size > this.payload.length - this.filled) return this.fail(BleError.INVALID_LEN);
-    this.payload.set(fragment.subarray(BLE_CONT_HEADER_SIZE), this.filled);
+    this.payload.set(dataOf(fragment, BLE_CONT_HEADER_SIZE), this.filled);
     this.filled += size;
     this.nextSeq = (seq + 1) & BLE_MAX_SEQ;
     this.lastFragmentAt = now;
@@ -123,7 +123,7 @@ export class BleReassembler {
     if (length > BLE_MAX_MESSAGE_SIZE || size > length) return refuse(cmd, BleError.INVALID_LEN);
     if (size === length) return { type: 'message', cmd, payload: fragment.slice(BLE_INIT_HEADER_SIZE) };
     this.payload = new Uint8Array(length);
-    this.payload.set(fragment.subarray(BLE_INIT_HEADER_SIZE));
+    this.payload.set(dataOf(fragment, BLE_INIT_HEADER_SIZE));
     this.filled = size;
     this.cmd = cmd;
     this.nextSeq = 0;
@@ -142,6 +142,11 @@ export class BleReassembler {
     this.payload = EMPTY;
     this.filled = 0;
   }
+}
+
+/** The data after a fragment's header; a view constructor is cheaper than subarray() in V8. */
+function dataOf(fragment: Uint8Array, headerSize: number): Uint8Array {
+  return new Uint8Array(fragment.buffer, fragment.byteOffset + headerSize, fragment.length - headerSize);
 }
 
 /** CANCEL is never answered (§2.7): where it cannot be delivered it is dropped instead of refused. */
