@@ -11,3 +11,4 @@ export * from './core/session.js';
 export * from './core/virtual-key.js';
 export * from './hid/hid-endpoint.js';
 export * from './hid/in-process-port.js';
+export * from './core/record-replay.js';

@@ -26,7 +26,7 @@ describe('control API (docs/protocol.md §8.3)', () => {
   test('lists devices with their endpoints', async () => {
     const { status, body } = await api('GET', '/v1/devices');
     expect(status).toBe(200);
-    expect(body.map((d: { serial: string }) => d.serial)).toEqual(['HK-SIM-000001', 'HK-SIM-000002']);
+    expect((body as { serial: string }[]).map((d) => d.serial)).toEqual(['HK-SIM-000001', 'HK-SIM-000002']);
     expect(body[0]).toMatchObject({ pinState: 'NOT_SET', presencePolicy: 'auto-approve', udp: { host: '127.0.0.1' } });
   });
 

@@ -7,3 +7,4 @@ export * from './hid/index.js';
 export * from './ble/index.js';
 export * from './otp/index.js';
 export * from './secret/index.js';
+export * from './fixture/fixture.js';
