@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderSpecTables } from '../protocol/src/messages/spec-tables.js';
-import { applyGeneratedBlocks } from './spec-blocks.js';
+import { applyGeneratedBlocks } from './generated-blocks.js';
 
 const path = new URL('../docs/protocol.md', import.meta.url);
 const before = readFileSync(path, 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeMessageParams, encodeMessage } from '../src/cbor/index.js';
+import { type CborStatusName, decodeMessageParams, encodeMessage } from '../src/cbor/index.js';
 import type { CborValue } from '../src/cbor-types.js';
 import { expectCborError, hex } from './cbor-helpers.js';
 
@@ -44,14 +44,14 @@ describe('decodeMessageParams (docs/protocol.md §3.2.1)', () => {
     expectCborError(() => decodeMessageParams(hex(input), 1), 'CBOR_NOT_A_MAP', 1);
   });
 
-  test.each([
+  test.each<[string, CborStatusName, number, string]>([
     ['10 bf ff', 'CBOR_INDEFINITE_LENGTH', 1, 'an indefinite map is still a map'],
     ['10 bc', 'CBOR_MALFORMED', 1, 'a map head with reserved additional information'],
     ['10 a1 01', 'CBOR_MALFORMED', 3, 'truncated map'],
     ['10 a0 00', 'CBOR_TRAILING_BYTES', 2, 'bytes after the map'],
     ['10 a1 02 81 81 81 81 00', 'CBOR_TOO_DEEP', 6, 'the top-level map is depth 1'],
     ['10 a2 01 00 01 00', 'CBOR_DUPLICATE_KEY', 4, 'offsets count from the head byte'],
-  ] as const)('%s -> %s at byte %i: %s', (input, code, offset) => {
+  ])('%s -> %s at byte %i: %s', (input, code, offset) => {
     expectCborError(() => decodeMessageParams(hex(input), 1), code, offset);
   });
 

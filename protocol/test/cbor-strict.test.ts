@@ -169,7 +169,7 @@ describe('strict decoding rejects (docs/protocol.md §3.3)', () => {
 });
 
 describe('precedence: the first failure in reading order wins (docs/protocol.md §3.3.2)', () => {
-  test.each([
+  test.each<[string, CborStatusName, number, string]>([
     ['dc', 'CBOR_MALFORMED', 0, 'reserved additional information beats the tag major type'],
     ['df', 'CBOR_TAG_NOT_ALLOWED', 0, 'a tag beats additional information 31'],
     ['19 00', 'CBOR_MALFORMED', 0, 'a truncated argument cannot be judged canonical'],
@@ -183,7 +183,7 @@ describe('precedence: the first failure in reading order wins (docs/protocol.md 
     ['82 f6 c0', 'CBOR_SIMPLE_NOT_ALLOWED', 1, 'the first bad item wins'],
     ['00 f6', 'CBOR_TRAILING_BYTES', 1, 'trailing bytes are reported, not decoded'],
     ['61 80 00', 'CBOR_INVALID_UTF8', 0, 'an error in the item beats trailing bytes'],
-  ] as const)('%s -> %s at byte %i: %s', (input, code, offset) => {
+  ])('%s -> %s at byte %i: %s', (input, code, offset) => {
     expectCborError(() => decodeCbor(hex(input)), code, offset);
   });
 });

@@ -6,7 +6,7 @@ export function applyGeneratedBlocks(document: string, blocks: Record<string, st
     const close = `<!-- /generated:${name} -->`;
     const start = result.indexOf(open);
     const end = result.indexOf(close);
-    if (start < 0 || end < start) throw new Error(`docs/protocol.md lacks the markers of the generated block "${name}".`);
+    if (start < 0 || end < start) throw new Error(`The document lacks the markers of the generated block "${name}".`);
     result = `${result.slice(0, start + open.length)}\n${content}${result.slice(end)}`;
   }
   return result;

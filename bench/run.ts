@@ -1,0 +1,43 @@
+/**
+ * `npm run bench [-- FILTER]`: runs every suite (or those whose name contains FILTER), prints Markdown tables and
+ * writes them into BENCHMARKS.md between its generated markers, with the machine, Node version, date and command.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { applyGeneratedBlocks } from '../scripts/generated-blocks.js';
+import { type Comparison, compare, renderTable } from './harness.js';
+import { cborComparisons } from './suites/cbor.js';
+import { framingComparisons } from './suites/framing.js';
+import { otpComparisons } from './suites/otp.js';
+
+const suites: [string, () => Comparison[]][] = [
+  ['Framing', framingComparisons],
+  ['CBOR codec', cborComparisons],
+  ['OTP engine', otpComparisons],
+];
+
+const filter = process.argv[2]?.toLowerCase();
+const sections: string[] = [];
+for (const [title, build] of suites) {
+  if (filter && !title.toLowerCase().includes(filter)) continue;
+  const results = build().map((comparison) => {
+    process.stderr.write(`  ${title}: ${comparison.benchmark} ...\n`);
+    return compare(comparison);
+  });
+  const table = renderTable(title, results);
+  process.stdout.write(`\n${table}`);
+  sections.push(table);
+}
+
+const header = [
+  `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${filter ? ` -- ${filter}` : ''}\` on ${cpus()[0]?.model ?? 'unknown CPU'} ` +
+    `(${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node ${process.version}.`,
+  'ops/s are medians of 9 interleaved samples with half their range; the ratio is hkey over the reference measured in the same run.',
+  '',
+].join('\n');
+
+if (!filter) {
+  const path = new URL('../BENCHMARKS.md', import.meta.url);
+  writeFileSync(path, applyGeneratedBlocks(readFileSync(path, 'utf8'), { results: `${header}\n${sections.join('\n')}` }));
+  process.stderr.write('BENCHMARKS.md updated.\n');
+}
