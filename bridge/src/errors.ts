@@ -22,11 +22,11 @@ export class BridgeError extends HkeyError {}
 /** Every HKP status but OK: the code of a DeviceStatusError is the status name. */
 export type DeviceStatusName = Exclude<StatusName, 'OK'>;
 
-const CALLER_BUG = 'this is a bug in the calling code or the bridge, please report it.';
+const CALLER_BUG = 'please report this bug in the calling code or the bridge.';
 
 /** Keyed by every status name, so a new status in the protocol table fails to compile until it has a message. */
 const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
-  INVALID_COMMAND: `The key does not know this command; update its firmware or check the command, ${CALLER_BUG}`,
+  INVALID_COMMAND: 'The key does not know this command; update its firmware.',
   INVALID_LENGTH: `The key rejected the message length; ${CALLER_BUG}`,
   CBOR_MALFORMED: `The key could not parse the request's CBOR; ${CALLER_BUG}`,
   CBOR_TRAILING_BYTES: `The key found bytes after the request's parameters; ${CALLER_BUG}`,
@@ -46,7 +46,7 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   INVALID_PARAMETER: 'The key rejected a parameter as malformed or out of range; check the values and try again.',
   UNKNOWN_PARAMETER: 'The key does not know one of the parameters; update its firmware or drop the parameter.',
   PIN_REQUIRED: 'The key is locked: verify the PIN first (`hkey unlock`).',
-  PIN_INVALID: 'Wrong PIN.',
+  PIN_INVALID: 'Wrong PIN; check it and try again.',
   PIN_BLOCKED: 'PIN blocked: only `hkey wipe` can reset this key.',
   PIN_POLICY_VIOLATION: 'A new PIN must be 4 to 8 digits.',
   PIN_NOT_SET: 'This key has no PIN; set one first (`hkey pin set`).',

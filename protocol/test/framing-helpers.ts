@@ -44,3 +44,23 @@ export function contPacket(cid: number, seq: number, data: Uint8Array = new Uint
   out.set(data.subarray(0, 59), 5);
   return out;
 }
+
+/** `length` pseudo-random bytes from `seed` (xorshift32): cheap to make in property tests. */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let state = seed | 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out[i] = state & 0xff;
+  }
+  return out;
+}
+
+/** Byte equality; much faster than a deep toEqual on large arrays inside property tests. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -30,7 +30,7 @@ describe('parseOtpauthUri accepts the Key Uri Format (docs/protocol.md §7.4)', 
     });
   });
 
-  it.each([
+  it.each<[string, string, { issuer?: string; accountName: string }]>([
     ['a percent-encoded separator and space', `otpauth://totp/ACME%20Co%3A%20john?secret=${SECRET}`, { issuer: 'ACME Co', accountName: 'john' }],
     ['spaces around the separator', `otpauth://totp/ACME Co : john?secret=${SECRET}`, { issuer: 'ACME Co', accountName: 'john' }],
     ['no issuer at all', `otpauth://totp/john?secret=${SECRET}`, { accountName: 'john' }],

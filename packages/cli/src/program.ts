@@ -68,6 +68,56 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
+  program
+    .command('info')
+    .description('identity, versions, storage, clock, battery and PIN state of a key')
+    .addHelpText('after', '\nExamples:\n  $ hkey info\n  $ hkey -t udp://127.0.0.1:8111 info --json')
+    .action(run(async () => (await import('./commands/info.js')).info));
+
+  const time = program.command('time').description("the key's clock, which TOTP codes use");
+  time
+    .command('set <unixSeconds>')
+    .description('set the key clock to a Unix time')
+    .action(run(async () => {
+      const { timeSet } = await import('./commands/time.js');
+      return (context: RunContext, seconds: string) => timeSet(context, integer('UNIX_SECONDS', 0, 2 ** 40)(seconds));
+    }));
+  time
+    .command('sync')
+    .description("set the key clock to this computer's clock")
+    .action(run(async () => (await import('./commands/time.js')).timeSync));
+
+  const accounts = program.command('accounts').description('accounts stored on the key');
+  accounts
+    .command('list')
+    .description('list accounts (without secrets or passwords)')
+    .option('-a, --all', 'include hidden accounts', false)
+    .action(run(async () => (await import('./commands/accounts.js')).accountsList));
+  accounts
+    .command('add')
+    .description('create an account, optionally with an OTP secret read from stdin')
+    .requiredOption('--name <name>', 'account name, unique on the key')
+    .option('--login <login>', 'user name or e-mail')
+    .option('--url <url...>', 'web sites of the account')
+    .addOption(new Option('--totp', 'time-based OTP (default when a secret is given)').conflicts('hotp'))
+    .option('--hotp', 'counter-based OTP')
+    .addOption(new Option('--algorithm <name>', 'HMAC algorithm').choices(['sha1', 'sha256', 'sha512']))
+    .option('--digits <n>', 'code length', integer('--digits', 6, 8))
+    .option('--period <seconds>', 'TOTP step', integer('--period', 1, 3600))
+    .option('--counter <n>', 'HOTP start counter')
+    .option('--secret-stdin', 'read the base32 OTP secret from standard input')
+    .option('--read-only', 'the key refuses changes to this account')
+    .option('--hidden', 'hide the account from listings')
+    .option('--touch', 'require a button press for each code')
+    .addHelpText('after', '\nExamples:\n  $ echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --totp --secret-stdin\n  $ hkey accounts add --name mail --login alice@example.com')
+    .action(run(async () => (await import('./commands/accounts.js')).accountsAdd));
+
+  program
+    .command('otp <nameOrId>')
+    .description('print the current one-time password of an account, computed on the key')
+    .addHelpText('after', '\nExamples:\n  $ hkey otp github\n  $ hkey otp 3 --json')
+    .action(run(async () => (await import('./commands/otp.js')).otp));
+
   return program;
 }
 

@@ -33,8 +33,8 @@ const MAX_ENCODE_DEPTH = 64;
 const RETAINED_BUFFER_BYTES = 64 * 1024;
 const INITIAL_BUFFER_BYTES = 512;
 
-// One output buffer reused across calls: encoding never calls user code, so calls cannot interleave,
-// and each call returns a right-sized copy. This keeps small messages to a single allocation.
+// One output buffer reused across calls: encoding is synchronous and never calls back into caller code, so
+// calls cannot interleave, and each call returns a right-sized copy. Small messages cost a single allocation.
 let out = new Uint8Array(INITIAL_BUFFER_BYTES);
 let pos = 0;
 
@@ -46,10 +46,28 @@ function ensure(extraBytes: number): void {
   out = grown;
 }
 
+/** Copies out the encoding, then wipes the shared buffer so no parameter (a PIN, an OTP secret) lingers in it. */
 function takeOutput(): Uint8Array {
   const result = out.slice(0, pos);
-  if (out.length > RETAINED_BUFFER_BYTES) out = new Uint8Array(INITIAL_BUFFER_BYTES);
+  releaseBuffer();
   return result;
+}
+
+function releaseBuffer(): void {
+  if (out.length > RETAINED_BUFFER_BYTES) out = new Uint8Array(INITIAL_BUFFER_BYTES);
+  else out.fill(0, 0, pos);
+}
+
+/** Runs one encoding from byte `start`, releasing the buffer on failure too. */
+function encodeFrom(start: number, value: CborValue): Uint8Array {
+  pos = start;
+  try {
+    writeValue(value, 0);
+  } catch (error) {
+    releaseBuffer();
+    throw error;
+  }
+  return takeOutput();
 }
 
 /** Shortest head for `major` with argument 0 <= argument <= 2^53 - 1 (docs/protocol.md §3.2.3). */
@@ -186,7 +204,7 @@ function writeBytes(bytes: Uint8Array): void {
 
 function writeArray(items: readonly CborValue[], depth: number): void {
   writeHead(MAJOR_ARRAY, items.length);
-  for (const item of items) writeValue(item, depth);
+  for (let index = 0; index < items.length; index++) writeValue(items[index] as CborValue, depth);
 }
 
 function isValidKey(key: unknown): key is number {
@@ -265,15 +283,13 @@ function unsupportedValueError(value: unknown): CborError {
   if (value === null || value === undefined) {
     return cborError('CBOR_SIMPLE_NOT_ALLOWED', pos, `Value at byte ${pos} is ${String(value)}; HKP/1 allows only false and true as simple values.`);
   }
-  const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  const kind = typeof value === 'object' ? Object.prototype.toString.call(value).slice(8, -1) : typeof value;
   return new CborError('CBOR_UNSUPPORTED_TYPE', Status.OTHER, pos, `Value at byte ${pos} is of type ${kind}, which the HKP/1 data model does not include.`);
 }
 
 /** The canonical CBOR encoding of `value` (docs/protocol.md §3.2). */
 export function encodeCbor(value: CborValue): Uint8Array {
-  pos = 0;
-  writeValue(value, 0);
-  return takeOutput();
+  return encodeFrom(0, value);
 }
 
 /** An HKP/1 message: the command or status byte, then the parameter map when there is one (docs/protocol.md §3.2.1). */
@@ -281,8 +297,7 @@ export function encodeMessage(headByte: number, params?: CborMap): Uint8Array {
   if ((headByte & 0xff) !== headByte) {
     throw new RangeError(`The command/status byte must be an integer from 0 to 255, got ${headByte}.`);
   }
-  pos = 0;
-  out[pos++] = headByte;
-  if (params !== undefined) writeValue(params, 0);
-  return takeOutput();
+  if (params === undefined) return Uint8Array.of(headByte);
+  out[0] = headByte;
+  return encodeFrom(1, params);
 }
