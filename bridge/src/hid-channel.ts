@@ -77,6 +77,8 @@ class Call {
   graceUntil = Infinity;
   /** Why the call is being given up once the CANCEL is answered. */
   reason: GiveUpReason = 'CANCELLED';
+  /** The abort reason of the signal, kept as the cause of the CANCELLED error. */
+  abortReason: unknown = undefined;
   nonce: Uint8Array = EMPTY;
   reallocated = false;
   resolve: (payload: Uint8Array) => void = noop;
@@ -112,6 +114,8 @@ export class HidChannel implements EventListenerObject {
   private writing: Promise<void> | undefined;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private watchdogDue = Infinity;
+  /** How many unsettled calls use each signal: the channel listens to a signal only while one does. */
+  private readonly signalUsers = new Map<AbortSignal, number>();
   private readonly disconnectListeners = new Set<(error: TransportError) => void>();
   private readonly stopReports: () => void;
   private readonly stopClose: () => void;
@@ -184,15 +188,14 @@ export class HidChannel implements EventListenerObject {
 
   /** AbortSignal listener: gives up every call that uses the aborted signal. */
   handleEvent(event: Event): void {
-    const signal = event.target;
+    const signal = event.target as AbortSignal;
     const current = this.current;
     this.queue = this.queue.filter((call) => {
       if (call.signal !== signal) return true;
-      call.phase = 'settled';
-      call.reject(new TransportError('CANCELLED'));
+      this.reject(call, new TransportError('CANCELLED', { cause: signal.reason }));
       return false;
     });
-    if (current !== undefined && current.signal === signal) this.giveUp(current, 'CANCELLED');
+    if (current !== undefined && current.signal === signal) this.giveUp(current, 'CANCELLED', signal.reason);
   }
 
   private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
@@ -208,7 +211,7 @@ export class HidChannel implements EventListenerObject {
       call.resolve = resolve;
       call.reject = reject;
     });
-    signal?.addEventListener('abort', this);
+    if (signal !== undefined) this.watch(signal);
     if (call.deadline !== Infinity) this.armWatchdog(call.deadline);
     if (this.current === undefined) this.start(call);
     else this.queue.push(call);
@@ -236,8 +239,8 @@ export class HidChannel implements EventListenerObject {
   private sendRequest(call: Call): void {
     if (call.cmd === HidCommand.INIT) {
       // The allocation was the whole call (open()).
-      call.resolve(EMPTY);
-      this.settle(call);
+      this.resolve(call, EMPTY);
+      this.advance();
       return;
     }
     call.phase = 'waiting';
@@ -293,16 +296,16 @@ export class HidChannel implements EventListenerObject {
         return;
       case 'message':
         // After a CANCEL, whatever the key answers ends the call: usually HKP status CANCELLED.
-        if (call.phase === 'cancelling') return this.fail(call, new TransportError(call.reason));
+        if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
         if (event.cmd !== call.cmd) {
           this.link = 'resync';
           return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
         }
-        call.resolve(event.payload);
-        this.settle(call);
+        this.resolve(call, event.payload);
+        this.advance();
         return;
       case 'error':
-        if (call.phase === 'cancelling') return this.fail(call, new TransportError(call.reason));
+        if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
         if (event.code === HidError.INVALID_CHANNEL && !call.reallocated) {
           call.reallocated = true;
           this.link = 'allocate';
@@ -311,36 +314,72 @@ export class HidChannel implements EventListenerObject {
         return this.fail(call, new HidTransportError(event.code));
       case 'framing-error':
         this.link = 'resync';
-        return this.fail(call, new TransportError(call.phase === 'cancelling' ? call.reason : 'PROTOCOL_VIOLATION'));
+        return this.fail(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
     }
   }
 
   /** Abort or overall timeout of the running call. */
-  private giveUp(call: Call, reason: GiveUpReason): void {
+  private giveUp(call: Call, reason: GiveUpReason, abortReason?: unknown): void {
     if (call.phase === 'waiting') {
       // The request is on the key: ask it to stop and wait (briefly) for its answer, so the next call finds it idle.
       call.phase = 'cancelling';
       call.reason = reason;
+      call.abortReason = abortReason;
       call.graceUntil = Date.now() + this.cancelGraceMs;
       this.armWatchdog(call.graceUntil);
       this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
     } else if (call.phase === 'allocating' || call.phase === 'resyncing') {
       // Nothing reached the command layer; the next call starts its own INIT with a new nonce.
-      this.fail(call, new TransportError(reason));
+      call.reason = reason;
+      call.abortReason = abortReason;
+      this.fail(call, this.giveUpError(call));
     }
   }
 
-  private fail(call: Call, error: TransportError): void {
-    call.reject(error);
-    this.settle(call);
+  /** CANCELLED (with the signal's reason as cause) or TIMEOUT. */
+  private giveUpError(call: Call): TransportError {
+    return new TransportError(call.reason, call.abortReason === undefined ? undefined : { cause: call.abortReason });
   }
 
-  /** Ends the running call and starts the next one (after its promise is settled, so results arrive in call order). */
-  private settle(call: Call): void {
-    call.phase = 'settled';
+  /** Fails the running call and moves on. */
+  private fail(call: Call, error: TransportError): void {
+    this.reject(call, error);
+    this.advance();
+  }
+
+  /** Starts the next call; the running one has been settled first, so results arrive in call order. */
+  private advance(): void {
     this.current = undefined;
     const next = this.queue.shift();
     if (next !== undefined) this.start(next);
+  }
+
+  private resolve(call: Call, payload: Uint8Array): void {
+    call.phase = 'settled';
+    if (call.signal !== undefined) this.unwatch(call.signal);
+    call.resolve(payload);
+  }
+
+  private reject(call: Call, error: TransportError): void {
+    call.phase = 'settled';
+    if (call.signal !== undefined) this.unwatch(call.signal);
+    call.reject(error);
+  }
+
+  private watch(signal: AbortSignal): void {
+    const users = this.signalUsers.get(signal);
+    if (users === undefined) signal.addEventListener('abort', this);
+    this.signalUsers.set(signal, (users ?? 0) + 1);
+  }
+
+  private unwatch(signal: AbortSignal): void {
+    const users = this.signalUsers.get(signal) ?? 0;
+    if (users > 1) {
+      this.signalUsers.set(signal, users - 1);
+    } else {
+      this.signalUsers.delete(signal);
+      signal.removeEventListener('abort', this);
+    }
   }
 
   /**
@@ -362,8 +401,7 @@ export class HidChannel implements EventListenerObject {
     const now = Date.now();
     this.queue = this.queue.filter((call) => {
       if (call.deadline > now) return true;
-      call.phase = 'settled';
-      call.reject(new TransportError('TIMEOUT'));
+      this.reject(call, new TransportError('TIMEOUT'));
       return false;
     });
     const call = this.current;
@@ -371,7 +409,7 @@ export class HidChannel implements EventListenerObject {
       if (call.phase === 'cancelling') {
         if (now >= call.graceUntil) {
           this.link = 'resync';
-          this.fail(call, new TransportError(call.reason));
+          this.fail(call, this.giveUpError(call));
         }
       } else if (now >= call.deadline) {
         this.giveUp(call, 'TIMEOUT');
@@ -448,10 +486,7 @@ export class HidChannel implements EventListenerObject {
     const pending = this.current === undefined ? this.queue : [this.current, ...this.queue];
     this.current = undefined;
     this.queue = [];
-    for (const call of pending) {
-      call.phase = 'settled';
-      call.reject(error);
-    }
+    for (const call of pending) this.reject(call, error);
   }
 }
 

@@ -81,7 +81,8 @@ describe('encodeBleMessage byte layout (docs/protocol.md §2.4)', () => {
     expect(fragments[128]![0]).toBe(0x7f);
     expect(fragments[129]![0]).toBe(0x00);
     expect(fragments.slice(0, -1).every((f) => f.length === 20)).toBe(true);
-    expect(fragments.at(-1)!.length).toBe(1 + ((7609 - 17) % 19 || 19));
+    // 7609 − 17 = 7592 = 399 × 19 + 11: the last continuation carries 11 bytes.
+    expect(fragments.at(-1)!.length).toBe(1 + 11);
   });
 
   test.each([

@@ -48,6 +48,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'print nothing but errors', false)
     .option('-v, --verbose', 'print details and stack traces', false)
     .option('--timeout <ms>', 'give up on the key after this long', integer('--timeout', 100, 600_000), 30_000)
+    .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\nExamples:\n  $ hkey sim                         start a virtual key on udp://127.0.0.1:8111\n  $ hkey -t udp://127.0.0.1:8111 info\n  $ echo JBSWY3DPEHPK3PXP | hkey -t udp://127.0.0.1:8111 accounts add --name github --totp --secret-stdin\n  $ hkey -t udp://127.0.0.1:8111 otp github --json\n\n${EXIT_CODE_HELP}`);
 
@@ -124,7 +125,6 @@ export function buildProgram(): Command {
 /** Parses argv and runs; commander's own usage errors exit with ExitCode.USAGE. */
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv as string[]);
   } catch (error) {

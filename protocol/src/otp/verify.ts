@@ -1,3 +1,4 @@
+// Host-side checks of codes a key produced, delegated to otplib (constant-time compare, bounded windows).
 import { verifySync } from 'otplib';
 import { otpError } from './otp-error-code.js';
 import type { HotpOptions, TotpOptions } from './engine.js';
@@ -12,8 +13,6 @@ import {
   DEFAULT_TOTP_PERIOD,
 } from './parameters.js';
 import { totpStep } from './time-step.js';
-
-/** Host-side checks of codes a key produced, delegated to otplib (constant-time compare, bounded windows). */
 
 export interface VerifyHotpOptions extends HotpOptions {
   secret: Uint8Array;

@@ -54,6 +54,12 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
     output.warn(`the keys listen on ${options.host}: anyone who can reach it can use them.`);
   }
 
+  // Listen for signals before announcing readiness, so a supervisor may stop us the moment it sees "ready".
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.once('SIGINT', () => stop());
+  process.once('SIGTERM', () => stop());
+
   const devices = simulator.devices.map(describeDevice);
   const first = devices[0];
   output.event({ event: 'ready', control: control.url, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) }, () =>
@@ -70,13 +76,9 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
   );
 
   const panel = options.interactive && process.stdin.isTTY ? (await import('./sim-panel.js')).startPanel(simulator, output) : undefined;
+  panel?.onQuit(() => stop());
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    panel?.onQuit(stop);
-  });
+  await stopped;
   panel?.close();
   unsubscribe.forEach((off) => off());
   await control.close();

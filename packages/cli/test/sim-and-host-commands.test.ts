@@ -1,0 +1,128 @@
+/**
+ * `hkey sim` and the host commands against it, driven as child processes (stdin, non-TTY paths).
+ * Needs the built binary: `npm run build` (CI builds before testing).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hkey, startSim } from './cli-harness.js';
+
+const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+let dir: string;
+let sim: Awaited<ReturnType<typeof startSim>>;
+let transport: string;
+
+function oathtool(args: string[]): string | undefined {
+  try {
+    return execFileSync('oathtool', args, { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hkey-cli-'));
+  sim = await startSim(['--udp', '0', '--control-port', '0', '--state', join(dir, 'key.json'), '--clock', '2000000000']);
+  const devices = sim.ready.devices as { udp: string }[];
+  transport = devices[0]!.udp;
+});
+
+afterAll(async () => {
+  await sim?.stop();
+});
+
+describe('hkey sim', () => {
+  test('prints a ready event with its endpoints', () => {
+    expect(sim.ready).toMatchObject({ event: 'ready', devices: [{ serial: 'HK-SIM-000001' }] });
+    expect(transport).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  test('a taken port is an error, never a silent other port', async () => {
+    const port = transport.split(':').at(-1) as string;
+    const run = await hkey(['sim', '--udp', port, '--control-port', '0']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/already in use/);
+  });
+
+  test('flushes and exits 0 on SIGTERM; a damaged state file is refused until --reset-state', async () => {
+    const state = join(dir, 'other.json');
+    const other = await startSim(['--udp', '0', '--control-port', '0', '--state', state]);
+    expect((await other.stop('SIGINT')).code).toBe(0);
+    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 'hkey-state', version: 1 });
+    await writeFile(state, '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
+    const refused = await hkey(['sim', '--udp', '0', '--control-port', '0', '--state', state]);
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toMatch(/checksum.*--reset-state/);
+    const reset = await startSim(['--udp', '0', '--control-port', '0', '--state', state, '--reset-state']);
+    expect((await reset.stop()).code).toBe(0);
+  });
+});
+
+describe('host commands over UDP', () => {
+  test('info --json', async () => {
+    const run = await hkey(['--transport', transport, 'info', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ serial: 'HK-SIM-000001', protocolVersion: 1, pinState: 'NOT_SET' });
+  });
+
+  test('time set, accounts add from stdin, list, otp agrees with oathtool', async () => {
+    expect((await hkey(['--transport', transport, 'time', 'set', '1234567890'])).code).toBe(0);
+    const add = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'github', '--totp', '--algorithm', 'sha256', '--digits', '8', '--secret-stdin'], { stdin: `${SECRET}\n` });
+    expect(add.code).toBe(0);
+    expect(add.stdout + add.stderr).not.toContain(SECRET);
+    const list = await hkey(['--transport', transport, 'accounts', 'list', '--json']);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'github', otp: { kind: 'TOTP', algorithm: 'SHA256', digits: 8 } }]);
+    const code = await hkey(['--transport', transport, 'otp', 'github', '--json']);
+    const result = JSON.parse(code.stdout) as { code: string; validUntil: number };
+    expect(result.code).toMatch(/^\d{8}$/);
+    const expected = oathtool(['--totp=sha256', '--digits=8', '-b', `--now=${new Date(1234567890 * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')}`, SECRET]);
+    if (expected !== undefined) expect(result.code).toBe(expected);
+    const plain = await hkey(['--transport', transport, 'otp', 'GITHUB']);
+    expect(plain.stdout.trim()).toMatch(/^\d{8}$/);
+  });
+
+  test('hotp with a counter', async () => {
+    const add = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'counter', '--hotp', '--counter', '5', '--secret-stdin'], { stdin: SECRET });
+    expect(add.code).toBe(0);
+    const run = await hkey(['--transport', transport, 'otp', 'counter', '--json']);
+    const expected = oathtool(['--hotp', '-b', '--counter=5', SECRET]);
+    const parsed = JSON.parse(run.stdout) as { code: string; counter: number };
+    expect(parsed.counter).toBe(5);
+    if (expected !== undefined) expect(parsed.code).toBe(expected);
+  });
+
+  test('bad input is refused before anything is written, with stable exit codes', async () => {
+    const before = JSON.parse((await hkey(['--transport', transport, 'info', '--json'])).stdout) as { accountCount: number };
+    const badSecret = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'x', '--secret-stdin'], { stdin: 'JBSWY3DP!HPK3PXP' });
+    expect(badSecret.code).toBe(2);
+    expect(badSecret.stderr).toMatch(/position 8/);
+    expect(badSecret.stderr).not.toContain('JBSWY3DP');
+    const noSecret = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'x', '--totp']);
+    expect(noSecret.code).toBe(2);
+    const badDigits = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'x', '--digits', '9', '--secret-stdin'], { stdin: SECRET });
+    expect(badDigits.code).toBe(2);
+    const after = JSON.parse((await hkey(['--transport', transport, 'info', '--json'])).stdout) as { accountCount: number };
+    expect(after.accountCount).toBe(before.accountCount);
+    const missing = await hkey(['--transport', transport, 'otp', 'nope', '--json']);
+    expect(missing.code).toBe(4);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'ACCOUNT_NOT_FOUND' } });
+    const taken = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'github']);
+    expect(taken.code).toBe(4);
+    expect(taken.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('no key at the address: exit 3 with a next step', async () => {
+    const run = await hkey(['--transport', 'udp://127.0.0.1:9', 'info', '--timeout', '500']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/hkey sim/);
+  });
+
+  test('--help shows examples and exit codes', async () => {
+    const run = await hkey(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Examples:/);
+    expect(run.stdout).toMatch(/Exit codes:/);
+  });
+});
