@@ -17,7 +17,6 @@ export default defineConfig({
   test: {
     include: ['protocol/test/**/*.test.ts', 'firmware-sim/test/**/*.test.ts', 'bridge/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/browser/**', '**/node_modules/**'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 20000,
     pool: 'forks',
   },

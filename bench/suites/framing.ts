@@ -1,9 +1,17 @@
 /** HID and BLE framing: encode a message and reassemble it, against @ledgerhq/devices' hid-framing. */
-import createHIDframing from '@ledgerhq/devices/lib-es/hid-framing';
+import { createRequire } from 'node:module';
 import { BleCommand, BleReassembler, HidCommand, HidResponseReader, bleFragmentSize, encodeBleMessage, encodeHidMessage } from '@hkey/protocol';
 import type { Comparison } from '../harness.js';
 
 const CID = 0x01020304;
+
+interface LedgerFraming {
+  makeBlocks(apdu: Buffer): Uint8Array[];
+  reduceResponse(acc: unknown, chunk: Buffer): unknown;
+  getReducedResult(acc: unknown): Buffer | null | undefined;
+}
+// The reference is CommonJS; loading it through require keeps its default export callable under NodeNext types.
+const createHIDframing = (createRequire(import.meta.url)('@ledgerhq/devices/lib/hid-framing') as { default: (channel: number, packetSize: number) => LedgerFraming }).default;
 
 function payload(size: number): Uint8Array {
   return Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
@@ -12,7 +20,7 @@ function payload(size: number): Uint8Array {
 function ledgerRoundTrip(packetSize: number, message: Buffer) {
   const framing = createHIDframing(0x0101, packetSize);
   return () => {
-    let acc = null as Parameters<typeof framing.reduceResponse>[0];
+    let acc: unknown = null;
     for (const block of framing.makeBlocks(message)) acc = framing.reduceResponse(acc, Buffer.from(block.buffer, block.byteOffset, block.byteLength));
     return framing.getReducedResult(acc);
   };

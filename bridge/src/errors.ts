@@ -61,6 +61,7 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   NO_OTP: 'The account has no OTP credential; add one first.',
   NO_PASSWORD: 'The account has no password.',
   STORAGE_FULL: 'The key is full; delete accounts to make room.',
+  OTP_COUNTER_EXHAUSTED: 'The account\'s HOTP counter is used up; give it a new OTP secret.',
   DEVICE_BUSY: 'The key is serving another connection; try again in a moment.',
   BATTERY_EMPTY: 'The key\'s battery is empty; charge it and try again.',
   STORAGE_FAILURE: 'The key could not write its storage and changed nothing; try again, and replace the key if it keeps failing.',

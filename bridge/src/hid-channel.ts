@@ -199,7 +199,7 @@ export class HidChannel implements EventListenerObject {
   }
 
   private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED'));
+    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED', { message: 'This connection to the key is closed; open it again.' }));
     if (payload.length > HID_MAX_MESSAGE_SIZE) {
       return Promise.reject(new TransportError('PROTOCOL_VIOLATION', { message: `A message holds at most ${HID_MAX_MESSAGE_SIZE} bytes.` }));
     }

@@ -167,6 +167,7 @@ describe.each(LINKS)('KeyClient over %s', (link) => {
     const error = await failure(password);
     expect(error).toBeInstanceOf(TransportError);
     expect(error.code).toBe('CANCELLED');
+    expect(error.cause).toBe(controller.signal.reason);
     // The key answered the CANCEL itself (HKP status CANCELLED), well within the grace period.
     expect(key.events.since(since).some((event) => event.type === 'presence' && event.state === 'cancelled')).toBe(true);
     expect(key.events.since(since).some((event) => event.type === 'response' && event.status === 'CANCELLED')).toBe(true);

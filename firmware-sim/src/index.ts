@@ -12,3 +12,4 @@ export * from './core/virtual-key.js';
 export * from './hid/hid-endpoint.js';
 export * from './hid/in-process-port.js';
 export * from './core/record-replay.js';
+export * from './ble/ble-endpoint.js';

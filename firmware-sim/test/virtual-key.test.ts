@@ -125,6 +125,18 @@ describe('OTP through the device (docs/protocol.md §4.13, §7)', () => {
     }
   });
 
+  test('the HOTP counter never wraps: at 2^64-1 the account is exhausted', async () => {
+    const h = await harness();
+    const { id } = await h.ok('AccountCreate', { name: 'last', otp: { secret: RFC_SECRET, kind: 'HOTP', counter: 2n ** 64n - 2n } });
+    expect((await h.ok('GetOtp', { id })).counter).toBe(2n ** 64n - 2n);
+    expect((await h.call('GetOtp', { id })).status).toBe('OTP_COUNTER_EXHAUSTED');
+  });
+
+  test('SetTime refuses times TOTP cannot represent', async () => {
+    const h = await harness();
+    expect((await h.call('SetTime', { time: 8_640_000_000_001 })).status).toBe('INVALID_PARAMETER');
+  });
+
   test('NO_OTP and requires-touch', async () => {
     const h = await harness({ presence: autoDeny });
     const plain = await h.ok('AccountCreate', { name: 'plain' });

@@ -8,3 +8,5 @@ export * from './ble/index.js';
 export * from './otp/index.js';
 export * from './secret/index.js';
 export * from './fixture/fixture.js';
+export * from './ble-link/ble-link.js';
+export * from './otpauth/index.js';

@@ -49,7 +49,7 @@ export class FramingError extends HkeyError {
   }
 }
 
-/** Bad base32 text (docs/protocol.md §5.3). */
+/** Bad base32 text (docs/protocol.md §7.3). */
 export class Base32Error extends HkeyError {
   /** 0-based position of the offending character in the input, or -1 when the problem is the length. */
   readonly position: number;
@@ -60,12 +60,15 @@ export class Base32Error extends HkeyError {
   }
 }
 
-/** Bad otpauth:// URI; `field` names the offending part (scheme, type, label, secret, issuer, algorithm, digits, period, counter). */
+/**
+ * Bad otpauth:// URI (docs/protocol.md §7.4); `field` names the offending part: scheme, type, label, secret, issuer,
+ * algorithm, digits, period, counter, fragment, or `parameter` for an unknown parameter (whose name may hold secret text).
+ */
 export class OtpauthError extends HkeyError {
   readonly field: string;
 
-  constructor(code: string, field: string, message: string) {
-    super(code, message);
+  constructor(code: string, field: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.field = field;
   }
 }

@@ -168,7 +168,10 @@ describe('BleReassembler: inter-fragment timeout (docs/protocol.md §2.10)', () 
     const rx = new BleReassembler();
     rx.feed(encodeBleMessage(BleCommand.MSG, counting(30), 20)[0]!, 0);
     expect(rx.feed(hex('810000'), 5000)).toEqual(message(BleCommand.PING, new Uint8Array(0)));
+    expect(rx.assembling).toBe(false);
+    expect(rx.needsPoll).toBe(true);
     expect(rx.poll(5000)).toEqual(error(BleError.REQ_TIMEOUT));
+    expect(rx.needsPoll).toBe(false);
   });
 
   test('a late message that starts a new assembly returns the REQ_TIMEOUT at once', () => {

@@ -60,7 +60,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 function mutate(reports: Uint8Array[], mutations: Mutation[]): Uint8Array[] {
-  const out = reports.map((r) => r.slice());
+  const out: Uint8Array[] = reports.map((r) => r.slice());
   for (const m of mutations) {
     if (out.length === 0) break;
     const at = m.at % out.length;

@@ -266,9 +266,14 @@ describe('HidReceiver: inter-packet timeout (docs/protocol.md §1.12)', () => {
 
   test('a late request of another channel is served; the MSG_TIMEOUT follows on poll()', () => {
     const rx = new HidReceiver();
+    expect(rx.needsPoll).toBe(false);
     startTwoPacketMessage(rx, A, 0);
+    expect(rx.needsPoll).toBe(true);
     expect(rx.feed(initPacket(B, PING, 1, hex('42')), 900)).toEqual(message(B, PING, hex('42')));
+    expect(rx.assemblingChannel).toBeUndefined();
+    expect(rx.needsPoll).toBe(true);
     expect(rx.poll(900)).toEqual(error(A, HidError.MSG_TIMEOUT));
+    expect(rx.needsPoll).toBe(false);
     expect(rx.poll(900)).toBeUndefined();
   });
 

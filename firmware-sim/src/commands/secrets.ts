@@ -1,4 +1,4 @@
-import { AccountFlag, type RequestOf, type ResponseOf } from '@hkey/protocol';
+import { AccountFlag, MAX_OTP_COUNTER, type RequestOf, type ResponseOf } from '@hkey/protocol';
 import { DeviceStatus } from '../core/device-status.js';
 import { computeHotp, computeTotp } from '../core/otp.js';
 import { toWire } from './account-view.js';
@@ -23,6 +23,8 @@ export async function getOtp(ctx: CommandContext, params: RequestOf<'GetOtp'>): 
     return { code: computeTotp(otp, now), validUntil: (step + 1) * period };
   }
   const counter = otp.counter ?? 0n;
+  // docs/protocol.md §7.1: the counter never wraps; at 2^64-1 there is no next value to persist.
+  if (counter >= MAX_OTP_COUNTER) throw new DeviceStatus('OTP_COUNTER_EXHAUSTED');
   const advanced = { ...account, otp: { ...otp, counter: counter + 1n } };
   await ctx.commit({ ...ctx.state, accounts: ctx.state.accounts.map((a) => (a.id === account.id ? advanced : a)) });
   return { code: computeHotp(otp, counter), counter: toWire(counter) };

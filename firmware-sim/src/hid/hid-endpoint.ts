@@ -259,8 +259,8 @@ export class HidEndpoint<Peer> {
     }
   }
 
-  /** Re-enumeration: every channel, lock and partial request is forgotten and the HID session ends. */
-  private reset(): void {
+  /** Re-enumeration (unplug and re-plug): every channel, lock and partial request is forgotten and the HID session ends. */
+  reset(): void {
     this.abortTransaction();
     this.cancelPoll?.();
     this.cancelPoll = undefined;

@@ -151,6 +151,12 @@ export async function startControlServer(simulator: Simulator, options: { port: 
       case 'POST busy':
         key.linkFaults.busyReplies = number(body, 'count', 0, 1e6, 1);
         return { busyReplies: key.linkFaults.busyReplies };
+      case 'POST disconnect':
+        device.disconnect();
+        return { ok: true };
+      case 'POST mtu':
+        device.ble.changeMtu(number(body, 'mtu', 23, 517));
+        return { ok: true };
       case 'POST power-cycle':
         await key.powerCycle();
         return describeDevice(device);

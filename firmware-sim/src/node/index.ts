@@ -4,3 +4,4 @@ export * from './udp-server.js';
 export * from './simulator.js';
 export * from './control-server.js';
 export * from './listen-error.js';
+export * from './ble-link-server.js';

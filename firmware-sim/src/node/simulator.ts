@@ -3,7 +3,9 @@
  * Device i listens on UDP port `udpPort + i`; each has its own state file, button and event log.
  */
 import { rm } from 'node:fs/promises';
-import { HkeyError } from '@hkey/protocol';
+import { BLE_LINK_DEFAULT_PORT, HkeyError } from '@hkey/protocol';
+import { BleEndpoint } from '../ble/ble-endpoint.js';
+import { type BleLinkServer, startBleLinkServer } from './ble-link-server.js';
 import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '../core/presence.js';
 import type { DeviceState } from '../core/state.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
@@ -15,6 +17,7 @@ import { type UdpHidServer, type UdpPeer, startUdpHidServer } from './udp-server
 
 export const DEFAULT_UDP_PORT = 8111;
 export const DEFAULT_CONTROL_PORT = 8110;
+export const DEFAULT_BLE_PORT = BLE_LINK_DEFAULT_PORT;
 
 export type PresencePolicy = 'auto-approve' | 'auto-deny' | 'never' | 'button';
 export const PRESENCE_POLICIES: readonly PresencePolicy[] = ['auto-approve', 'auto-deny', 'never', 'button'];
@@ -23,6 +26,8 @@ export interface SimulatorOptions {
   readonly devices?: number;
   /** First UDP port; 0 picks free ports (tests). */
   readonly udpPort?: number;
+  /** BLE link port shared by every key; 0 picks a free port; null disables the BLE link. */
+  readonly blePort?: number | null;
   readonly host?: string;
   /** Listening beyond loopback needs this explicit consent. */
   readonly allowRemote?: boolean;
@@ -43,12 +48,23 @@ export class SimulatedDevice {
   private readonly snapshots = new Map<string, DeviceState>();
   private snapshotCount = 0;
 
+  readonly ble: BleEndpoint;
+
   constructor(
     readonly key: VirtualKey,
     readonly hid: HidEndpoint<UdpPeer>,
     readonly udp: UdpHidServer,
     readonly stateFile: string | undefined,
-  ) {}
+  ) {
+    this.ble = new BleEndpoint(key);
+  }
+
+  /** Drops every connection: BLE links close, the HID interface re-enumerates. */
+  disconnect(): void {
+    this.key.events.emit({ type: 'fault', fault: 'disconnect' });
+    this.ble.disconnectAll('disconnected by the control API');
+    this.hid.reset();
+  }
 
   get presencePolicy(): PresencePolicy {
     return this.policy;
@@ -82,7 +98,10 @@ function stateFileFor(base: string, index: number): string {
 }
 
 export class Simulator {
-  private constructor(readonly devices: readonly SimulatedDevice[]) {}
+  private constructor(
+    readonly devices: readonly SimulatedDevice[],
+    readonly bleLink: BleLinkServer | undefined,
+  ) {}
 
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
     const host = options.host ?? LOOPBACK;
@@ -106,11 +125,13 @@ export class Simulator {
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }
+      const blePort = options.blePort === undefined ? DEFAULT_BLE_PORT : options.blePort;
+      const bleLink = blePort === null ? undefined : await startBleLinkServer(devices.map((device) => device.ble), { host, port: blePort });
+      return new Simulator(devices, bleLink);
     } catch (error) {
       await Promise.all(devices.map((device) => device.udp.close()));
       throw error;
     }
-    return new Simulator(devices);
   }
 
   device(serial: string): SimulatedDevice | undefined {
@@ -118,6 +139,6 @@ export class Simulator {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.devices.map((device) => device.udp.close()));
+    await Promise.all([...this.devices.map((device) => device.udp.close()), this.bleLink?.close()]);
   }
 }

@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .command('sim')
     .description('run virtual keys reachable over UDP HID, with a control API for automation')
     .option('--udp <port>', 'UDP HID port of the first key (key i uses port + i - 1)', port('--udp'), 8111)
+    .option('--ble-port <port>', 'BLE link port (GATT over TCP, shared by all keys)', port('--ble-port'), 8112)
     .option('--control-port <port>', 'control API port (HTTP + WebSocket)', port('--control-port'), 8110)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--allow-remote', 'allow listening beyond loopback (exposes the keys to the network)', false)

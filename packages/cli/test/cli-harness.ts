@@ -1,8 +1,13 @@
-/** Runs the built `hkey` binary as a child process, the way users and scripts do. */
+/**
+ * Runs `hkey` as a child process, the way users and scripts do. It runs the sources through tsx (which maps
+ * @hkey/* to their sources via tsconfig paths), so tests never exercise a stale build.
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const NODE_ARGS = ['--import', 'tsx', BIN];
 
 export interface CliRun {
   readonly code: number | null;
@@ -12,7 +17,7 @@ export interface CliRun {
 
 export function hkey(args: readonly string[], options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HKEY_TRANSPORT: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, HKEY_TRANSPORT: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -30,7 +35,7 @@ export function hkey(args: readonly string[], options: { stdin?: string; env?: R
 /** Starts `hkey sim` and resolves once it prints its ready event. */
 export function startSim(args: readonly string[]): Promise<{ ready: Record<string, unknown>; stop(signal?: NodeJS.Signals): Promise<CliRun> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sim', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_ARGS, 'sim', '--json', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let ready = false;

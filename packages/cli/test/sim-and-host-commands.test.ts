@@ -1,6 +1,5 @@
 /**
  * `hkey sim` and the host commands against it, driven as child processes (stdin, non-TTY paths).
- * Needs the built binary: `npm run build` (CI builds before testing).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -24,7 +23,7 @@ function oathtool(args: string[]): string | undefined {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hkey-cli-'));
-  sim = await startSim(['--udp', '0', '--control-port', '0', '--state', join(dir, 'key.json'), '--clock', '2000000000']);
+  sim = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', join(dir, 'key.json'), '--clock', '2000000000']);
   const devices = sim.ready.devices as { udp: string }[];
   transport = devices[0]!.udp;
 });
@@ -41,21 +40,21 @@ describe('hkey sim', () => {
 
   test('a taken port is an error, never a silent other port', async () => {
     const port = transport.split(':').at(-1) as string;
-    const run = await hkey(['sim', '--udp', port, '--control-port', '0']);
+    const run = await hkey(['sim', '--udp', port, '--control-port', '0', '--ble-port', '0']);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/already in use/);
   });
 
   test('flushes and exits 0 on SIGTERM; a damaged state file is refused until --reset-state', async () => {
     const state = join(dir, 'other.json');
-    const other = await startSim(['--udp', '0', '--control-port', '0', '--state', state]);
+    const other = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
     expect((await other.stop('SIGINT')).code).toBe(0);
     expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 'hkey-state', version: 1 });
     await writeFile(state, '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
-    const refused = await hkey(['sim', '--udp', '0', '--control-port', '0', '--state', state]);
+    const refused = await hkey(['sim', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
     expect(refused.code).toBe(8);
     expect(refused.stderr).toMatch(/checksum.*--reset-state/);
-    const reset = await startSim(['--udp', '0', '--control-port', '0', '--state', state, '--reset-state']);
+    const reset = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state, '--reset-state']);
     expect((await reset.stop()).code).toBe(0);
   });
 });

@@ -33,8 +33,8 @@ const EMPTY = new Uint8Array(0);
  * any length are accepted as long as they do not carry more than the declared length, so an MTU change
  * mid-message is harmless (§2.3).
  *
- * Drive it like HidReceiver: feed() every written or notified value and poll() every 100 ms or so and
- * after a feed() that returned a result, which is when a REQ_TIMEOUT noticed by that feed() is reported.
+ * Drive it like HidReceiver: feed() every written or notified value, and poll() every 100 ms or so while
+ * `needsPoll` is true (a REQ_TIMEOUT noticed by a feed() that had its own result waits for poll()).
  */
 export class BleReassembler {
   private readonly fragmentTimeoutMs: number;
@@ -54,6 +54,11 @@ export class BleReassembler {
   /** True while a multi-fragment message is partly received. */
   get assembling(): boolean {
     return this.active;
+  }
+
+  /** True while a message is being assembled or a REQ_TIMEOUT waits to be taken: keep calling poll(). */
+  get needsPoll(): boolean {
+    return this.active || this.pending !== undefined;
   }
 
   /** Drops any partial message and pending timeout, e.g. on disconnect. */

@@ -14,6 +14,7 @@ import type { CborMap, CborValue } from '../cbor-types.js';
 import { CborError } from '../errors.js';
 import { Status } from '../messages/status.js';
 import { cborError } from './cbor-error.js';
+import { MAX_CONFIGURABLE_DEPTH } from './limits.js';
 
 const MAJOR_UNSIGNED = 0x00;
 const MAJOR_NEGATIVE = 0x20;
@@ -27,8 +28,6 @@ const TRUE_BYTE = 0xf5;
 const TWO_POW_32 = 0x1_0000_0000;
 const UINT64_MAX = (1n << 64n) - 1n;
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
-/** Far above any HKP/1 message (§3.2.4 allows 4); it only stops a cyclic value from overflowing the stack. */
-const MAX_ENCODE_DEPTH = 64;
 /** A buffer that grew beyond this for one large value is dropped afterwards instead of being kept forever. */
 const RETAINED_BUFFER_BYTES = 64 * 1024;
 const INITIAL_BUFFER_BYTES = 512;
@@ -268,8 +267,9 @@ function writeValue(value: CborValue, parentDepth: number): void {
       }
       if (Array.isArray(value) || value instanceof Map) {
         const depth = parentDepth + 1;
-        if (depth > MAX_ENCODE_DEPTH) {
-          throw cborError('CBOR_TOO_DEEP', pos, `Value at byte ${pos} is nested deeper than ${MAX_ENCODE_DEPTH} levels; is it cyclic?`);
+        // No decoder can be configured to accept deeper values, and the bound stops a cyclic value from overflowing the stack.
+        if (depth > MAX_CONFIGURABLE_DEPTH) {
+          throw cborError('CBOR_TOO_DEEP', pos, `Value at byte ${pos} is nested deeper than ${MAX_CONFIGURABLE_DEPTH} levels; is it cyclic?`);
         }
         if (Array.isArray(value)) writeArray(value, depth);
         else writeMap(value, depth);

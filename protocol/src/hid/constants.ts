@@ -3,6 +3,13 @@
  * Values follow CTAP 2.x §11.2; HKP_MSG is the vendor command that carries HKP messages.
  */
 
+/**
+ * The HKP interface's HID usage (§1.2): a vendor page, because operating systems and browsers reserve the
+ * FIDO page 0xF1D0 for their own FIDO stacks (Windows needs administrator rights, WebHID refuses it).
+ */
+export const HKP_HID_USAGE_PAGE = 0xff48;
+export const HKP_HID_USAGE = 0x01;
+
 /** Every report is exactly this long, in both directions (§1.3). */
 export const HID_REPORT_SIZE = 64;
 /** Header of an initialization packet: CID(4) CMD(1) BCNT(2) (§1.3). */

@@ -30,11 +30,11 @@ const NO_CHANNEL = -1;
 /**
  * Device-side CTAPHID receiver: turns host reports into requests and framing errors, following the
  * ordered rules of docs/protocol.md §1.11. It never throws on traffic. It assembles one request at a
- * time (CTAP 2.x §11.2.5: a device handles one transaction at a time).
+ * time (CTAP 2.1 §11.2.5: a device handles one transaction at a time).
  *
- * Driving it: call feed() for every OUT report and poll() every 100 ms or so, and also after a feed()
- * that returned a result: a feed() can notice an expired request and receive a new one at once, and
- * then the expired one's MSG_TIMEOUT waits for the next poll() or feed().
+ * Driving it: call feed() for every OUT report, and poll() every 100 ms or so while `needsPoll` is true.
+ * A feed() can notice an expired request and receive a new one at once; the expired one's MSG_TIMEOUT
+ * then waits for the next poll() (or result-less feed()), and `needsPoll` stays true until it is taken.
  *
  * What happens after a message is delivered is the device's business; it tells the receiver through
  * `busyChannel`, lock() and reset().
@@ -63,6 +63,11 @@ export class HidReceiver {
   /** The channel whose multi-packet request is being assembled, if any. */
   get assemblingChannel(): number | undefined {
     return this.assembly.active ? this.assembly.cid : undefined;
+  }
+
+  /** True while a request is being assembled or a MSG_TIMEOUT waits to be taken: keep calling poll(). */
+  get needsPoll(): boolean {
+    return this.assembly.active || this.pending !== undefined;
   }
 
   /** The channel holding a CTAPHID LOCK at `now`, if any (§1.9). */

@@ -19,6 +19,7 @@ import {
   pin,
   urls,
 } from './fields.js';
+import { MAX_TOTP_TIME } from '../otp/time-step.js';
 import { arrayOf, bool, enumeration, text, uint, uint64 } from './types.js';
 
 /** When the user must touch the key (docs/protocol.md §6.3). */
@@ -80,7 +81,7 @@ export const Commands = {
     ...unlocked,
     userPresence: 'none',
     doc: 'Sets the device clock that TOTP uses.',
-    request: { time: required(1, uint64(), 'Unix seconds.') },
+    request: { time: required(1, uint(0, MAX_TOTP_TIME), 'Unix seconds, up to 8640000000000 (the end of the time range of §7.2).') },
     response: empty,
     statuses: ['PIN_REQUIRED', 'PIN_BLOCKED'],
   }),
@@ -213,7 +214,7 @@ export const Commands = {
       validUntil: optional(2, uint64(), 'TOTP: the device time (Unix seconds) at which the code expires.'),
       counter: optional(3, uint64(), 'HOTP: the counter value the code was computed with.'),
     },
-    statuses: ['PIN_REQUIRED', 'PIN_BLOCKED', 'ACCOUNT_NOT_FOUND', 'NO_OTP', 'USER_PRESENCE_DENIED', 'USER_PRESENCE_TIMEOUT', 'CANCELLED', 'STORAGE_FAILURE'],
+    statuses: ['PIN_REQUIRED', 'PIN_BLOCKED', 'ACCOUNT_NOT_FOUND', 'NO_OTP', 'OTP_COUNTER_EXHAUSTED', 'USER_PRESENCE_DENIED', 'USER_PRESENCE_TIMEOUT', 'CANCELLED', 'STORAGE_FAILURE'],
   }),
   GetPassword: command({
     code: 0x21,

@@ -44,6 +44,7 @@ export const Status = {
   NO_OTP: 0x53,
   NO_PASSWORD: 0x54,
   STORAGE_FULL: 0x55,
+  OTP_COUNTER_EXHAUSTED: 0x56,
 
   DEVICE_BUSY: 0x60,
   BATTERY_EMPTY: 0x61,
@@ -92,6 +93,7 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<StatusName, string>> = {
   NO_OTP: 'The account has no OTP credential.',
   NO_PASSWORD: 'The account has no password.',
   STORAGE_FULL: 'The key does not have enough free storage for this change.',
+  OTP_COUNTER_EXHAUSTED: 'The HOTP counter reached 2^64-1: the account can issue no more codes.',
   DEVICE_BUSY: 'The key is serving a command of another session.',
   BATTERY_EMPTY: 'The battery is empty.',
   STORAGE_FAILURE: 'The key could not write its storage; nothing was changed.',

@@ -20,7 +20,5 @@ export type OtpauthErrorCode =
 
 /** Messages name fields, never values: a URI carries its secret (docs/protocol.md §6.4). */
 export function otpauthError(code: OtpauthErrorCode, field: string, message: string, cause?: unknown): OtpauthError {
-  const error = new OtpauthError(code, field, message);
-  if (cause !== undefined) error.cause = cause; // OtpauthError's constructor takes no `cause` option
-  return error;
+  return new OtpauthError(code, field, message, cause === undefined ? undefined : { cause });
 }

@@ -6,6 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 
 export interface SimOptions {
   udp: number;
+  blePort: number;
   controlPort: number;
   host: string;
   allowRemote: boolean;
@@ -34,6 +35,7 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
   const simulator = await Simulator.start({
     devices: options.devices,
     udpPort: options.udp,
+    blePort: options.blePort,
     host: options.host,
     allowRemote: options.allowRemote,
     stateFile: options.state,
@@ -62,10 +64,11 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
 
   const devices = simulator.devices.map(describeDevice);
   const first = devices[0];
-  output.event({ event: 'ready', control: control.url, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) }, () =>
+  const ble = simulator.bleLink ? `tcp://${simulator.bleLink.host}:${simulator.bleLink.port}` : undefined;
+  output.event({ event: 'ready', control: control.url, ble, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) }, () =>
     simulator.devices.length === 1 && first
-      ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, control ${control.url}`
-      : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, control ${control.url}`,
+      ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
+      : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`,
   );
 
   const unsubscribe = simulator.devices.map((device) =>
