@@ -4,24 +4,33 @@
  * allocates its CID with INIT, runs one transaction at a time from a FIFO queue, follows KEEPALIVE, cancels
  * with CANCEL and turns CTAPHID ERROR into TransportError.
  *
- * Recovery, decided once here:
- * - ERROR INVALID_CHANNEL (the key forgot the CID: power cycle, re-enumeration, eviction) means the request
- *   was refused before it ran, so the channel allocates a new CID with INIT and sends it again, once.
- * - A framing error in the key's response, a reply that does not match the request, an unanswered CANCEL
- *   and a silent key may leave the key mid-transaction or leave stale reports in flight. The call fails
- *   (PROTOCOL_VIOLATION, CANCELLED or TIMEOUT) and is never retried, because the key may have executed it
- *   (a HOTP counter or a new account cannot be undone); the next call first resynchronises with INIT on
- *   the same CID (§1.6), which also aborts whatever the key was still doing for this channel.
+ * Recovery (§1.10, §1.12, §1.13), decided once here:
+ * - CTAPHID ERRORs that refuse a request before it runs are retried as the spec asks: INVALID_CHANNEL (the key
+ *   forgot the CID: power cycle, re-enumeration, eviction) allocates a new CID with INIT and resends, once;
+ *   INVALID_SEQ, MSG_TIMEOUT and INVALID_LEN (the request was garbled on the way) resend it, once;
+ *   CHANNEL_BUSY and LOCK_REQUIRED (another application has the key) resend it every 100 ms until the key
+ *   takes it, the call is aborted or times out, or the key has been busy for the idle timeout. Other codes,
+ *   and a second failure, reject with HidTransportError.
+ * - A framing error in the key's response, a reply to another command, an unanswered CANCEL and a silent key
+ *   may leave the key mid-transaction or stale reports in flight. The call fails (PROTOCOL_VIOLATION,
+ *   CANCELLED or TIMEOUT) and is never retried, because the key may have executed it (a HOTP counter or a new
+ *   account cannot be undone); the next call first resynchronises with INIT on the same CID (§1.6), which
+ *   also abandons whatever the key was still doing for this channel.
+ * - After a CANCEL the key answers HKP status CANCELLED, which rejects the call with CANCELLED (or TIMEOUT);
+ *   when it answers anything else it could not stop (§1.8), and the call settles with that answer, so a
+ *   command that took effect is never reported as cancelled.
  */
 import {
   HID_BROADCAST_CID,
   HID_MAX_MESSAGE_SIZE,
+  HID_PROTOCOL_VERSION,
   HidCommand,
   HidError,
   type HidInitResponse,
   HidKeepaliveStatus,
   HidResponseReader,
   type HidResponseEvent,
+  Status,
   decodeHidInitResponse,
   encodeHidInitRequest,
   encodeHidMessage,
@@ -56,13 +65,15 @@ export interface HidChannelOpenOptions extends HidChannelOptions {
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const DEFAULT_CANCEL_GRACE_MS = 1_000;
+/** §1.10: a host retries CHANNEL_BUSY and LOCK_REQUIRED after 100 ms or more. */
+const BUSY_RETRY_MS = 100;
 const EMPTY = new Uint8Array(0);
 
 /**
  * Where a call is: waiting its turn; allocating a CID (INIT on broadcast); resynchronising its CID (INIT on
- * it); waiting for the response; waiting for the key to answer a CANCEL; or settled.
+ * it); waiting for the response; waiting to resend to a busy key; waiting for the key to answer a CANCEL; or settled.
  */
-type Phase = 'queued' | 'allocating' | 'resyncing' | 'waiting' | 'cancelling' | 'settled';
+type Phase = 'queued' | 'allocating' | 'resyncing' | 'waiting' | 'backoff' | 'cancelling' | 'settled';
 
 /** What the channel must do before the next request: nothing, INIT on its CID, or get a CID at all. */
 type LinkState = 'ready' | 'resync' | 'allocate';
@@ -80,7 +91,12 @@ class Call {
   /** The abort reason of the signal, kept as the cause of the CANCELLED error. */
   abortReason: unknown = undefined;
   nonce: Uint8Array = EMPTY;
+  /** Whether the one resend after INVALID_CHANNEL, and the one after a garbled request, have been used. */
   reallocated = false;
+  resent = false;
+  /** When the key first answered CHANNEL_BUSY or LOCK_REQUIRED to this call (0: not yet), and when to resend. */
+  busySince = 0;
+  retryAt = Infinity;
   resolve: (payload: Uint8Array) => void = noop;
   reject: (error: unknown) => void = noop;
 
@@ -255,7 +271,11 @@ export class HidChannel implements EventListenerObject {
       if (event !== undefined) this.onInitEvent(call, event);
     } else {
       const event = this.reader.feed(report);
-      if (event === undefined) return;
+      if (event === undefined) {
+        // A packet of a multi-packet response: the key is alive (§1.12 counts any packet on the channel).
+        if (this.reader.receiving) call.lastHeard = Date.now();
+        return;
+      }
       if (call.phase === 'resyncing') this.onInitEvent(call, event);
       else this.onResponseEvent(call, event);
     }
@@ -268,6 +288,9 @@ export class HidChannel implements EventListenerObject {
         if (event.cmd !== HidCommand.INIT) return;
         const init = decodeHidInitResponse(event.payload);
         if (init === undefined || !sameBytes(init.nonce, call.nonce)) return;
+        if (init.protocolVersion !== HID_PROTOCOL_VERSION) {
+          return this.fail(call, new TransportError('PROTOCOL_VIOLATION', { message: 'The device does not speak CTAPHID version 2, so it is not an HKP/1 key.' }));
+        }
         if (init.cid !== this.reader.cid) this.reader = new HidResponseReader(init.cid);
         this.init = init;
         this.link = 'ready';
@@ -295,8 +318,9 @@ export class HidChannel implements EventListenerObject {
         }
         return;
       case 'message':
-        // After a CANCEL, whatever the key answers ends the call: usually HKP status CANCELLED.
-        if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
+        if (call.phase === 'cancelling' && call.cmd === HidCommand.HKP_MSG && event.payload[0] === Status.CANCELLED) {
+          return this.fail(call, this.giveUpError(call));
+        }
         if (event.cmd !== call.cmd) {
           this.link = 'resync';
           return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
@@ -306,16 +330,40 @@ export class HidChannel implements EventListenerObject {
         return;
       case 'error':
         if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
-        if (event.code === HidError.INVALID_CHANNEL && !call.reallocated) {
-          call.reallocated = true;
-          this.link = 'allocate';
-          return this.sendInit(call);
-        }
-        return this.fail(call, new HidTransportError(event.code));
+        return this.onError(call, event.code);
       case 'framing-error':
         this.link = 'resync';
         return this.fail(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
     }
+  }
+
+  /** An ERROR answered the request: retry where §1.10 says the request never ran, fail otherwise. */
+  private onError(call: Call, code: number): void {
+    switch (code) {
+      case HidError.INVALID_CHANNEL:
+        if (call.reallocated) break;
+        call.reallocated = true;
+        this.link = 'allocate';
+        return this.sendInit(call);
+      case HidError.INVALID_SEQ:
+      case HidError.MSG_TIMEOUT:
+      case HidError.INVALID_LEN:
+        if (call.resent) break;
+        call.resent = true;
+        return this.sendRequest(call);
+      case HidError.CHANNEL_BUSY:
+      case HidError.LOCK_REQUIRED: {
+        const now = Date.now();
+        if (call.busySince === 0) call.busySince = now;
+        if (now - call.busySince >= this.idleTimeoutMs) break;
+        call.phase = 'backoff';
+        call.lastHeard = now;
+        call.retryAt = now + BUSY_RETRY_MS;
+        this.armWatchdog(call.retryAt);
+        return;
+      }
+    }
+    this.fail(call, new HidTransportError(code));
   }
 
   /** Abort or overall timeout of the running call. */
@@ -328,8 +376,8 @@ export class HidChannel implements EventListenerObject {
       call.graceUntil = Date.now() + this.cancelGraceMs;
       this.armWatchdog(call.graceUntil);
       this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
-    } else if (call.phase === 'allocating' || call.phase === 'resyncing') {
-      // Nothing reached the command layer; the next call starts its own INIT with a new nonce.
+    } else if (call.phase === 'allocating' || call.phase === 'resyncing' || call.phase === 'backoff') {
+      // Nothing is running on the key for this call; an INIT still in flight is told apart by its nonce.
       call.reason = reason;
       call.abortReason = abortReason;
       this.fail(call, this.giveUpError(call));
@@ -411,6 +459,9 @@ export class HidChannel implements EventListenerObject {
           this.link = 'resync';
           this.fail(call, this.giveUpError(call));
         }
+      } else if (call.phase === 'backoff' && now >= call.retryAt && now < call.deadline) {
+        call.lastHeard = now;
+        this.sendRequest(call);
       } else if (now >= call.deadline) {
         this.giveUp(call, 'TIMEOUT');
       } else if (now - call.lastHeard >= this.idleTimeoutMs) {
@@ -428,7 +479,9 @@ export class HidChannel implements EventListenerObject {
     for (const call of this.queue) due = Math.min(due, call.deadline);
     const call = this.current;
     if (call !== undefined) {
-      due = Math.min(due, call.phase === 'cancelling' ? call.graceUntil : Math.min(call.deadline, call.lastHeard + this.idleTimeoutMs));
+      if (call.phase === 'cancelling') due = Math.min(due, call.graceUntil);
+      else if (call.phase === 'backoff') due = Math.min(due, call.retryAt, call.deadline);
+      else due = Math.min(due, call.deadline, call.lastHeard + this.idleTimeoutMs);
     }
     return due;
   }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { HID_BROADCAST_CID, HidCommand, encodeRequest, readHidCid } from '@hkey/protocol';
-import { VirtualKey, connectInProcess, neverPress } from '@hkey/firmware-sim';
+import { type DeviceState, MemoryStore, VirtualKey, connectInProcess, neverPress } from '@hkey/firmware-sim';
 import { BridgeError, HidChannel, type HidReportPort, KeyClient, type KeepaliveStatus, openVirtualTransport } from '@hkey/bridge';
 import { type Rig, rig, sleep, tamper, untilWaiting } from './rig.js';
 
@@ -139,6 +139,41 @@ describe('channel allocation and resynchronisation', () => {
   });
 });
 
+describe('retries the spec asks for', () => {
+  test('a request garbled on the way (ERROR INVALID_SEQ) is sent again, once', async () => {
+    let garble = true;
+    const { client, key } = await open('in-process', {
+      wrap: (port) =>
+        tamper(port, {
+          out: (report) => {
+            if (!garble || report[4] !== 0) return report;
+            garble = false;
+            const changed = report.slice();
+            changed[4] = 9;
+            return changed;
+          },
+        }),
+    });
+    const urls = Array.from({ length: 4 }, (_, index) => `https://example.com/${index}/${'x'.repeat(100)}`);
+    expect((await client.createAccount({ name: 'long', urls })).id).toBe(1);
+    expect(garble).toBe(false);
+    expect(key.events.since(0).filter((event) => event.type === 'command' && event.command === 'AccountCreate')).toHaveLength(1);
+  });
+
+  test('a device that is not CTAPHID version 2 is refused at open', async () => {
+    const key = await VirtualKey.start();
+    const port = tamper(connectInProcess(key), {
+      in: (report) => {
+        if (!isInit(report, HidCommand.INIT)) return [report];
+        const changed = report.slice();
+        changed[7 + 12] = 1;
+        return [changed];
+      },
+    });
+    expect((await failure(openVirtualTransport(port))).code).toBe('PROTOCOL_VIOLATION');
+  });
+});
+
 describe('keepalive, timeouts and cancellation', () => {
   test('keepalives are reported and keep a long button wait alive past the idle timeout', async () => {
     const { transport, client, button } = await open('in-process', { idleTimeoutMs: 200 });
@@ -187,6 +222,28 @@ describe('keepalive, timeouts and cancellation', () => {
     await sleep(1);
     expect((await client.getInfo()).accountCount).toBe(1);
     expect(key.events.since(0).some((event) => event.type === 'presence' && event.state === 'cancelled')).toBe(true);
+  });
+
+  test('a CANCEL that comes too late settles the call with the key\'s answer: the command took effect', async () => {
+    let saving: () => void = () => undefined;
+    class SlowStore extends MemoryStore {
+      override async save(state: DeviceState): Promise<void> {
+        saving();
+        await sleep(100);
+        await super.save(state);
+      }
+    }
+    const key = await VirtualKey.start({ store: new SlowStore() });
+    const transport = await openVirtualTransport(connectInProcess(key));
+    const client = new KeyClient(transport);
+    const controller = new AbortController();
+    const writing = new Promise<void>((resolve) => (saving = resolve));
+    const created = client.createAccount({ name: 'durable' }, { signal: controller.signal });
+    await writing;
+    controller.abort();
+    expect((await created).id).toBe(1);
+    expect((await client.getAccount(1)).name).toBe('durable');
+    await transport.close();
   });
 
   test('one signal shared by several calls cancels them all', async () => {

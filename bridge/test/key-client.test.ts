@@ -228,12 +228,22 @@ describe.each(LINKS)('KeyClient over %s', (link) => {
     expect(key.events.since(0).filter((event) => event.type === 'command' && event.command === 'GetInfo')).toHaveLength(1);
   });
 
-  test('a CTAPHID ERROR from the key is a typed TransportError', async () => {
+  test('CHANNEL_BUSY is retried every 100 ms until the key takes the request', async () => {
     const { client, key } = await open(link);
-    key.linkFaults.busyReplies = 1;
+    key.linkFaults.busyReplies = 3;
+    const started = Date.now();
+    expect((await client.getInfo()).serial).toBe(key.serial);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(key.events.since(0).filter((event) => event.type === 'command' && event.command === 'GetInfo')).toHaveLength(1);
+  });
+
+  test('a key that stays busy for the idle timeout fails the call with a typed CTAPHID error', async () => {
+    const { client, key } = await open(link, { idleTimeoutMs: 300 });
+    key.linkFaults.busyReplies = 1_000;
     const error = await failure(client.getInfo());
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ code: 'HID_CHANNEL_BUSY', hidError: 0x06 });
+    key.linkFaults.busyReplies = 0;
     expect((await client.getInfo()).serial).toBe(key.serial);
   });
 
