@@ -9,6 +9,7 @@ import { type Comparison, compare, renderTable } from './harness.js';
 import { cborComparisons } from './suites/cbor.js';
 import { framingComparisons } from './suites/framing.js';
 import { otpComparisons } from './suites/otp.js';
+import { measureStartup, renderStartup } from './suites/startup.js';
 
 const suites: [string, () => Comparison[]][] = [
   ['Framing', framingComparisons],
@@ -25,6 +26,13 @@ for (const [title, build] of suites) {
     return compare(comparison);
   });
   const table = renderTable(title, results);
+  process.stdout.write(`\n${table}`);
+  sections.push(table);
+}
+
+if (!filter || 'start-up'.includes(filter)) {
+  process.stderr.write('  Start-up: hkey sim cold start ...\n');
+  const table = renderStartup(await measureStartup());
   process.stdout.write(`\n${table}`);
   sections.push(table);
 }

@@ -238,6 +238,11 @@ export class HidChannel implements EventListenerObject {
     this.current = call;
     call.lastHeard = Date.now();
     this.armWatchdog(call.lastHeard + this.idleTimeoutMs);
+    this.resume(call);
+  }
+
+  /** Sends the call's request, or first the INIT the channel needs. */
+  private resume(call: Call): void {
     if (this.link === 'ready') this.sendRequest(call);
     else this.sendInit(call);
   }
@@ -297,11 +302,7 @@ export class HidChannel implements EventListenerObject {
         return this.sendRequest(call);
       }
       case 'error':
-        if (call.phase === 'resyncing' && event.code === HidError.INVALID_CHANNEL) {
-          this.link = 'allocate';
-          return this.sendInit(call);
-        }
-        return this.fail(call, new HidTransportError(event.code));
+        return this.onError(call, event.code);
       case 'framing-error':
         return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
       case 'keepalive':
@@ -337,11 +338,11 @@ export class HidChannel implements EventListenerObject {
     }
   }
 
-  /** An ERROR answered the request: retry where §1.10 says the request never ran, fail otherwise. */
+  /** An ERROR answered the request or the INIT before it: retry where §1.10 says it never ran, fail otherwise. */
   private onError(call: Call, code: number): void {
     switch (code) {
       case HidError.INVALID_CHANNEL:
-        if (call.reallocated) break;
+        if (call.reallocated || call.phase === 'allocating') break;
         call.reallocated = true;
         this.link = 'allocate';
         return this.sendInit(call);
@@ -350,7 +351,7 @@ export class HidChannel implements EventListenerObject {
       case HidError.INVALID_LEN:
         if (call.resent) break;
         call.resent = true;
-        return this.sendRequest(call);
+        return this.resume(call);
       case HidError.CHANNEL_BUSY:
       case HidError.LOCK_REQUIRED: {
         const now = Date.now();
@@ -461,7 +462,7 @@ export class HidChannel implements EventListenerObject {
         }
       } else if (call.phase === 'backoff' && now >= call.retryAt && now < call.deadline) {
         call.lastHeard = now;
-        this.sendRequest(call);
+        this.resume(call);
       } else if (now >= call.deadline) {
         this.giveUp(call, 'TIMEOUT');
       } else if (now - call.lastHeard >= this.idleTimeoutMs) {
