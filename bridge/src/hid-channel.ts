@@ -97,6 +97,8 @@ class Call {
   /** When the key first answered CHANNEL_BUSY or LOCK_REQUIRED to this call (0: not yet), and when to resend. */
   busySince = 0;
   retryAt = Infinity;
+  /** The busy answer, reported instead of a bare TIMEOUT when time runs out while the key stays busy. */
+  busyCode = 0;
   resolve: (payload: Uint8Array) => void = noop;
   reject: (error: unknown) => void = noop;
 
@@ -356,6 +358,7 @@ export class HidChannel implements EventListenerObject {
       case HidError.LOCK_REQUIRED: {
         const now = Date.now();
         if (call.busySince === 0) call.busySince = now;
+        call.busyCode = code;
         if (now - call.busySince >= this.idleTimeoutMs) break;
         call.phase = 'backoff';
         call.lastHeard = now;
@@ -381,7 +384,7 @@ export class HidChannel implements EventListenerObject {
       // Nothing is running on the key for this call; an INIT still in flight is told apart by its nonce.
       call.reason = reason;
       call.abortReason = abortReason;
-      this.fail(call, this.giveUpError(call));
+      this.fail(call, reason === 'TIMEOUT' && call.phase === 'backoff' ? new HidTransportError(call.busyCode) : this.giveUpError(call));
     }
   }
 

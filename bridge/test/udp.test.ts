@@ -1,7 +1,7 @@
 /** The UDP transport kind: addresses, probing, watching, opening. */
 import { createSocket } from 'node:dgram';
 import { afterEach, expect, test } from 'vitest';
-import { HidEndpoint, VirtualKey } from '@hkey/firmware-sim';
+import { Button, HidEndpoint, VirtualKey } from '@hkey/firmware-sim';
 import { type UdpHidServer, type UdpPeer, startUdpHidServer } from '@hkey/firmware-sim/node';
 import { BridgeError, type DeviceChange, KeyClient, UdpTransportKind, formatUdpAddress, parseUdpAddress } from '@hkey/bridge';
 
@@ -92,4 +92,33 @@ test('two hosts share one simulator, each on its own channel', async () => {
   await a.createAccount({ name: 'from a' });
   expect((await b.getInfo()).accountCount).toBe(1);
   await Promise.all([first.close(), second.close()]);
+});
+
+test('a host that opens while another one waits for the button is admitted once the key is free (CHANNEL_BUSY retried)', async () => {
+  const button = new Button();
+  const key = await VirtualKey.start({ presence: button });
+  const server = await startUdpHidServer(new HidEndpoint<UdpPeer>(key), { port: 0 });
+  servers.push(server);
+  const address = `udp://127.0.0.1:${server.port}`;
+  const kind = new UdpTransportKind({ addresses: [address], openTimeoutMs: 5_000 });
+  const first = await kind.open(address);
+  const client = new KeyClient(first);
+  const { id } = await client.createAccount({ name: 'site', password: 'pw' });
+  const password = client.getPassword(id);
+  await new Promise<void>((resolve) => button.onChange((request) => request && resolve()));
+  // Probing sees the busy key, and an open with little patience says it is busy rather than absent.
+  expect(await new UdpTransportKind({ addresses: [address], probeTimeoutMs: 150 }).list()).toHaveLength(1);
+  await expect(new UdpTransportKind({ openTimeoutMs: 150 }).open(address)).rejects.toMatchObject({ code: 'HID_CHANNEL_BUSY' });
+  let admitted = false;
+  const second = kind.open(address).then((transport) => {
+    admitted = true;
+    return transport;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  expect(admitted).toBe(false);
+  button.press();
+  await password;
+  const transport = await second;
+  expect((await new KeyClient(transport).getInfo()).accountCount).toBe(1);
+  await Promise.all([first.close(), transport.close()]);
 });

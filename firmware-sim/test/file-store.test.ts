@@ -89,3 +89,30 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     expect(await readdir(join(path, '..'))).toEqual(['key.json']);
   });
 });
+
+describe('a key on a state file survives power cuts', () => {
+  test('acknowledged writes are present and no HOTP code repeats after every kind of cut', async () => {
+    const { VirtualKey, ManualClock } = await import('@hkey/firmware-sim');
+    const { decodeResponse, encodeRequest } = await import('@hkey/protocol');
+    const path = await tempFile();
+    const start = async () => VirtualKey.start({ store: new FileStore(path), clock: new ManualClock(0) });
+    let key = await start();
+    const created = decodeResponse('AccountCreate', (await key.openSession('virtual').handle(encodeRequest('AccountCreate', { name: 'h', otp: { secret, kind: 'HOTP' } })))!);
+    expect(created.ok).toBe(true);
+    const codes = new Set<string>();
+    for (const fault of ['power-cut-before-commit', 'power-cut-after-commit', 'short-write', 'write-error', undefined] as const) {
+      if (fault) key.flashFaults.schedule(1, fault);
+      const response = await key.openSession('virtual').handle(encodeRequest('GetOtp', { id: 1 }));
+      if (response !== undefined && response[0] === 0) {
+        const code = Buffer.from(response).toString('hex');
+        expect(codes.has(code)).toBe(false);
+        codes.add(code);
+      }
+      key = await start();
+      expect(key.state.accounts.map((account) => account.name)).toEqual(['h']);
+    }
+    // before-commit, short-write and write-error issue nothing and keep the counter; after-commit skips one value.
+    expect(key.state.accounts[0]?.otp?.counter).toBe(2n);
+    expect(codes.size).toBe(1);
+  });
+});

@@ -320,3 +320,16 @@ describe('battery and events', () => {
     expect(log).toContain('[redacted]');
   });
 });
+
+describe('clock drift', () => {
+  test('a drifting clock runs fast or slow, and TOTP follows it', async () => {
+    const h = await harness();
+    await h.ok('SetTime', { time: 1_000_000_000 });
+    h.key.setDrift(1_000); // 1000 ppm: 1 ms per second fast
+    h.clock.advance(1_000_000);
+    expect((await h.ok('GetInfo', {})).time).toBe(1_000_000_000 + 1_000 + 1);
+    h.key.setDrift(-2_000);
+    h.clock.advance(1_000_000);
+    expect((await h.ok('GetInfo', {})).time).toBe(1_000_000_000 + 2_000 + 1 - 2);
+  });
+});

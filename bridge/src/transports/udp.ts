@@ -3,7 +3,7 @@
  * addressed as udp://host:port (default udp://127.0.0.1:8111). Only the Node entry imports this file.
  */
 import { createSocket } from 'node:dgram';
-import { BridgeError, TransportError } from '../errors.js';
+import { BridgeError, HidTransportError, TransportError } from '../errors.js';
 import type { HidChannelOptions, HidReportPort } from '../hid-channel.js';
 import { HidTransport } from '../hid-transport.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
@@ -109,9 +109,9 @@ export class UdpTransportKind implements TransportKind {
       try {
         await (await this.connect(address, this.options.probeTimeoutMs ?? 300)).close();
         return udpDescriptor(address);
-      } catch {
-        // Silence at an address is the answer "no key here".
-        return undefined;
+      } catch (error) {
+        // A key busy with another host still answered; silence is the answer "no key here".
+        return error instanceof HidTransportError ? udpDescriptor(address) : undefined;
       }
     });
     return (await Promise.all(probes)).filter((descriptor) => descriptor !== undefined);

@@ -177,7 +177,7 @@ export class BleConnection {
   private armPoll(): void {
     this.cancelPoll?.();
     this.cancelPoll = undefined;
-    if (!this.reassembler.assembling) return;
+    if (!this.reassembler.needsPoll) return;
     const key = this.endpoint.key;
     this.cancelPoll = key.clock.setTimer(100, () => {
       this.cancelPoll = undefined;

@@ -101,7 +101,7 @@ export class HidEndpoint<Peer> {
   private armPoll(): void {
     this.cancelPoll?.();
     this.cancelPoll = undefined;
-    if (this.receiver.assemblingChannel === undefined) return;
+    if (!this.receiver.needsPoll) return;
     this.cancelPoll = this.key.clock.setTimer(100, () => {
       this.cancelPoll = undefined;
       const result = this.receiver.poll(this.key.clock.now());
