@@ -10,7 +10,7 @@
  *   INVALID_SEQ, MSG_TIMEOUT and INVALID_LEN (the request was garbled on the way) resend it, once;
  *   CHANNEL_BUSY and LOCK_REQUIRED (another application has the key) resend it every 100 ms until the key
  *   takes it, the call is aborted or times out, or the key has been busy for the idle timeout. Other codes,
- *   and a second failure, reject with HidTransportError.
+ *   a second failure and a key still busy when time runs out reject with HidTransportError.
  * - A framing error in the key's response, a reply to another command, an unanswered CANCEL and a silent key
  *   may leave the key mid-transaction or stale reports in flight. The call fails (PROTOCOL_VIOLATION,
  *   CANCELLED or TIMEOUT) and is never retried, because the key may have executed it (a HOTP counter or a new
@@ -22,6 +22,7 @@
  */
 import {
   HID_BROADCAST_CID,
+  HID_INIT_NONCE_SIZE,
   HID_MAX_MESSAGE_SIZE,
   HID_PROTOCOL_VERSION,
   HidCommand,
@@ -34,7 +35,6 @@ import {
   decodeHidInitResponse,
   encodeHidInitRequest,
   encodeHidMessage,
-  HID_INIT_NONCE_SIZE,
 } from '@hkey/protocol';
 import { HidTransportError, TransportError } from './errors.js';
 import type { ExchangeOptions, KeepaliveStatus } from './transport.js';

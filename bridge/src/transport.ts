@@ -24,9 +24,13 @@ export interface ExchangeOptions {
   /**
    * Aborting a call still in the queue removes it without touching the device; aborting the running call sends
    * CANCEL and rejects with TransportError CANCELLED once the key answers or a short grace period has passed.
+   * A key that had already finished, or could not stop, answers normally, and the call settles with that answer.
    */
   readonly signal?: AbortSignal;
-  /** Gives up after this long in total (queue time included), cancelling like `signal`, with TransportError TIMEOUT. */
+  /**
+   * Gives up after this long in total (queue time included), cancelling like `signal`, with TransportError TIMEOUT
+   * (or the key's busy error, e.g. HID_CHANNEL_BUSY, when it never took the request because another application had it).
+   */
   readonly timeoutMs?: number;
   /** The key is still working ('processing') or waits for its button ('user-presence'); called for every keepalive. */
   readonly onKeepalive?: (status: KeepaliveStatus) => void;

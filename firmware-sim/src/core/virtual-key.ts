@@ -153,12 +153,12 @@ export class VirtualKey {
     const record: SessionRecord = { id: this.nextSessionId++, transport, unlocked: false, open: true };
     this.sessions.add(record);
     this.events.emit({ type: 'session', session: record.id, transport, state: 'opened' });
-    const key = this;
+    const isLocked = (): boolean => this.current.pin !== undefined && !record.unlocked;
     return {
       id: record.id,
       transport,
       get locked() {
-        return key.current.pin !== undefined && !record.unlocked;
+        return isLocked();
       },
       handle: (request, options) => this.handle(record, request, options ?? {}),
       close: () => {
@@ -263,10 +263,10 @@ export class VirtualKey {
   }
 
   private context(session: SessionRecord, options: HandleOptions): CommandContext {
-    const key = this;
+    const currentState = (): DeviceState => this.current;
     return {
       get state() {
-        return key.current;
+        return currentState();
       },
       session,
       commit: async (next) => {
