@@ -37,17 +37,9 @@ import {
   encodeHidMessage,
 } from '@hkey/protocol';
 import { HidTransportError, TransportError } from './errors.js';
+import type { HidReportPort } from './hid-report-port.js';
+import { ReportWriter } from './report-writer.js';
 import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
-
-/** Anything that moves 64-byte HID reports to a key and back. */
-export interface HidReportPort {
-  send(report: Uint8Array): void | Promise<void>;
-  /** Every IN report from the key; returns an unsubscribe function. */
-  onReport(listener: (report: Uint8Array) => void): () => void;
-  close?(): void | Promise<void>;
-  /** Called when the link goes away by itself (unplug, socket error); every pending call then fails with DISCONNECTED. */
-  onClose?(listener: (cause?: unknown) => void): () => void;
-}
 
 export interface HidChannelOptions {
   /** How long the key may stay silent during a call before it fails with TIMEOUT; every KEEPALIVE restarts it (§1.12). Default 30 s. */
@@ -128,8 +120,7 @@ export class HidChannel implements EventListenerObject {
   private current: Call | undefined;
   private queue: Call[] = [];
   private closed = false;
-  /** The last write of a port whose send() is asynchronous; later reports wait for it, keeping their order. */
-  private writing: Promise<void> | undefined;
+  private readonly writer: ReportWriter;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private watchdogDue = Infinity;
   /** How many unsettled calls use each signal: the channel listens to a signal only while one does. */
@@ -145,6 +136,7 @@ export class HidChannel implements EventListenerObject {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
     this.reader = this.broadcastReader;
+    this.writer = new ReportWriter(port, (cause) => this.lose(new TransportError('DISCONNECTED', { cause })));
     this.stopReports = port.onReport(this.onReport);
     this.stopClose = port.onClose?.((cause) => this.lose(new TransportError('DISCONNECTED', { cause }))) ?? noop;
   }
@@ -199,8 +191,8 @@ export class HidChannel implements EventListenerObject {
     const running = this.current?.phase === 'waiting';
     this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
     // So the key stops waiting for a button nobody will see the result of.
-    if (running) this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
-    await this.writing;
+    if (running) this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+    await this.writer.flushed();
     await this.port.close?.();
   }
 
@@ -256,7 +248,7 @@ export class HidChannel implements EventListenerObject {
     const reader = broadcast ? this.broadcastReader : this.reader;
     // Drops a half-received stale response, so the INIT response is read from its first packet.
     reader.reset();
-    this.write(encodeHidMessage(reader.cid, HidCommand.INIT, encodeHidInitRequest(call.nonce)));
+    this.writer.write(encodeHidMessage(reader.cid, HidCommand.INIT, encodeHidInitRequest(call.nonce)));
   }
 
   private sendRequest(call: Call): void {
@@ -267,7 +259,7 @@ export class HidChannel implements EventListenerObject {
       return;
     }
     call.phase = 'waiting';
-    this.write(encodeHidMessage(this.channelId, call.cmd, call.payload));
+    this.writer.write(encodeHidMessage(this.channelId, call.cmd, call.payload));
   }
 
   private readonly onReport = (report: Uint8Array): void => {
@@ -379,7 +371,7 @@ export class HidChannel implements EventListenerObject {
       call.abortReason = abortReason;
       call.graceUntil = Date.now() + this.cancelGraceMs;
       this.armWatchdog(call.graceUntil);
-      this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+      this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
     } else if (call.phase === 'allocating' || call.phase === 'resyncing' || call.phase === 'backoff') {
       // Nothing is running on the key for this call; an INIT still in flight is told apart by its nonce.
       call.reason = reason;
@@ -470,7 +462,7 @@ export class HidChannel implements EventListenerObject {
         this.giveUp(call, 'TIMEOUT');
       } else if (now - call.lastHeard >= this.idleTimeoutMs) {
         // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
-        if (call.phase === 'waiting') this.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+        if (call.phase === 'waiting') this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
         this.link = 'resync';
         this.fail(call, new TransportError('TIMEOUT'));
       }
@@ -488,37 +480,6 @@ export class HidChannel implements EventListenerObject {
       else due = Math.min(due, call.deadline, call.lastHeard + this.idleTimeoutMs);
     }
     return due;
-  }
-
-  private write(reports: readonly Uint8Array[]): void {
-    for (const report of reports) {
-      const previous = this.writing;
-      if (previous !== undefined) {
-        this.track(previous.then(() => this.port.send(report)));
-        continue;
-      }
-      let result: void | Promise<void>;
-      try {
-        result = this.port.send(report);
-      } catch (error) {
-        this.lose(new TransportError('DISCONNECTED', { cause: error }));
-        return;
-      }
-      if (result instanceof Promise) this.track(result);
-    }
-  }
-
-  private track(write: Promise<void>): void {
-    const tracked: Promise<void> = write.then(
-      () => {
-        if (this.writing === tracked) this.writing = undefined;
-      },
-      (error: unknown) => {
-        if (this.writing === tracked) this.writing = undefined;
-        this.lose(new TransportError('DISCONNECTED', { cause: error }));
-      },
-    );
-    this.writing = tracked;
   }
 
   /** The link broke: fail everything, tell the listeners, close the port. */

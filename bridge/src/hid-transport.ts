@@ -1,6 +1,7 @@
 /** A Transport over a CTAPHID channel: what every HID-framed link (virtual, UDP, USB HID, WebHID) hands out. */
 import type { BridgeError } from './errors.js';
-import { HidChannel, type HidChannelOpenOptions, type HidReportPort } from './hid-channel.js';
+import { HidChannel, type HidChannelOpenOptions } from './hid-channel.js';
+import type { HidReportPort } from './hid-report-port.js';
 import type { DeviceDescriptor, ExchangeOptions, Transport } from './transport.js';
 
 export class HidTransport implements Transport {

@@ -1,6 +1,7 @@
 /** @hkey/bridge for Node: every isomorphic part plus the transports that need Node (UDP). */
 export * from './errors.js';
 export * from './transport.js';
+export * from './hid-report-port.js';
 export * from './hid-channel.js';
 export * from './hid-transport.js';
 export * from './lease.js';

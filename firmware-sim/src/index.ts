@@ -13,3 +13,4 @@ export * from './hid/hid-endpoint.js';
 export * from './hid/in-process-port.js';
 export * from './core/record-replay.js';
 export * from './ble/ble-endpoint.js';
+export * from './core/pacer.js';

@@ -4,7 +4,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { BridgeError, HidTransportError, TransportError } from '../errors.js';
-import type { HidChannelOptions, HidReportPort } from '../hid-channel.js';
+import type { HidChannelOptions } from '../hid-channel.js';
+import type { HidReportPort } from '../hid-report-port.js';
 import { HidTransport } from '../hid-transport.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
 

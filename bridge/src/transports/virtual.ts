@@ -3,7 +3,8 @@
  * CTAPHID channel as USB and UDP, minus the sockets. Isomorphic.
  */
 import { TransportError } from '../errors.js';
-import type { HidChannelOpenOptions, HidChannelOptions, HidReportPort } from '../hid-channel.js';
+import type { HidChannelOpenOptions, HidChannelOptions } from '../hid-channel.js';
+import type { HidReportPort } from '../hid-report-port.js';
 import { HidTransport } from '../hid-transport.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
 

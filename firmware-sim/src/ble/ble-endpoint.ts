@@ -14,6 +14,7 @@ import {
   encodeBleMessage,
   encodeControlPointLength,
 } from '@hkey/protocol';
+import { Pacer } from '../core/pacer.js';
 import type { KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
 
@@ -27,6 +28,10 @@ export interface BleEndpointOptions {
   readonly controlPointLength?: number;
   readonly keepaliveMs?: number;
   readonly fragmentTimeoutMs?: number;
+  /** Realistic timing: one fragment per connection interval and direction (7.5 to 30 ms); 0 is instant. */
+  readonly connectionIntervalMs?: number;
+  /** Largest ATT_MTU accepted in an exchange; 23 gives the 20-byte fragments of a basic BLE stack. */
+  readonly maxMtu?: number;
 }
 
 export interface BleHost {
@@ -77,6 +82,8 @@ export class BleConnection {
   private readonly session: KeySession;
   private inFlight: { controller: AbortController; status: number; stopKeepalive: () => void } | undefined;
   private cancelPoll: (() => void) | undefined;
+  private readonly inbound: Pacer | undefined;
+  private readonly outbound: Pacer | undefined;
 
   constructor(
     private readonly endpoint: BleEndpoint,
@@ -85,6 +92,11 @@ export class BleConnection {
   ) {
     this.reassembler = new BleReassembler({ fragmentTimeoutMs: endpoint.options.fragmentTimeoutMs });
     this.session = endpoint.key.openSession('ble');
+    const interval = endpoint.options.connectionIntervalMs;
+    if (interval) {
+      this.inbound = new Pacer(endpoint.key.clock, interval);
+      this.outbound = new Pacer(endpoint.key.clock, interval);
+    }
   }
 
   get mtu(): number {
@@ -102,7 +114,7 @@ export class BleConnection {
 
   /** ATT MTU exchange: the smaller of both sides' values, at least 23 (§2.3). */
   exchangeMtu(clientMtu: number): number {
-    this.mtuValue = Math.max(BLE_DEFAULT_ATT_MTU, Math.min(clientMtu, SERVER_MAX_MTU));
+    this.mtuValue = Math.max(BLE_DEFAULT_ATT_MTU, Math.min(clientMtu, this.endpoint.options.maxMtu ?? SERVER_MAX_MTU));
     return this.mtuValue;
   }
 
@@ -124,9 +136,13 @@ export class BleConnection {
   write(value: Uint8Array): boolean {
     if (!this.open) return false;
     if (value.length > this.fragmentSize) return false;
-    const key = this.endpoint.key;
-    const delivery = key.linkFaults.apply('in', 'ble', value, (fragment) => this.accept(fragment));
-    if (delivery === 'disconnect') this.drop('link fault');
+    const arrive = (): void => {
+      if (!this.open) return;
+      const delivery = this.endpoint.key.linkFaults.apply('in', 'ble', value, (fragment) => this.accept(fragment));
+      if (delivery === 'disconnect') this.drop('link fault');
+    };
+    if (this.inbound) this.inbound.run(arrive);
+    else arrive();
     return true;
   }
 
@@ -149,6 +165,8 @@ export class BleConnection {
     this.inFlight?.controller.abort();
     this.inFlight = undefined;
     this.cancelPoll?.();
+    this.inbound?.clear();
+    this.outbound?.clear();
     this.reassembler.reset();
     this.session.close();
     this.forget();
@@ -228,10 +246,11 @@ export class BleConnection {
     const key = this.endpoint.key;
     for (const fragment of encodeBleMessage(cmd, payload, this.fragmentSize)) {
       if (key.events.traceFrames) key.events.emit({ type: 'frame', direction: 'out', transport: 'ble', bytes: fragment.length, header: describeFragment(fragment) });
-      const delivery = key.linkFaults.apply('out', 'ble', fragment, (value) => {
+      const notify = (value: Uint8Array): void => {
         // A GATT server only notifies clients that enabled notifications.
         if (this.subscribed && this.open) this.host.notify(value);
-      });
+      };
+      const delivery = key.linkFaults.apply('out', 'ble', fragment, (value) => (this.outbound ? this.outbound.run(() => notify(value)) : notify(value)));
       if (delivery === 'disconnect') return this.drop('link fault');
     }
   }

@@ -20,6 +20,7 @@ import {
   encodeHidKeepalivePayload,
   encodeHidMessage,
 } from '@hkey/protocol';
+import { Pacer } from '../core/pacer.js';
 import type { KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
 
@@ -30,6 +31,8 @@ export interface HidEndpointOptions {
   readonly maxChannels?: number;
   /** Interval of KEEPALIVE while a request is processed (§1.7: at most 100 ms). */
   readonly keepaliveMs?: number;
+  /** Realistic timing: one report per this many milliseconds and direction (1 for full-speed USB); 0 is instant. */
+  readonly reportIntervalMs?: number;
 }
 
 interface Channel<Peer> {
@@ -56,6 +59,8 @@ export class HidEndpoint<Peer> {
   private transaction: Transaction | undefined;
   private cancelPoll: (() => void) | undefined;
   private readonly unsubscribe: () => void;
+  private readonly inbound: Pacer | undefined;
+  private readonly outbound: Pacer | undefined;
 
   constructor(
     private readonly key: VirtualKey,
@@ -64,6 +69,10 @@ export class HidEndpoint<Peer> {
     this.maxChannels = options.maxChannels ?? 64;
     this.keepaliveMs = options.keepaliveMs ?? 75;
     this.receiver = new HidReceiver({ packetTimeoutMs: options.packetTimeoutMs, isAllocated: (cid) => this.channels.has(cid) });
+    if (options.reportIntervalMs) {
+      this.inbound = new Pacer(key.clock, options.reportIntervalMs);
+      this.outbound = new Pacer(key.clock, options.reportIntervalMs);
+    }
     // A power cut or unplug re-enumerates the interface: channels and the session are gone.
     this.unsubscribe = key.events.subscribe((event) => {
       if (event.type === 'power' && event.state === 'off') this.reset();
@@ -85,6 +94,11 @@ export class HidEndpoint<Peer> {
   /** One OUT report from `peer`. Never throws. */
   receive(report: Uint8Array, peer: Peer): void {
     if (this.send === undefined || !this.key.isPowered) return;
+    if (this.inbound) this.inbound.run(() => this.arrive(report, peer));
+    else this.arrive(report, peer);
+  }
+
+  private arrive(report: Uint8Array, peer: Peer): void {
     const delivery = this.key.linkFaults.apply('in', 'hid', report, (packet) => this.accept(packet, peer));
     if (delivery === 'disconnect') this.reset();
   }
@@ -251,7 +265,8 @@ export class HidEndpoint<Peer> {
     if (send === undefined) return;
     for (const report of encodeHidMessage(cid, cmd, payload)) {
       if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'out', transport: 'hid', bytes: report.length, header: describeReport(report) });
-      const delivery = this.key.linkFaults.apply('out', 'hid', report, (packet) => send(packet, peer));
+      const transmit = (packet: Uint8Array): void => (this.outbound ? this.outbound.run(() => send(packet, peer)) : send(packet, peer));
+      const delivery = this.key.linkFaults.apply('out', 'hid', report, transmit);
       if (delivery === 'disconnect') {
         this.reset();
         return;
@@ -266,6 +281,8 @@ export class HidEndpoint<Peer> {
     this.cancelPoll = undefined;
     this.channels.clear();
     this.receiver.reset();
+    this.inbound?.clear();
+    this.outbound?.clear();
     this.session?.close();
     this.session = undefined;
   }

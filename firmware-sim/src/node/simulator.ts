@@ -9,6 +9,7 @@ import { type BleLinkServer, startBleLinkServer } from './ble-link-server.js';
 import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '../core/presence.js';
 import type { DeviceState } from '../core/state.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
+import type { LinkTiming } from '../core/pacer.js';
 import { VirtualKey } from '../core/virtual-key.js';
 import { HidEndpoint } from '../hid/hid-endpoint.js';
 import { FileStore } from './file-store.js';
@@ -40,6 +41,8 @@ export interface SimulatorOptions {
   readonly clockSeconds?: number;
   readonly presence?: PresencePolicy;
   readonly storageTotal?: number;
+  /** Slows the links to a real key's pace (docs/scaling.md): 1 ms per HID report, BLE fragments of 20 bytes once per connection interval. */
+  readonly timing?: LinkTiming;
 }
 
 export class SimulatedDevice {
@@ -55,8 +58,9 @@ export class SimulatedDevice {
     readonly hid: HidEndpoint<UdpPeer>,
     readonly udp: UdpHidServer,
     readonly stateFile: string | undefined,
+    timing?: LinkTiming,
   ) {
-    this.ble = new BleEndpoint(key);
+    this.ble = new BleEndpoint(key, timing ? { connectionIntervalMs: timing.bleConnectionIntervalMs, maxMtu: 23 } : {});
   }
 
   /** Drops every connection: BLE links close, the HID interface re-enumerates. */
@@ -119,9 +123,9 @@ export class Simulator {
         const serial = `HK-SIM-${String(index + 1).padStart(6, '0')}`;
         const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal });
         if (options.clockSeconds !== undefined) await key.setTime(options.clockSeconds);
-        const hid = new HidEndpoint<UdpPeer>(key);
+        const hid = new HidEndpoint<UdpPeer>(key, { reportIntervalMs: options.timing?.hidReportIntervalMs });
         const udp = await startUdpHidServer(hid, { host, port: basePort === 0 ? 0 : basePort + index });
-        const device = new SimulatedDevice(key, hid, udp, stateFile);
+        const device = new SimulatedDevice(key, hid, udp, stateFile, options.timing);
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }

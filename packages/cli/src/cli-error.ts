@@ -14,18 +14,43 @@ export class CliError extends HkeyError {
 
 const EXIT_BY_PREFIX: readonly [RegExp, number][] = [
   [/^(STATE_)/, ExitCode.STATE_FILE],
-  [/^(PORT_|LISTEN_|REMOTE_BIND|DISCONNECTED|TIMEOUT|NOT_FOUND|NO_DEVICE|HID_)/, ExitCode.NO_DEVICE],
+  [/^(PORT_|LISTEN_|REMOTE_BIND|DISCONNECTED|TIMEOUT|NOT_FOUND|NO_DEVICE|HID_|PERMISSION_DENIED|PROTOCOL_VIOLATION)/, ExitCode.NO_DEVICE],
   [/^PIN_/, ExitCode.PIN],
   [/^(USER_PRESENCE|CANCELLED)/, ExitCode.USER_PRESENCE],
-  [/^(BASE32_|OTPAUTH_|OTP_|BAD_|USAGE_|INVALID_ARGUMENT)/, ExitCode.USAGE],
-  [/^VERIFICATION_/, ExitCode.VERIFICATION_FAILED],
+  [/^(BASE32_|OTPAUTH_|OTP_|BAD_|USAGE_|INVALID_ARGUMENT|QR_|BATCH_)/, ExitCode.USAGE],
+  [/^(VERIFICATION_|ROLLBACK_)/, ExitCode.VERIFICATION_FAILED],
   [/^(ACCOUNT_|STORAGE_|NO_OTP|NO_PASSWORD|DEVICE_BUSY|BATTERY_|INVALID_PARAMETER|MISSING_PARAMETER)/, ExitCode.DEVICE_REFUSED],
+  [/^INTERRUPTED$/, ExitCode.INTERRUPTED],
 ];
 
 /** Maps any error's stable code to the exit code family of exit-codes.ts. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return ExitCode.FAILURE;
+  const code = errorCode(error);
+  if (code === undefined) return ExitCode.FAILURE;
   return EXIT_BY_PREFIX.find(([pattern]) => pattern.test(code))?.[1] ?? ExitCode.FAILURE;
 }
+
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Where the CLI knows a better next step than the library's message (commands that exist in this CLI). */
+const CLI_MESSAGES: Readonly<Record<string, string>> = {
+  PIN_REQUIRED: 'The key is locked: unlock it with `hkey pin verify`, or give the PIN with --pin-stdin or HKEY_PIN.',
+  PIN_NOT_SET: 'This key has no PIN: set one first with `hkey pin set`.',
+  PIN_ALREADY_SET: 'This key already has a PIN: change it with `hkey pin change`.',
+  ACCOUNT_NOT_FOUND: 'No such account on the key: see `hkey accounts list --all`.',
+};
+
+/** The one sentence the CLI prints for an error. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof CliError) return error.message;
+  const code = errorCode(error);
+  if (code !== undefined && CLI_MESSAGES[code] !== undefined) return CLI_MESSAGES[code];
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Ctrl-C at a prompt or during a long job. */
+export const interrupted = (): CliError => new CliError('INTERRUPTED', 'Interrupted; nothing more was sent to the key.', ExitCode.INTERRUPTED);

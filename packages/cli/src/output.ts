@@ -1,8 +1,9 @@
 /**
  * Everything the CLI prints goes through here: human text or JSON (`--json`), quiet and verbose modes,
- * and errors as one sentence (a stack trace only with --verbose). Secrets never reach this module.
+ * and errors as one sentence (a stack trace only with --verbose). Secrets never reach this module, with one
+ * deliberate exception: `hkey enroll` prints the otpauth URI it generated, once, as its result.
  */
-import { exitCodeFor } from './cli-error.js';
+import { errorCode, errorMessage, exitCodeFor } from './cli-error.js';
 
 export interface OutputOptions {
   readonly json: boolean;
@@ -16,7 +17,7 @@ export class Output {
   constructor(
     readonly options: OutputOptions,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
-    private readonly stderr: NodeJS.WritableStream = process.stderr,
+    private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
   ) {}
 
   /** The result of a command: `human` renders it for people, JSON mode prints `data` as one line. */
@@ -31,9 +32,23 @@ export class Output {
     else if (!this.options.quiet) this.stdout.write(`${human()}\n`);
   }
 
-  /** Progress and prompts: stderr, so stdout stays machine-readable. */
+  /** Progress: stderr, so stdout stays machine-readable. */
   info(message: string): void {
     if (!this.options.quiet && !this.options.json) this.stderr.write(`${message}\n`);
+  }
+
+  /**
+   * Something the user must act on (press the button, swap keys): stderr, also in JSON mode when a person
+   * watches the terminal, since JSON consumers read stdout and stderr of a pipe stays pure JSON errors.
+   */
+  prompt(message: string): void {
+    if (this.options.quiet) return;
+    if (!this.options.json || this.stderr.isTTY === true) this.stderr.write(`${message}\n`);
+  }
+
+  /** Whether live progress bars may be drawn: a person watches stderr and wants human output. */
+  get interactiveProgress(): boolean {
+    return this.stderr.isTTY === true && !this.options.json && !this.options.quiet;
   }
 
   warn(message: string): void {
@@ -46,9 +61,8 @@ export class Output {
 
   /** Reports an error and returns the exit code to use. */
   error(error: unknown): number {
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.options.json) this.stderr.write(`${toJson({ error: { code: typeof code === 'string' ? code : 'UNEXPECTED', message } })}\n`);
+    const message = errorMessage(error);
+    if (this.options.json) this.stderr.write(`${toJson({ error: { code: errorCode(error) ?? 'UNEXPECTED', message } })}\n`);
     else this.stderr.write(`error: ${message}\n`);
     if (this.options.verbose && error instanceof Error && error.stack) this.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
