@@ -80,7 +80,8 @@ export class BleConnection {
   private open = true;
   private readonly reassembler: BleReassembler;
   private readonly session: KeySession;
-  private inFlight: { controller: AbortController; status: number; stopKeepalive: () => void } | undefined;
+  /** The controller is created only when a button wait needs the signal or a CANCEL arrives. */
+  private inFlight: { controller: AbortController | undefined; status: number; stopKeepalive: () => void } | undefined;
   private cancelPoll: (() => void) | undefined;
   private readonly inbound: Pacer | undefined;
   private readonly outbound: Pacer | undefined;
@@ -162,7 +163,7 @@ export class BleConnection {
     if (!this.open) return;
     this.open = false;
     this.inFlight?.stopKeepalive();
-    this.inFlight?.controller.abort();
+    if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
     this.inFlight = undefined;
     this.cancelPoll?.();
     this.inbound?.clear();
@@ -183,7 +184,7 @@ export class BleConnection {
       case BleCommand.PING:
         return this.send(BleCommand.PING, result.payload);
       case BleCommand.CANCEL:
-        this.inFlight?.controller.abort();
+        if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
         return;
       case BleCommand.MSG:
         return this.message(result.payload);
@@ -214,7 +215,7 @@ export class BleConnection {
       return this.send(BleCommand.ERROR, Uint8Array.of(BleError.BUSY));
     }
     const keepaliveMs = this.endpoint.options.keepaliveMs ?? 75;
-    const flight = { controller: new AbortController(), status: BleKeepaliveStatus.PROCESSING as number, stopKeepalive: () => undefined as void };
+    const flight: NonNullable<BleConnection['inFlight']> = { controller: undefined, status: BleKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined };
     this.inFlight = flight;
     const keepalive = (): void => {
       if (this.inFlight !== flight) return;
@@ -224,7 +225,9 @@ export class BleConnection {
     flight.stopKeepalive = key.clock.setTimer(keepaliveMs, keepalive);
     void this.session
       .handle(payload, {
-        signal: flight.controller.signal,
+        get signal() {
+          return (flight.controller ??= new AbortController()).signal;
+        },
         onStatus: (status) => {
           const next = status === 'up-needed' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
           if (next === flight.status || this.inFlight !== flight) return;

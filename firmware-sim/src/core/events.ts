@@ -19,7 +19,9 @@ export type LoggedEvent = DeviceEvent & { readonly seq: number; readonly time: n
 type Listener = (event: LoggedEvent) => void;
 
 export class EventLog {
+  /** A ring: `buffer[(start + i) % capacity]` for i < size, oldest first. */
   private readonly buffer: LoggedEvent[] = [];
+  private start = 0;
   private readonly listeners = new Set<Listener>();
   private seq = 0;
   /** Frame events cost time on every report: they are logged only while tracing is on. */
@@ -31,16 +33,25 @@ export class EventLog {
     private readonly capacity = 1000,
   ) {}
 
+  /** Logs `event`, which becomes the logged record: callers pass a fresh object. */
   emit(event: DeviceEvent): void {
-    const logged = { ...event, seq: ++this.seq, time: this.now(), serial: this.serial } as LoggedEvent;
-    this.buffer.push(logged);
-    if (this.buffer.length > this.capacity) this.buffer.shift();
-    for (const listener of this.listeners) listener(logged);
+    // Stamped in place rather than copied: emit() runs twice per command on the hot path.
+    const logged = event as { -readonly [K in keyof LoggedEvent]: LoggedEvent[K] } & DeviceEvent;
+    logged.seq = ++this.seq;
+    logged.time = this.now();
+    logged.serial = this.serial;
+    if (this.buffer.length < this.capacity) this.buffer.push(logged as LoggedEvent);
+    else {
+      this.buffer[this.start] = logged as LoggedEvent;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    if (this.listeners.size > 0) for (const listener of this.listeners) listener(logged as LoggedEvent);
   }
 
   /** Events with seq greater than `afterSeq`, oldest first. */
   since(afterSeq = 0): LoggedEvent[] {
-    return this.buffer.filter((event) => event.seq > afterSeq);
+    const ordered = this.start === 0 ? this.buffer : [...this.buffer.slice(this.start), ...this.buffer.slice(0, this.start)];
+    return ordered.filter((event) => event.seq > afterSeq);
   }
 
   get lastSeq(): number {

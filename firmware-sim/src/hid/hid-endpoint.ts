@@ -42,9 +42,12 @@ interface Channel<Peer> {
 
 interface Transaction {
   readonly cid: number;
-  readonly controller: AbortController;
+  /** Created only when someone needs the signal (a button wait) or a CANCEL arrives: most commands never do. */
+  controller: AbortController | undefined;
   status: number;
   stopKeepalive: () => void;
+  /** Settles when the key has finished with the command (answered or abandoned). */
+  done: Promise<void>;
 }
 
 const FIRMWARE_VERSION = { major: 1, minor: 0, build: 0 };
@@ -154,7 +157,7 @@ export class HidEndpoint<Peer> {
       }
       case HidCommand.CANCEL:
         // §1.8: CANCEL is never answered; the cancelled request answers CANCELLED.
-        if (this.transaction?.cid === cid) this.transaction.controller.abort();
+        if (this.transaction?.cid === cid) (this.transaction.controller ??= new AbortController()).abort();
         return;
       case HidCommand.HKP_MSG:
         return this.hkpMessage(cid, payload, replyTo);
@@ -168,10 +171,11 @@ export class HidEndpoint<Peer> {
     const nonce = decodeHidInitRequest(payload);
     if (nonce === undefined) return this.error(cid, HidError.INVALID_LEN, peer);
     let assigned = cid;
+    let abandoned: Promise<void> | undefined;
     if (cid === HID_BROADCAST_CID) {
       assigned = this.allocate(peer);
     } else {
-      if (this.transaction?.cid === cid) this.abortTransaction();
+      if (this.transaction?.cid === cid) abandoned = this.abortTransaction();
       this.receiver.reset(cid);
     }
     const response = encodeHidInitResponse({
@@ -183,7 +187,9 @@ export class HidEndpoint<Peer> {
       buildVersion: FIRMWARE_VERSION.build,
       capabilities: HKP_HID_CAPABILITIES,
     });
-    this.reply(cid, HidCommand.INIT, response, peer);
+    // Answer only once the key has let go of the abandoned command, so the host's next request is not refused busy.
+    if (abandoned) void abandoned.then(() => this.reply(cid, HidCommand.INIT, response, peer));
+    else this.reply(cid, HidCommand.INIT, response, peer);
   }
 
   private allocate(peer: Peer): number {
@@ -217,7 +223,7 @@ export class HidEndpoint<Peer> {
     }
     this.session ??= this.key.openSession('hid');
     const session = this.session;
-    const transaction: Transaction = { cid, controller: new AbortController(), status: HidKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined };
+    const transaction: Transaction = { cid, controller: undefined, status: HidKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined, done: Promise.resolve() };
     this.transaction = transaction;
     this.receiver.busyChannel = cid;
     const keepalive = (): void => {
@@ -226,9 +232,11 @@ export class HidEndpoint<Peer> {
       transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
     };
     transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
-    session
+    transaction.done = session
       .handle(payload, {
-        signal: transaction.controller.signal,
+        get signal() {
+          return (transaction.controller ??= new AbortController()).signal;
+        },
         onStatus: (status) => {
           const next = status === 'up-needed' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
           if (next === transaction.status || this.transaction !== transaction) return;
@@ -247,13 +255,14 @@ export class HidEndpoint<Peer> {
       });
   }
 
-  private abortTransaction(): void {
+  private abortTransaction(): Promise<void> | undefined {
     const transaction = this.transaction;
-    if (transaction === undefined) return;
+    if (transaction === undefined) return undefined;
     transaction.stopKeepalive();
-    transaction.controller.abort();
+    (transaction.controller ??= new AbortController()).abort();
     this.transaction = undefined;
     this.receiver.busyChannel = undefined;
+    return transaction.done;
   }
 
   private error(cid: number, code: number, peer: Peer): void {
