@@ -9,6 +9,7 @@ export * from './core/flash-faults.js';
 export * from './core/link-faults.js';
 export * from './core/session.js';
 export * from './core/virtual-key.js';
+export { type CommandContext, type CommandHandler, type CommandHandlers, defaultHandlers } from './commands/index.js';
 export * from './hid/hid-endpoint.js';
 export * from './hid/in-process-port.js';
 export * from './core/record-replay.js';

@@ -7,9 +7,13 @@ import { wink, wipe } from './maintenance.js';
 import { changePin, lock, setPin, verifyPin } from './pin.js';
 import { getOtp, getPassword } from './secrets.js';
 
-type Handler<N extends CommandName> = (ctx: CommandContext, params: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
+/** Serves one command: returns its result or throws DeviceStatus (docs/protocol.md §4). */
+export type CommandHandler<N extends CommandName> = (ctx: CommandContext, params: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
 
-export const handlers: { readonly [N in CommandName]: Handler<N> } = {
+export type CommandHandlers = { readonly [N in CommandName]: CommandHandler<N> };
+
+/** The reference firmware's handlers; a firmware variant replaces some of them (VirtualKeyOptions.handlers). */
+export const defaultHandlers: CommandHandlers = {
   GetInfo: getInfo,
   SetTime: setTime,
   SetPin: setPin,

@@ -1,13 +1,14 @@
 /**
- * Paces packets like a physical link (realistic timing mode): one packet per interval, in order.
- * A full-speed USB HID key moves one 64-byte report per 1 ms poll; a BLE link moves fragments once per
- * connection interval (7.5 to 30 ms).
+ * Paces packets like a physical link (realistic timing mode): each packet takes one interval to cross, in order,
+ * so n packets arrive n intervals after the first was sent. A full-speed USB HID key moves one 64-byte report per
+ * 1 ms poll; a BLE link moves a fragment per connection interval (7.5 to 30 ms).
  */
 import type { Clock } from './clock.js';
 
 export class Pacer {
-  private readonly queue: (() => void)[] = [];
-  private nextSlot = 0;
+  private readonly queue: { due: number; deliver: () => void }[] = [];
+  /** When the link finishes carrying the last accepted packet. */
+  private busyUntil = 0;
   private timerArmed = false;
 
   constructor(
@@ -15,10 +16,11 @@ export class Pacer {
     private readonly intervalMs: number,
   ) {}
 
-  /** Runs `deliver` in the next free slot: immediately if the link has been idle for an interval. */
+  /** Runs `deliver` when the packet has crossed: one interval after the link is free. */
   run(deliver: () => void): void {
-    this.queue.push(deliver);
-    this.pump();
+    this.busyUntil = Math.max(this.busyUntil, this.clock.now()) + this.intervalMs;
+    this.queue.push({ due: this.busyUntil, deliver });
+    if (!this.timerArmed) this.arm();
   }
 
   /** Drops everything not yet delivered (the link went away). */
@@ -26,22 +28,15 @@ export class Pacer {
     this.queue.length = 0;
   }
 
-  private pump(): void {
-    if (this.timerArmed) return;
-    const wait = this.nextSlot - this.clock.now();
-    if (wait > 0) {
-      this.timerArmed = true;
-      this.clock.setTimer(wait, () => {
-        this.timerArmed = false;
-        this.pump();
-      });
-      return;
-    }
-    const deliver = this.queue.shift();
-    if (deliver === undefined) return;
-    this.nextSlot = this.clock.now() + this.intervalMs;
-    deliver();
-    if (this.queue.length > 0) this.pump();
+  private arm(): void {
+    const next = this.queue[0];
+    if (next === undefined) return;
+    this.timerArmed = true;
+    this.clock.setTimer(next.due - this.clock.now(), () => {
+      this.timerArmed = false;
+      while (this.queue.length > 0 && (this.queue[0] as { due: number }).due <= this.clock.now()) this.queue.shift()?.deliver();
+      this.arm();
+    });
   }
 }
 

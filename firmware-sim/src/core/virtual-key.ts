@@ -13,7 +13,7 @@ import {
   redactParams,
   statusName,
 } from '@hkey/protocol';
-import { handlers } from '../commands/index.js';
+import { type CommandHandlers, defaultHandlers } from '../commands/index.js';
 import type { CommandContext } from '../commands/context.js';
 import { type Clock, systemClock } from './clock.js';
 import { DeviceStatus } from './device-status.js';
@@ -40,6 +40,12 @@ export interface VirtualKeyOptions {
   readonly driftPpm?: number;
   /** Seed of the packet-fault generator, so a faulty run can be reproduced. */
   readonly faultSeed?: number;
+  /**
+   * A firmware variant: these handlers replace the reference ones of their commands, while decoding, the PIN,
+   * battery and busy checks, sessions and persistence stay the reference key's. The conformance suite builds
+   * its deliberately broken keys this way.
+   */
+  readonly handlers?: Partial<CommandHandlers>;
 }
 
 export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
@@ -64,6 +70,7 @@ export class VirtualKey {
   private readonly store: StateStore;
   private readonly random: RandomSource;
   private readonly presenceTimeoutMs: number;
+  private readonly handlers: CommandHandlers;
   private readonly sessions = new Set<SessionRecord>();
   private nextSessionId = 1;
   private busy: SessionRecord | undefined;
@@ -77,6 +84,7 @@ export class VirtualKey {
     this.random = options.random ?? cryptoRandom;
     this.presence = options.presence ?? autoApprove;
     this.presenceTimeoutMs = options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS;
+    this.handlers = { ...defaultHandlers, ...options.handlers };
     this.drift = { ppm: options.driftPpm ?? 0, originMs: this.clock.now() };
     this.events = new EventLog(state.identity.serial, () => this.clock.now());
     this.linkFaults = new LinkFaults(this.clock, this.events, options.faultSeed);
@@ -257,7 +265,7 @@ export class VirtualKey {
     if (pin !== undefined && pin.retries === 0 && !definition.allowedWhenBlocked) throw new DeviceStatus('PIN_BLOCKED');
     if (definition.needsUnlock && pin !== undefined && !session.unlocked) throw new DeviceStatus('PIN_REQUIRED');
     options.onStatus?.('processing');
-    const handler = handlers[command] as (ctx: CommandContext, params: unknown) => unknown;
+    const handler = this.handlers[command] as (ctx: CommandContext, params: unknown) => unknown;
     const result = await handler(this.context(session, options), params);
     return encodeResponse(command, result as never);
   }

@@ -1,0 +1,99 @@
+/**
+ * Whole GetOtp round trips (client -> framing -> device -> framing -> client): in-process, over UDP with 1 and
+ * 16 clients, and against the simulator slowed to real USB timing, which is the physical reference.
+ */
+import { createHmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { KeyClient, UdpTransportKind, openVirtualTransport } from '@hkey/bridge';
+import { REALISTIC_TIMING, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
+import { Simulator } from '@hkey/firmware-sim/node';
+import { type LatencyResult, measureLoops } from '../async-measure.js';
+
+const SECRET = new Uint8Array(20).fill(7);
+
+export interface RoundTripRow {
+  readonly benchmark: string;
+  readonly result: LatencyResult;
+  readonly reference: string;
+  readonly referenceValue: string;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+function rawHotpPerSecond(): number {
+  const message = Buffer.alloc(8);
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < 500) {
+    message.writeUInt32BE(n++, 4);
+    const mac = createHmac('sha1', SECRET).update(message).digest();
+    if (mac.length !== 20) throw new Error('unreachable');
+  }
+  return (n * 1000) / (performance.now() - start);
+}
+
+async function clientWithAccount(open: () => Promise<KeyClient>): Promise<{ client: KeyClient; id: number }> {
+  const client = await open();
+  const { id } = await client.createAccount({ name: `bench-${Math.random().toString(36).slice(2)}`, otp: { secret: SECRET, kind: 'TOTP' } });
+  return { client, id };
+}
+
+async function udpClients(simulator: Simulator, count: number, perDevice: boolean) {
+  return Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const device = simulator.devices[perDevice ? index : 0]!;
+      const address = `udp://127.0.0.1:${device.udp.port}`;
+      return clientWithAccount(async () => new KeyClient(await new UdpTransportKind({ addresses: [address] }).open(address)));
+    }),
+  );
+}
+
+export async function measureRoundTrips(): Promise<RoundTripRow[]> {
+  const rows: RoundTripRow[] = [];
+  const raw = rawHotpPerSecond();
+
+  const key = await VirtualKey.start();
+  const inProcess = await clientWithAccount(async () => new KeyClient(await openVirtualTransport(connectInProcess(key))));
+  const local = await measureLoops(1, () => inProcess.client.getOtp(inProcess.id));
+  await inProcess.client.transport.close();
+  rows.push({ benchmark: 'in-process GetOtp round trip, 1 client', result: local, reference: 'raw createHmac HOTP (ops/s)', referenceValue: Math.round(raw).toLocaleString('en-US'), target: '>= 50,000/s', met: local.perSecond >= 50_000 });
+
+  const simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 16 });
+  try {
+    for (const count of [1, 16]) {
+      const clients = await udpClients(simulator, count, true);
+      const result = await measureLoops(count, (worker) => clients[worker]!.client.getOtp(clients[worker]!.id));
+      await Promise.all(clients.map(({ client }) => client.transport.close()));
+      rows.push({
+        benchmark: `UDP GetOtp, ${count} client${count > 1 ? 's (one key each)' : ''}`,
+        result,
+        reference: 'USB full-speed key (realistic timing, below)',
+        referenceValue: '',
+        target: '>= 10,000/s, p99 < 2 ms',
+        met: result.perSecond >= 10_000 && result.p99Ms < 2,
+      });
+    }
+  } finally {
+    await simulator.close();
+  }
+
+  const slow = await Simulator.start({ udpPort: 0, blePort: null, timing: REALISTIC_TIMING });
+  try {
+    const [usb] = await udpClients(slow, 1, true);
+    const result = await measureLoops(1, () => usb!.client.getOtp(usb!.id), 2000);
+    await usb!.client.transport.close();
+    rows.push({ benchmark: 'UDP GetOtp against a key at USB full-speed timing (1 ms per report)', result, reference: 'physical limit: 2 reports x 1 ms', referenceValue: '500/s', target: 'about 500/s', met: result.perSecond <= 520 });
+  } finally {
+    await slow.close();
+  }
+  return rows;
+}
+
+export function renderRoundTrips(rows: readonly RoundTripRow[]): string {
+  const lines = ['### Round trips', '', '| benchmark | round trips/s | p50 ms | p99 ms | reference | reference value | target | met |', '| --- | ---: | ---: | ---: | --- | ---: | --- | --- |'];
+  for (const row of rows) {
+    const { perSecond, p50Ms, p99Ms } = row.result;
+    lines.push(`| ${row.benchmark} | ${Math.round(perSecond).toLocaleString('en-US')} | ${p50Ms.toFixed(3)} | ${p99Ms.toFixed(3)} | ${row.reference} | ${row.referenceValue} | ${row.target} | ${row.met ? 'yes' : 'NO'} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
