@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- FILTER]`: runs every suite (or those whose name contains FILTER), prints Markdown tables and
+ * `npm run bench [-- FILTER]` (which builds first: benchmarks run the packages' dist, as users do): runs every suite (or those whose name contains FILTER), prints Markdown tables and
  * writes them into BENCHMARKS.md between its generated markers, with the machine, Node version, date and command.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { type Comparison, compare, renderTable } from './harness.js';
 import { cborComparisons } from './suites/cbor.js';
 import { framingComparisons } from './suites/framing.js';
 import { otpComparisons } from './suites/otp.js';
+import { renderManyKeys } from './suites/many-keys.js';
+import { measureRoundTrips, renderRoundTrips } from './suites/roundtrip.js';
 import { measureStartup, renderStartup } from './suites/startup.js';
 
 const suites: [string, () => Comparison[]][] = [
@@ -26,6 +28,19 @@ for (const [title, build] of suites) {
     return compare(comparison);
   });
   const table = renderTable(title, results);
+  process.stdout.write(`\n${table}`);
+  sections.push(table);
+}
+
+/** Suites that measure whole systems rather than comparing two functions. */
+const systemSuites: [string, () => Promise<string> | string][] = [
+  ['Round trips', async () => renderRoundTrips(await measureRoundTrips())],
+  ['Many keys', () => renderManyKeys()],
+];
+for (const [title, render] of systemSuites) {
+  if (filter && !title.toLowerCase().includes(filter)) continue;
+  process.stderr.write(`  ${title} ...\n`);
+  const table = await render();
   process.stdout.write(`\n${table}`);
   sections.push(table);
 }

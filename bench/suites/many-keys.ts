@@ -1,0 +1,31 @@
+/** Memory of 10,000 idle virtual keys in one process, each having answered INIT + GetInfo, against one key. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('../children/many-keys.ts', import.meta.url));
+const TSCONFIG = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+
+interface Usage {
+  rss: number;
+  heapUsed: number;
+}
+
+function run(count: number): Usage {
+  const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, String(count)], { encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG } });
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as Usage;
+}
+
+export function renderManyKeys(count = 10_000): string {
+  const one = run(1);
+  const many = run(count);
+  const perKeyKb = (many.rss - one.rss) / (count - 1) / 1024;
+  const rssMb = many.rss / 2 ** 20;
+  return [
+    '### Many keys in one process',
+    '',
+    '| benchmark | RSS | per idle key | reference: one key | target | met |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    `| ${count.toLocaleString('en-US')} virtual keys, each answered INIT + GetInfo | ${rssMb.toFixed(0)} MB | ${perKeyKb.toFixed(1)} KB | ${(one.rss / 2 ** 20).toFixed(0)} MB | RSS <= 300 MB, <= 30 KB per key | ${rssMb <= 300 && perKeyKb <= 30 ? 'yes' : 'NO'} |`,
+    '',
+  ].join('\n');
+}
