@@ -14,6 +14,7 @@ import {
   encodeBleMessage,
   encodeControlPointLength,
 } from '@hkey/protocol';
+import { KeepaliveTicker } from '../core/keepalive-ticker.js';
 import { Pacer } from '../core/pacer.js';
 import type { KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
@@ -81,7 +82,8 @@ export class BleConnection {
   private readonly reassembler: BleReassembler;
   private readonly session: KeySession;
   /** The controller is created only when a button wait needs the signal or a CANCEL arrives. */
-  private inFlight: { controller: AbortController | undefined; status: number; stopKeepalive: () => void } | undefined;
+  private inFlight: { controller: AbortController | undefined; status: number } | undefined;
+  private readonly keepalive: KeepaliveTicker;
   private cancelPoll: (() => void) | undefined;
   private readonly inbound: Pacer | undefined;
   private readonly outbound: Pacer | undefined;
@@ -93,6 +95,7 @@ export class BleConnection {
   ) {
     this.reassembler = new BleReassembler({ fragmentTimeoutMs: endpoint.options.fragmentTimeoutMs });
     this.session = endpoint.key.openSession('ble');
+    this.keepalive = new KeepaliveTicker(endpoint.key.clock, endpoint.options.keepaliveMs ?? 75, () => this.sendKeepalive());
     const interval = endpoint.options.connectionIntervalMs;
     if (interval) {
       this.inbound = new Pacer(endpoint.key.clock, interval);
@@ -162,7 +165,7 @@ export class BleConnection {
   private close(): void {
     if (!this.open) return;
     this.open = false;
-    this.inFlight?.stopKeepalive();
+    this.keepalive.stop();
     if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
     this.inFlight = undefined;
     this.cancelPoll?.();
@@ -214,15 +217,9 @@ export class BleConnection {
       key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'ble' } });
       return this.send(BleCommand.ERROR, Uint8Array.of(BleError.BUSY));
     }
-    const keepaliveMs = this.endpoint.options.keepaliveMs ?? 75;
-    const flight: NonNullable<BleConnection['inFlight']> = { controller: undefined, status: BleKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined };
+    const flight: NonNullable<BleConnection['inFlight']> = { controller: undefined, status: BleKeepaliveStatus.PROCESSING };
     this.inFlight = flight;
-    const keepalive = (): void => {
-      if (this.inFlight !== flight) return;
-      this.send(BleCommand.KEEPALIVE, Uint8Array.of(flight.status));
-      flight.stopKeepalive = key.clock.setTimer(keepaliveMs, keepalive);
-    };
-    flight.stopKeepalive = key.clock.setTimer(keepaliveMs, keepalive);
+    this.keepalive.start();
     void this.session
       .handle(payload, {
         get signal() {
@@ -232,16 +229,22 @@ export class BleConnection {
           const next = status === 'up-needed' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
           if (next === flight.status || this.inFlight !== flight) return;
           flight.status = next;
-          flight.stopKeepalive();
-          keepalive();
+          // Tell the host at once that the button is needed; the ticker keeps the cadence.
+          this.sendKeepalive();
         },
       })
       .then((response) => {
-        flight.stopKeepalive();
         if (this.inFlight !== flight) return;
         this.inFlight = undefined;
         if (response !== undefined) this.send(BleCommand.MSG, response);
       });
+  }
+
+  /** KEEPALIVE for the message in flight, if any (§2.6). */
+  private sendKeepalive(): boolean {
+    if (this.inFlight === undefined || !this.open) return false;
+    this.send(BleCommand.KEEPALIVE, Uint8Array.of(this.inFlight.status));
+    return true;
   }
 
   private send(cmd: number, payload: Uint8Array): void {

@@ -57,6 +57,10 @@ interface SessionRecord {
   readonly transport: SessionTransport;
   unlocked: boolean;
   open: boolean;
+  /** The options of the command this session is running; its CommandContext reads them. */
+  options: HandleOptions;
+  /** Built once per session: a session runs one command at a time. */
+  context?: CommandContext;
 }
 
 export class VirtualKey {
@@ -158,7 +162,7 @@ export class VirtualKey {
   }
 
   openSession(transport: SessionTransport): KeySession {
-    const record: SessionRecord = { id: this.nextSessionId++, transport, unlocked: false, open: true };
+    const record: SessionRecord = { id: this.nextSessionId++, transport, unlocked: false, open: true, options: {} };
     this.sessions.add(record);
     this.events.emit({ type: 'session', session: record.id, transport, state: 'opened' });
     const isLocked = (): boolean => this.current.pin !== undefined && !record.unlocked;
@@ -266,11 +270,12 @@ export class VirtualKey {
     if (definition.needsUnlock && pin !== undefined && !session.unlocked) throw new DeviceStatus('PIN_REQUIRED');
     options.onStatus?.('processing');
     const handler = this.handlers[command] as (ctx: CommandContext, params: unknown) => unknown;
-    const result = await handler(this.context(session, options), params);
+    session.options = options;
+    const result = await handler((session.context ??= this.context(session)), params);
     return encodeResponse(command, result as never);
   }
 
-  private context(session: SessionRecord, options: HandleOptions): CommandContext {
+  private context(session: SessionRecord): CommandContext {
     const currentState = (): DeviceState => this.current;
     return {
       get state() {
@@ -285,7 +290,7 @@ export class VirtualKey {
           throw error;
         }
       },
-      requirePresence: (kind, reason) => this.requirePresence(kind, reason, options),
+      requirePresence: (kind, reason) => this.requirePresence(kind, reason, session.options),
       deviceTimeSeconds: () => Math.floor(this.deviceTimeMs() / 1000),
       setDeviceTime: (seconds) => this.withDeviceTime(seconds),
       randomBytes: (length) => this.random.fill(new Uint8Array(length)),

@@ -20,6 +20,7 @@ import {
   encodeHidKeepalivePayload,
   encodeHidMessage,
 } from '@hkey/protocol';
+import { KeepaliveTicker } from '../core/keepalive-ticker.js';
 import { Pacer } from '../core/pacer.js';
 import type { KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
@@ -45,7 +46,6 @@ interface Transaction {
   /** Created only when someone needs the signal (a button wait) or a CANCEL arrives: most commands never do. */
   controller: AbortController | undefined;
   status: number;
-  stopKeepalive: () => void;
   /** Settles when the key has finished with the command (answered or abandoned). */
   done: Promise<void>;
 }
@@ -56,7 +56,6 @@ export class HidEndpoint<Peer> {
   private readonly receiver: HidReceiver;
   private readonly channels = new Map<number, Channel<Peer>>();
   private readonly maxChannels: number;
-  private readonly keepaliveMs: number;
   private send: ((report: Uint8Array, peer: Peer) => void) | undefined;
   private session: KeySession | undefined;
   private transaction: Transaction | undefined;
@@ -64,13 +63,14 @@ export class HidEndpoint<Peer> {
   private readonly unsubscribe: () => void;
   private readonly inbound: Pacer | undefined;
   private readonly outbound: Pacer | undefined;
+  private readonly keepalive: KeepaliveTicker;
 
   constructor(
     private readonly key: VirtualKey,
     options: HidEndpointOptions = {},
   ) {
     this.maxChannels = options.maxChannels ?? 64;
-    this.keepaliveMs = options.keepaliveMs ?? 75;
+    this.keepalive = new KeepaliveTicker(key.clock, options.keepaliveMs ?? 75, () => this.sendKeepalive());
     this.receiver = new HidReceiver({ packetTimeoutMs: options.packetTimeoutMs, isAllocated: (cid) => this.channels.has(cid) });
     if (options.reportIntervalMs) {
       this.inbound = new Pacer(key.clock, options.reportIntervalMs);
@@ -223,15 +223,10 @@ export class HidEndpoint<Peer> {
     }
     this.session ??= this.key.openSession('hid');
     const session = this.session;
-    const transaction: Transaction = { cid, controller: undefined, status: HidKeepaliveStatus.PROCESSING, stopKeepalive: () => undefined, done: Promise.resolve() };
+    const transaction: Transaction = { cid, controller: undefined, status: HidKeepaliveStatus.PROCESSING, done: Promise.resolve() };
     this.transaction = transaction;
     this.receiver.busyChannel = cid;
-    const keepalive = (): void => {
-      if (this.transaction !== transaction) return;
-      this.reply(cid, HidCommand.KEEPALIVE, encodeHidKeepalivePayload(transaction.status), this.channels.get(cid)?.peer ?? peer);
-      transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
-    };
-    transaction.stopKeepalive = this.key.clock.setTimer(this.keepaliveMs, keepalive);
+    this.keepalive.start();
     transaction.done = session
       .handle(payload, {
         get signal() {
@@ -241,13 +236,11 @@ export class HidEndpoint<Peer> {
           const next = status === 'up-needed' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
           if (next === transaction.status || this.transaction !== transaction) return;
           transaction.status = next;
-          // Tell the host at once that the button is needed, then keep the cadence.
-          transaction.stopKeepalive();
-          keepalive();
+          // Tell the host at once that the button is needed; the ticker keeps the cadence.
+          this.sendKeepalive();
         },
       })
       .then((response) => {
-        transaction.stopKeepalive();
         if (this.transaction !== transaction) return;
         this.transaction = undefined;
         this.receiver.busyChannel = undefined;
@@ -255,10 +248,18 @@ export class HidEndpoint<Peer> {
       });
   }
 
+  /** KEEPALIVE for the command in flight, if any (§1.7). */
+  private sendKeepalive(): boolean {
+    const transaction = this.transaction;
+    if (transaction === undefined) return false;
+    const peer = this.channels.get(transaction.cid)?.peer;
+    if (peer !== undefined) this.reply(transaction.cid, HidCommand.KEEPALIVE, encodeHidKeepalivePayload(transaction.status), peer);
+    return true;
+  }
+
   private abortTransaction(): Promise<void> | undefined {
     const transaction = this.transaction;
     if (transaction === undefined) return undefined;
-    transaction.stopKeepalive();
     (transaction.controller ??= new AbortController()).abort();
     this.transaction = undefined;
     this.receiver.busyChannel = undefined;
@@ -286,6 +287,7 @@ export class HidEndpoint<Peer> {
   /** Re-enumeration (unplug and re-plug): every channel, lock and partial request is forgotten and the HID session ends. */
   reset(): void {
     this.abortTransaction();
+    this.keepalive.stop();
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     this.channels.clear();
