@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // index.browser has no node: imports; package.json serves it under the "browser" condition and ./browser.
+  entry: ['src/index.ts', 'src/index.browser.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

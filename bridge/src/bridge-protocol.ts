@@ -10,8 +10,8 @@ export const BRIDGE_PROTOCOL_VERSION = 1;
 /** The WebSocket path of protocol version 1. */
 export const BRIDGE_PATH = '/v1';
 export const DEFAULT_BRIDGE_PORT = 8120;
-/** Longest text message the server reads; longer ones get MESSAGE_TOO_LARGE (the largest HKP message is 15 KiB in hex). */
-export const BRIDGE_MAX_MESSAGE_CHARS = 64 * 1024;
+/** Longest message the server reads; longer ones get MESSAGE_TOO_LARGE (the largest HKP message is 15 KiB in hex). */
+export const BRIDGE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** How a session reaches its key: whole HKP messages, raw 64-byte HID reports, or GATT operations. */
 export type BridgeLink = 'hkp' | 'hid' | 'gatt';

@@ -89,18 +89,23 @@ export async function connect({ globals }: RunContext): Promise<OpenKey> {
   await Promise.all(found.filter((key) => key !== chosen).map((key) => key.close()));
   if (chosen !== undefined) return chosen;
   const seen = found.map((key) => key.info.serial).join(', ');
-  if (found.length > 1) {
-    throw new CliError('USAGE_SEVERAL_KEYS', `Several keys answer (${seen}): choose one with --device SERIAL.`, ExitCode.USAGE);
-  }
   if (globals.device !== undefined) {
     throw new CliError('NO_DEVICE', `No reachable key has serial ${globals.device}${seen ? ` (found ${seen})` : ''}: check \`hkey devices\`.`, ExitCode.NO_DEVICE);
+  }
+  if (found.length > 1) {
+    throw new CliError('USAGE_SEVERAL_KEYS', `Several keys answer (${seen}): choose one with --device SERIAL.`, ExitCode.USAGE);
   }
   throw new CliError('NO_DEVICE', 'No key answers at the given addresses: start the simulator (`hkey sim`) or plug a key in, then check `hkey devices`.', ExitCode.NO_DEVICE);
 }
 
 /** Verifies the PIN on this key's session (asking for it if needed). */
 export async function unlock(key: OpenKey, pins: PinReader, timeoutMs: number): Promise<void> {
-  await key.client.verifyPin(await pins.current(`PIN for key ${key.info.serial}: `), { timeoutMs });
+  try {
+    await key.client.verifyPin(await pins.current(`PIN for key ${key.info.serial}: `), { timeoutMs });
+  } catch (error) {
+    if (isDeviceStatus(error, 'PIN_INVALID')) pins.rejected();
+    throw error;
+  }
 }
 
 /**

@@ -51,6 +51,11 @@ export class Output {
     return this.stderr.isTTY === true && !this.options.json && !this.options.quiet;
   }
 
+  /** Details of an error that follows (e.g. every bad row of a file): stderr, even with --quiet; JSON mode puts them in its result. */
+  problem(message: string): void {
+    if (!this.options.json) this.stderr.write(`${message}\n`);
+  }
+
   warn(message: string): void {
     this.stderr.write(`warning: ${message}\n`);
   }

@@ -18,7 +18,7 @@ export function checkNewPin(pin: string): string {
 
 export class PinReader {
   private stdinLine = 0;
-  private remembered: string | undefined;
+  private remembered: Promise<string> | undefined;
 
   constructor(private readonly fromStdin: boolean) {}
 
@@ -29,11 +29,18 @@ export class PinReader {
 
   /**
    * The current PIN of a key. It is remembered for this command only, so a batch over several keys that share a
-   * PIN asks once.
+   * PIN asks once, even when the keys ask at the same time.
    */
-  async current(prompt: string): Promise<string> {
-    this.remembered ??= await this.read(prompt, process.env.HKEY_PIN);
+  current(prompt: string): Promise<string> {
+    this.remembered ??= this.read(prompt, process.env.HKEY_PIN);
     return this.remembered;
+  }
+
+  /** A key said the remembered PIN is wrong: never try it on another key, where it would cost an attempt too. */
+  rejected(): void {
+    this.remembered = Promise.reject(new CliError('PIN_INVALID', 'The PIN was wrong on another key, so it was not tried on this one: check the PIN and run again.', ExitCode.PIN));
+    // Callers that never ask again must not see an unhandled rejection.
+    this.remembered.catch(() => undefined);
   }
 
   /** A new PIN, checked against the policy; a prompt asks twice so that a typo cannot lock the user out. */

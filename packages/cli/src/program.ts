@@ -2,14 +2,16 @@
  * The `hkey` command tree. Command modules are imported when their command runs, so start-up only pays
  * for what it uses (`hkey sim` must be ready within 300 ms of `node -e 0`).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { port, integer } from './arguments.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { integer, list, port } from './arguments.js';
+import { CliError } from './cli-error.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { Output } from './output.js';
 
 export interface GlobalOptions {
-  transport?: string;
+  transport?: string[];
   device?: string;
+  pinStdin: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -23,12 +25,23 @@ export interface RunContext {
 
 type Action = (context: RunContext, ...args: never[]) => Promise<number | void>;
 
+/** Standard input carries one thing per command; two options that want it are a usage error, caught before any I/O. */
+function checkStdinUse(command: Command, globals: GlobalOptions): void {
+  const wanted = Object.entries({ ...command.opts(), pinStdin: globals.pinStdin })
+    .filter(([name, value]) => name.endsWith('Stdin') && value === true)
+    .map(([name]) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
+  if (wanted.length > 1) {
+    throw new CliError('USAGE_STDIN', `${wanted.join(' and ')} both want standard input: give the PIN with HKEY_PIN or the prompt instead.`);
+  }
+}
+
 function run(load: () => Promise<Action>) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals() as GlobalOptions;
     const output = new Output({ json: globals.json, quiet: globals.quiet, verbose: globals.verbose });
     try {
+      checkStdinUse(command, globals);
       const action = await load();
       const code = await action({ output, globals }, ...(args.slice(0, -1) as never[]));
       process.exitCode = code ?? ExitCode.OK;
@@ -38,19 +51,59 @@ function run(load: () => Promise<Action>) {
   };
 }
 
+const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
+
+/** How an OTP secret can be given; shared by `accounts add`, `accounts update`. */
+function secretOptions(command: Command): Command {
+  return command
+    .option('--secret-stdin', 'read the base32 OTP secret from standard input')
+    .option('--uri-stdin', 'read an otpauth:// URI from standard input')
+    .option('--uri-file <file>', 'read an otpauth:// URI from a file')
+    .option('--qr <image>', 'read the QR code in a PNG or JPEG screenshot (otpauth:// URI or base32 secret)')
+    .option('--secret-argv <base32>', 'take the secret from the command line (visible to other users and kept in shell history; warns)')
+    .addOption(new Option('--totp', 'time-based OTP (default)').conflicts('hotp'))
+    .option('--hotp', 'counter-based OTP')
+    .addOption(new Option('--algorithm <name>', 'HMAC algorithm (default sha1)').choices(['sha1', 'sha256', 'sha512']))
+    .option('--digits <n>', 'code length (default 6)', integer('--digits', 6, 8))
+    .option('--period <seconds>', 'TOTP step (default 30)', integer('--period', 1, 3600))
+    .option('--counter <n>', 'HOTP counter the server expects next (default 0)');
+}
+
+function passwordOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--password-stdin', 'read the account password from standard input').conflicts('passwordPrompt'))
+    .option('--password-prompt', 'ask for the account password (hidden)');
+}
+
+const SECRET_HELP = `
+The OTP secret never goes on the command line unless you ask with --secret-argv. Without a source, a terminal
+asks for it (hidden). A URI or QR code brings its own parameters; a flag that contradicts them is an error.
+`;
+
 export function buildProgram(): Command {
   const program = new Command('hkey')
     .description('Work with Hideez Keys, real or virtual: inspect, provision, simulate.')
     .version('0.1.0')
-    .addOption(new Option('-t, --transport <url>', 'key to talk to: virtual, udp://host:port, hid[:path], ble[:id], ws://host:port').env('HKEY_TRANSPORT'))
-    .option('-d, --device <serial>', 'choose a key by serial when several are present')
+    .addOption(new Option('-t, --transport <url>', 'key address: udp://host:port or virtual; repeat or comma-separate for several keys').env('HKEY_TRANSPORT').argParser(list))
+    .option('-d, --device <serial>', 'choose a key by serial when several answer')
+    .option('--pin-stdin', 'read the PIN from standard input (for `pin change`: current, then new, one a line); or set HKEY_PIN', false)
     .option('--json', 'print results as JSON', false)
     .option('-q, --quiet', 'print nothing but errors', false)
     .option('-v, --verbose', 'print details and stack traces', false)
-    .option('--timeout <ms>', 'give up on the key after this long', integer('--timeout', 100, 600_000), 30_000)
+    .option('--timeout <ms>', 'give up on the key after this long (waits for its button come on top)', integer('--timeout', 100, 600_000), 30_000)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\nExamples:\n  $ hkey sim                         start a virtual key on udp://127.0.0.1:8111\n  $ hkey -t udp://127.0.0.1:8111 info\n  $ echo JBSWY3DPEHPK3PXP | hkey -t udp://127.0.0.1:8111 accounts add --name github --totp --secret-stdin\n  $ hkey -t udp://127.0.0.1:8111 otp github --json\n\n${EXIT_CODE_HELP}`);
+    .addHelpText(
+      'after',
+      `${examples(
+        'hkey sim                         start a virtual key on udp://127.0.0.1:8111',
+        'hkey devices',
+        'hkey -t udp://127.0.0.1:8111 info',
+        'echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --secret-stdin',
+        'hkey otp github --json',
+        'hkey provision keys.csv --parallel -t udp://127.0.0.1:8111,udp://127.0.0.1:8112',
+      )}\n\nPINs come from --pin-stdin, HKEY_PIN or a hidden prompt; a locked key is unlocked when a command needs it.\n\n${EXIT_CODE_HELP}`,
+    );
 
   program
     .command('sim')
@@ -71,54 +124,224 @@ export function buildProgram(): Command {
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program
+    .command('devices')
+    .description('list the keys that answer: serial, transport, PIN and lock state')
+    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports udp://127.0.0.1:8111 to :8118.${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
+    .action(run(async () => (await import('./commands/devices.js')).devices));
+
+  program
     .command('info')
     .description('identity, versions, storage, clock, battery and PIN state of a key')
-    .addHelpText('after', '\nExamples:\n  $ hkey info\n  $ hkey -t udp://127.0.0.1:8111 info --json')
+    .addHelpText('after', examples('hkey info', 'hkey -t udp://127.0.0.1:8111 info --json', 'hkey --device HK-SIM-000002 info'))
     .action(run(async () => (await import('./commands/info.js')).info));
 
-  const time = program.command('time').description("the key's clock, which TOTP codes use");
+  const time = program.command('time').description("the key's clock, which TOTP codes use").addHelpText('after', examples('hkey time sync', 'hkey time set 2000000000'));
   time
     .command('set <unixSeconds>')
     .description('set the key clock to a Unix time')
-    .action(run(async () => {
-      const { timeSet } = await import('./commands/time.js');
-      return (context: RunContext, seconds: string) => timeSet(context, integer('UNIX_SECONDS', 0, 2 ** 40)(seconds));
-    }));
+    .addHelpText('after', examples('hkey time set 1700000000', 'hkey time set "$(date +%s)" --json'))
+    .action(
+      run(async () => {
+        const { timeSet } = await import('./commands/time.js');
+        return (context: RunContext, seconds: string) => timeSet(context, integer('UNIX_SECONDS', 0, 2 ** 40)(seconds));
+      }),
+    );
   time
     .command('sync')
     .description("set the key clock to this computer's clock")
+    .addHelpText('after', examples('hkey time sync', 'hkey --device HK-SIM-000002 time sync --json'))
     .action(run(async () => (await import('./commands/time.js')).timeSync));
 
-  const accounts = program.command('accounts').description('accounts stored on the key');
+  const pin = program
+    .command('pin')
+    .description('the PIN that protects the key (4 to 8 digits; wrong attempts are limited)')
+    .addHelpText('after', examples('hkey pin status', 'hkey pin set', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change'));
+  pin
+    .command('status')
+    .description('whether a PIN is set, attempts left, and whether this session is unlocked')
+    .addHelpText('after', examples('hkey pin status', 'hkey pin status --json'))
+    .action(run(async () => (await import('./commands/pin.js')).pinStatus));
+  pin
+    .command('set')
+    .description('set the first PIN of a key (press its button to confirm)')
+    .option('--max-retries <n>', 'wrong attempts allowed before the key blocks (default 8)', integer('--max-retries', 3, 10))
+    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).${examples('hkey pin set', 'echo 123456 | hkey --pin-stdin pin set --max-retries 5')}`)
+    .action(run(async () => (await import('./commands/pin.js')).pinSet));
+  pin
+    .command('change')
+    .description('replace the PIN after checking the current one')
+    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin (next line), HKEY_NEW_PIN or a prompt.${examples('hkey pin change', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change')}`)
+    .action(run(async () => (await import('./commands/pin.js')).pinChange));
+  pin
+    .command('verify')
+    .description('check the PIN and unlock the key for this session')
+    .addHelpText('after', examples('hkey pin verify', 'echo 1234 | hkey --pin-stdin pin verify --json'))
+    .action(run(async () => (await import('./commands/pin.js')).pinVerify));
+
+  program
+    .command('lock')
+    .description('lock the key: commands need the PIN again')
+    .addHelpText('after', examples('hkey lock', 'hkey --device HK-SIM-000002 lock --json'))
+    .action(run(async () => (await import('./commands/lock.js')).lock));
+
+  program
+    .command('wipe')
+    .description('erase every account, secret and the PIN (hold the key\'s button for 10 seconds)')
+    .option('-y, --yes', 'do not ask for confirmation on the terminal (the button hold is still needed)')
+    .addHelpText(
+      'after',
+      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing. Wiping is the only way out of a blocked PIN. The serial and clock stay.${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
+    )
+    .action(run(async () => (await import('./commands/wipe.js')).wipe));
+
+  const accounts = program
+    .command('accounts')
+    .description('accounts stored on the key')
+    .addHelpText('after', examples('hkey accounts list', 'hkey accounts show github', 'hkey accounts add --name github --qr screenshot.png'));
   accounts
     .command('list')
     .description('list accounts (without secrets or passwords)')
     .option('-a, --all', 'include hidden accounts', false)
+    .addHelpText('after', examples('hkey accounts list', 'hkey accounts list --all --json'))
     .action(run(async () => (await import('./commands/accounts.js')).accountsList));
   accounts
-    .command('add')
-    .description('create an account, optionally with an OTP secret read from stdin')
-    .requiredOption('--name <name>', 'account name, unique on the key')
-    .option('--login <login>', 'user name or e-mail')
-    .option('--url <url...>', 'web sites of the account')
-    .addOption(new Option('--totp', 'time-based OTP (default when a secret is given)').conflicts('hotp'))
-    .option('--hotp', 'counter-based OTP')
-    .addOption(new Option('--algorithm <name>', 'HMAC algorithm').choices(['sha1', 'sha256', 'sha512']))
-    .option('--digits <n>', 'code length', integer('--digits', 6, 8))
-    .option('--period <seconds>', 'TOTP step', integer('--period', 1, 3600))
-    .option('--counter <n>', 'HOTP start counter')
-    .option('--secret-stdin', 'read the base32 OTP secret from standard input')
+    .command('show <nameOrId>')
+    .description('one account in detail (never its secret or password)')
+    .addHelpText('after', examples('hkey accounts show github', 'hkey accounts show 3 --json'))
+    .action(run(async () => (await import('./commands/accounts.js')).accountsShow));
+  passwordOptions(
+    secretOptions(
+      accounts
+        .command('add')
+        .description('create an account, optionally with an OTP secret and a password')
+        .option('--name <name>', 'account name, unique on the key (default: from the otpauth URI)')
+        .option('--login <login>', 'user name or e-mail (default: from the otpauth URI)')
+        .option('--url <url...>', 'web sites of the account')
+        .option('--app <app...>', 'applications of the account'),
+    ),
+  )
     .option('--read-only', 'the key refuses changes to this account')
     .option('--hidden', 'hide the account from listings')
     .option('--touch', 'require a button press for each code')
-    .addHelpText('after', '\nExamples:\n  $ echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --totp --secret-stdin\n  $ hkey accounts add --name mail --login alice@example.com')
+    .option('--primary', 'mark as a primary account')
+    .addHelpText(
+      'after',
+      `${SECRET_HELP}${examples(
+        'echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --secret-stdin',
+        'hkey accounts add --name github --totp                 (asks for the secret, hidden)',
+        'hkey accounts add --qr enrollment.png',
+        'hkey accounts add --name vpn --hotp --counter 5 --uri-file vpn.uri',
+        'hkey accounts add --name mail --login alice@example.com --password-prompt',
+      )}`,
+    )
     .action(run(async () => (await import('./commands/accounts.js')).accountsAdd));
+  passwordOptions(
+    secretOptions(
+      accounts
+        .command('update <nameOrId>')
+        .description('change an account: name, login, sites, flags, OTP secret or password')
+        .option('--name <name>', 'new account name')
+        .option('--login <login>', 'new user name or e-mail')
+        .option('--url <url...>', 'new web sites (replace the list)')
+        .option('--app <app...>', 'new applications (replace the list)')
+        .addOption(new Option('--clear <field...>', 'remove fields').choices(['login', 'password', 'urls', 'apps', 'otp'])),
+    ),
+  )
+    .option('--read-only', 'the key refuses further changes (only a wipe removes the account)')
+    .option('--hidden', 'hide the account from listings')
+    .option('--no-hidden', 'show the account in listings')
+    .option('--touch', 'require a button press for each code')
+    .option('--no-touch', 'no button press for codes')
+    .option('--primary', 'mark as a primary account')
+    .option('--no-primary', 'unmark as a primary account')
+    .addHelpText(
+      'after',
+      `\nChanging OTP parameters needs the secret again (it never leaves the key).${SECRET_HELP}${examples(
+        'hkey accounts update github --name GitHub --url https://github.com',
+        'hkey accounts update 3 --qr new-enrollment.png',
+        'hkey accounts update mail --clear login urls --hidden',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/accounts.js')).accountsUpdate));
+  accounts
+    .command('remove <nameOrId>')
+    .description('delete an account and its secret')
+    .option('-y, --yes', 'do not ask for confirmation on the terminal')
+    .addHelpText('after', examples('hkey accounts remove github', 'hkey accounts remove 3 --yes --json'))
+    .action(run(async () => (await import('./commands/accounts.js')).accountsRemove));
 
   program
     .command('otp <nameOrId>')
     .description('print the current one-time password of an account, computed on the key')
-    .addHelpText('after', '\nExamples:\n  $ hkey otp github\n  $ hkey otp 3 --json')
+    .addHelpText('after', examples('hkey otp github', 'hkey otp 3 --json'))
     .action(run(async () => (await import('./commands/otp.js')).otp));
+
+  program
+    .command('password <nameOrId>')
+    .description("print an account's password after a press of the key's button")
+    .addHelpText('after', `\nThe prompt to press the button goes to stderr; the password alone goes to stdout.${examples('hkey password mail', 'hkey password mail | wl-copy')}`)
+    .action(run(async () => (await import('./commands/password.js')).password));
+
+  program
+    .command('enroll')
+    .description('generate a new OTP secret on this computer, write it to the key, and show it once to register on the server')
+    .requiredOption('--issuer <issuer>', 'service the code is for, e.g. "Hideez Enterprise"')
+    .requiredOption('--account <name>', 'user the code is for, e.g. alice@example.com')
+    .option('--name <name>', 'account name on the key (default ISSUER:ACCOUNT)')
+    .addOption(new Option('--totp', 'time-based OTP (default)').conflicts('hotp'))
+    .option('--hotp', 'counter-based OTP, counter 0')
+    .addOption(new Option('--algorithm <name>', 'HMAC algorithm (default sha1)').choices(['sha1', 'sha256', 'sha512']))
+    .option('--digits <n>', 'code length (default 6)', integer('--digits', 6, 8))
+    .option('--period <seconds>', 'TOTP step (default 30)', integer('--period', 1, 3600))
+    .addHelpText(
+      'after',
+      `
+This is the one command that prints a secret, by design: the otpauth:// URI and its QR code are shown once,
+to scan into the server or an authenticator, and are stored nowhere. With --json the URI is the "uri" field
+of the result. The key's code is checked against this computer's before the secret is shown.${examples(
+        'hkey enroll --issuer "Hideez Enterprise" --account alice@example.com',
+        'hkey enroll --issuer VPN --account bob --digits 8 --json',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/enroll.js')).enroll));
+
+  program
+    .command('provision <file>')
+    .description('write accounts from a CSV or JSON batch to many keys, verify each, and keep an audit log')
+    .option('--parallel', 'work on all keys of --transport at once instead of one key at a time', false)
+    .option('--audit <file>', 'append-only JSON Lines audit log; re-runs skip rows it shows done', './hkey-audit.jsonl')
+    .option('--dry-run', 'check the whole file and show the plan without touching a key', false)
+    .option('--sync-time', "set each key's clock to this computer's before writing", false)
+    .addHelpText(
+      'after',
+      `
+Rows (CSV with a header line, or a JSON array of objects) have the columns:
+  serial     key to write to (optional: otherwise the next free key)
+  name       account name on the key (optional with uri: ISSUER:ACCOUNT from the URI)
+  login      user name (optional with uri: from the URI)
+  urls, apps web sites and applications, separated by spaces
+  flags      any of read-only hidden touch primary, separated by spaces
+  secret     base32 OTP secret, or
+  uri        otpauth:// URI
+  type, algorithm, digits, period, counter   OTP parameters for a bare secret
+
+One key at a time (default): rows are written in order; a row without serial goes to a key not yet done, so
+swap keys when asked. With --parallel, rows with a serial go to that key and the rest to whichever key is free.
+Every write is verified by comparing the key's code with one computed here; a failed row is rolled back.
+Without --transport, the simulator's default ports udp://127.0.0.1:8111 to :8118 are watched.${examples(
+        'hkey provision keys.csv --dry-run',
+        'hkey provision keys.csv                     (one key at a time; swap keys when asked)',
+        'hkey provision keys.json --parallel -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --audit run1.jsonl',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/provision.js')).provision));
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(new Argument('<shell>', 'shell to complete for').choices(['bash', 'zsh', 'fish']))
+    .addHelpText('after', examples('hkey completion bash > /etc/bash_completion.d/hkey', 'hkey completion zsh > "${fpath[1]}/_hkey"', 'hkey completion fish > ~/.config/fish/completions/hkey.fish'))
+    .action(run(async () => (await import('./commands/completion.js')).completion));
 
   return program;
 }

@@ -44,7 +44,8 @@ export async function readQrCode(file: string): Promise<string> {
   }
   const image = await decodeImage(bytes, file);
   if (image.width * image.height > MAX_PIXELS) throw new CliError('QR_IMAGE_TOO_LARGE', `${file} is too large to scan: crop the screenshot to the QR code.`);
-  const { default: jsQR } = await import('jsqr');
+  // jsqr is CommonJS with an ES-style `default` export, which Node's interop puts one level down.
+  const jsQR = (await import('jsqr')).default.default;
   const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   // Dark-mode pages show light modules on a dark background: try both.
   const code = jsQR(pixels, image.width, image.height, { inversionAttempts: 'attemptBoth' });

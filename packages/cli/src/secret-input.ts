@@ -32,7 +32,6 @@ export function parseBase32Secret(text: string, what = 'The OTP secret'): Uint8A
     secret = decodeBase32(trimmed);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'BASE32_INVALID';
-    // The library's messages name positions only; a secret typed with leading spaces keeps positions of the trimmed text.
     throw new CliError(code, `${what} is not valid base32: ${(error as Error).message.replace(/^Base32 text /, 'it ')}`);
   }
   if (secret.length < Limits.secretMinBytes || secret.length > Limits.secretMaxBytes) {

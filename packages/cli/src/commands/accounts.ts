@@ -1,89 +1,183 @@
-/** `hkey accounts list|add`: the accounts on a key; secrets go in through stdin only. */
-import type { AccountSummary } from '@hkey/bridge';
-import { AccountFlag, type RequestOf } from '@hkey/protocol';
+/** `hkey accounts list|show|add|update|remove`: the accounts on a key; secrets go in but never come out. */
+import type { AccountDetails, AccountSummary } from '@hkey/bridge';
+import { AccountFlag, ClearField, type RequestOf } from '@hkey/protocol';
+import { checkRequest, findAccountOrFail, flagsText, optionForField } from '../account-fields.js';
 import { CliError } from '../cli-error.js';
-import { withClient } from '../connect.js';
+import { withKey } from '../connect.js';
+import { type OtpParameterInput, type ResolvedOtp, accountNameFromUri, describeOtp, hasOtpParameters, resolveOtp } from '../otp-credential.js';
 import { table } from '../output.js';
+import { type PasswordOptions, readPassword } from '../password-input.js';
 import type { RunContext } from '../program.js';
-import { parseBase32Secret, readStdin } from '../secret-input.js';
+import { type SecretSourceOptions, type SuppliedSecret, hasSecretSource, readSecret } from '../secret-input.js';
+import { canPrompt, confirm } from '../terminal.js';
 
-export interface AddOptions {
-  name: string;
-  login?: string;
-  url?: string[];
+interface OtpOptions extends SecretSourceOptions {
   totp?: boolean;
   hotp?: boolean;
-  algorithm?: 'sha1' | 'sha256' | 'sha512';
+  algorithm?: string;
   digits?: number;
   period?: number;
   counter?: string;
-  secretStdin?: boolean;
+}
+
+interface FieldOptions extends OtpOptions, PasswordOptions {
+  name?: string;
+  login?: string;
+  url?: string[];
+  app?: string[];
   readOnly?: boolean;
   hidden?: boolean;
   touch?: boolean;
+  primary?: boolean;
 }
 
-function flagsText(flags: number): string {
-  const names: [number, string][] = [
-    [AccountFlag.READ_ONLY, 'read-only'],
-    [AccountFlag.HIDDEN, 'hidden'],
-    [AccountFlag.REQUIRES_TOUCH, 'touch'],
-    [AccountFlag.PRIMARY, 'primary'],
-  ];
-  return names.filter(([bit]) => flags & bit).map(([, name]) => name).join(',');
+export type AddOptions = FieldOptions;
+
+export interface UpdateOptions extends FieldOptions {
+  clear?: ('login' | 'password' | 'urls' | 'apps' | 'otp')[];
 }
 
-function otpText(account: AccountSummary): string {
-  const otp = account.otp;
-  if (otp === undefined) return '';
-  const detail = otp.kind === 'TOTP' ? `${otp.period ?? 30}s` : `counter ${String(otp.counter ?? 0)}`;
-  return `${otp.kind} ${otp.algorithm ?? 'SHA1'} ${otp.digits ?? 6} digits ${detail}`;
+function otpInput(options: OtpOptions): OtpParameterInput {
+  return { type: options.hotp ? 'hotp' : options.totp ? 'totp' : undefined, algorithm: options.algorithm, digits: options.digits, period: options.period, counter: options.counter };
+}
+
+/** Reads and checks the OTP credential the options describe, before the key is touched. */
+async function otpFromOptions(context: RunContext, options: OtpOptions): Promise<{ otp?: ResolvedOtp; supplied?: SuppliedSecret }> {
+  const input = otpInput(options);
+  const wanted = hasSecretSource(options) || hasOtpParameters(input);
+  const supplied = await readSecret(options, context.output, wanted);
+  if (supplied === undefined) {
+    if (wanted) throw new CliError('USAGE_SECRET', 'OTP parameters need the secret: pipe it in with --secret-stdin, or use --uri-stdin, --uri-file or --qr.');
+    return {};
+  }
+  return { otp: resolveOtp(supplied, input), supplied };
+}
+
+const FLAG_OPTIONS = [
+  ['readOnly', AccountFlag.READ_ONLY],
+  ['hidden', AccountFlag.HIDDEN],
+  ['touch', AccountFlag.REQUIRES_TOUCH],
+  ['primary', AccountFlag.PRIMARY],
+] as const;
+
+/** The flags after applying --hidden/--no-hidden and friends to `current`. */
+function applyFlags(current: number, options: FieldOptions): number {
+  let flags = current;
+  for (const [option, bit] of FLAG_OPTIONS) {
+    if (options[option] === true) flags |= bit;
+    if (options[option] === false) flags &= ~bit;
+  }
+  return flags;
 }
 
 /** `hkey accounts list` */
-export async function accountsList({ output, globals }: RunContext, options: { all?: boolean }): Promise<void> {
-  const accounts = await withClient(globals, (client) => client.listAccounts({ includeHidden: options.all === true, timeoutMs: globals.timeout }));
+export async function accountsList(context: RunContext, options: { all?: boolean }): Promise<void> {
+  const { output, globals } = context;
+  const accounts = await withKey(context, (key) => key.client.listAccounts({ includeHidden: options.all === true, timeoutMs: globals.timeout }));
   output.result(accounts, () =>
     accounts.length === 0
       ? 'No accounts.'
       : table(
           ['id', 'name', 'login', 'otp', 'password', 'flags'],
-          accounts.map((a) => [String(a.id), a.name, a.login ?? '', otpText(a), a.hasPassword ? 'yes' : '', flagsText(a.flags)]),
+          accounts.map((a: AccountSummary) => [String(a.id), a.name, a.login ?? '', a.otp ? describeOtp(a.otp) : '', a.hasPassword ? 'yes' : '', flagsText(a.flags)]),
         ),
   );
 }
 
-function otpParameters(options: AddOptions, secret: Uint8Array): NonNullable<RequestOf<'AccountCreate'>['otp']> {
-  if (options.totp && options.hotp) throw new CliError('USAGE_OTP_KIND', 'Choose one of --totp and --hotp.');
-  const kind = options.hotp ? 'HOTP' : 'TOTP';
-  if (kind === 'HOTP' && options.period !== undefined) throw new CliError('USAGE_PERIOD', '--period applies to TOTP only.');
-  if (kind === 'TOTP' && options.counter !== undefined) throw new CliError('USAGE_COUNTER', '--counter applies to HOTP only.');
-  let counter: bigint | undefined;
-  if (options.counter !== undefined) {
-    if (!/^[0-9]{1,20}$/.test(options.counter) || BigInt(options.counter) > 0xffff_ffff_ffff_ffffn) {
-      throw new CliError('USAGE_COUNTER', '--counter must be an integer from 0 to 18446744073709551615.');
-    }
-    counter = BigInt(options.counter);
-  }
-  return {
-    secret,
-    kind,
-    algorithm: options.algorithm?.toUpperCase() as 'SHA1' | 'SHA256' | 'SHA512' | undefined,
-    digits: options.digits,
-    period: kind === 'TOTP' ? options.period : undefined,
-    counter: counter === undefined ? undefined : counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter,
-  };
+/** `hkey accounts show NAME|ID` */
+export async function accountsShow(context: RunContext, nameOrId: string): Promise<void> {
+  const { output, globals } = context;
+  const account: AccountDetails = await withKey(context, async (key) => key.client.getAccount((await findAccountOrFail(key.client, nameOrId, globals.timeout)).id, { timeoutMs: globals.timeout }));
+  output.result(account, () =>
+    table(
+      ['field', 'value'],
+      [
+        ['id', String(account.id)],
+        ['name', account.name],
+        ['login', account.login ?? ''],
+        ['urls', (account.urls ?? []).join(' ')],
+        ['apps', (account.apps ?? []).join(' ')],
+        ['otp', account.otp ? describeOtp(account.otp) : 'none'],
+        ['password', account.hasPassword ? 'stored' : 'none'],
+        ['flags', flagsText(account.flags) || 'none'],
+      ],
+    ),
+  );
 }
 
 /** `hkey accounts add` */
-export async function accountsAdd({ output, globals }: RunContext, options: AddOptions): Promise<void> {
-  const wantsOtp = options.secretStdin || options.totp || options.hotp;
-  if (wantsOtp && !options.secretStdin) throw new CliError('USAGE_SECRET', 'An OTP account needs its secret: pipe it in with --secret-stdin.');
-  // Everything is validated before anything is written to the key.
-  const otp = options.secretStdin ? otpParameters(options, parseBase32Secret(await readStdin())) : undefined;
-  const flags = (options.readOnly ? AccountFlag.READ_ONLY : 0) | (options.hidden ? AccountFlag.HIDDEN : 0) | (options.touch ? AccountFlag.REQUIRES_TOUCH : 0);
-  const created = await withClient(globals, (client) =>
-    client.createAccount({ name: options.name, login: options.login, urls: options.url, flags: flags === 0 ? undefined : flags, otp }, { timeoutMs: globals.timeout }),
-  );
-  output.result({ id: created.id, name: options.name, storageFree: created.storageFree }, () => `Account ${options.name} created with id ${created.id} (${created.storageFree} bytes free).`);
+export async function accountsAdd(context: RunContext, options: AddOptions): Promise<void> {
+  const { output, globals } = context;
+  // Everything is read and checked before anything is written to the key.
+  const { otp, supplied } = await otpFromOptions(context, options);
+  const uri = supplied?.kind === 'uri' ? supplied.uri : undefined;
+  const name = options.name ?? (uri && accountNameFromUri(uri));
+  if (name === undefined) throw new CliError('USAGE_NAME', 'Name the account with --name NAME.');
+  const flags = applyFlags(0, options);
+  const request: RequestOf<'AccountCreate'> = {
+    name,
+    login: options.login ?? uri?.accountName,
+    urls: options.url,
+    apps: options.app,
+    flags: flags === 0 ? undefined : flags,
+    otp,
+    password: await readPassword(options),
+  };
+  checkRequest('AccountCreate', request, optionForField);
+  try {
+    const created = await withKey(context, (key) => key.client.createAccount(request, { timeoutMs: globals.timeout }));
+    output.result({ id: created.id, name, storageFree: created.storageFree }, () => `Account ${name} created with id ${created.id} (${created.storageFree} bytes free).`);
+  } finally {
+    otp?.secret.fill(0);
+  }
+}
+
+const CLEAR_BITS = { login: ClearField.LOGIN, password: ClearField.PASSWORD, urls: ClearField.URLS, apps: ClearField.APPS, otp: ClearField.OTP } as const;
+
+/** `hkey accounts update NAME|ID` */
+export async function accountsUpdate(context: RunContext, nameOrId: string, options: UpdateOptions): Promise<void> {
+  const { output, globals } = context;
+  const { otp } = await otpFromOptions(context, options);
+  const password = await readPassword(options);
+  const changes = { name: options.name, login: options.login, urls: options.url, apps: options.app, password, otp };
+  const clear = options.clear ?? [];
+  for (const field of clear) {
+    if (changes[field] !== undefined) throw new CliError('USAGE_CLEAR', `--clear ${field} contradicts the new ${field} given: drop one of them.`);
+  }
+  const changesFlags = FLAG_OPTIONS.some(([option]) => options[option] !== undefined);
+  if (Object.values(changes).every((value) => value === undefined) && clear.length === 0 && !changesFlags) {
+    throw new CliError('USAGE_NOTHING_TO_CHANGE', 'Nothing to change: give a new --name, --login, --url, --app, flags, OTP secret, password or --clear.');
+  }
+  const clearBits = clear.reduce((bits, field) => bits | CLEAR_BITS[field], 0);
+  try {
+    const result = await withKey(context, async (key) => {
+      const account = await findAccountOrFail(key.client, nameOrId, globals.timeout);
+      const flags = applyFlags(account.flags, options);
+      const request: RequestOf<'AccountUpdate'> = { id: account.id, ...changes, flags: flags === account.flags ? undefined : flags, clear: clearBits === 0 ? undefined : clearBits };
+      checkRequest('AccountUpdate', request, optionForField);
+      const updated = await key.client.updateAccount(request, { timeoutMs: globals.timeout });
+      return { id: account.id, name: options.name ?? account.name, storageFree: updated.storageFree };
+    });
+    output.result(result, () => `Account ${result.name} (id ${result.id}) updated (${result.storageFree} bytes free).`);
+  } finally {
+    otp?.secret.fill(0);
+  }
+}
+
+/** `hkey accounts remove NAME|ID` */
+export async function accountsRemove(context: RunContext, nameOrId: string, options: { yes?: boolean }): Promise<void> {
+  const { output, globals } = context;
+  const result = await withKey(context, async (key) => {
+    const account = await findAccountOrFail(key.client, nameOrId, globals.timeout);
+    if (!options.yes && canPrompt() && !(await confirm(`Remove account ${account.name} (id ${account.id}) and its secret from key ${key.info.serial}?`))) {
+      return undefined;
+    }
+    const removed = await key.client.deleteAccount(account.id, { timeoutMs: globals.timeout });
+    return { id: account.id, name: account.name, storageFree: removed.storageFree };
+  });
+  if (result === undefined) {
+    output.info('Nothing removed.');
+    return;
+  }
+  output.result(result, () => `Account ${result.name} (id ${result.id}) removed (${result.storageFree} bytes free).`);
 }

@@ -1,14 +1,17 @@
 import { Capability } from '@hkey/protocol';
-import { withClient } from '../connect.js';
+import { withKey } from '../connect.js';
 import { table } from '../output.js';
+import { pinText } from '../pin-state.js';
 import type { RunContext } from '../program.js';
 
 const CAPABILITY_NAMES = (bits: number): string =>
   (Object.keys(Capability) as (keyof typeof Capability)[]).filter((name) => bits & Capability[name]).join(', ');
 
 /** `hkey info` */
-export async function info({ output, globals }: RunContext): Promise<void> {
-  const result = await withClient(globals, (client) => client.getInfo({ timeoutMs: globals.timeout }));
+export async function info(context: RunContext): Promise<void> {
+  const { output } = context;
+  // connect() already read the identity; GetInfo needs no PIN, so this never prompts.
+  const result = await withKey(context, async (key) => key.info);
   output.result(result, () =>
     table(
       ['field', 'value'],
@@ -22,7 +25,7 @@ export async function info({ output, globals }: RunContext): Promise<void> {
         ['accounts', String(result.accountCount)],
         ['time', `${new Date(Number(result.time) * 1000).toISOString()} (${result.time})`],
         ['battery', `${result.battery}%`],
-        ['PIN', result.pinState === 'NOT_SET' ? 'not set' : `${result.pinState.toLowerCase()}, ${result.pinRetries} of ${result.pinMaxRetries} attempts left${result.locked ? ', locked' : ''}`],
+        ['PIN', pinText(result)],
       ],
     ),
   );

@@ -1,10 +1,13 @@
-import { withClient } from '../connect.js';
+import { withKey } from '../connect.js';
 import type { RunContext } from '../program.js';
 
 /** `hkey time set UNIX_SECONDS` */
-export async function timeSet({ output, globals }: RunContext, seconds: number): Promise<void> {
-  await withClient(globals, (client) => client.setTime(seconds, { timeoutMs: globals.timeout }));
-  output.result({ time: seconds }, () => `Key clock set to ${new Date(seconds * 1000).toISOString()}.`);
+export async function timeSet(context: RunContext, seconds: number): Promise<void> {
+  const serial = await withKey(context, async (key) => {
+    await key.client.setTime(seconds, { timeoutMs: context.globals.timeout });
+    return key.info.serial;
+  });
+  context.output.result({ serial, time: seconds }, () => `Key ${serial} clock set to ${new Date(seconds * 1000).toISOString()}.`);
 }
 
 /** `hkey time sync`: sets the key's clock to this computer's. */

@@ -1,0 +1,499 @@
+/**
+ * The host side of HKP over Bluetooth LE (docs/protocol.md §2) over any GATT-like port: the simulator's BLE
+ * link, noble, Web Bluetooth. One BleChannel is one BLE connection, and so one HKP session: it cuts requests
+ * into control point writes, reassembles the status notifications, follows KEEPALIVE, cancels with CANCEL and
+ * turns ERROR into TransportError. Requests run one at a time from a FIFO queue (ExchangeQueue).
+ *
+ * Recovery, decided once here:
+ * - ERROR INVALID_SEQ, INVALID_LEN and REQ_TIMEOUT mean the request arrived garbled and never ran: it is
+ *   written again, once (§2.8). Other codes, and a second failure, reject the call.
+ * - BLE fragments carry no transaction id, so an answer belongs to a request only by order. When a request is
+ *   left without its answer (given up, timed out, answered with broken framing or with another command), or the
+ *   key answers BUSY (an earlier request of this connection still runs), the link is out of step: before the
+ *   next write the channel sends CANCEL, then waits until the old answer has come (and drops it) or the key has
+ *   been silent for 300 ms, which a key working on a request never is (KEEPALIVE every 100 ms, §2.6). A call
+ *   that cannot get the key's attention for the idle timeout fails with DEVICE_BUSY or TIMEOUT.
+ * - After a CANCEL the key answers status CANCELLED, which rejects the call with CANCELLED (or TIMEOUT); any
+ *   other answer means it could not stop (§2.7), and the call settles with that answer, so a command that took
+ *   effect is never reported as cancelled.
+ * - When the MTU shrinks under a message being written, its remaining fragments no longer fit and the key drops
+ *   them (§2.3): the channel drops the part the key holds with CANCEL (§2.9 rule 3) and writes the message
+ *   again, cut anew. When the change is reported after the last fragment, the key may have dropped some or all
+ *   of them; a key that has the whole message answers or sends KEEPALIVE within 100 ms (§2.6), so one that
+ *   stays silent for 300 ms gets the same CANCEL and the message again.
+ *
+ * BLE ERROR codes have no TransportError codes of their own yet: BUSY becomes DEVICE_BUSY, REQ_TIMEOUT
+ * TIMEOUT, the others PROTOCOL_VIOLATION, each with a message naming the BLE code.
+ */
+import {
+  BLE_ATT_HEADER_SIZE,
+  BLE_DEFAULT_ATT_MTU,
+  BLE_MAX_ATT_MTU,
+  BLE_MAX_CONTROL_POINT_LENGTH,
+  BLE_MAX_MESSAGE_SIZE,
+  BLE_MIN_CONTROL_POINT_LENGTH,
+  BleCommand,
+  BleError,
+  BleKeepaliveStatus,
+  BleReassembler,
+  type BleReceiveResult,
+  HKP_SERVICE_REVISION,
+  Status,
+  encodeBleMessage,
+} from '@hkey/protocol';
+import { BridgeError, TransportError } from './errors.js';
+import { ExchangeQueue, type GiveUpReason } from './exchange-queue.js';
+import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
+
+/** A connected HKP GATT service (§2.2), whatever the Bluetooth stack underneath. */
+export interface GattPort {
+  /** The ATT_MTU in force now: 23 until an exchange raises it. Already updated when onMtuChange listeners run. */
+  readonly mtu: number;
+  /** Reads the control point length characteristic (§2.2). */
+  controlPointLength(): Promise<number>;
+  /** One control point write, without response unless `withResponse`. Rejects when the link is gone. */
+  write(value: Uint8Array, withResponse?: boolean): Promise<void>;
+  /** Every value notified on the status characteristic; returns an unsubscribe function. */
+  onNotify(listener: (value: Uint8Array) => void): () => void;
+  /** The link went away by itself (out of range, adapter off, the key dropped it). A listener added afterwards is called at once. */
+  onDisconnect(listener: (reason: string) => void): () => void;
+  /** ATT_MTU changed during the connection, on stacks that report it. */
+  onMtuChange?(listener: (mtu: number) => void): () => void;
+  /** Disconnects. */
+  close(): Promise<void>;
+}
+
+export interface BleChannelOptions {
+  /** How long the key may stay silent during a call before it fails with TIMEOUT; every notification restarts it (§2.10). Default 30 s. */
+  readonly idleTimeoutMs?: number;
+  /** How long a cancelled call waits for the key to answer the CANCEL before it gives up on it. Default 1 s. */
+  readonly cancelGraceMs?: number;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_CANCEL_GRACE_MS = 1_000;
+/** Silence that proves the key runs no request of this connection: 3 × the longest KEEPALIVE gap (§2.6). */
+const QUIET_MS = 300;
+/** How often a partly received notification is checked for its REQ_TIMEOUT (§2.9). */
+const POLL_MS = 100;
+const CANCEL = Uint8Array.of(BleCommand.CANCEL, 0, 0);
+
+/**
+ * Where a call is: waiting its turn; waiting for the link to get back in step; writing its fragments; waiting
+ * for the answer; waiting for the key to answer a CANCEL.
+ */
+type Phase = 'queued' | 'draining' | 'sending' | 'waiting' | 'cancelling';
+
+class BleCall {
+  phase: Phase = 'queued';
+  /** When the key was last heard from during this call (ms): the idle timeout and the quiet period count from here. */
+  lastHeard = 0;
+  /** When the call first had to wait for the link to get back in step (0: never); it may wait for the idle timeout. */
+  drainingSince = 0;
+  /** Whether the key answered BUSY, which decides the error when the wait is over. */
+  busy = false;
+  /** When the key must have answered a CANCEL. */
+  graceUntil = Infinity;
+  /** Set when the call is given up, with the abort reason kept as the cause of the CANCELLED error. */
+  giveUp: GiveUpReason | undefined = undefined;
+  abortReason: unknown = undefined;
+  /** Counts transmissions: the writer of an older one stops at its next fragment. */
+  attempt = 0;
+  /** The fragment size of the current transmission; an MTU change below it sets `restart` (or `unsure`, once written). */
+  cutSize = 0;
+  restart = false;
+  /** When the last fragment was written, and whether the key has been heard from since. */
+  sentAt = 0;
+  heardSinceSent = false;
+  /** The MTU shrank after the fragments were cut: the key may not have the whole message. */
+  unsure = false;
+  /** Whether the one resend after a garbled request has been used. */
+  resent = false;
+
+  constructor(
+    readonly cmd: number,
+    readonly payload: Uint8Array,
+    readonly onKeepalive: ((status: KeepaliveStatus) => void) | undefined,
+  ) {}
+}
+
+/** Bytes per fragment for an MTU (§2.3); stacks that report nothing usable count as the default 23. */
+function fragmentSizeFor(mtu: number, controlPointLength: number): number {
+  const usable = Number.isInteger(mtu) ? Math.min(Math.max(mtu, BLE_DEFAULT_ATT_MTU), BLE_MAX_ATT_MTU) : BLE_DEFAULT_ATT_MTU;
+  return Math.min(controlPointLength, usable - BLE_ATT_HEADER_SIZE);
+}
+
+export class BleChannel {
+  private readonly idleTimeoutMs: number;
+  private readonly cancelGraceMs: number;
+  private readonly queue: ExchangeQueue<BleCall, Uint8Array>;
+  private readonly reassembler = new BleReassembler();
+  /** A request was left without its answer: the next call gets the link back in step first. */
+  private outOfStep = false;
+  private closed = false;
+  /** The last write; the next waits for it, because GATT stacks take one write at a time, in order. */
+  private writing: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerDue = Infinity;
+  private readonly disconnectListeners = new Set<(error: TransportError) => void>();
+  private readonly stopListening: readonly (() => void)[];
+
+  private constructor(
+    private readonly port: GattPort,
+    /** The largest control point write the key accepts (§2.2). */
+    readonly controlPointLength: number,
+    options: BleChannelOptions,
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.queue = new ExchangeQueue<BleCall, Uint8Array>({ start: (call) => this.start(call), giveUp: (call, reason, cause) => this.giveUp(call, reason, cause) });
+    this.stopListening = [
+      port.onNotify(this.onNotify),
+      port.onDisconnect((reason) => this.lose(new TransportError('DISCONNECTED', { message: `The key disconnected (${reason}); reconnect it and open it again.` }))),
+      port.onMtuChange?.((mtu) => this.onMtuChange(mtu)) ?? noop,
+    ];
+  }
+
+  /** Reads the control point length and starts the channel. On failure the port is closed. */
+  static async open(port: GattPort, options: BleChannelOptions = {}): Promise<BleChannel> {
+    let length: number;
+    try {
+      length = await port.controlPointLength();
+    } catch (error) {
+      await closeQuietly(port);
+      throw error instanceof BridgeError ? error : new TransportError('DISCONNECTED', { cause: error });
+    }
+    if (!Number.isInteger(length) || length < BLE_MIN_CONTROL_POINT_LENGTH || length > BLE_MAX_CONTROL_POINT_LENGTH) {
+      await closeQuietly(port);
+      throw new TransportError('PROTOCOL_VIOLATION', { message: `The device's control point length is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so it is not an HKP/1 key.` });
+    }
+    return new BleChannel(port, length, options);
+  }
+
+  /** The ATT_MTU in force. */
+  get mtu(): number {
+    return this.port.mtu;
+  }
+
+  /** The size of the fragments the next message is cut into: min(control point length, ATT_MTU − 3) (§2.3). */
+  get fragmentSize(): number {
+    return fragmentSizeFor(this.port.mtu, this.controlPointLength);
+  }
+
+  /** Sends one HKP request with MSG and resolves with the HKP response. */
+  exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.enqueue(BleCommand.MSG, message, options);
+  }
+
+  /** BLE PING: the key echoes `data` (§2.5). */
+  async ping(data: Uint8Array, options?: ExchangeOptions): Promise<void> {
+    const echo = await this.enqueue(BleCommand.PING, data, options);
+    if (!sameBytes(echo, data)) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key answered PING with other bytes; reconnect it, and report the problem if it persists.' });
+  }
+
+  /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
+  onDisconnect(listener: (error: TransportError) => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  /** Cancels the running call on the key, rejects pending calls with DISCONNECTED and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const running = this.queue.current;
+    const onKey = running !== undefined && running.phase !== 'draining';
+    this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
+    // So the key stops waiting for a button nobody will see the result of.
+    if (onKey) this.writing = this.writing.then(() => this.port.write(CANCEL, false)).catch(noop);
+    await this.writing;
+    await this.port.close();
+  }
+
+  private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED', { message: 'This connection to the key is closed; open it again.' }));
+    if (payload.length > BLE_MAX_MESSAGE_SIZE) {
+      return Promise.reject(new TransportError('PROTOCOL_VIOLATION', { message: `A message holds at most ${BLE_MAX_MESSAGE_SIZE} bytes.` }));
+    }
+    return this.queue.push(new BleCall(cmd, payload, options?.onKeepalive), options);
+  }
+
+  private start(call: BleCall): void {
+    if (this.outOfStep) this.drain(call);
+    else this.transmit(call);
+  }
+
+  /** Gets the link back in step before `call` (see the file comment). */
+  private drain(call: BleCall): void {
+    const now = Date.now();
+    call.phase = 'draining';
+    call.lastHeard = now;
+    if (call.drainingSince === 0) call.drainingSince = now;
+    void this.write(CANCEL);
+    this.arm(now + QUIET_MS);
+  }
+
+  private transmit(call: BleCall): void {
+    call.phase = 'sending';
+    call.lastHeard = Date.now();
+    this.arm(call.lastHeard + this.idleTimeoutMs);
+    void this.writeMessage(call, ++call.attempt);
+  }
+
+  private async writeMessage(call: BleCall, attempt: number): Promise<void> {
+    const stillSending = (): boolean => this.queue.current === call && call.attempt === attempt && call.phase === 'sending';
+    call.cutSize = this.fragmentSize;
+    call.restart = false;
+    let fragments = encodeBleMessage(call.cmd, call.payload, call.cutSize);
+    for (let index = 0; index < fragments.length; index++) {
+      if (index > 0 && (call.giveUp !== undefined || call.restart)) {
+        // The key holds the first part of the message; CANCEL drops it without an answer (§2.9 rule 3).
+        await this.write(CANCEL);
+        if (!stillSending()) return;
+        if (call.giveUp !== undefined) return this.queue.reject(call, this.giveUpError(call));
+        call.cutSize = this.fragmentSize;
+        call.restart = false;
+        fragments = encodeBleMessage(call.cmd, call.payload, call.cutSize);
+        index = -1;
+        continue;
+      }
+      await this.write(fragments[index] as Uint8Array);
+      if (!stillSending()) return;
+    }
+    // The key's KEEPALIVE cadence starts at the last fragment (§2.6).
+    call.lastHeard = call.sentAt = Date.now();
+    call.heardSinceSent = false;
+    call.unsure = false;
+    if (call.giveUp !== undefined) return this.startCancel(call);
+    call.phase = 'waiting';
+  }
+
+  /** Abort or overall timeout of the running call. */
+  private giveUp(call: BleCall, reason: GiveUpReason, abortReason: unknown): void {
+    if (call.giveUp !== undefined) return;
+    call.giveUp = reason;
+    call.abortReason = abortReason;
+    // Nothing of it has reached the key yet.
+    if (call.phase === 'draining') this.queue.reject(call, this.giveUpError(call));
+    else if (call.phase === 'waiting') this.startCancel(call);
+    // While 'sending', the writer notices at its next fragment.
+  }
+
+  private startCancel(call: BleCall): void {
+    call.phase = 'cancelling';
+    call.graceUntil = Date.now() + this.cancelGraceMs;
+    void this.write(CANCEL);
+    this.arm(call.graceUntil);
+  }
+
+  /** CANCELLED (with the signal's reason as cause) or TIMEOUT. */
+  private giveUpError(call: BleCall): TransportError {
+    const reason = call.giveUp ?? 'CANCELLED';
+    return new TransportError(reason, call.abortReason === undefined ? undefined : { cause: call.abortReason });
+  }
+
+  private readonly onNotify = (value: Uint8Array): void => {
+    const now = Date.now();
+    const result = this.reassembler.feed(value, now);
+    const call = this.queue.current;
+    // Any notification shows the key is alive (§2.10).
+    if (call !== undefined) {
+      call.lastHeard = now;
+      call.heardSinceSent = true;
+    }
+    if (this.reassembler.needsPoll) this.arm(now + POLL_MS);
+    if (result !== undefined) this.onResult(result);
+  };
+
+  private onResult(result: BleReceiveResult): void {
+    const call = this.queue.current;
+    if (call === undefined || call.phase === 'draining') return this.onStray(result, call);
+    if (result.type === 'error') {
+      // The key's fragments broke the rules of §2.9: the rest of its answer may still be on the way.
+      this.outOfStep = true;
+      return this.queue.reject(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
+    }
+    if (result.cmd === BleCommand.KEEPALIVE) {
+      if (call.phase !== 'cancelling') call.onKeepalive?.(result.payload[0] === BleKeepaliveStatus.UP_NEEDED ? 'user-presence' : 'processing');
+      return;
+    }
+    if (result.cmd === BleCommand.ERROR) {
+      if (call.phase === 'cancelling') return this.queue.reject(call, this.giveUpError(call));
+      return this.onError(call, result.payload[0] ?? BleError.OTHER);
+    }
+    if (result.cmd !== call.cmd) {
+      // The answer of a request given up earlier, or a confused key.
+      this.outOfStep = true;
+      return this.queue.reject(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
+    }
+    if (call.phase === 'cancelling' && call.cmd === BleCommand.MSG && result.payload[0] === Status.CANCELLED) {
+      return this.queue.reject(call, this.giveUpError(call));
+    }
+    this.queue.resolve(call, result.payload);
+  }
+
+  /** A message no request waits for: the answer of one given up (which puts the link back in step), or its KEEPALIVE. */
+  private onStray(result: BleReceiveResult, draining: BleCall | undefined): void {
+    if (result.type === 'error' || result.cmd === BleCommand.KEEPALIVE) return;
+    this.outOfStep = false;
+    if (draining !== undefined) this.transmit(draining);
+  }
+
+  /** An ERROR answered the request: resend where §2.8 says it never ran, fail otherwise. */
+  private onError(call: BleCall, code: number): void {
+    switch (code) {
+      case BleError.INVALID_SEQ:
+      case BleError.INVALID_LEN:
+      case BleError.REQ_TIMEOUT:
+        if (call.resent) break;
+        call.resent = true;
+        return this.transmit(call);
+      case BleError.BUSY:
+        // An earlier request of this connection still runs (§2.5): wait for its answer, then resend.
+        call.busy = true;
+        this.outOfStep = true;
+        return this.drain(call);
+    }
+    this.queue.reject(call, bleTransportError(code));
+  }
+
+  private onMtuChange(mtu: number): void {
+    const call = this.queue.current;
+    if (call === undefined || fragmentSizeFor(mtu, this.controlPointLength) >= call.cutSize) return;
+    if (call.phase === 'sending') call.restart = true;
+    else if (call.phase === 'waiting' && !call.heardSinceSent) {
+      call.unsure = true;
+      this.arm(call.sentAt + QUIET_MS);
+    }
+  }
+
+  /**
+   * One timer serves every deadline of the running call and the reassembler's REQ_TIMEOUT check: it is armed for
+   * the earliest and, when it fires, checks everything and re-arms.
+   */
+  private arm(due: number): void {
+    if (due >= this.timerDue || this.closed) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
+    // A channel waiting for a key must not keep a Node process alive on its own (the port decides that).
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = Date.now();
+    if (this.reassembler.needsPoll) {
+      const result = this.reassembler.poll(now);
+      if (result !== undefined) this.onResult(result);
+    }
+    const call = this.queue.current;
+    if (call !== undefined) this.check(call, now);
+    this.arm(this.nextDue(now));
+  };
+
+  private check(call: BleCall, now: number): void {
+    switch (call.phase) {
+      case 'draining':
+        if (now - call.drainingSince >= this.idleTimeoutMs) return this.queue.reject(call, call.busy ? bleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
+        if (now - call.lastHeard < QUIET_MS) return;
+        this.outOfStep = false;
+        return this.transmit(call);
+      case 'sending':
+      case 'waiting':
+        if (call.unsure && !call.heardSinceSent && now - call.sentAt >= QUIET_MS) {
+          // The key does not have the whole message (see the file comment).
+          void this.write(CANCEL);
+          return this.transmit(call);
+        }
+        if (now - call.lastHeard < this.idleTimeoutMs) return;
+        // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
+        void this.write(CANCEL);
+        this.outOfStep = true;
+        return this.queue.reject(call, new TransportError('TIMEOUT'));
+      case 'cancelling':
+        if (now < call.graceUntil) return;
+        this.outOfStep = true;
+        return this.queue.reject(call, this.giveUpError(call));
+    }
+  }
+
+  private nextDue(now: number): number {
+    let due = this.reassembler.needsPoll ? now + POLL_MS : Infinity;
+    const call = this.queue.current;
+    if (call?.phase === 'draining') due = Math.min(due, call.lastHeard + QUIET_MS, call.drainingSince + this.idleTimeoutMs);
+    else if (call?.phase === 'sending' || call?.phase === 'waiting') {
+      due = Math.min(due, call.lastHeard + this.idleTimeoutMs, call.unsure && !call.heardSinceSent ? call.sentAt + QUIET_MS : Infinity);
+    }
+    else if (call?.phase === 'cancelling') due = Math.min(due, call.graceUntil);
+    return due;
+  }
+
+  /** Queues one control point write without response; a failed write means the link is gone. Resolves either way. */
+  private write(value: Uint8Array): Promise<void> {
+    if (this.closed) return this.writing;
+    const written = this.writing.then(() => this.port.write(value, false)).catch((error: unknown) => this.lose(new TransportError('DISCONNECTED', { cause: error })));
+    this.writing = written;
+    return written;
+  }
+
+  /** The link broke: fail everything, tell the listeners, close the port. */
+  private lose(error: TransportError): void {
+    if (this.closed) return;
+    this.shutdown(error);
+    for (const listener of this.disconnectListeners) listener(error);
+    void closeQuietly(this.port);
+  }
+
+  private shutdown(error: TransportError): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const stop of this.stopListening) stop();
+    this.reassembler.reset();
+    this.queue.rejectAll(error);
+  }
+}
+
+/**
+ * Checks the service revision characteristic (§2.2): a host that does not understand the revision does not use
+ * the service. Ports call it while connecting; throws PROTOCOL_VIOLATION.
+ */
+export function assertServiceRevision(value: Uint8Array): void {
+  if (new TextDecoder().decode(value) !== HKP_SERVICE_REVISION) {
+    throw new TransportError('PROTOCOL_VIOLATION', { message: `The key's HKP service is not revision ${HKP_SERVICE_REVISION}, which this bridge speaks; update the bridge.` });
+  }
+}
+
+const BLE_ERROR_NAMES = new Map<number, string>(Object.entries(BleError).map(([name, code]) => [code, name]));
+
+/** The final failure for a BLE ERROR code (see the file comment). */
+function bleTransportError(code: number): TransportError {
+  if (code === BleError.BUSY) {
+    return new TransportError('DEVICE_BUSY', { message: 'The key is still working on an earlier request of this Bluetooth connection; try again in a moment.' });
+  }
+  if (code === BleError.REQ_TIMEOUT) {
+    return new TransportError('TIMEOUT', { message: 'The key gave up waiting for the rest of a Bluetooth message; check the connection and try again.' });
+  }
+  const name = BLE_ERROR_NAMES.get(code) ?? 'OTHER';
+  return new TransportError('PROTOCOL_VIOLATION', {
+    message: `The key answered Bluetooth ERROR ${name} (0x${code.toString(16).padStart(2, '0')}); reconnect it, and report the problem if it persists.`,
+  });
+}
+
+/** The link is going or gone: a port that fails to close has nothing left to report. */
+async function closeQuietly(port: GattPort): Promise<void> {
+  try {
+    await port.close();
+  } catch {
+    // See above.
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+function noop(): void {}

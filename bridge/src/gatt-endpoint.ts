@@ -1,0 +1,85 @@
+/**
+ * A GattConnection onto a GATT server in the same process, such as @hkey/firmware-sim's BleEndpoint, described
+ * here by its shape only so the bridge does not depend on the simulator. Isomorphic: the in-page virtual key of
+ * the Web Bluetooth shim and `hkey bridge --virtual` both use it.
+ */
+import { BridgeError, TransportError } from './errors.js';
+import type { GattConnection, GattReadable } from './gatt-connection.js';
+
+/** What the host side of one connection hears from the key. */
+export interface GattEndpointHost {
+  notify(value: Uint8Array): void;
+  mtuChanged(mtu: number): void;
+  disconnected(reason: string): void;
+}
+
+/** The key's side of one connection (BleConnection's shape). */
+export interface GattEndpointConnection {
+  readonly mtu: number;
+  exchangeMtu(clientMtu: number): number;
+  read(characteristic: GattReadable): Uint8Array;
+  subscribe(enable: boolean): void;
+  /** false: the key refused the value (longer than its fragment size). */
+  write(value: Uint8Array): boolean;
+  disconnect(): void;
+}
+
+export interface GattEndpoint {
+  connect(host: GattEndpointHost): GattEndpointConnection;
+}
+
+/** ATT header bytes of a write or notification: a value holds at most ATT_MTU − 3 bytes. */
+const ATT_HEADER = 3;
+
+export function connectGattEndpoint(endpoint: GattEndpoint): GattConnection {
+  const notifyListeners = new Set<(value: Uint8Array) => void>();
+  const disconnectListeners = new Set<(reason: string) => void>();
+  let open = true;
+  // Values reach the host in a later task, as over a real link, never inside the host's own write call.
+  const connection = endpoint.connect({
+    notify: (value) => {
+      const copy = value.slice();
+      queueMicrotask(() => {
+        if (open) for (const listener of notifyListeners) listener(copy);
+      });
+    },
+    mtuChanged: () => undefined,
+    disconnected: (reason) => {
+      if (!open) return;
+      open = false;
+      queueMicrotask(() => {
+        for (const listener of disconnectListeners) listener(reason);
+      });
+    },
+  });
+  const live = (): GattEndpointConnection => {
+    if (!open) throw new TransportError('DISCONNECTED', { message: 'The BLE connection to the key is closed; connect again.' });
+    return connection;
+  };
+  return {
+    exchangeMtu: async (clientMtu) => live().exchangeMtu(clientMtu),
+    read: async (characteristic) => live().read(characteristic),
+    write: async (value, withResponse) => {
+      const link = live();
+      if (value.length > link.mtu - ATT_HEADER) {
+        throw new BridgeError('GATT_WRITE_TOO_LONG', `A value holds at most ${link.mtu - ATT_HEADER} bytes at this ATT_MTU.`);
+      }
+      const accepted = link.write(value.slice());
+      if (!accepted && withResponse) throw new BridgeError('GATT_INVALID_LENGTH', 'The key refused the write: longer than its control point length (ATT error 0x0D).');
+    },
+    subscribe: async (enable) => live().subscribe(enable),
+    onNotify: (listener) => {
+      notifyListeners.add(listener);
+      return () => notifyListeners.delete(listener);
+    },
+    onDisconnect: (listener) => {
+      disconnectListeners.add(listener);
+      return () => disconnectListeners.delete(listener);
+    },
+    close: async () => {
+      if (!open) return;
+      open = false;
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * One WebSocket client of the bridge server: reads its requests, answers each under its id, forwards the
+ * events of the sessions it holds, and gives everything back when it goes away. Every failure of a request
+ * becomes an error reply; nothing a client sends can throw out of here.
+ */
+import { HID_MAX_MESSAGE_SIZE, HID_REPORT_SIZE, HkeyError } from '@hkey/protocol';
+import type { RawData, WebSocket } from 'ws';
+import {
+  BRIDGE_PROTOCOL_VERSION,
+  type BridgeErrorBody,
+  type BridgeEvent,
+  type BridgeLink,
+  type BridgeReply,
+  toHex,
+} from '../bridge-protocol.js';
+import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js';
+import type { LeaseRegistry } from '../lease.js';
+import type { DeviceHub } from './device-hub.js';
+import { type LinkHandle, type OpenedLink, openLink } from './open-link.js';
+import { BadMessageError, type ParsedRequest, type RequestId, bool, bytes, int, oneOf, parseRequest, readId, str } from './request-fields.js';
+
+interface Session {
+  readonly token: string;
+  readonly deviceId: string;
+  readonly opened: OpenedLink;
+}
+
+export interface ClientLimits {
+  readonly maxMessageBytes: number;
+}
+
+const LINKS: readonly BridgeLink[] = ['hkp', 'hid', 'gatt'];
+const MAX_EXCHANGE_TIMEOUT_MS = 600_000;
+
+export class ClientConnection {
+  private readonly sessions = new Map<string, Session>();
+  /** Devices this client is opening right now, so a second acquire cannot race the first. */
+  private readonly acquiring = new Set<string>();
+  /** Exchanges still running, by request id, for `cancel`. */
+  private readonly running = new Map<RequestId, AbortController>();
+  private stopWatching: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    /** Unique per connection: two tabs of one origin are two holders. */
+    readonly owner: string,
+    private readonly hub: DeviceHub,
+    private readonly leases: LeaseRegistry,
+    private readonly limits: ClientLimits,
+    private readonly onInternalError: (error: unknown) => void,
+  ) {
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('close', () => void this.close());
+    this.emit({ type: 'hello', server: 'hkey-bridge', protocol: BRIDGE_PROTOCOL_VERSION, client: owner });
+  }
+
+  /** Ends every session and lease of this client. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopWatching?.();
+    for (const controller of this.running.values()) controller.abort();
+    await Promise.all([...this.sessions.values()].map((session) => this.endSession(session)));
+    this.leases.releaseOwner(this.owner);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.replyError(null, new BadMessageError('The bridge protocol uses JSON text messages.'));
+    const text = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (text.length > this.limits.maxMessageBytes) {
+      return this.replyError(null, new BadMessageError(`A message may hold at most ${this.limits.maxMessageBytes} bytes.`, 'MESSAGE_TOO_LARGE'));
+    }
+    let request: ParsedRequest;
+    try {
+      request = parseRequest(text.toString('utf8'));
+    } catch (error) {
+      return this.replyError(error instanceof BadMessageError ? error.requestId : null, error);
+    }
+    if (this.running.has(request.id)) return this.replyError(request.id, new BadMessageError('This id belongs to a request still running; use a new id.'));
+    this.handle(request).then(
+      (result) => this.send({ v: 1, id: request.id, type: 'result', result }),
+      (error: unknown) => this.replyError(request.id, error),
+    );
+  }
+
+  private async handle({ id, type, body }: ParsedRequest): Promise<unknown> {
+    switch (type) {
+      case 'list':
+        return { devices: this.hub.list() };
+      case 'watch':
+        this.stopWatching ??= this.hub.onChange((change) => this.emit(change));
+        return { devices: this.hub.list() };
+      case 'unwatch':
+        this.stopWatching?.();
+        this.stopWatching = undefined;
+        return {};
+      case 'acquire':
+        return this.acquire(str(body, 'device', 1000), oneOf(body, 'link', LINKS));
+      case 'release':
+        await this.endSession(this.session(str(body, 'session')));
+        return {};
+      case 'exchange':
+        return this.exchange(id, body);
+      case 'cancel': {
+        const target = readId(body.request);
+        if (target === null) throw new BadMessageError('"request" must be the id of an exchange.');
+        // An exchange that already finished has nothing left to cancel: not an error.
+        this.running.get(target)?.abort();
+        return {};
+      }
+      case 'hid-send': {
+        const port = this.linkOf(body, 'hid').port;
+        await port.send(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE));
+        return {};
+      }
+      case 'gatt-mtu':
+        return { mtu: await this.linkOf(body, 'gatt').gatt.exchangeMtu(int(body, 'mtu', 23, 517)) };
+      case 'gatt-read': {
+        const gatt = this.linkOf(body, 'gatt').gatt;
+        return { value: toHex(await gatt.read(oneOf(body, 'characteristic', ['control-point-length', 'service-revision'] as const))) };
+      }
+      case 'gatt-write': {
+        const gatt = this.linkOf(body, 'gatt').gatt;
+        await gatt.write(bytes(body, 'value', 1, 512), bool(body, 'response'));
+        return {};
+      }
+      case 'gatt-subscribe':
+        await this.linkOf(body, 'gatt').gatt.subscribe(bool(body, 'enable'));
+        return {};
+      default:
+        throw new BadMessageError(`Unknown request type; see docs/bridge-protocol.md.`, 'UNKNOWN_TYPE');
+    }
+  }
+
+  private async acquire(deviceId: string, link: BridgeLink): Promise<unknown> {
+    const entry = this.hub.get(deviceId);
+    if (entry === undefined) throw new TransportError('NOT_FOUND', { message: 'The bridge has no key with this id; list the keys to see which are there.' });
+    if (!entry.device.links.includes(link)) throw new BadMessageError('This key does not offer that link here; see "links" in its device entry.', 'UNSUPPORTED_LINK');
+    if (this.acquiring.has(deviceId) || [...this.sessions.values()].some((session) => session.deviceId === deviceId)) {
+      throw new BadMessageError('This connection already holds the key; release its session first.', 'ALREADY_ACQUIRED');
+    }
+    const token = this.leases.acquire(deviceId, { owner: this.owner });
+    this.acquiring.add(deviceId);
+    let opened: OpenedLink;
+    try {
+      opened = await openLink(entry, link, {
+        report: (report) => this.emit({ type: 'hid-report', session: token, report: toHex(report) }),
+        notify: (value) => this.emit({ type: 'gatt-notify', session: token, value: toHex(value) }),
+        ended: (error) => this.sessionEnded(token, error),
+      });
+    } catch (error) {
+      this.leases.release(token);
+      throw error;
+    } finally {
+      this.acquiring.delete(deviceId);
+    }
+    const session: Session = { token, deviceId, opened };
+    if (this.closed) {
+      await this.endSession(session);
+      throw new TransportError('DISCONNECTED');
+    }
+    this.sessions.set(token, session);
+    return { session: token, device: entry.device };
+  }
+
+  private async exchange(id: RequestId, body: Record<string, unknown>): Promise<unknown> {
+    const transport = this.linkOf(body, 'hkp').transport;
+    const message = bytes(body, 'data', 1, HID_MAX_MESSAGE_SIZE);
+    const timeoutMs = body.timeoutMs === undefined ? undefined : int(body, 'timeoutMs', 1, MAX_EXCHANGE_TIMEOUT_MS);
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    try {
+      const response = await transport.exchange(message, {
+        signal: controller.signal,
+        timeoutMs,
+        onKeepalive: (status) => this.emit({ type: 'keepalive', request: id, status }),
+      });
+      return { data: toHex(response) };
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  /** This client's session named in the request, open on the given link. */
+  private linkOf<L extends BridgeLink>(body: Record<string, unknown>, link: L): Extract<LinkHandle, { link: L }> {
+    const handle = this.session(str(body, 'session')).opened.handle;
+    if (handle.link !== link) throw new BadMessageError(`This request needs a session acquired with link "${link}".`, 'WRONG_LINK');
+    return handle as Extract<LinkHandle, { link: L }>;
+  }
+
+  private session(token: string): Session {
+    const session = this.sessions.get(token);
+    // Another client's token is unknown here too: sessions never cross connections.
+    if (session === undefined) throw new BadMessageError('No such session on this connection; acquire the key first.', 'NO_SESSION');
+    return session;
+  }
+
+  private async endSession(session: Session): Promise<void> {
+    if (this.sessions.get(session.token) === session) this.sessions.delete(session.token);
+    this.leases.release(session.token);
+    try {
+      await session.opened.close();
+    } catch (error) {
+      // The link is being let go of; a close that fails leaves nothing to report to this client.
+      this.onInternalError(error);
+    }
+  }
+
+  private sessionEnded(token: string, error: BridgeError): void {
+    const session = this.sessions.get(token);
+    if (session === undefined) return;
+    this.sessions.delete(token);
+    this.leases.release(token);
+    void session.opened.close().catch(this.onInternalError);
+    this.emit({ type: 'session-ended', session: token, error: errorBody(error) });
+  }
+
+  private replyError(id: RequestId | null, error: unknown): void {
+    if (!(error instanceof HkeyError)) this.onInternalError(error);
+    this.send({ v: 1, id, type: 'error', error: errorBody(error) });
+  }
+
+  private emit(event: BridgeEvent): void {
+    this.send({ v: 1, ...event });
+  }
+
+  private send(message: BridgeReply | ({ v: 1 } & BridgeEvent)): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+}
+
+export function errorBody(error: unknown): BridgeErrorBody {
+  if (error instanceof DeviceBusyError) return { code: error.code, message: error.message, holder: error.holder };
+  if (error instanceof HkeyError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: 'The bridge failed on this request; see its log.' };
+}

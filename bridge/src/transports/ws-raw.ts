@@ -1,0 +1,101 @@
+/**
+ * Raw links to a key behind the bridge server: 64-byte HID reports (a HidReportPort) or GATT operations (a
+ * GattConnection), for the browser shims and any host that frames messages itself. Each is its own connection
+ * and lease, given back when the port is closed.
+ */
+import { fromHex, toHex, type BridgeLink } from '../bridge-protocol.js';
+import { TransportError } from '../errors.js';
+import type { GattConnection } from '../gatt-connection.js';
+import type { HidReportPort } from '../hid-report-port.js';
+import { BridgeConnection, type BridgeConnectionOptions } from './ws-connection.js';
+
+interface RawSession {
+  readonly connection: BridgeConnection;
+  readonly session: string;
+  /** Releases the lease and closes the connection. */
+  close(): Promise<void>;
+  /** The session ended without close(): the key went away or the bridge closed. */
+  onEnd(listener: (reason: string) => void): () => void;
+}
+
+async function acquireRaw(options: BridgeConnectionOptions, deviceId: string, link: BridgeLink): Promise<RawSession> {
+  const connection = await BridgeConnection.connect(options);
+  let session: string;
+  try {
+    session = (await connection.request('acquire', { device: deviceId, link })).session;
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+  const endListeners = new Set<(reason: string) => void>();
+  let open = true;
+  const end = (reason: string): void => {
+    if (!open) return;
+    open = false;
+    connection.close();
+    for (const listener of endListeners) listener(reason);
+  };
+  connection.on('session-ended', (event) => {
+    if (event.session === session) end(event.error.message);
+  });
+  connection.onClose((error) => end(error.message));
+  return {
+    connection,
+    session,
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await connection.request('release', { session }).catch(() => undefined);
+      connection.close();
+    },
+    onEnd: (listener) => {
+      endListeners.add(listener);
+      return () => endListeners.delete(listener);
+    },
+  };
+}
+
+function decode(hex: string): Uint8Array {
+  const bytes = fromHex(hex);
+  if (bytes === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent malformed bytes.' });
+  return bytes;
+}
+
+/** The key's HID interface as raw reports; the caller runs CTAPHID (INIT, channels) itself. */
+export async function openBridgeHidPort(options: BridgeConnectionOptions, deviceId: string): Promise<HidReportPort> {
+  const raw = await acquireRaw(options, deviceId, 'hid');
+  const { connection, session } = raw;
+  return {
+    send: async (report) => {
+      await connection.request('hid-send', { session, report: toHex(report) });
+    },
+    onReport: (listener) =>
+      connection.on('hid-report', (event) => {
+        if (event.session === session) listener(decode(event.report));
+      }),
+    onClose: (listener) => raw.onEnd((reason) => listener(new TransportError('DISCONNECTED', { message: reason }))),
+    close: raw.close,
+  };
+}
+
+/** The key's HKP GATT service as GATT operations; the caller fragments messages itself (§2.4). */
+export async function openBridgeGatt(options: BridgeConnectionOptions, deviceId: string): Promise<GattConnection> {
+  const raw = await acquireRaw(options, deviceId, 'gatt');
+  const { connection, session } = raw;
+  return {
+    exchangeMtu: async (mtu) => (await connection.request('gatt-mtu', { session, mtu })).mtu,
+    read: async (characteristic) => decode((await connection.request('gatt-read', { session, characteristic })).value),
+    write: async (value, response) => {
+      await connection.request('gatt-write', { session, value: toHex(value), response });
+    },
+    subscribe: async (enable) => {
+      await connection.request('gatt-subscribe', { session, enable });
+    },
+    onNotify: (listener) =>
+      connection.on('gatt-notify', (event) => {
+        if (event.session === session) listener(decode(event.value));
+      }),
+    onDisconnect: raw.onEnd,
+    close: raw.close,
+  };
+}

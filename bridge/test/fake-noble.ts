@@ -1,0 +1,368 @@
+/**
+ * A stand-in for @stoprocent/noble's default export, with the observable behaviour of its hci-socket bindings
+ * (checked against noble 2.8's lib/noble.js, peripheral.js and characteristic.js), wired to the simulator's GATT
+ * server (BleEndpoint) so that tests exercise real HKP traffic:
+ * - `state` starts 'unknown' and the adapter's state arrives with 'stateChange' in a later turn; leaving
+ *   'poweredOn' disconnects every peripheral with reason 'cleanup' and forgets them all;
+ * - startScanningAsync(uuids, allowDuplicates) fails unless powered on and filters advertisements by service
+ *   UUID (lowercase, no dashes); 'discover' repeats only with allowDuplicates;
+ * - connecting exchanges the MTU (noble asks 256) before any other GATT operation and then emits 'mtu';
+ *   connectAsync on a peripheral noble has forgotten, or one out of range, never settles (cancelConnect ends it);
+ * - discoverSomeServicesAndCharacteristicsAsync rejects with a plain string when the service is missing;
+ * - reads emit 'data' with isNotification false, notifications with true; writes are queued and resolve in order
+ *   in later turns; a write without response the key refuses is dropped, one in flight when the link drops
+ *   rejects, and one made after the link dropped never settles (noble warns about an unknown peripheral);
+ * - 'disconnect' carries an HCI status: 0x13 when the key ends the link, 0x08 when it goes out of range, 0x16
+ *   after disconnectAsync.
+ */
+import { EventEmitter } from 'node:events';
+import { HKP_GATT } from '@hkey/protocol';
+import type { BleConnection, BleEndpoint } from '@hkey/firmware-sim';
+import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from '@hkey/bridge';
+
+type AdapterState = 'unknown' | 'poweredOn' | 'poweredOff' | 'unauthorized' | 'unsupported' | 'resetting';
+
+const nobleUuid = (uuid: string): string => uuid.replaceAll('-', '').toLowerCase();
+const HKP_UUIDS = {
+  service: nobleUuid(HKP_GATT.SERVICE_UUID),
+  controlPoint: nobleUuid(HKP_GATT.CONTROL_POINT_UUID),
+  status: nobleUuid(HKP_GATT.STATUS_UUID),
+  controlPointLength: nobleUuid(HKP_GATT.CONTROL_POINT_LENGTH_UUID),
+  serviceRevision: nobleUuid(HKP_GATT.SERVICE_REVISION_UUID),
+};
+
+export interface RadioDevice {
+  /** noble's peripheral id (the address without colons on Linux). */
+  readonly id: string;
+  readonly address: string;
+  readonly localName: string;
+  /** Advertised service UUIDs, in noble's spelling. Default: the HKP service. */
+  readonly serviceUuids?: readonly string[];
+  /** The key's GATT server; absent for a device that advertises but serves no HKP characteristics. */
+  readonly endpoint?: BleEndpoint;
+  /** Characteristics the device offers (noble spelling); default all four of the HKP service. */
+  readonly characteristics?: readonly string[];
+}
+
+/** Runs tasks one per later turn, in order: a radio delivers in order, never synchronously. */
+class Pipe {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.tail.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(task);
+    this.tail = result.then(noop, noop);
+    return result;
+  }
+}
+
+export class FakeNoble extends EventEmitter implements NobleLike {
+  /** The ATT_MTU noble's hci-socket bindings ask for after connecting. */
+  desiredMtu = 256;
+  /** Every write made on a disconnected peripheral (noble would hang on them). */
+  strayWrites = 0;
+  private stateValue: AdapterState = 'unknown';
+  private started = false;
+  private scan: { uuids: readonly string[]; allowDuplicates: boolean; timer: ReturnType<typeof setInterval> } | undefined;
+  private readonly inRange = new Map<string, RadioDevice>();
+  /** noble's cache of peripherals, cleared when the adapter leaves 'poweredOn'. */
+  private readonly peripherals = new Map<string, FakePeripheral>();
+  private readonly discovered = new Set<string>();
+
+  constructor(
+    private adapterState: AdapterState = 'poweredOn',
+    private readonly advertisingIntervalMs = 20,
+  ) {
+    super();
+    this.on('newListener', (event) => {
+      if (event === 'stateChange') this.start();
+    });
+  }
+
+  get state(): string {
+    this.start();
+    return this.stateValue;
+  }
+
+  /** Turns the adapter on or off, or into another state, as the OS reports it. */
+  setAdapterState(state: AdapterState): void {
+    this.adapterState = state;
+    if (this.started) this.changeState(state);
+  }
+
+  /** A device comes into range and advertises. */
+  bringIntoRange(device: RadioDevice): void {
+    this.inRange.set(device.id, device);
+  }
+
+  /** A device goes out of range: it stops advertising, and a connection to it times out (HCI 0x08). */
+  takeOutOfRange(id: string): void {
+    this.inRange.delete(id);
+    this.peripherals.get(id)?.linkLost(0x08);
+  }
+
+  isInRange(id: string): boolean {
+    return this.inRange.has(id);
+  }
+
+  isKnown(peripheral: FakePeripheral): boolean {
+    return this.peripherals.get(peripheral.id) === peripheral;
+  }
+
+  async startScanningAsync(serviceUuids: string[] = [], allowDuplicates = false): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.stateValue !== 'poweredOn') throw new Error(`Could not start scanning, state is ${this.stateValue} (not poweredOn)`);
+    if (this.scan !== undefined) clearInterval(this.scan.timer);
+    this.discovered.clear();
+    this.scan = { uuids: serviceUuids, allowDuplicates, timer: setInterval(() => this.advertise(), this.advertisingIntervalMs) };
+    this.emit('scanStart', !allowDuplicates);
+  }
+
+  async stopScanningAsync(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.scan === undefined) return;
+    clearInterval(this.scan.timer);
+    this.scan = undefined;
+    this.emit('scanStop');
+  }
+
+  get scanning(): boolean {
+    return this.scan !== undefined;
+  }
+
+  /** Stops timers, as the end of a test. */
+  shutdown(): void {
+    if (this.scan !== undefined) clearInterval(this.scan.timer);
+    this.scan = undefined;
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    process.nextTick(() => this.changeState(this.adapterState));
+  }
+
+  private changeState(state: AdapterState): void {
+    if (state === this.stateValue) return;
+    if (this.stateValue === 'poweredOn') {
+      if (this.scan !== undefined) clearInterval(this.scan.timer);
+      this.scan = undefined;
+      for (const peripheral of this.peripherals.values()) peripheral.linkLost('cleanup');
+      this.peripherals.clear();
+      this.discovered.clear();
+    }
+    this.stateValue = state;
+    this.emit('stateChange', state);
+  }
+
+  private advertise(): void {
+    const scan = this.scan;
+    if (scan === undefined) return;
+    for (const device of this.inRange.values()) {
+      const uuids = device.serviceUuids ?? [HKP_UUIDS.service];
+      if (scan.uuids.length > 0 && !scan.uuids.some((uuid) => uuids.includes(uuid))) continue;
+      let peripheral = this.peripherals.get(device.id);
+      if (peripheral === undefined) {
+        peripheral = new FakePeripheral(this, device);
+        this.peripherals.set(device.id, peripheral);
+      }
+      // A connected peripheral does not advertise.
+      if (peripheral.state !== 'disconnected') continue;
+      const first = !this.discovered.has(device.id);
+      this.discovered.add(device.id);
+      if (first || scan.allowDuplicates) this.emit('discover', peripheral);
+    }
+  }
+}
+
+export class FakePeripheral extends EventEmitter implements NoblePeripheralLike {
+  readonly id: string;
+  readonly address: string;
+  readonly advertisement: { localName: string; serviceUuids: string[] };
+  state: 'disconnected' | 'connecting' | 'connected' | 'disconnecting' = 'disconnected';
+  mtu: number | null = null;
+  /** The next writes fail with this error, as when the adapter refuses them. */
+  failWrites: Error | undefined;
+  /** Runs as each control point write reaches the key. */
+  onWrite: (value: Uint8Array) => void = noop;
+  connection: BleConnection | undefined;
+  private pendingConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private characteristics: FakeCharacteristic[] = [];
+  /** GATT operations of the current connection, in order. */
+  private gatt = new Pipe();
+
+  constructor(
+    readonly noble: FakeNoble,
+    private readonly device: RadioDevice,
+  ) {
+    super();
+    this.id = device.id;
+    this.address = device.address;
+    this.advertisement = { localName: device.localName, serviceUuids: [...(device.serviceUuids ?? [HKP_UUIDS.service])] };
+  }
+
+  connectAsync(): Promise<void> {
+    if (this.state === 'connected') return Promise.reject(new Error('Peripheral already connected'));
+    this.state = 'connecting';
+    return new Promise((resolve, reject) => {
+      this.pendingConnect = { resolve, reject };
+      // noble cannot complete a connection to a peripheral it forgot, nor to a device out of range.
+      if (!this.noble.isKnown(this) || !this.noble.isInRange(this.id) || this.noble.state !== 'poweredOn') return;
+      setTimeout(() => this.connected(), 2);
+    });
+  }
+
+  cancelConnect(): void {
+    if (this.state !== 'connecting') return;
+    this.state = 'disconnected';
+    this.pendingConnect?.reject(new Error('connection canceled!'));
+    this.pendingConnect = undefined;
+  }
+
+  async disconnectAsync(): Promise<void> {
+    this.state = 'disconnecting';
+    await new Promise((resolve) => setImmediate(resolve));
+    this.linkLost(0x16);
+  }
+
+  async discoverSomeServicesAndCharacteristicsAsync(serviceUuids: string[], characteristicUuids: string[]): Promise<{ services: unknown[]; characteristics: FakeCharacteristic[] }> {
+    if (this.device.endpoint === undefined && this.state === 'connected') {
+      await new Promise((resolve) => setImmediate(resolve));
+      return Promise.reject('Could not find all requested services');
+    }
+    return this.operation(() => {
+      if (!serviceUuids.includes(HKP_UUIDS.service)) return Promise.reject('Could not find all requested services');
+      const wanted = this.characteristics.filter((characteristic) => characteristicUuids.length === 0 || characteristicUuids.includes(characteristic.uuid));
+      return { services: [{ uuid: HKP_UUIDS.service }], characteristics: wanted };
+    });
+  }
+
+  /** The link went away: the key dropped it (0x13), it went out of range (0x08), the host ended it (0x16), the adapter went off ('cleanup'). */
+  linkLost(reason: number | string): void {
+    if (this.state === 'disconnected') return;
+    if (this.state === 'connecting') {
+      this.cancelConnect();
+      return;
+    }
+    // The key's side of the link ends too (a no-op when the key ended it).
+    this.connection?.disconnect();
+    this.connection = undefined;
+    this.characteristics = [];
+    this.gatt = new Pipe();
+    this.state = 'disconnected';
+    this.mtu = null;
+    this.emit('disconnect', reason);
+  }
+
+  /** One GATT round trip: rejects when the link is gone before it completes, like noble's _withDisconnectHandler. */
+  operation<T>(task: (connection: BleConnection) => T | Promise<T>): Promise<T> {
+    const connection = this.connection;
+    if (connection === undefined) return Promise.reject(new Error('Peripheral not connected'));
+    return new Promise<T>((resolve, reject) => {
+      const onGone = (reason: number | string): void => reject(new Error(`Disconnected ${reason}`));
+      this.once('disconnect', onGone);
+      this.gatt
+        .run(() => {
+          if (this.connection !== connection) throw new Error(`Disconnected`);
+          return task(connection);
+        })
+        .then(resolve, reject)
+        .finally(() => this.removeListener('disconnect', onGone));
+    });
+  }
+
+  private connected(): void {
+    const endpoint = this.device.endpoint;
+    if (this.state !== 'connecting') return;
+    if (endpoint === undefined) {
+      // Advertises, connects, and serves nothing of HKP.
+      this.state = 'connected';
+    } else {
+      const connection = endpoint.connect({
+        notify: (value) => this.status?.notified(value),
+        mtuChanged: (mtu) => {
+          this.mtu = mtu;
+          this.emit('mtu', mtu);
+        },
+        disconnected: () => this.linkLost(0x13),
+      });
+      this.connection = connection;
+      this.state = 'connected';
+      const offered = this.device.characteristics ?? Object.values(HKP_UUIDS).filter((uuid) => uuid !== HKP_UUIDS.service);
+      this.characteristics = offered.map((uuid) => new FakeCharacteristic(this, uuid));
+      // Queued first, so every later GATT operation sees the exchanged MTU.
+      void this.operation((link) => {
+        this.mtu = link.exchangeMtu(this.noble.desiredMtu);
+        this.emit('mtu', this.mtu);
+      }).catch(noop);
+    }
+    this.pendingConnect?.resolve();
+    this.pendingConnect = undefined;
+  }
+
+  private get status(): FakeCharacteristic | undefined {
+    return this.characteristics.find((characteristic) => characteristic.uuid === HKP_UUIDS.status);
+  }
+}
+
+export class FakeCharacteristic extends EventEmitter implements NobleCharacteristicLike {
+  private subscribed = false;
+  private readonly deliveries = new Pipe();
+
+  constructor(
+    private readonly peripheral: FakePeripheral,
+    readonly uuid: string,
+  ) {
+    super();
+  }
+
+  readAsync(): Promise<Buffer> {
+    return this.peripheral.operation((connection) => {
+      if (this.uuid !== HKP_UUIDS.controlPointLength && this.uuid !== HKP_UUIDS.serviceRevision) throw new Error('ATT error 0x02 (read not permitted)');
+      const value = Buffer.from(connection.read(this.uuid === HKP_UUIDS.controlPointLength ? 'control-point-length' : 'service-revision'));
+      this.emit('data', value, false);
+      return value;
+    });
+  }
+
+  writeAsync(data: Buffer, withoutResponse: boolean): Promise<void> {
+    if (!(data instanceof Uint8Array)) return Promise.reject(new Error('data must be a Buffer or Uint8Array or Uint16Array or Uint32Array'));
+    if (this.peripheral.state !== 'connected') {
+      this.peripheral.noble.strayWrites += 1;
+      return new Promise(noop);
+    }
+    const value = Uint8Array.from(data);
+    return this.peripheral.operation((connection) => {
+      const failure = this.peripheral.failWrites;
+      if (failure !== undefined) throw failure;
+      if (this.uuid !== HKP_UUIDS.controlPoint) throw new Error('ATT error 0x03 (write not permitted)');
+      this.peripheral.onWrite(value);
+      // A write command the key refuses is dropped on air; a write request gets the ATT error (§2.3).
+      if (!connection.write(value) && !withoutResponse) throw new Error('ATT error 0x0d (invalid attribute value length)');
+    });
+  }
+
+  subscribeAsync(): Promise<void> {
+    return this.peripheral.operation((connection) => {
+      if (this.uuid !== HKP_UUIDS.status) throw new Error('ATT error 0x03 (notify not permitted)');
+      connection.subscribe(true);
+      this.subscribed = true;
+    });
+  }
+
+  unsubscribeAsync(): Promise<void> {
+    return this.peripheral.operation((connection) => {
+      connection.subscribe(false);
+      this.subscribed = false;
+    });
+  }
+
+  /** A value the key notified on this characteristic. */
+  notified(value: Uint8Array): void {
+    const copy = Buffer.from(value);
+    void this.deliveries.run(() => {
+      if (this.subscribed && this.peripheral.state === 'connected') this.emit('data', copy, true);
+    });
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,169 @@
+/**
+ * Raw fragments to and from a key over one BLE connection (docs/protocol.md §2), for the BLE framing cases.
+ * Every message the key notifies is checked against §2.4 as it is reassembled: full fragments but the last,
+ * the last carrying exactly what is left, SEQ 0..0x7F wrapping to 0. A broken one fails the case on the spot.
+ */
+import {
+  BLE_CONT_HEADER_SIZE,
+  BLE_INIT_BIT,
+  BLE_INIT_HEADER_SIZE,
+  BLE_MAX_MESSAGE_SIZE,
+  BLE_MAX_SEQ,
+  BleCommand,
+  bleFragmentSize,
+  decodeControlPointLength,
+  encodeBleMessage,
+} from '@hkey/protocol';
+import { byteName, fail } from '../checks.js';
+import type { BleGattLink } from './gatt-link.js';
+
+export interface TimedFragment {
+  readonly value: Uint8Array;
+  /** performance.now() when the notification arrived. */
+  readonly at: number;
+}
+
+export interface BleMessage {
+  readonly cmd: number;
+  readonly payload: Uint8Array;
+  readonly fragments: readonly TimedFragment[];
+  readonly at: number;
+}
+
+const FRAMING = 'fragments framed as §2.4 says';
+
+export class RawBleLink {
+  private readonly notifications: TimedFragment[] = [];
+  private readonly waiters = new Set<() => void>();
+  private disconnected: string | undefined;
+
+  private constructor(
+    readonly link: BleGattLink,
+    readonly controlPointLength: number,
+  ) {
+    link.onNotify((value) => {
+      this.notifications.push({ value: value.slice(), at: performance.now() });
+      for (const waiter of this.waiters) waiter();
+    });
+    link.onDisconnect((reason) => {
+      this.disconnected = reason;
+      for (const waiter of this.waiters) waiter();
+    });
+  }
+
+  /** Reads the control point length and enables notifications, as a host does before its first request (§2.2). */
+  static async open(link: BleGattLink): Promise<RawBleLink> {
+    const value = await link.read('control-point-length');
+    const controlPointLength = decodeControlPointLength(value);
+    if (controlPointLength === undefined) fail('a control point length of 2 bytes holding 20..512 (§2.2)', `${value.length} bytes`);
+    await link.subscribe(true);
+    return new RawBleLink(link, controlPointLength);
+  }
+
+  /** min(control point length, ATT_MTU − 3) (§2.3). */
+  get fragmentSize(): number {
+    return bleFragmentSize(this.link.mtu, this.controlPointLength);
+  }
+
+  /** Writes fragments as Write Without Response; resolves with the time the last one left. */
+  async send(fragments: readonly Uint8Array[]): Promise<number> {
+    for (const fragment of fragments) await this.link.writeCommand(fragment);
+    return performance.now();
+  }
+
+  sendMessage(cmd: number, payload: Uint8Array): Promise<number> {
+    return this.send(encodeBleMessage(cmd, payload, this.fragmentSize));
+  }
+
+  /** The next complete notified message, or undefined when none starts within `timeoutMs`. */
+  async readMessage(timeoutMs: number): Promise<BleMessage | undefined> {
+    const fragmentSize = this.fragmentSize;
+    const first = await this.next(timeoutMs);
+    if (first === undefined) return undefined;
+    const head = first.value;
+    if (head.length === 0) fail(FRAMING, 'an empty notification');
+    if (((head[0] as number) & BLE_INIT_BIT) === 0) fail(FRAMING, `a continuation (SEQ ${head[0]}) with no message in progress`);
+    if (head.length < BLE_INIT_HEADER_SIZE) fail(`${FRAMING}: an initialization fragment of at least 3 bytes`, `${head.length} bytes`);
+    checkSize(head, fragmentSize);
+    const length = ((head[1] as number) << 8) | (head[2] as number);
+    if (length > BLE_MAX_MESSAGE_SIZE) fail(`${FRAMING}: a length of at most ${BLE_MAX_MESSAGE_SIZE}`, `length ${length}`);
+    const payload = new Uint8Array(length);
+    let filled = head.length - BLE_INIT_HEADER_SIZE;
+    if (filled > length) fail(`${FRAMING}: no more data than the declared ${length} bytes`, `${filled} bytes in the first fragment`);
+    payload.set(head.subarray(BLE_INIT_HEADER_SIZE));
+    const fragments = [first];
+    let previous = head;
+    for (let seq = 0; filled < length; seq = (seq + 1) & BLE_MAX_SEQ) {
+      // §2.4: every fragment but the last is exactly fragment size bytes long.
+      if (previous.length !== fragmentSize) fail(`${FRAMING}: full ${fragmentSize}-byte fragments before the last`, `a ${previous.length}-byte fragment with ${length - filled} bytes still to come`);
+      const next = await this.next(timeoutMs);
+      if (next === undefined) fail(`${FRAMING}: all ${length} bytes of the message`, `${filled} bytes, then silence for ${timeoutMs} ms`);
+      const value = next.value;
+      if (value.length === 0) fail(FRAMING, 'an empty notification in the middle of a message');
+      if (((value[0] as number) & BLE_INIT_BIT) !== 0) fail(`${FRAMING}: continuation SEQ ${seq}`, `a new initialization fragment (${byteName(value[0] as number)}) after ${filled} of ${length} bytes`);
+      if (value[0] !== seq) fail(`${FRAMING}: continuation SEQ ${seq} (${byteName(seq)})`, `SEQ ${byteName(value[0] as number)} after ${fragments.length - 1} continuations`);
+      checkSize(value, fragmentSize);
+      const size = value.length - BLE_CONT_HEADER_SIZE;
+      if (size > length - filled) fail(`${FRAMING}: no more data than the message has left`, `${size} bytes with ${length - filled} left`);
+      payload.set(value.subarray(BLE_CONT_HEADER_SIZE), filled);
+      filled += size;
+      fragments.push(next);
+      previous = value;
+    }
+    return { cmd: head[0] as number, payload, fragments, at: first.at };
+  }
+
+  /** The next message that is not a KEEPALIVE; KEEPALIVEs go to `keepalives` and each restarts the wait (§2.10). */
+  async readResponse(idleMs: number, keepalives: BleMessage[] = []): Promise<BleMessage | undefined> {
+    for (;;) {
+      const message = await this.readMessage(idleMs);
+      if (message === undefined || message.cmd !== BleCommand.KEEPALIVE) return message;
+      if (message.payload.length !== 1) fail('KEEPALIVE with exactly one status byte (§2.6)', `KEEPALIVE with ${message.payload.length} bytes`);
+      keepalives.push(message);
+    }
+  }
+
+  discard(): void {
+    this.notifications.length = 0;
+  }
+
+  close(): Promise<void> {
+    return this.link.close();
+  }
+
+  private async next(timeoutMs: number): Promise<TimedFragment | undefined> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const entry = this.notifications.shift();
+      if (entry !== undefined) return entry;
+      if (this.disconnected !== undefined) fail('the connection to stay up', `it dropped: ${this.disconnected}`);
+      const left = deadline - performance.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const waiter = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        };
+        const timer = setTimeout(waiter, left);
+        this.waiters.add(waiter);
+      });
+    }
+  }
+}
+
+function checkSize(value: Uint8Array, fragmentSize: number): void {
+  if (value.length > fragmentSize) fail(`${FRAMING}: fragments of at most ${fragmentSize} bytes (§2.3)`, `a ${value.length}-byte notification`);
+}
+
+const COMMAND_NAMES = new Map<number, string>(Object.entries(BleCommand).map(([name, code]) => [code, name]));
+
+/** "ERROR 0x04", "PING (40 bytes)". */
+export function describeBleMessage(message: BleMessage | undefined): string {
+  if (message === undefined) return 'no answer';
+  const name = COMMAND_NAMES.get(message.cmd) ?? `command ${byteName(message.cmd)}`;
+  if (message.cmd === BleCommand.ERROR || message.cmd === BleCommand.KEEPALIVE) {
+    return `${name} ${message.payload.length === 1 ? byteName(message.payload[0] as number) : `with ${message.payload.length} bytes`}`;
+  }
+  return `${name} (${message.payload.length} bytes)`;
+}

@@ -1,0 +1,15 @@
+/** §1.7 and §2.6: from the request until the answer, no gap longer than 100 ms without a KEEPALIVE. */
+import { check } from '../../checks.js';
+import type { CaseContext } from '../../runner/case-context.js';
+
+/** `arrivals` are the KEEPALIVE arrival times (performance.now()) after the request left at `sentAt`. */
+export function checkCadence(ctx: CaseContext, sentAt: number, arrivals: readonly number[], maxGapMs: number): void {
+  const limit = maxGapMs + ctx.toleranceMs;
+  const gaps = arrivals.map((at, index) => Math.round(at - (index === 0 ? sentAt : (arrivals[index - 1] as number))));
+  const longest = Math.max(...gaps);
+  ctx.note(`${arrivals.length} KEEPALIVEs, the longest gap ${longest} ms (limit ${maxGapMs} ms + ${ctx.toleranceMs} ms tolerance)`);
+  const late = gaps.findIndex((gap) => gap > limit);
+  check(late === -1, `a KEEPALIVE at least every ${maxGapMs} ms, the first within ${maxGapMs} ms of the request (${limit} ms with the tolerance)`, () =>
+    late === 0 ? `the first KEEPALIVE after ${gaps[0]} ms` : `a gap of ${gaps[late]} ms before KEEPALIVE ${late + 1}`,
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * What a running case can use: fresh sessions and raw links (closed after the case), the controller, undo
+ * actions that put the key back as it was, unique account names, and notes for the report.
+ */
+import type { ConformanceTarget } from '../target.js';
+import type { DeviceController } from '../controller/device-controller.js';
+import { RawHidLink } from '../hid/raw-hid-link.js';
+import { RawBleLink } from '../ble/raw-ble-link.js';
+import { HkpSession, type TranscriptEntry } from '../session/hkp-session.js';
+import { CaseSkip } from '../failures.js';
+import { fail } from '../checks.js';
+import type { KeyPin } from './key-pin.js';
+
+/** State shared by the cases of one run. */
+export interface RunState {
+  readonly target: ConformanceTarget;
+  readonly controller: DeviceController;
+  readonly destructive: boolean;
+  readonly toleranceMs: number;
+  /** Prefix of every account name the run creates, so they never collide with the key's own. */
+  readonly namePrefix: string;
+  pin: KeyPin;
+  readonly transcript: TranscriptEntry[];
+}
+
+export interface CaseContext {
+  readonly controller: DeviceController;
+  readonly destructive: boolean;
+  /** Slack for timing limits measured on the host (scheduling, the link's own latency); default 50 ms. */
+  readonly toleranceMs: number;
+  /** What the run knows about the key's PIN; destructive cases update it when they set or wipe one. */
+  pin: KeyPin;
+  /** A new connection carrying HKP messages, unlocked with the known PIN. */
+  session(): Promise<HkpSession>;
+  /** A new raw report port (HID framing cases). */
+  hid(): Promise<RawHidLink>;
+  /** A new BLE connection as raw fragments, notifications enabled (BLE framing cases). */
+  ble(): Promise<RawBleLink>;
+  /** Runs after the case, pass or fail, last registered first, before its links close: how a case leaves the key as it found it. */
+  onCleanup(undo: () => Promise<void>): void;
+  /** A name no account on the key has, e.g. "hkc-3f9a1c-hotp". */
+  name(label: string): string;
+  note(text: string): void;
+  /** Every HKP response seen since the case started. */
+  responses(): readonly TranscriptEntry[];
+}
+
+export class RunningCase implements CaseContext {
+  readonly notes: string[] = [];
+  private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly closers: (() => Promise<void>)[] = [];
+  private readonly transcriptStart: number;
+
+  constructor(private readonly run: RunState) {
+    this.transcriptStart = run.transcript.length;
+  }
+
+  get controller(): DeviceController {
+    return this.run.controller;
+  }
+
+  get destructive(): boolean {
+    return this.run.destructive;
+  }
+
+  get toleranceMs(): number {
+    return this.run.toleranceMs;
+  }
+
+  get pin(): KeyPin {
+    return this.run.pin;
+  }
+
+  set pin(pin: KeyPin) {
+    this.run.pin = pin;
+  }
+
+  async session(): Promise<HkpSession> {
+    const session = new HkpSession(await this.run.target.openTransport(), this.run.controller, this.run.transcript);
+    this.closers.push(() => session.close());
+    const pin = this.run.pin;
+    if (pin.kind === 'known') {
+      const verified = await session.call('VerifyPin', { pin: pin.pin });
+      if (verified.status !== 'OK') fail('VerifyPin with the PIN the run knows to answer OK', `VerifyPin answered ${verified.status}`);
+    }
+    return session;
+  }
+
+  async hid(): Promise<RawHidLink> {
+    const open = this.run.target.openHidPort;
+    if (open === undefined) throw new CaseSkip(`needs raw 64-byte HID reports, which ${this.run.target.name} does not provide`);
+    const link = RawHidLink.open(await open());
+    this.closers.push(() => link.close());
+    return link;
+  }
+
+  async ble(): Promise<RawBleLink> {
+    const open = this.run.target.openBleLink;
+    if (open === undefined) throw new CaseSkip(`needs raw BLE GATT operations, which ${this.run.target.name} does not provide`);
+    const gatt = await open();
+    this.closers.push(() => gatt.close());
+    return RawBleLink.open(gatt);
+  }
+
+  onCleanup(undo: () => Promise<void>): void {
+    this.cleanups.push(undo);
+  }
+
+  name(label: string): string {
+    return `${this.run.namePrefix}-${label}`;
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  responses(): readonly TranscriptEntry[] {
+    return this.run.transcript.slice(this.transcriptStart);
+  }
+
+  /**
+   * Undoes the case's changes (last registered first, while its links are still open, so an undo can use
+   * them), then closes every link; returns what went wrong while undoing.
+   */
+  async dispose(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const undo of this.cleanups.splice(0).reverse()) {
+      try {
+        await undo();
+      } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    for (const close of this.closers.splice(0).reverse()) {
+      // A link the case broke on purpose may refuse to close cleanly; that says nothing about the key's state.
+      await close().catch(() => undefined);
+    }
+    return problems;
+  }
+}
