@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Optional native packages, loaded on first use from the user's node_modules; bundled they could not find their binaries.
+  external: ['@stoprocent/noble', 'node-hid'],
 });

@@ -4,8 +4,6 @@ import { BleCommand, BleError, BleKeepaliveStatus, BleReassembler, Status, encod
 import { BleChannel, type BleChannelOptions, BridgeError, type GattPort, type KeepaliveStatus } from '@hkey/bridge';
 import { sleep } from './rig.js';
 
-const CANCEL = Uint8Array.of(BleCommand.CANCEL, 0, 0);
-
 /**
  * A GATT port whose key is a script: every complete message the host writes goes to `onMessage`, which answers
  * with send() or not at all. Writes resolve in a later turn, as a BLE stack's do.

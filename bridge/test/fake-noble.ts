@@ -104,6 +104,11 @@ export class FakeNoble extends EventEmitter implements NobleLike {
     return this.inRange.has(id);
   }
 
+  /** The peripheral object noble hands out for `id`, once it has been discovered. */
+  peripheral(id: string): FakePeripheral | undefined {
+    return this.peripherals.get(id);
+  }
+
   isKnown(peripheral: FakePeripheral): boolean {
     return this.peripherals.get(peripheral.id) === peripheral;
   }

@@ -42,7 +42,7 @@ async function fake(options: NobleTransportOptions & { adapter?: ConstructorPara
 async function opened(rig: FakeRig, id = KEY_ID): Promise<{ transport: BleTransport; client: KeyClient; peripheral: FakePeripheral }> {
   const transport = await rig.kind.open(id);
   cleanups.push(() => transport.close());
-  const peripheral = (rig.noble as unknown as { peripherals: Map<string, FakePeripheral> }).peripherals.get(id.slice('ble://'.length));
+  const peripheral = rig.noble.peripheral(id.slice('ble://'.length));
   if (peripheral === undefined) throw new Error('noble does not know the peripheral');
   return { transport, client: new KeyClient(transport), peripheral };
 }

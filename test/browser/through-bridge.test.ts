@@ -95,6 +95,6 @@ describe('through the bridge server', () => {
     const losers = printed.filter((text) => !text.startsWith('code: '));
     expect(winners).toHaveLength(1);
     expectCurrentCode(winners[0]!);
-    expect(losers[0]).toMatch(new RegExp(`NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} \\(connection \\d+\\)`));
+    expect(losers[0]).toMatch(new RegExp(`NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} \\(connection \\d+\\); .*\\[cause DEVICE_BUSY\\]$`));
   });
 });

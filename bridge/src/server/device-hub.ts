@@ -24,11 +24,19 @@ export class DeviceHub {
     onWarning: (message: string) => void,
   ) {
     for (const source of sources) {
+      // Polling kinds report the same failure (a missing driver) on every poll: say it once until the source recovers.
+      let failing = false;
       try {
         this.subscriptions.push(
           source.kind.listen({
-            next: (change) => this.apply(source, change),
-            error: (error) => onWarning(`A key source stopped reporting keys: ${describe(error)}`),
+            next: (change) => {
+              failing = false;
+              this.apply(source, change);
+            },
+            error: (error) => {
+              if (!failing) onWarning(`A key source cannot list keys: ${describe(error)}`);
+              failing = true;
+            },
           }),
         );
       } catch (error) {

@@ -126,7 +126,7 @@ export function buildProgram(): Command {
   program
     .command('devices')
     .description('list the keys that answer: serial, transport, PIN and lock state')
-    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports udp://127.0.0.1:8111 to :8118.${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
+    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports udp://127.0.0.1:8111 to :8118.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
     .action(run(async () => (await import('./commands/devices.js')).devices));
 
   program
@@ -165,12 +165,12 @@ export function buildProgram(): Command {
     .command('set')
     .description('set the first PIN of a key (press its button to confirm)')
     .option('--max-retries <n>', 'wrong attempts allowed before the key blocks (default 8)', integer('--max-retries', 3, 10))
-    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).${examples('hkey pin set', 'echo 123456 | hkey --pin-stdin pin set --max-retries 5')}`)
+    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'echo 123456 | hkey --pin-stdin pin set --max-retries 5')}`)
     .action(run(async () => (await import('./commands/pin.js')).pinSet));
   pin
     .command('change')
     .description('replace the PIN after checking the current one')
-    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin (next line), HKEY_NEW_PIN or a prompt.${examples('hkey pin change', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change')}`)
+    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin (next line), HKEY_NEW_PIN or a prompt.\n${examples('hkey pin change', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change')}`)
     .action(run(async () => (await import('./commands/pin.js')).pinChange));
   pin
     .command('verify')
@@ -190,7 +190,7 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask for confirmation on the terminal (the button hold is still needed)')
     .addHelpText(
       'after',
-      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing. Wiping is the only way out of a blocked PIN. The serial and clock stay.${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
+      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing. Wiping is the only way out of a blocked PIN. The serial and clock stay.\n${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
     )
     .action(run(async () => (await import('./commands/wipe.js')).wipe));
 
@@ -279,7 +279,7 @@ export function buildProgram(): Command {
   program
     .command('password <nameOrId>')
     .description("print an account's password after a press of the key's button")
-    .addHelpText('after', `\nThe prompt to press the button goes to stderr; the password alone goes to stdout.${examples('hkey password mail', 'hkey password mail | wl-copy')}`)
+    .addHelpText('after', `\nThe prompt to press the button goes to stderr; the password alone goes to stdout.\n${examples('hkey password mail', 'hkey password mail | wl-copy')}`)
     .action(run(async () => (await import('./commands/password.js')).password));
 
   program
@@ -298,7 +298,7 @@ export function buildProgram(): Command {
       `
 This is the one command that prints a secret, by design: the otpauth:// URI and its QR code are shown once,
 to scan into the server or an authenticator, and are stored nowhere. With --json the URI is the "uri" field
-of the result. The key's code is checked against this computer's before the secret is shown.${examples(
+of the result. The key's code is checked against this computer's before the secret is shown.\n${examples(
         'hkey enroll --issuer "Hideez Enterprise" --account alice@example.com',
         'hkey enroll --issuer VPN --account bob --digits 8 --json',
       )}`,
@@ -328,7 +328,7 @@ Rows (CSV with a header line, or a JSON array of objects) have the columns:
 One key at a time (default): rows are written in order; a row without serial goes to a key not yet done, so
 swap keys when asked. With --parallel, rows with a serial go to that key and the rest to whichever key is free.
 Every write is verified by comparing the key's code with one computed here; a failed row is rolled back.
-Without --transport, the simulator's default ports udp://127.0.0.1:8111 to :8118 are watched.${examples(
+Without --transport, the simulator's default ports udp://127.0.0.1:8111 to :8118 are watched.\n${examples(
         'hkey provision keys.csv --dry-run',
         'hkey provision keys.csv                     (one key at a time; swap keys when asked)',
         'hkey provision keys.json --parallel -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --audit run1.jsonl',

@@ -9,6 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBase32, hotp, parseOtpauthUri, verifyTotp } from '@hkey/protocol';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, type Sim, hkey, spawnHkey, startSim, transcript } from './cli-harness.js';
 import { filesUnder, findLeaks, freshSecret } from './secret-scan.js';
@@ -46,7 +47,7 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-describe('hkey devices and key choice', () => {
+describe('hkey devices and key choice', { timeout: 90_000 }, () => {
   test('lists every key that answers with serial, transport and state', async () => {
     const run = await hkey(['devices', '--transport', [...sim.transports, 'udp://127.0.0.1:9'].join(','), '--json']);
     expect(run.code).toBe(0);
@@ -83,7 +84,7 @@ describe('hkey devices and key choice', () => {
   });
 });
 
-describe('hkey pin, lock and wipe', () => {
+describe('hkey pin, lock and wipe', { timeout: 90_000 }, () => {
   const serial = 'HK-SIM-000002';
   const [pin, newPin] = pins as [string, string];
 
@@ -143,7 +144,7 @@ describe('hkey pin, lock and wipe', () => {
   });
 });
 
-describe('hkey accounts', () => {
+describe('hkey accounts', { timeout: 90_000 }, () => {
   test('add, show, update, remove; secrets never come back', async () => {
     const first = secret();
     const add = await on(2, ['accounts', 'add', '--name', 'mail', '--login', 'alice', '--url', 'https://a.example', 'https://b.example', '--secret-stdin'], { stdin: `${first}\n` });
@@ -210,7 +211,7 @@ describe('hkey accounts', () => {
   });
 });
 
-describe('hkey enroll', () => {
+describe('hkey enroll', { timeout: 90_000 }, () => {
   test('writes a verified secret and shows the URI and a QR code once', async () => {
     const run = await on(0, ['enroll', '--issuer', 'Hideez Enterprise', '--account', 'alice@example.com']);
     expect(run.code).toBe(0);
@@ -257,7 +258,7 @@ describe('hkey enroll', () => {
   });
 });
 
-describe('completion and help', () => {
+describe('completion and help', { timeout: 90_000 }, () => {
   test('bash completion completes commands, subcommands and option values', async () => {
     const script = (await hkey(['completion', 'bash'])).stdout;
     const complete = (words: string[]): string =>
@@ -283,18 +284,24 @@ describe('completion and help', () => {
   });
 
   test('every command has --help with examples', async () => {
-    const commands = [
-      [], ['sim'], ['devices'], ['info'], ['time'], ['time', 'set'], ['time', 'sync'], ['pin'], ['pin', 'status'], ['pin', 'set'], ['pin', 'change'], ['pin', 'verify'],
-      ['lock'], ['wipe'], ['accounts'], ['accounts', 'list'], ['accounts', 'show'], ['accounts', 'add'], ['accounts', 'update'], ['accounts', 'remove'],
-      ['otp'], ['password'], ['enroll'], ['provision'], ['completion'],
-    ];
-    const runs = await Promise.all(commands.map((command) => hkey([...command, '--help'])));
-    runs.forEach((run, index) => {
-      expect(run.code, commands[index]!.join(' ')).toBe(0);
-      expect(run.stdout, commands[index]!.join(' ')).toMatch(/Examples:\n {2}\$ \S/);
-    });
-    expect(runs[0]!.stdout).toMatch(/9 {4}some rows of a batch failed/);
-    expect(runs.find((_, index) => commands[index]![0] === 'enroll')!.stdout).toMatch(/only command that prints a secret/);
+    // Rendered in-process for all commands at once; the child process below checks the real --help path.
+    const { buildProgram } = await import('../src/program.js');
+    const helps: [string, string][] = [];
+    const visit = (command: Command, path: string): void => {
+      let text = '';
+      command.configureOutput({ writeOut: (chunk) => (text += chunk) });
+      command.outputHelp();
+      helps.push([path, text]);
+      for (const sub of command.commands) visit(sub, `${path} ${sub.name()}`);
+    };
+    visit(buildProgram(), 'hkey');
+    expect(helps.length).toBeGreaterThan(20);
+    for (const [path, text] of helps) expect(text, path).toMatch(/Examples:\n {2}\$ \S/);
+    const root = await hkey(['--help']);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toMatch(/9 {4}some rows of a batch failed/);
+    const enroll = await hkey(['enroll', '--help']);
+    expect(enroll.stdout).toMatch(/one command that prints a secret/);
   });
 
   test('errors are one line without a stack trace unless --verbose', async () => {
@@ -308,7 +315,7 @@ describe('completion and help', () => {
   });
 });
 
-test('no secret or PIN used here appears in any output or in the test suite files', async () => {
+test('no secret or PIN used here appears in any output or in the test suite files', { timeout: 60_000 }, async () => {
   const files = [...(await filesUnder(dir)), ...(await filesUnder(join(ROOT, 'packages/cli/test')))];
   expect(await findLeaks({ secrets, texts: pins, outputs: transcript, files })).toEqual([]);
 });

@@ -15,7 +15,9 @@ export function show(text: string): void {
 export function describeError(error: unknown): string {
   if (!(error instanceof Error || error instanceof DOMException)) return `error: ${String(error)}`;
   const code = (error as { code?: unknown }).code;
-  return `error: ${error.name}: ${typeof code === 'string' ? `${code} ` : ''}${error.message}`;
+  const causeCode = ((error as { cause?: { code?: unknown } }).cause as { code?: unknown } | undefined)?.code;
+  const cause = typeof causeCode === 'string' ? ` [cause ${causeCode}]` : '';
+  return `error: ${error.name}: ${typeof code === 'string' ? `${code} ` : ''}${error.message}${cause}`;
 }
 
 /** Runs `task` on every click of Go, or once at load with ?trigger=load (no user gesture), and shows what it returns or throws. */

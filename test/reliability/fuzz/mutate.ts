@@ -17,7 +17,42 @@ type ByteEdit =
   | { readonly kind: 'truncate'; readonly at: number };
 
 /** Positions are fractions of the input's length, so one edit list applies to inputs of any size. */
-const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+export const position = fc.integer({ min: 0, max: 0xffff }).map((value) => value / 0x10000);
+
+/** mulberry32: a tiny deterministic generator for bulk content. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+
+/**
+ * Bytes drawn from a seed: fast-check generates (and can shrink) every element of fc.uint8Array separately, which
+ * costs more than most cases; content drawn from a seed costs a fraction of that and still shrinks in length.
+ */
+export function seededBytes(minLength: number, maxLength: number): fc.Arbitrary<Uint8Array> {
+  return fc.tuple(fc.integer({ min: minLength, max: maxLength }), fc.integer()).map(([length, seed]) => {
+    const next = generator(seed);
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) bytes[i] = (next() * 256) | 0;
+    return bytes;
+  });
+}
+
+/** Text of `minLength..maxLength` characters drawn from `pool` with a seed (see seededBytes). */
+export function seededText(pool: readonly string[], minLength: number, maxLength: number): fc.Arbitrary<string> {
+  return fc.tuple(fc.integer({ min: minLength, max: maxLength }), fc.integer()).map(([length, seed]) => {
+    const next = generator(seed);
+    let text = '';
+    for (let i = 0; i < length; i++) text += pool[(next() * pool.length) | 0];
+    return text;
+  });
+}
 
 const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }) },
@@ -25,7 +60,7 @@ const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({ kind: fc.constant('set' as const), at: position, value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })) }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, bytes: seededBytes(1, 8) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: position, length: fc.integer({ min: 1, max: 16 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: position }) },
@@ -81,7 +116,7 @@ export function nearValidBytes(valid: fc.Arbitrary<Uint8Array>, maxRandomLength 
   return fc.oneof(
     { weight: 2, arbitrary: valid },
     { weight: 6, arbitrary: mutatedBytes(valid) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: maxRandomLength }) },
+    { weight: 1, arbitrary: seededBytes(0, maxRandomLength) },
   );
 }
 
@@ -92,9 +127,15 @@ type TextEdit =
   | { readonly kind: 'case'; readonly at: number; readonly length: number }
   | { readonly kind: 'duplicate'; readonly at: number; readonly length: number };
 
+/**
+ * Short text of any code points. Built once: constructing a full-Unicode string arbitrary costs about a second
+ * (fast-check maps every code point), far more than the cases that use it.
+ */
+export const anyText = fc.string({ maxLength: 24, unit: 'binary' });
+
 /** Edits of text input; `pieces` are the tokens worth inserting (separators, escapes, keywords). */
 export function mutatedText(valid: fc.Arbitrary<string>, pieces: readonly string[], maxEdits = 3): fc.Arbitrary<string> {
-  const fragment = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: fc.string({ maxLength: 4, unit: 'binary' }) });
+  const fragment = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: anyText.map((text) => text.slice(0, 4)) });
   const edit: fc.Arbitrary<TextEdit> = fc.oneof(
     fc.record({ kind: fc.constant('insert' as const), at: position, text: fragment }),
     fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 6 }) }),

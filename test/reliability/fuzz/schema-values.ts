@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { type CborMap, type CborValue, type CommandName, Commands, type Field, type Schema, type StatusName, schemaFields } from '@hkey/protocol';
+import { seededBytes, seededText } from './mutate.js';
 
 /** A field type as the schema's description states it ("uint 1..65535", "array of up to 8 (text 1..256 bytes)"). */
 export type FieldKind =
@@ -37,23 +38,22 @@ const utf8 = new TextEncoder();
 /** Characters of 1, 2, 3 and 4 UTF-8 bytes, so byte limits are hit with multi-byte text too. */
 const CHARACTERS = ['a', 'Z', '7', '-', 'é', 'ß', '€', '中', '😀'];
 
-/** Text of exactly `bytes` UTF-8 bytes (ASCII fills what a multi-byte character would overshoot). */
-function textOfBytes(bytes: number): fc.Arbitrary<string> {
-  return fc.array(fc.constantFrom(...CHARACTERS), { maxLength: bytes }).map((characters) => {
+const CHARACTER_BYTES = new Map(CHARACTERS.map((character) => [character, utf8.encode(character).length]));
+
+/** Text of `minBytes..maxBytes` UTF-8 bytes, usually one of the bounds (ASCII fills what a wide character would overshoot). */
+export function textOfBytes(minBytes: number, maxBytes: number): fc.Arbitrary<string> {
+  const length = minBytes === maxBytes ? fc.constant(minBytes) : fc.oneof(fc.constantFrom(minBytes, maxBytes), fc.integer({ min: minBytes, max: maxBytes }));
+  return fc.tuple(length, seededText(CHARACTERS, 0, maxBytes)).map(([bytes, characters]) => {
     let text = '';
     let used = 0;
     for (const character of characters) {
-      const size = utf8.encode(character).length;
+      const size = CHARACTER_BYTES.get(character) ?? 4;
       if (used + size > bytes) break;
       text += character;
       used += size;
     }
     return text + 'x'.repeat(bytes - used);
   });
-}
-
-function byteLengths(min: number, max: number): fc.Arbitrary<number> {
-  return fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
 }
 
 /** Wrong-type values: each kind gets the others. */
@@ -76,9 +76,9 @@ export function validValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<Cb
     case 'enum':
       return fc.constantFrom(...kind.codes);
     case 'text':
-      return byteLengths(kind.min, kind.max).chain(textOfBytes);
+      return textOfBytes(kind.min, kind.max);
     case 'bytes':
-      return byteLengths(kind.min, kind.max).chain((length) => fc.uint8Array({ minLength: length, maxLength: length }));
+      return seededBytes(kind.min, kind.max);
     case 'bool':
       return fc.boolean();
     case 'array':
@@ -101,9 +101,9 @@ export function invalidValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<
     case 'enum':
       return fc.oneof(wrong, fc.constantFrom<CborValue>(Math.max(...kind.codes) + 1, 255, -1));
     case 'text':
-      return fc.oneof(wrong, textOfBytes(kind.max + 1), ...(kind.min > 0 ? [fc.constant<CborValue>('')] : []));
+      return fc.oneof(wrong, textOfBytes(kind.max + 1, kind.max + 1), ...(kind.min > 0 ? [fc.constant<CborValue>('')] : []));
     case 'bytes':
-      return fc.oneof(wrong, fc.uint8Array({ minLength: kind.max + 1, maxLength: kind.max + 1 }), fc.uint8Array({ maxLength: Math.max(0, kind.min - 1) }));
+      return fc.oneof(wrong, seededBytes(kind.max + 1, kind.max + 1), seededBytes(0, Math.max(0, kind.min - 1)));
     case 'bool':
       return fc.oneof(wrong, fc.constantFrom<CborValue>(0, 1));
     case 'array':

@@ -3,19 +3,20 @@
  * Every message the key notifies is checked against §2.4 as it is reassembled: full fragments but the last,
  * the last carrying exactly what is left, SEQ 0..0x7F wrapping to 0. A broken one fails the case on the spot.
  */
+import type { GattPort } from '@hkey/bridge';
 import {
+  BLE_ATT_HEADER_SIZE,
   BLE_CONT_HEADER_SIZE,
   BLE_INIT_BIT,
   BLE_INIT_HEADER_SIZE,
+  BLE_MAX_CONTROL_POINT_LENGTH,
   BLE_MAX_MESSAGE_SIZE,
   BLE_MAX_SEQ,
+  BLE_MIN_CONTROL_POINT_LENGTH,
   BleCommand,
-  bleFragmentSize,
-  decodeControlPointLength,
   encodeBleMessage,
 } from '@hkey/protocol';
 import { byteName, fail } from '../checks.js';
-import type { BleGattLink } from './gatt-link.js';
 
 export interface TimedFragment {
   readonly value: Uint8Array;
@@ -38,37 +39,53 @@ export class RawBleLink {
   private disconnected: string | undefined;
 
   private constructor(
-    readonly link: BleGattLink,
+    readonly port: GattPort,
     readonly controlPointLength: number,
   ) {
-    link.onNotify((value) => {
+    port.onNotify((value) => {
       this.notifications.push({ value: value.slice(), at: performance.now() });
       for (const waiter of this.waiters) waiter();
     });
-    link.onDisconnect((reason) => {
+    port.onDisconnect((reason) => {
       this.disconnected = reason;
       for (const waiter of this.waiters) waiter();
     });
   }
 
-  /** Reads the control point length and enables notifications, as a host does before its first request (§2.2). */
-  static async open(link: BleGattLink): Promise<RawBleLink> {
-    const value = await link.read('control-point-length');
-    const controlPointLength = decodeControlPointLength(value);
-    if (controlPointLength === undefined) fail('a control point length of 2 bytes holding 20..512 (§2.2)', `${value.length} bytes`);
-    await link.subscribe(true);
-    return new RawBleLink(link, controlPointLength);
+  /** On a connected port (notifications enabled), reads the control point length as a host does before its first request (§2.2). */
+  static async open(port: GattPort): Promise<RawBleLink> {
+    const controlPointLength = await port.controlPointLength();
+    if (controlPointLength < BLE_MIN_CONTROL_POINT_LENGTH || controlPointLength > BLE_MAX_CONTROL_POINT_LENGTH) {
+      fail(`a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`, String(controlPointLength));
+    }
+    return new RawBleLink(port, controlPointLength);
+  }
+
+  /** ATT_MTU in force. */
+  get mtu(): number {
+    return this.port.mtu;
   }
 
   /** min(control point length, ATT_MTU − 3) (§2.3). */
   get fragmentSize(): number {
-    return bleFragmentSize(this.link.mtu, this.controlPointLength);
+    return Math.min(this.controlPointLength, this.port.mtu - BLE_ATT_HEADER_SIZE);
   }
 
   /** Writes fragments as Write Without Response; resolves with the time the last one left. */
   async send(fragments: readonly Uint8Array[]): Promise<number> {
-    for (const fragment of fragments) await this.link.writeCommand(fragment);
+    for (const fragment of fragments) await this.port.write(fragment, false);
     return performance.now();
+  }
+
+  /** One Write Request; false when it was refused (an ATT error from the key, or the host stack declining to send it). */
+  async writeRequest(value: Uint8Array): Promise<boolean> {
+    try {
+      await this.port.write(value, true);
+      return true;
+    } catch (error) {
+      if (this.disconnected !== undefined) throw error;
+      return false;
+    }
   }
 
   sendMessage(cmd: number, payload: Uint8Array): Promise<number> {
@@ -128,7 +145,7 @@ export class RawBleLink {
   }
 
   close(): Promise<void> {
-    return this.link.close();
+    return this.port.close();
   }
 
   private async next(timeoutMs: number): Promise<TimedFragment | undefined> {

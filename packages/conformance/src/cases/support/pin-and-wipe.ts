@@ -9,10 +9,14 @@ export async function wipe(ctx: CaseContext, session: HkpSession): Promise<void>
   ctx.pin = { kind: 'none' };
 }
 
-/** Wipes first when the key has a PIN, so SetPin can run; wipes again after the case. */
+/** Wipes first when the key has a PIN, so SetPin can run; after the case, wipes whatever the case left. */
 export async function freshKeyForCase(ctx: CaseContext): Promise<HkpSession> {
   if (ctx.pin.kind !== 'none') await wipe(ctx, await ctx.session());
-  ctx.onCleanup(async () => wipe(ctx, await ctx.session()));
+  ctx.onCleanup(async () => {
+    const session = await ctx.session();
+    const info = await session.ok('GetInfo', {});
+    if (info.pinState !== 'NOT_SET' || info.accountCount > 0) await wipe(ctx, session);
+  });
   return ctx.session();
 }
 

@@ -1,0 +1,8 @@
+/** The case table, in run order: framing first, then the message layer, then what the commands do. */
+import type { ConformanceCase } from '../case.js';
+import { bleCases } from './ble/index.js';
+import { hidCases } from './hid/index.js';
+import { messageCases } from './message/index.js';
+import { semanticCases } from './semantics/index.js';
+
+export const allCases: readonly ConformanceCase[] = [...hidCases, ...bleCases, ...messageCases, ...semanticCases];

@@ -1,0 +1,27 @@
+/** Changes survive a restart; the HOTP counter advances before its code leaves the key (§5.5). */
+import { check } from '../../checks.js';
+import { defineCase } from '../../case.js';
+import { createAccount } from '../support/accounts.js';
+import { type OtpCredential, RFC_SHA1_SECRET, expectedHotp } from '../support/otp-expectations.js';
+import { restartAndReconnect } from '../support/restart.js';
+
+export const durabilityCases = [
+  defineCase({
+    id: 'SEM-09',
+    group: 'semantics',
+    title: 'The HOTP counter is durable: after a restart the next code uses the next counter, never one already issued',
+    spec: '§5.5, §7.1, §4.13',
+    needs: ['restart', 'unlocked'],
+    async run(ctx) {
+      const session = await ctx.session();
+      const credential: OtpCredential = { secret: RFC_SHA1_SECRET, kind: 'HOTP', counter: 41 };
+      const { id } = await createAccount(ctx, session, { name: ctx.name('hotp-durable'), otp: credential });
+      const before = await session.ok('GetOtp', { id });
+      check(before.counter === 41, 'GetOtp using the stored counter 41', () => `counter ${String(before.counter)}`);
+      const after = await (await restartAndReconnect(ctx)).ok('GetOtp', { id });
+      check(after.counter === 42 && after.code === expectedHotp(credential, 42), `after the restart: counter 42, code ${expectedHotp(credential, 42)}`, () =>
+        after.counter === 41 ? `counter 41 again: code ${after.code} was issued twice (the advanced counter was not durable)` : `counter ${String(after.counter)}, code ${after.code}`,
+      );
+    },
+  }),
+];

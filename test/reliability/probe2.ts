@@ -1,0 +1,2 @@
+import { fuzzCbor } from './fuzz/codec-targets.js';
+fuzzCbor(50000);
