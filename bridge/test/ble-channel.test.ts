@@ -268,9 +268,9 @@ describe('cancel and resynchronisation', () => {
       setTimeout(() => {
         clearInterval(timer);
         key.send(BleCommand.MSG, Uint8Array.of(Status.OK));
-      }, 400);
+      }, 900);
     };
-    const ble = await channel(key, { idleTimeoutMs: 150 });
+    const ble = await channel(key, { idleTimeoutMs: 300 });
     expect(await ble.exchange(Uint8Array.of(0x01))).toEqual(Uint8Array.of(Status.OK));
     expect((await failure(ble.exchange(Uint8Array.of(0x02)))).code).toBe('TIMEOUT');
     await expect.poll(() => isCancel(key.writes.at(-1))).toBe(true);

@@ -15,6 +15,8 @@ export interface ShimDevice {
   readonly id: string;
   /** Shown in the chooser and as BluetoothDevice.name. */
   readonly name: string;
+  /** Shown in the chooser, to tell keys of one model apart. */
+  readonly serial?: string;
   /** Present when the key has a HID interface (WebHID sees it). */
   readonly hid?: BridgeHidInfo;
   /** The key has the HKP GATT service (Web Bluetooth sees it). */
@@ -37,6 +39,7 @@ function shimDevice(device: BridgeDevice): ShimDevice {
   return {
     id: device.id,
     name: device.hid?.productName ?? device.name ?? 'Hideez Key',
+    ...(device.serial === undefined ? {} : { serial: device.serial }),
     ...(device.links.includes('hid') && device.hid !== undefined ? { hid: device.hid } : {}),
     gatt: device.links.includes('gatt'),
   };
@@ -80,6 +83,7 @@ export function bridgeDeviceSource(options: BridgeConnectionOptions = {}): Devic
 export interface InPageDevice {
   readonly id: string;
   readonly name?: string;
+  readonly serial?: string;
   readonly hid?: BridgeHidInfo;
   /** A fresh port per open (connectInProcess(key)); omitted: no HID interface. */
   readonly connectHid?: () => HidReportPort;
@@ -133,6 +137,7 @@ export class InPageDeviceSource implements DeviceSource {
     return {
       id: device.id,
       name,
+      ...(device.serial === undefined ? {} : { serial: device.serial }),
       ...(device.connectHid === undefined ? {} : { hid: device.hid ?? { vendorId: 0, productId: 0, productName: name } }),
       gatt: device.connectGatt !== undefined,
     };

@@ -97,13 +97,16 @@ function chooserDialog(request: ChooserRequest): Promise<ShimDevice | undefined>
   const connect = button('Connect', 'connect');
   connect.disabled = true;
   const rows = request.devices.map((device) => {
-    const row = button(device.name, 'device');
+    const row = button(device.serial === undefined ? device.name : `${device.name} — ${device.serial}`, 'device');
     row.dataset.hkeyDevice = device.id;
-    row.style.cssText = 'display: block; width: 100%; text-align: left; margin: 4px 0';
+    row.style.cssText = 'display: block; width: 100%; text-align: left; margin: 4px 0; padding: 6px';
     row.addEventListener('click', () => {
       selected = device;
       connect.disabled = false;
-      for (const other of rows) other.setAttribute('aria-pressed', String(other === row));
+      for (const other of rows) {
+        other.setAttribute('aria-pressed', String(other === row));
+        other.style.background = other === row ? '#cfe0ff' : '';
+      }
     });
     return row;
   });

@@ -5,6 +5,7 @@
  * reports arrive as 'inputreport' events with a DataView, and connect/disconnect fire for granted keys.
  */
 import { HID_REPORT_SIZE, HKP_HID_USAGE, HKP_HID_USAGE_PAGE } from '@hkey/protocol';
+import { COLLECTIONS } from './hid-collections.js';
 import type { HidReportPort } from '../hid-report-port.js';
 import type { DeviceSource, ShimDevice } from './device-source.js';
 import { assertUserActivation, copyBytes, defineEventHandlers, domError, installOnNavigator, reason } from './dom.js';
@@ -43,37 +44,6 @@ export class HIDConnectionEvent extends Event {
     this.device = init.device;
   }
 }
-
-/** One 64-byte report without ID, as the report descriptor of docs/protocol.md §1.2 declares it. */
-function reportInfo(usage: number) {
-  const item = {
-    isAbsolute: true,
-    isArray: false,
-    isBufferedBytes: false,
-    isConstant: false,
-    isLinear: true,
-    isRange: false,
-    isVolatile: false,
-    hasNull: false,
-    hasPreferredState: true,
-    wrap: false,
-    usages: [(HKP_HID_USAGE_PAGE << 16) | usage],
-    reportSize: 8,
-    reportCount: HID_REPORT_SIZE,
-    unitExponent: 0,
-    unitSystem: 'none',
-    logicalMinimum: 0,
-    logicalMaximum: 255,
-    physicalMinimum: 0,
-    physicalMaximum: 0,
-    strings: [],
-  };
-  return [{ reportId: 0, items: [item] }];
-}
-
-const COLLECTIONS = Object.freeze([
-  { usagePage: HKP_HID_USAGE_PAGE, usage: HKP_HID_USAGE, type: 1, children: [], inputReports: reportInfo(0x20), outputReports: reportInfo(0x21), featureReports: [] },
-]);
 
 export class ShimHIDDevice extends EventTarget {
   declare oninputreport: ((event: HIDInputReportEvent) => void) | null;
@@ -123,6 +93,7 @@ export class ShimHIDDevice extends EventTarget {
       this.opening = false;
     }
     this.port = port;
+    this.hid.reachable(this);
     this.stops = [
       port.onReport((report) => {
         const data = new DataView(report.slice().buffer);
@@ -201,6 +172,8 @@ export class ShimHID extends EventTarget {
   readonly source: DeviceSource;
   private readonly grants: Grants;
   private readonly devices = new Map<string, ShimHIDDevice>();
+  /** Keys whose 'disconnect' was dispatched: a lost link and the source's removal of the key are one unplug. */
+  private readonly gone = new WeakSet<ShimHIDDevice>();
   private readonly stopWatching: () => void;
 
   constructor(private readonly options: WebHidShimOptions) {
@@ -211,9 +184,9 @@ export class ShimHID extends EventTarget {
       this.source.watch?.((change) => {
         if (change.device.hid === undefined || !this.grants.has(change.device.id)) return;
         const device = this.device(change.device);
-        if (change.type === 'add') this.dispatchEvent(new HIDConnectionEvent('connect', { device }));
-        else if (device.opened) device.lost();
-        else this.dispatchEvent(new HIDConnectionEvent('disconnect', { device }));
+        if (change.type === 'remove') return device.opened ? device.lost() : this.unplugged(device);
+        this.gone.delete(device);
+        this.dispatchEvent(new HIDConnectionEvent('connect', { device }));
       }) ?? (() => undefined);
   }
 
@@ -246,7 +219,14 @@ export class ShimHID extends EventTarget {
 
   /** @internal */
   unplugged(device: ShimHIDDevice): void {
+    if (this.gone.has(device)) return;
+    this.gone.add(device);
     this.dispatchEvent(new HIDConnectionEvent('disconnect', { device }));
+  }
+
+  /** @internal An opened key is there again. */
+  reachable(device: ShimHIDDevice): void {
+    this.gone.delete(device);
   }
 
   /** One object per key, as in Chrome: the same HIDDevice from requestDevice, getDevices and events. */

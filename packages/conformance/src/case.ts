@@ -17,7 +17,7 @@ export const GROUPS: Readonly<Record<GroupId, string>> = {
 /**
  * What a case needs beyond a message transport:
  * - hid-port: raw 64-byte reports (the target's openHidPort);
- * - ble-link: raw GATT operations (the target's openBleLink);
+ * - ble-link: a raw GATT port (the target's openBlePort);
  * - presence: someone (the simulator's control API or an operator) to press, deny, hold or ignore the button;
  * - restart: a power cycle or replug;
  * - power-cut: a power cut in the middle of a durable write (simulator only);

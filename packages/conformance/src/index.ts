@@ -19,9 +19,6 @@ export {
   transportTarget,
   udpTarget,
 } from './target.js';
-export type { BleGattLink, GattCharacteristic } from './ble/gatt-link.js';
-export { type BleLinkAddress, connectSimulatorBleLink, parseBleLinkAddress } from './ble/simulator-ble-link.js';
-export { openGattTransport } from './ble/gatt-transport.js';
 export {
   type ControlledDevice,
   type ControllerCapability,

@@ -1,12 +1,24 @@
 /**
  * What the suite runs against. A target opens a fresh message transport for each case (any bridge Transport:
  * UDP, USB HID, BLE, WebSocket, in-process) and, when it can, raw links for the framing cases: 64-byte reports
- * for HID (§1) and GATT operations for BLE (§2). Cases whose link a target lacks are skipped with a reason.
+ * for HID (§1) and a GATT port for BLE (§2). Cases whose link a target lacks are skipped with a reason.
  */
-import { type HidReportPort, HidTransport, type Transport, type TransportName, connectUdpReportPort, parseUdpAddress } from '@hkey/bridge';
-import type { BleGattLink } from './ble/gatt-link.js';
-import { openGattTransport } from './ble/gatt-transport.js';
-import { connectSimulatorBleLink, parseBleLinkAddress } from './ble/simulator-ble-link.js';
+import {
+  BleTransport,
+  type BleLinkKeyAddress,
+  type GattPort,
+  type HidReportPort,
+  HidTransport,
+  type Transport,
+  type TransportName,
+  connectBleLinkPort,
+  connectUdpReportPort,
+  parseBleLinkAddress,
+  parseBleLinkKey,
+  parseUdpAddress,
+  scanBleLink,
+} from '@hkey/bridge';
+import { ConformanceError } from './failures.js';
 
 export interface ConformanceTarget {
   /** For reports, e.g. "udp://127.0.0.1:8111". */
@@ -15,8 +27,11 @@ export interface ConformanceTarget {
   openTransport(): Promise<Transport>;
   /** A new raw report port on the key's HID interface, for the HID framing cases. */
   openHidPort?(): Promise<HidReportPort>;
-  /** A new BLE connection as GATT operations, for the BLE framing cases. */
-  openBleLink?(): Promise<BleGattLink>;
+  /**
+   * A new BLE connection, notifications enabled, that asked for ATT_MTU `mtu` (23: no exchange), for the BLE
+   * framing cases. The port's `mtu` says what the link agreed on.
+   */
+  openBlePort?(mtu: number): Promise<GattPort>;
 }
 
 /** A key reached through 64-byte reports: HID framing cases on the raw port, the rest through a CTAPHID channel. */
@@ -34,19 +49,36 @@ export function udpTarget(url: string): ConformanceTarget {
   return hidPortTarget(url, () => connectUdpReportPort(address), 'udp');
 }
 
-/** A key reached through GATT operations: BLE framing cases on the raw link, the rest as MSG over it. */
-export function bleGattTarget(name: string, openLink: () => Promise<BleGattLink>): ConformanceTarget {
+/** The ATT_MTU message transports ask for, as phones and computers commonly do. */
+const MESSAGE_MTU = 247;
+
+/** A key reached through a GATT port (any BLE stack): BLE framing cases on raw ports, the rest through a BLE channel. */
+export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattPort>): ConformanceTarget {
   return {
     name,
-    openBleLink: openLink,
-    openTransport: async () => openGattTransport({ id: name, transport: 'ble', name }, await openLink()),
+    openBlePort: openPort,
+    openTransport: async () => BleTransport.open({ id: name, transport: 'ble', name }, await openPort(MESSAGE_MTU)),
   };
 }
 
-/** The simulator's BLE link (docs/protocol.md §8.2), e.g. ble-link://127.0.0.1:8112 or ble-link://127.0.0.1:8112?serial=HK-SIM-000002. */
+/**
+ * A key on the simulator's BLE link (docs/protocol.md §8.2): ble-link://127.0.0.1:8112/HK-SIM-000001, or
+ * tcp://127.0.0.1:8112 when the link advertises exactly one key.
+ */
 export function bleLinkTarget(url: string): ConformanceTarget {
-  const address = parseBleLinkAddress(url);
-  return bleGattTarget(url, () => connectSimulatorBleLink(address));
+  let key: Promise<BleLinkKeyAddress> | undefined;
+  const resolveKey = (): Promise<BleLinkKeyAddress> => (key ??= keyOnLink(url));
+  return bleGattTarget(url, async (mtu) => connectBleLinkPort(await resolveKey(), { mtu }));
+}
+
+async function keyOnLink(url: string): Promise<BleLinkKeyAddress> {
+  if (url.startsWith('ble-link:')) return parseBleLinkKey(url);
+  const link = parseBleLinkAddress(url);
+  const serials = await scanBleLink(link);
+  if (serials.length !== 1 || serials[0] === undefined) {
+    throw new ConformanceError('BLE_LINK_AMBIGUOUS', `The BLE link at ${url} advertises ${serials.length} keys; name one as ble-link://${link.host}:${link.port}/SERIAL.`);
+  }
+  return { ...link, serial: serials[0] };
 }
 
 /** Any transport that carries whole messages (WebSocket bridge, an in-process key): message and semantic cases only. */
@@ -61,11 +93,11 @@ export function transportTarget(name: string, openTransport: () => Promise<Trans
 export function combineTargets(primary: ConformanceTarget, ...others: readonly ConformanceTarget[]): ConformanceTarget {
   const all = [primary, ...others];
   const openHidPort = all.find((target) => target.openHidPort)?.openHidPort;
-  const openBleLink = all.find((target) => target.openBleLink)?.openBleLink;
+  const openBlePort = all.find((target) => target.openBlePort)?.openBlePort;
   return {
     name: all.map((target) => target.name).join(' + '),
     openTransport: () => primary.openTransport(),
     ...(openHidPort && { openHidPort }),
-    ...(openBleLink && { openBleLink }),
+    ...(openBlePort && { openBlePort }),
   };
 }

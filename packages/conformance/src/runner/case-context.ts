@@ -34,8 +34,8 @@ export interface CaseContext {
   session(): Promise<HkpSession>;
   /** A new raw report port (HID framing cases). */
   hid(): Promise<RawHidLink>;
-  /** A new BLE connection as raw fragments, notifications enabled (BLE framing cases). */
-  ble(): Promise<RawBleLink>;
+  /** A new BLE connection that asked for ATT_MTU `mtu` (default 23), as raw fragments (BLE framing cases). */
+  ble(mtu?: number): Promise<RawBleLink>;
   /** Runs after the case, pass or fail, last registered first, before its links close: how a case leaves the key as it found it. */
   onCleanup(undo: () => Promise<void>): void;
   /** A name no account on the key has, e.g. "hkc-3f9a1c-hotp". */
@@ -94,12 +94,12 @@ export class RunningCase implements CaseContext {
     return link;
   }
 
-  async ble(): Promise<RawBleLink> {
-    const open = this.run.target.openBleLink;
-    if (open === undefined) throw new CaseSkip(`needs raw BLE GATT operations, which ${this.run.target.name} does not provide`);
-    const gatt = await open();
-    this.closers.push(() => gatt.close());
-    return RawBleLink.open(gatt);
+  async ble(mtu = 23): Promise<RawBleLink> {
+    const open = this.run.target.openBlePort;
+    if (open === undefined) throw new CaseSkip(`needs a raw BLE GATT port, which ${this.run.target.name} does not provide`);
+    const port = await open(mtu);
+    this.closers.push(() => port.close());
+    return RawBleLink.open(port);
   }
 
   onCleanup(undo: () => Promise<void>): void {

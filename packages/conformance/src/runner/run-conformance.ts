@@ -190,7 +190,7 @@ function reasonFor(need: Requirement, run: RunState): string | undefined {
     case 'hid-port':
       return run.target.openHidPort ? undefined : `HID framing needs raw 64-byte reports, which ${run.target.name} does not provide`;
     case 'ble-link':
-      return run.target.openBleLink ? undefined : `BLE framing needs raw GATT operations, which ${run.target.name} does not provide`;
+      return run.target.openBlePort ? undefined : `BLE framing needs a raw GATT port, which ${run.target.name} does not provide`;
     case 'unlocked':
       return lockedReason(run.pin);
     case 'presence':

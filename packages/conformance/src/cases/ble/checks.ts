@@ -12,11 +12,10 @@ export function bleErrorName(code: number): string {
   return `${ERROR_NAMES.get(code) ?? 'unknown error'} (${byteName(code)})`;
 }
 
-/** A new connection whose ATT_MTU is `mtu` (exchanged when above the default 23); skipped when the link settles on another. */
+/** A new connection whose ATT_MTU is `mtu`; skipped when the link settles on another (a key may support less than 517, §2.3). */
 export async function bleAtMtu(ctx: CaseContext, mtu: number): Promise<RawBleLink> {
-  const raw = await ctx.ble();
-  const negotiated = mtu === raw.link.mtu ? mtu : await raw.link.exchangeMtu(mtu);
-  if (negotiated !== mtu) throw new CaseSkip(`the link settled on ATT_MTU ${negotiated}, not ${mtu} (a key may support less than 517, §2.3)`);
+  const raw = await ctx.ble(mtu);
+  if (raw.mtu !== mtu) throw new CaseSkip(`the link settled on ATT_MTU ${raw.mtu}, not ${mtu}`);
   return raw;
 }
 

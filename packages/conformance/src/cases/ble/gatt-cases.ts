@@ -1,8 +1,9 @@
 /** The GATT service, MTUs and fragment boundaries (§2.2 to §2.4). */
-import { BLE_ATT_HEADER_SIZE, BLE_INIT_HEADER_SIZE, BLE_MAX_CONTROL_POINT_LENGTH, BLE_MIN_CONTROL_POINT_LENGTH, BleCommand, HKP_SERVICE_REVISION, bleFragmentCount, decodeControlPointLength, encodeBleMessage } from '@hkey/protocol';
-import { check, checkEqual, describeBytes, patternBytes } from '../../checks.js';
+import { BLE_ATT_HEADER_SIZE, BLE_DEFAULT_ATT_MTU, BLE_INIT_HEADER_SIZE, BleCommand, bleFragmentCount, encodeBleMessage } from '@hkey/protocol';
+import { check, checkEqual, patternBytes } from '../../checks.js';
 import { type ConformanceCase, defineCase } from '../../case.js';
 import { bleAtMtu, checkBlePing, expectBleAnswer } from './checks.js';
+
 
 const needs = ['ble-link'] as const;
 
@@ -33,16 +34,15 @@ export const gattCases = [
   defineCase({
     id: 'BLE-01',
     group: 'ble',
-    title: 'The control point length reads 20..512 (2 bytes, big-endian) and the service revision reads "1.0"',
-    spec: '§2.2',
+    title: 'A new connection (whose service revision "1.0" the host checks) has ATT_MTU 23 and a control point length of 20..512',
+    spec: '§2.2, §2.3',
     needs,
     async run(ctx) {
-      const raw = await ctx.ble();
-      const length = await raw.link.read('control-point-length');
-      check(decodeControlPointLength(length) !== undefined, `a uint16 from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}`, () => describeBytes(length));
-      const revision = new TextDecoder().decode(await raw.link.read('service-revision'));
-      checkEqual(revision, HKP_SERVICE_REVISION, 'service revision', (value) => `"${value}"`);
-      checkEqual(raw.link.mtu, 23, 'ATT_MTU of a new connection');
+      // Opening the raw link reads the control point length and checks its range; connecting checked the revision.
+      const raw = await ctx.ble(BLE_DEFAULT_ATT_MTU);
+      checkEqual(raw.mtu, BLE_DEFAULT_ATT_MTU, 'ATT_MTU of a connection without an MTU exchange');
+      checkEqual(raw.fragmentSize, 20, 'fragment size at the default ATT_MTU, whatever the control point length');
+      await checkBlePing(raw, 40);
     },
   }),
   pingAtMtu('BLE-02', 23),
@@ -84,9 +84,9 @@ export const gattCases = [
         const raw = await bleAtMtu(ctx, mtu);
         const size = raw.fragmentSize;
         const tooLong = encodeBleMessage(BleCommand.PING, patternBytes(size - BLE_INIT_HEADER_SIZE + 1), size + 1)[0] as Uint8Array;
-        check(!(await raw.link.writeRequest(tooLong)), `a ${size + 1}-byte Write Request refused with an ATT error at ATT_MTU ${mtu}`, () => 'it was accepted');
+        check(!(await raw.writeRequest(tooLong)), `a ${size + 1}-byte Write Request refused with an ATT error at ATT_MTU ${mtu}`, () => 'it was accepted');
         const exact = encodeBleMessage(BleCommand.PING, patternBytes(size - BLE_INIT_HEADER_SIZE), size)[0] as Uint8Array;
-        check(await raw.link.writeRequest(exact), `a ${size}-byte Write Request accepted at ATT_MTU ${mtu}`, () => 'it was refused');
+        check(await raw.writeRequest(exact), `a ${size}-byte Write Request accepted at ATT_MTU ${mtu}`, () => 'it was refused');
         const echo = await expectBleAnswer(raw, BleCommand.PING, `PING echoing the ${size - BLE_INIT_HEADER_SIZE} bytes of the accepted write`);
         checkEqual(echo.payload.length, size - BLE_INIT_HEADER_SIZE, 'echoed length');
         await raw.close();

@@ -7,7 +7,7 @@ import { fail } from '../../checks.js';
 import type { CaseContext } from '../../runner/case-context.js';
 import { type HidMessage, type RawHidLink, describeMessage } from '../../hid/raw-hid-link.js';
 import { passwordAccount } from '../support/accounts.js';
-import { ANSWER_MS } from '../support/timing.js';
+import { ANSWER_MS, SILENCE_MS } from '../support/timing.js';
 
 export interface PendingWait {
   /** When the request's last packet left (performance.now()). */
@@ -28,10 +28,11 @@ async function unlock(ctx: CaseContext, link: RawHidLink, cid: number): Promise<
 export async function startButtonWait(ctx: CaseContext, link: RawHidLink, cid: number): Promise<PendingWait> {
   const id = await passwordAccount(ctx, await ctx.session());
   await unlock(ctx, link, cid);
-  // If the case fails while the key waits, release it so the next case finds it idle (§1.8).
+  // If the case fails while the key waits, release it so the next case finds it idle (§1.8); a key no longer
+  // waiting ignores the CANCEL.
   ctx.onCleanup(async () => {
     await link.sendMessage(cid, HidCommand.CANCEL, new Uint8Array(0));
-    await link.readResponse(cid, ANSWER_MS);
+    await link.readResponse(cid, SILENCE_MS);
   });
   const sentAt = await link.sendMessage(cid, HidCommand.HKP_MSG, encodeRequest('GetPassword', { id }));
   const keepalives: HidMessage[] = [];

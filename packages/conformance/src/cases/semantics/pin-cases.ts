@@ -137,7 +137,7 @@ export const pinCases = [
       await ctx.controller.schedulePowerCut();
       let answered: string | undefined;
       try {
-        const response = await session.call('VerifyPin', { pin: '2468' }, { timeoutMs: 3000 });
+        const response = await session.call('VerifyPin', { pin: '2468' }, { timeoutMs: 1500 });
         answered = response.status;
       } catch {
         // No answer: power was cut at the key's first write of this command, as the case intends.

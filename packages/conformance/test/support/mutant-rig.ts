@@ -1,0 +1,115 @@
+/**
+ * A simulator assembled from @hkey/firmware-sim's public parts (key, HID endpoint on UDP, BLE endpoint on a BLE
+ * link), with the hooks a mutant needs: the key's options (store, handler variants), the endpoints' options, its
+ * sessions, and the reports and notifications on their way to the host. The suite then runs against it through
+ * the same targets as against any key. The rig's own controller acts on the key in-process.
+ */
+import {
+  type BleEndpointOptions,
+  BleEndpoint,
+  Button,
+  type CommandHandlers,
+  type HidEndpointOptions,
+  HidEndpoint,
+  type KeySession,
+  MemoryStore,
+  type StateStore,
+  VirtualKey,
+} from '@hkey/firmware-sim';
+import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
+import { type GattPort, type HidReportPort, connectBleLinkPort, connectUdpReportPort } from '@hkey/bridge';
+import { type ConformanceTarget, type DeviceController, bleGattTarget, combineTargets, hidPortTarget } from '@hkey/conformance';
+
+export interface Mutant {
+  /** The fault, in a few words. */
+  readonly name: string;
+  /** The case meant to catch it. */
+  readonly killer: string;
+  readonly store?: () => StateStore;
+  readonly handlers?: Partial<CommandHandlers>;
+  readonly hid?: HidEndpointOptions;
+  readonly ble?: BleEndpointOptions;
+  /** Replaces every session the key opens, to alter what the key answers. */
+  readonly session?: (session: KeySession, key: VirtualKey) => KeySession;
+  /** Alters each HID report on its way from the key to the host. */
+  readonly hidReport?: (report: Uint8Array) => Uint8Array;
+  /** Returns a function that alters each BLE notification of one connection on its way to the host. */
+  readonly bleNotification?: () => (value: Uint8Array) => Uint8Array;
+}
+
+export interface Rig {
+  readonly target: ConformanceTarget;
+  readonly controller: DeviceController;
+  close(): Promise<void>;
+}
+
+const SERIAL = 'HK-RIG-000001';
+
+export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
+  const key = await VirtualKey.start({ store: mutant.store?.() ?? new MemoryStore(), handlers: mutant.handlers, identity: { serial: SERIAL } });
+  if (mutant.session) {
+    const wrap = mutant.session;
+    const open = key.openSession.bind(key);
+    key.openSession = (transport) => wrap(open(transport), key);
+  }
+  const button = new Button();
+  key.presence = button;
+  const udp = await startUdpHidServer(new HidEndpoint<UdpPeer>(key, mutant.hid), { port: 0 });
+  const link = await startBleLinkServer([new BleEndpoint(key, mutant.ble)], { port: 0 });
+  const udpAddress = { host: '127.0.0.1', port: udp.port };
+  const target = combineTargets(
+    hidPortTarget(`udp://127.0.0.1:${udp.port}`, async () => alterReports(await connectUdpReportPort(udpAddress), mutant.hidReport), 'udp'),
+    bleGattTarget(`ble-link://127.0.0.1:${link.port}/${SERIAL}`, async (mtu) =>
+      alterNotifications(await connectBleLinkPort({ host: '127.0.0.1', port: link.port, serial: SERIAL }, { mtu }), mutant.bleNotification?.()),
+    ),
+  );
+  return {
+    target,
+    controller: rigController(key, button),
+    close: async () => {
+      await Promise.all([udp.close(), link.close()]);
+    },
+  };
+}
+
+function alterReports(port: HidReportPort, alter: ((report: Uint8Array) => Uint8Array) | undefined): HidReportPort {
+  if (alter === undefined) return port;
+  return { ...port, send: (report) => port.send(report), onReport: (listener) => port.onReport((report) => listener(alter(report))) };
+}
+
+function alterNotifications(port: GattPort, alter: ((value: Uint8Array) => Uint8Array) | undefined): GattPort {
+  if (alter === undefined) return port;
+  return {
+    get mtu() {
+      return port.mtu;
+    },
+    controlPointLength: () => port.controlPointLength(),
+    write: (value, withResponse) => port.write(value, withResponse),
+    onNotify: (listener) => port.onNotify((value) => listener(alter(value))),
+    onDisconnect: (listener) => port.onDisconnect(listener),
+    close: () => port.close(),
+  };
+}
+
+/** The rig's hands: the button, a power cycle and a flash fault, straight on the key. */
+function rigController(key: VirtualKey, button: Button): DeviceController {
+  return {
+    description: 'the mutation rig',
+    capabilities: new Set(['presence', 'restart', 'power-cut']),
+    prepare: async () => undefined,
+    finish: async () => undefined,
+    async answerPresence(action) {
+      if (action.kind === 'ignore') return;
+      // The KEEPALIVE announcing the wait can overtake the key's registration of it.
+      for (let tries = 0; tries < 100; tries++) {
+        const acted = action.kind === 'press' ? button.press() : action.kind === 'deny' ? button.deny() : button.hold(action.ms);
+        if (acted) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('The rig\'s key never waited for its button.');
+    },
+    restart: () => key.powerCycle(),
+    schedulePowerCut: async () => key.flashFaults.schedule(1, 'power-cut-after-commit'),
+    clearPowerCut: async () => key.flashFaults.clear(),
+  };
+}
