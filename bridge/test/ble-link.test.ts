@@ -135,6 +135,17 @@ describe('BLE link transport kind', () => {
     expect(await kind({ addresses: [link, `tcp://127.0.0.1:${deadPort}`] }).list()).toHaveLength(1);
   });
 
+  test('the port: writes with response are acknowledged, and one longer than the fragment size is refused', async () => {
+    const key = parseBleLinkKey(`ble-link://127.0.0.1:${simulator.bleLink?.port}/${device.key.serial}`);
+    const port = await connectBleLinkPort(key, { mtu: 23 });
+    const notified = new Promise<Uint8Array>((resolve) => port.onNotify(resolve));
+    await port.write(Uint8Array.of(BleCommand.PING, 0, 1, 0x42), true);
+    expect(await notified).toEqual(Uint8Array.of(BleCommand.PING, 0, 1, 0x42));
+    expect((await failure(port.write(new Uint8Array(21), true))).code).toBe('PROTOCOL_VIOLATION');
+    expect(await port.controlPointLength()).toBe(512);
+    await port.close();
+  });
+
   test('listen() reports the keys a link advertises, and their removal when the link goes away', async () => {
     const changes: string[] = [];
     let notify: () => void = () => undefined;

@@ -5,7 +5,7 @@
 import { BLE_MAX_ATT_MTU, HKP_GATT } from '@hkey/protocol';
 import { BridgeError } from '../errors.js';
 import type { GattConnection, GattReadable } from '../gatt-connection.js';
-import { copyBytes, defineEventHandlers, domError, reason } from './dom.js';
+import { type BufferLike, copyBytes, defineEventHandlers, domError, reason } from './dom.js';
 import type { ShimBluetoothDevice } from './webbluetooth.js';
 
 /** A UUID alias (number) or lowercase 128-bit UUID, as BluetoothUUID.getService/getCharacteristic accept them. */
@@ -213,15 +213,15 @@ export class ShimGATTCharacteristic extends EventTarget {
   }
 
   /** Deprecated in the spec; the control point takes it as a write with response. */
-  writeValue(value: BufferSource): Promise<void> {
+  writeValue(value: BufferLike): Promise<void> {
     return this.write(value, true);
   }
 
-  writeValueWithResponse(value: BufferSource): Promise<void> {
+  writeValueWithResponse(value: BufferLike): Promise<void> {
     return this.write(value, true);
   }
 
-  writeValueWithoutResponse(value: BufferSource): Promise<void> {
+  writeValueWithoutResponse(value: BufferLike): Promise<void> {
     return this.write(value, false);
   }
 
@@ -242,7 +242,7 @@ export class ShimGATTCharacteristic extends EventTarget {
     this.dispatchEvent(new Event('characteristicvaluechanged', { bubbles: true }));
   }
 
-  private async write(data: BufferSource, withResponse: boolean): Promise<void> {
+  private async write(data: BufferLike, withResponse: boolean): Promise<void> {
     const bytes = copyBytes(data);
     const link = this.service.server.link();
     if (!(withResponse ? this.properties.write : this.properties.writeWithoutResponse)) throw domError('NotSupportedError', 'GATT operation not permitted.');

@@ -43,8 +43,11 @@ export function assertUserActivation(required: boolean): void {
   }
 }
 
+/** What the W3C APIs take as bytes (BufferSource), including views of any ArrayBuffer kind. */
+export type BufferLike = ArrayBuffer | ArrayBufferView;
+
 /** The bytes of a BufferSource, copied. */
-export function copyBytes(data: BufferSource): Uint8Array {
+export function copyBytes(data: BufferLike): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   throw new TypeError("The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");

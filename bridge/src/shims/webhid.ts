@@ -8,7 +8,7 @@ import { HID_REPORT_SIZE, HKP_HID_USAGE, HKP_HID_USAGE_PAGE } from '@hkey/protoc
 import { COLLECTIONS } from './hid-collections.js';
 import type { HidReportPort } from '../hid-report-port.js';
 import type { DeviceSource, ShimDevice } from './device-source.js';
-import { assertUserActivation, copyBytes, defineEventHandlers, domError, installOnNavigator, reason } from './dom.js';
+import { type BufferLike, assertUserActivation, copyBytes, defineEventHandlers, domError, installOnNavigator, reason } from './dom.js';
 import { Grants, type PermissionOptions, choose } from './permission.js';
 
 export interface HIDDeviceFilter {
@@ -113,7 +113,7 @@ export class ShimHIDDevice extends EventTarget {
     this.hid.revoke(this);
   }
 
-  async sendReport(reportId: number, data: BufferSource): Promise<void> {
+  async sendReport(reportId: number, data: BufferLike): Promise<void> {
     const port = this.port;
     if (port === undefined) throw domError('InvalidStateError', 'The device must be opened first.');
     const bytes = copyBytes(data);
@@ -129,7 +129,7 @@ export class ShimHIDDevice extends EventTarget {
   }
 
   /** The key has no feature reports (§1.2). */
-  async sendFeatureReport(_reportId: number, _data: BufferSource): Promise<void> {
+  async sendFeatureReport(_reportId: number, _data: BufferLike): Promise<void> {
     if (this.port === undefined) throw domError('InvalidStateError', 'The device must be opened first.');
     throw domError('NotAllowedError', 'Failed to write the feature report.');
   }

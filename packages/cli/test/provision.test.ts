@@ -28,18 +28,21 @@ interface Row {
   digits?: number;
   counter?: number;
   flags?: string;
+  /** What the key should compute, whichever columns carry it (not written to the file). */
+  expected: { type: string; digits: number; counter: number };
 }
 
-function row(fields: Omit<Row, 'secret' | 'uri'>, form: 'secret' | 'uri' = 'secret'): Row {
+function row(fields: Omit<Row, 'secret' | 'uri' | 'expected'>, form: 'secret' | 'uri' = 'secret'): Row {
   const fresh = freshSecret();
   secrets.push(fresh.bytes);
-  if (form === 'secret') return { ...fields, secret: fresh.base32 };
   const { type = 'totp', digits = 6, counter = 0, name, ...rest } = fields;
+  const expected = { type, digits, counter };
+  if (form === 'secret') return { ...fields, secret: fresh.base32, expected };
   const uri = `otpauth://${type}/${encodeURIComponent(name)}?secret=${fresh.base32}&digits=${digits}${type === 'hotp' ? `&counter=${counter}` : ''}`;
-  return { ...rest, name, uri };
+  return { ...rest, name, uri, expected };
 }
 
-const COLUMNS: (keyof Row)[] = ['serial', 'name', 'login', 'secret', 'uri', 'type', 'digits', 'counter', 'flags'];
+const COLUMNS: (keyof Omit<Row, 'expected'>)[] = ['serial', 'name', 'login', 'secret', 'uri', 'type', 'digits', 'counter', 'flags'];
 
 async function csvFile(name: string, rows: readonly Row[]): Promise<string> {
   const lines = [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((column) => String(r[column] ?? '')).join(','))];
@@ -65,8 +68,9 @@ async function accountsOn(index: number): Promise<{ name: string; flags: number;
 async function expectVerifiable(serial: string, r: Row): Promise<void> {
   const run = await hkey(['--transport', all(), '--device', serial, 'otp', r.name, '--json'], { env: { HKEY_PIN: pin } });
   const code = JSON.parse(run.stdout) as { code: string; counter?: number };
-  if ((r.type ?? 'totp') === 'hotp') expect(code).toMatchObject({ counter: r.counter ?? 0, code: hotp(secretOf(r), r.counter ?? 0, { digits: r.digits ?? 6 }) });
-  else expect(verifyTotp({ secret: secretOf(r), token: code.code, time: Date.now() / 1000, digits: (r.digits ?? 6) as 6 | 7 | 8 }).valid).toBe(true);
+  const { type, digits, counter } = r.expected;
+  if (type === 'hotp') expect(code).toMatchObject({ counter, code: hotp(secretOf(r), counter, { digits: digits as 6 | 7 | 8 }) });
+  else expect(verifyTotp({ secret: secretOf(r), token: code.code, time: Date.now() / 1000, digits: digits as 6 | 7 | 8 }).valid).toBe(true);
 }
 
 beforeAll(async () => {
@@ -222,7 +226,7 @@ describe('hkey provision', { timeout: 120_000 }, () => {
       { serial: 'HK-SIM-000001', name: 'twice', secret: good.secret },
       { name: 'n'.repeat(65), secret: good.secret },
     ];
-    const file = await inputFile('problems.json', JSON.stringify([good, ...bad]));
+    const file = await inputFile('problems.json', JSON.stringify([{ name: good.name, secret: good.secret }, ...bad]));
     const audit = join(dir, 'never-written.jsonl');
     const before = (await accountsOn(0)).length;
     const dry = await hkey(['provision', file, '--dry-run', '--audit', audit, '--json']);

@@ -1,0 +1,60 @@
+/**
+ * The suite must catch real faults: it runs against the reference rig (which must pass) and against each
+ * deliberately broken key of support/mutants.ts (each must fail, in the case meant for it among others). The
+ * mutation score is printed and must match the one docs/conformance.md states.
+ */
+import { readFile } from 'node:fs/promises';
+import { expect, test } from 'vitest';
+import { type CaseResult, formatTextReport, listCases, runConformance } from '@hkey/conformance';
+import { MUTANTS } from './support/mutants.js';
+import { type Mutant, startRig } from './support/mutant-rig.js';
+
+/** SEM-20 waits the full 30 s of a presence timeout; no mutant touches it, so only the reference run pays for it. */
+const MUTANT_CASES = listCases()
+  .map((descriptor) => descriptor.id)
+  .filter((id) => id !== 'SEM-20');
+/** Mutants run a few at a time: the cases spend most of their time waiting on the key. */
+const CONCURRENCY = 3;
+
+async function run(mutant: Partial<Mutant>, only?: readonly string[]) {
+  const rig = await startRig(mutant);
+  try {
+    return await runConformance({ target: rig.target, controller: rig.controller, destructive: true, only });
+  } finally {
+    await rig.close();
+  }
+}
+
+async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index] as T);
+  };
+  await Promise.all(Array.from({ length: size }, worker));
+  return results;
+}
+
+test('the reference rig passes every case', async () => {
+  const report = await run({});
+  expect(report.results.filter((result) => result.outcome !== 'pass'), formatTextReport(report)).toEqual([]);
+}, 180_000);
+
+test('every mutant is caught by the case meant for it; the mutation score is in docs/conformance.md', async () => {
+  const outcomes = await inPool(MUTANTS, CONCURRENCY, async (mutant) => ({ mutant, failed: (await run(mutant, MUTANT_CASES)).results.filter((result) => result.outcome === 'fail') }));
+  const killed = outcomes.filter(({ failed }) => failed.length > 0).length;
+  const score = `Mutation score: ${killed}/${MUTANTS.length}`;
+  const lines = outcomes.map(({ mutant, failed }) => `${failed.length > 0 ? 'killed' : 'SURVIVED'}  ${mutant.name}: ${describeFailures(failed)}`);
+  console.log(`${lines.join('\n')}\n${score}`);
+  for (const { mutant, failed } of outcomes) {
+    expect(failed.map((result) => result.id), `${mutant.name} must fail ${mutant.killer}`).toContain(mutant.killer);
+  }
+  expect(killed).toBe(MUTANTS.length);
+  expect(await readFile(new URL('../../../docs/conformance.md', import.meta.url), 'utf8')).toContain(score);
+}, 300_000);
+
+function describeFailures(failed: readonly CaseResult[]): string {
+  if (failed.length === 0) return 'no case failed';
+  const [first] = failed as [CaseResult];
+  return `${failed.map((result) => result.id).join(', ')} (${first.id}: seen ${first.seen ?? ''})`;
+}
