@@ -41,7 +41,7 @@ import {
   Status,
   encodeBleMessage,
 } from '@hkey/protocol';
-import { BridgeError, TransportError } from './errors.js';
+import { BleTransportError, BridgeError, TransportError } from './errors.js';
 import { ExchangeQueue, type GiveUpReason } from './exchange-queue.js';
 import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
 
@@ -353,7 +353,7 @@ export class BleChannel {
         this.outOfStep = true;
         return this.drain(call);
     }
-    this.queue.reject(call, bleTransportError(code));
+    this.queue.reject(call, new BleTransportError(code));
   }
 
   private onMtuChange(mtu: number): void {
@@ -395,7 +395,7 @@ export class BleChannel {
   private check(call: BleCall, now: number): void {
     switch (call.phase) {
       case 'draining':
-        if (now - call.drainingSince >= this.idleTimeoutMs) return this.queue.reject(call, call.busy ? bleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
+        if (now - call.drainingSince >= this.idleTimeoutMs) return this.queue.reject(call, call.busy ? new BleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
         if (now - call.lastHeard < QUIET_MS) return;
         this.outOfStep = false;
         return this.transmit(call);
@@ -463,22 +463,6 @@ export function assertServiceRevision(value: Uint8Array): void {
   if (new TextDecoder().decode(value) !== HKP_SERVICE_REVISION) {
     throw new TransportError('PROTOCOL_VIOLATION', { message: `The key's HKP service is not revision ${HKP_SERVICE_REVISION}, which this bridge speaks; update the bridge.` });
   }
-}
-
-const BLE_ERROR_NAMES = new Map<number, string>(Object.entries(BleError).map(([name, code]) => [code, name]));
-
-/** The final failure for a BLE ERROR code (see the file comment). */
-function bleTransportError(code: number): TransportError {
-  if (code === BleError.BUSY) {
-    return new TransportError('DEVICE_BUSY', { message: 'The key is still working on an earlier request of this Bluetooth connection; try again in a moment.' });
-  }
-  if (code === BleError.REQ_TIMEOUT) {
-    return new TransportError('TIMEOUT', { message: 'The key gave up waiting for the rest of a Bluetooth message; check the connection and try again.' });
-  }
-  const name = BLE_ERROR_NAMES.get(code) ?? 'OTHER';
-  return new TransportError('PROTOCOL_VIOLATION', {
-    message: `The key answered Bluetooth ERROR ${name} (0x${code.toString(16).padStart(2, '0')}); reconnect it, and report the problem if it persists.`,
-  });
 }
 
 /** The link is going or gone: a port that fails to close has nothing left to report. */

@@ -9,6 +9,8 @@
  * them apart when that matters.
  */
 import {
+  BleError,
+  type BleErrorName,
   type ErrorDetailsOf,
   HidError,
   type HidErrorName,
@@ -107,8 +109,12 @@ export function isDeviceStatus<S extends DeviceStatusName>(error: unknown, statu
 /** A CTAPHID ERROR code as a TransportError code: HID_INVALID_CMD, HID_CHANNEL_BUSY, … */
 export type HidTransportErrorCode = `HID_${HidErrorName}`;
 
+/** A FIDO-BLE-style ERROR code as a TransportError code: BLE_INVALID_CMD, BLE_BUSY, … */
+export type BleTransportErrorCode = `BLE_${BleErrorName}`;
+
 export type TransportErrorCode =
   | HidTransportErrorCode
+  | BleTransportErrorCode
   | 'DISCONNECTED'
   | 'TIMEOUT'
   | 'CANCELLED'
@@ -128,6 +134,13 @@ const TRANSPORT_MESSAGES: Readonly<Record<TransportErrorCode, string>> = {
   HID_LOCK_REQUIRED: 'Another application has locked the key; try again when it releases it.',
   HID_INVALID_CHANNEL: 'The key no longer knows this connection; open it again.',
   HID_OTHER: 'The key reported an unexpected HID error; reconnect it and try again.',
+  BLE_INVALID_CMD: 'The key does not support this Bluetooth command.',
+  BLE_INVALID_PAR: 'The key rejected a Bluetooth command parameter.',
+  BLE_INVALID_LEN: 'The key rejected the Bluetooth message length.',
+  BLE_INVALID_SEQ: 'The key saw Bluetooth fragments out of order; check the connection and try again.',
+  BLE_REQ_TIMEOUT: 'The key gave up waiting for the rest of a Bluetooth message; check the connection and try again.',
+  BLE_BUSY: 'The key is still working on an earlier request of this Bluetooth connection; try again in a moment.',
+  BLE_OTHER: 'The key reported an unexpected Bluetooth error; reconnect it and try again.',
   DISCONNECTED: 'The key was disconnected; reconnect it and open it again.',
   TIMEOUT: 'The key did not answer in time; check that it is connected and try again.',
   CANCELLED: 'The request was cancelled.',
@@ -156,6 +169,19 @@ export class HidTransportError extends TransportError {
     this.hidError = hidError;
   }
 }
+
+/** The key answered BLE ERROR (docs/protocol.md §2.8); `bleError` is the raw code byte. */
+export class BleTransportError extends TransportError {
+  declare readonly code: BleTransportErrorCode;
+  readonly bleError: number;
+
+  constructor(bleError: number) {
+    super(`BLE_${BLE_ERROR_NAMES.get(bleError) ?? 'OTHER'}`);
+    this.bleError = bleError;
+  }
+}
+
+const BLE_ERROR_NAMES = new Map<number, BleErrorName>((Object.keys(BleError) as BleErrorName[]).map((name) => [BleError[name], name]));
 
 /** Another owner holds the key's lease; `holder` names it so the user knows what to close. */
 export class DeviceBusyError extends TransportError {

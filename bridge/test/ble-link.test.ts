@@ -118,9 +118,9 @@ describe('BLE link transport kind', () => {
     open.push(transport);
     expect(transport.descriptor).toEqual(descriptors[0]);
     expect((await new KeyClient(transport).getInfo()).serial).toBe('HK-SIM-000001');
-    // The default MTU exchange asks for 247: fragments of 244 bytes (the control point takes 512).
+    // The default MTU exchange asks for 247: fragments of 244 bytes (the control point takes 509).
     expect(transport.channel.mtu).toBe(247);
-    expect(transport.channel.controlPointLength).toBe(512);
+    expect(transport.channel.controlPointLength).toBe(509);
     expect(transport.channel.fragmentSize).toBe(244);
   });
 
@@ -142,7 +142,7 @@ describe('BLE link transport kind', () => {
     await port.write(Uint8Array.of(BleCommand.PING, 0, 1, 0x42), true);
     expect(await notified).toEqual(Uint8Array.of(BleCommand.PING, 0, 1, 0x42));
     expect((await failure(port.write(new Uint8Array(21), true))).code).toBe('PROTOCOL_VIOLATION');
-    expect(await port.controlPointLength()).toBe(512);
+    expect(await port.controlPointLength()).toBe(509);
     await port.close();
   });
 

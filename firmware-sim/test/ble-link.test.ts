@@ -80,7 +80,7 @@ describe('BLE link (docs/protocol.md §8.2)', () => {
   test('MTU negotiation, control point length, and a PING that wraps the sequence at MTU 23', async () => {
     expect(await connected(23)).toBe(23);
     op(BleLinkOp.READ, Uint8Array.of(1));
-    expect(await next()).toEqual({ op: BleLinkOp.VALUE, data: Uint8Array.of(1, 0x02, 0x00) });
+    expect(await next()).toEqual({ op: BleLinkOp.VALUE, data: Uint8Array.of(1, 0x01, 0xfd) });
     const data = Uint8Array.from({ length: 7609 }, (_, i) => (i * 13) & 0xff);
     const echo = await exchange(BleCommand.PING, data, 20);
     expect(echo).toMatchObject({ type: 'message', cmd: BleCommand.PING });

@@ -1,16 +1,13 @@
-import fc from 'fast-check';
-import { stateFromJson } from '@hkey/firmware-sim';
-import { mutatedJson, checkServable, checkRefusal } from './fuzz/state-targets.js';
-const kinds = new Map<string, string>();
-const samples = fc.sample(mutatedJson, { numRuns: 30000, seed: 42 });
-for (const json of samples) {
-  try {
-    let state;
-    try { state = stateFromJson(json); } catch (e) { checkRefusal(e); continue; }
-    await checkServable(state);
-  } catch (e) {
-    const m = `${(e as Error).name}: ${(e as Error).message}`.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 160);
-    if (!kinds.has(m)) kinds.set(m, JSON.stringify(json).slice(0, 100));
-  }
-}
-for (const [k, v] of kinds) console.log(k, '\n    ', v);
+import { VirtualKey, ManualClock } from '@hkey/firmware-sim';
+import { encodeRequest, decodeResponse } from '@hkey/protocol';
+const clock = new ManualClock(Date.UTC(2026, 10, 23));
+const key = await VirtualKey.start({ clock });
+const s = key.openSession('virtual');
+const call = async (c: any, p: any) => decodeResponse(c, (await s.handle(encodeRequest(c, p)))!);
+console.log(await call('AccountCreate', { name: 't', otp: { secret: new Uint8Array(20), kind: 'TOTP' } }));
+console.log(await call('SetTime', { time: 8640000000000 }));
+console.log(await call('GetOtp', { id: 1 }));
+clock.advance(1500);
+console.log(await call('GetOtp', { id: 1 }));
+console.log(await call('GetInfo', {}));
+console.log(key.events.since(0).filter((e) => e.type === 'fault'));

@@ -4,7 +4,7 @@
  */
 import {
   BLE_DEFAULT_ATT_MTU,
-  BLE_MAX_CONTROL_POINT_LENGTH,
+  BLE_ATT_HEADER_SIZE,
   BleCommand,
   BleError,
   BleKeepaliveStatus,
@@ -25,7 +25,7 @@ export const SERVER_MAX_MTU = 512;
 export type GattCharacteristic = 'control-point-length' | 'service-revision';
 
 export interface BleEndpointOptions {
-  /** Value of the control point length characteristic (§2.2), 20..512. */
+  /** Value of the control point length characteristic (§2.2), 20..512; default 509 (the server's MTU cap minus the ATT header). */
   readonly controlPointLength?: number;
   readonly keepaliveMs?: number;
   readonly fragmentTimeoutMs?: number;
@@ -52,7 +52,8 @@ export class BleEndpoint {
     readonly key: VirtualKey,
     readonly options: BleEndpointOptions = {},
   ) {
-    this.controlPointLength = options.controlPointLength ?? BLE_MAX_CONTROL_POINT_LENGTH;
+    // The largest write one ATT packet can carry at this server's MTU cap, so no host can be told to send more.
+    this.controlPointLength = options.controlPointLength ?? SERVER_MAX_MTU - BLE_ATT_HEADER_SIZE;
     key.events.subscribe((event) => {
       if (event.type === 'power' && event.state === 'off') for (const connection of [...this.connections]) connection.drop('power lost');
     });

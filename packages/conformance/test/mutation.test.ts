@@ -4,8 +4,8 @@
  * mutation score is printed and must match the one docs/conformance.md states.
  */
 import { readFile } from 'node:fs/promises';
-import { expect, test } from 'vitest';
-import { type CaseResult, formatTextReport, listCases, runConformance } from '@hkey/conformance';
+import { beforeAll, expect, test } from 'vitest';
+import { type CaseResult, type ConformanceReport, formatTextReport, listCases, runConformance } from '@hkey/conformance';
 import { MUTANTS } from './support/mutants.js';
 import { type Mutant, startRig } from './support/mutant-rig.js';
 
@@ -13,13 +13,18 @@ import { type Mutant, startRig } from './support/mutant-rig.js';
 const MUTANT_CASES = listCases()
   .map((descriptor) => descriptor.id)
   .filter((id) => id !== 'SEM-20');
-/** Mutants run a few at a time: the cases spend most of their time waiting on the key. */
+/** Runs go a few at a time: the cases spend most of their time waiting on the key. */
 const CONCURRENCY = 3;
+/**
+ * Concurrent runs share one event loop, which delays timers by tens of milliseconds now and then; the broken
+ * cadences and timeouts are off by 150 ms and more, so a wider tolerance still catches every one of them.
+ */
+const TOLERANCE_MS = 100;
 
-async function run(mutant: Partial<Mutant>, only?: readonly string[]) {
+async function run(mutant: Partial<Mutant>, only?: readonly string[]): Promise<ConformanceReport> {
   const rig = await startRig(mutant);
   try {
-    return await runConformance({ target: rig.target, controller: rig.controller, destructive: true, only });
+    return await runConformance({ target: rig.target, controller: rig.controller, destructive: true, only, timingToleranceMs: TOLERANCE_MS });
   } finally {
     await rig.close();
   }
@@ -35,13 +40,22 @@ async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) =
   return results;
 }
 
-test('the reference rig passes every case', async () => {
-  const report = await run({});
-  expect(report.results.filter((result) => result.outcome !== 'pass'), formatTextReport(report)).toEqual([]);
-}, 180_000);
+let reference: ConformanceReport;
+let outcomes: { mutant: Mutant; failed: CaseResult[] }[];
+
+beforeAll(async () => {
+  const runs = await inPool<Partial<Mutant> | undefined, ConformanceReport>([undefined, ...MUTANTS], CONCURRENCY, (mutant) =>
+    mutant === undefined ? run({}) : run(mutant, MUTANT_CASES),
+  );
+  reference = runs[0] as ConformanceReport;
+  outcomes = MUTANTS.map((mutant, index) => ({ mutant, failed: (runs[index + 1] as ConformanceReport).results.filter((result) => result.outcome === 'fail') }));
+}, 300_000);
+
+test('the reference rig passes every case', () => {
+  expect(reference.results.filter((result) => result.outcome !== 'pass'), formatTextReport(reference)).toEqual([]);
+});
 
 test('every mutant is caught by the case meant for it; the mutation score is in docs/conformance.md', async () => {
-  const outcomes = await inPool(MUTANTS, CONCURRENCY, async (mutant) => ({ mutant, failed: (await run(mutant, MUTANT_CASES)).results.filter((result) => result.outcome === 'fail') }));
   const killed = outcomes.filter(({ failed }) => failed.length > 0).length;
   const score = `Mutation score: ${killed}/${MUTANTS.length}`;
   const lines = outcomes.map(({ mutant, failed }) => `${failed.length > 0 ? 'killed' : 'SURVIVED'}  ${mutant.name}: ${describeFailures(failed)}`);
@@ -51,7 +65,7 @@ test('every mutant is caught by the case meant for it; the mutation score is in 
   }
   expect(killed).toBe(MUTANTS.length);
   expect(await readFile(new URL('../../../docs/conformance.md', import.meta.url), 'utf8')).toContain(score);
-}, 300_000);
+});
 
 function describeFailures(failed: readonly CaseResult[]): string {
   if (failed.length === 0) return 'no case failed';

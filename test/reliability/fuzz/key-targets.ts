@@ -54,12 +54,14 @@ const plantedPassword = seededText([...'abcdefghijkmnpqrstuvwxyz23456789'], 10, 
 const OVERRIDES: Readonly<Record<string, fc.Arbitrary<CborValue>>> = {
   id: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(65535, 0xfffe) }),
   name: fc.oneof(fc.constantFrom('github', 'mail', 'bank', 'hidden', 'new'), textOfBytes(1, 64)),
-  password: fc.oneof({ weight: 6, arbitrary: plantedPassword }, { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(128)) }),
+  // The longest password (128 bytes) is distinctive too: generated texts are padded with runs of 'x'.
+  password: fc.oneof({ weight: 6, arbitrary: plantedPassword }, { weight: 1, arbitrary: fc.constantFrom('', `pw-${'Zq7'.repeat(41)}Zq`) }),
   secret: seededBytes(10, 64),
   pin: fc.constantFrom(...PIN_POOL),
   currentPin: fc.constantFrom(...PIN_POOL),
   newPin: fc.constantFrom(...PIN_POOL),
   counter: fc.oneof(fc.constantFrom<CborValue>(0, 2n ** 64n - 1n, 2n ** 64n - 2n), fc.nat()),
+  time: fc.oneof(fc.constantFrom(0, 1, 8_640_000_000_000, 8_639_999_999_999), fc.integer({ min: 0, max: 2 ** 31 - 1 })),
   offset: fc.integer({ min: 0, max: 6 }),
   maxRetries: fc.integer({ min: 3, max: 10 }),
 };
@@ -85,6 +87,8 @@ interface Step {
   readonly request: Uint8Array;
   readonly button: ScriptedButton['next'];
   readonly writeFault: boolean;
+  /** Milliseconds the clock runs before the request (TOTP steps pass, the clock runs past SetTime's value). */
+  readonly waitMs: number;
 }
 
 const step: fc.Arbitrary<Step> = fc.record({
@@ -92,6 +96,7 @@ const step: fc.Arbitrary<Step> = fc.record({
   request: requestBytes,
   button: fc.oneof({ weight: 8, arbitrary: fc.constant('approved' as const) }, { weight: 1, arbitrary: fc.constantFrom('denied' as const, 'hold-too-short' as const) }),
   writeFault: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  waitMs: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(999, 1000, 30_000, 86_400_000) }),
 });
 
 function fail(message: string): never {
@@ -221,30 +226,35 @@ async function checkInvariants(run: Run): Promise<void> {
   if (storageFree !== storageTotal - used) fail(`GetInfo storageFree ${storageFree} is not storageTotal ${storageTotal} minus ${used} (§5.3 over AccountGet)`);
 }
 
-export async function fuzzKeyParameters(cases: number): Promise<number> {
-  let requests = 0;
-  const perRun = 12;
-  await checkAsync(
-    fc.asyncProperty(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(step, { minLength: 1, maxLength: perRun * 2 - 1 }), async (seedIndex, steps) => {
+const PER_RUN = 12;
+
+/** Runs of requests from a seed state; `counter.requests` counts the requests sent. */
+export function keyParametersProperty(counter: { requests: number }): fc.IAsyncPropertyWithHooks<[number, Step[]]> {
+  return fc.asyncProperty(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(step, { minLength: 1, maxLength: PER_RUN * 2 - 1 }), async (seedIndex, steps) => {
       const seed = SEEDS[seedIndex] as ModelSeed;
       const button = new ScriptedButton();
-      const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock: new ManualClock(START_MS), random: seededRandom(seedIndex + 1), presence: button });
+      const clock = new ManualClock(START_MS);
+      const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 1), presence: button });
       const run: Run = { key, sessions: [0, 1, 2].map(() => key.openSession('virtual')), model: new KeyModel(seed, 3), button, secrets: new PlantedSecrets(seed), issued: new Map() };
-      for (const { session, request, button: outcome, writeFault } of steps) {
+      for (const { session, request, button: outcome, writeFault, waitMs } of steps) {
+        clock.advance(waitMs);
         button.next = outcome;
         if (writeFault) {
           key.flashFaults.schedule(1, 'write-error');
           run.model.writeFault = true;
         }
-        requests++;
+        counter.requests++;
         await exchange(run, session, request);
       }
       button.next = 'approved';
       key.flashFaults.clear();
       run.model.writeFault = false;
       await checkInvariants(run);
-    }),
-    Math.ceil(cases / perRun),
-  );
-  return requests;
+  });
+}
+
+export async function fuzzKeyParameters(cases: number): Promise<number> {
+  const counter = { requests: 0 };
+  await checkAsync(keyParametersProperty(counter), Math.ceil(cases / PER_RUN));
+  return counter.requests;
 }

@@ -49,7 +49,7 @@ const validStates: fc.Arbitrary<DeviceState> = fc
   });
 
 /** Values that break a field's type or range: what a damaged or hand-edited file holds. */
-const JSON_JUNK: readonly unknown[] = [null, true, 0, -1, 1.5, 1e300, 65536, 2 ** 53, '', 'x', 'A', 'AA==', '====', '!!', 'x'.repeat(300), '\ud800', '\u0000', '18446744073709551616', '-1', [], {}, [{}], { id: 1 }];
+const JSON_JUNK: readonly unknown[] = [null, true, 0, -1, 1.5, 1e300, 65536, 2 ** 53, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 2 ** 32, '', 'x', 'A', 'AA==', '====', '!!', 'x'.repeat(300), '\ud800', '\u0000', '18446744073709551616', '-1', [], {}, [{}], { id: 1 }];
 
 type JsonEdit = { readonly path: number; readonly kind: 'set'; readonly value: number } | { readonly path: number; readonly kind: 'delete' } | { readonly path: number; readonly kind: 'copy'; readonly from: number };
 
@@ -100,26 +100,34 @@ export const mutatedJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(anyText, fc.constantFrom<unknown>(null, [], {}, 1, { identity: {} })) },
 );
 
-const CHECKED_COMMANDS: readonly CommandName[] = ['GetInfo', 'AccountList', 'AccountGet', 'GetOtp', 'GetPassword'];
+/** What each read may answer on a key without a PIN: a loaded state is served, never refused as broken. */
+const SERVED: Readonly<Partial<Record<CommandName, readonly string[]>>> = {
+  GetInfo: ['OK'],
+  AccountList: ['OK'],
+  AccountGet: ['OK'],
+  GetOtp: ['OK', 'NO_OTP', 'OTP_COUNTER_EXHAUSTED'],
+  GetPassword: ['OK', 'NO_PASSWORD'],
+};
 
 /** A loaded state must be one the key can serve: every read answered, in one message, and decodable (§3.1, §5). */
 export async function checkServable(state: DeviceState): Promise<void> {
   const key = await VirtualKey.start({ store: new MemoryStore(state), clock: new ManualClock(Date.UTC(2026, 10, 23)) });
   const session = key.openSession('virtual');
-  // The PIN cannot be known for a fuzzed state: reading through an unlocked session needs a key without one.
-  if (state.pin) await key.restore({ ...state, pin: undefined });
+  // The PIN of a fuzzed state cannot be known, and an empty battery refuses reads (both legitimately): serve the
+  // rest of the state through a key without a PIN and with a charged battery.
+  if (state.pin || state.battery === 0) await key.restore({ ...state, pin: undefined, battery: 100 });
   const ask = async (command: CommandName, params: object): Promise<void> => {
     const response = (await session.handle(encodeRequest(command, params as never))) ?? fail(`${command} got no answer`);
     if (response.length > Limits.maxMessageBytes) fail(`${command} answered ${response.length} bytes, more than one message holds (§3.1)`);
     const status = statusName(response[0] as number);
-    if (status === undefined || status === 'OTHER') fail(`${command} ${JSON.stringify(params)} answered ${status ?? response[0]} on a state that loaded`);
+    if (status === undefined || !SERVED[command]?.includes(status)) fail(`${command} ${JSON.stringify(params)} answered ${status ?? response[0]} on a state that loaded`);
     try {
       decodeResponse(command, response);
     } catch (error) {
       fail(`${command} ${JSON.stringify(params)} on a state that loaded: its answer does not decode (${(error as Error).message})`);
     }
   };
-  for (const command of CHECKED_COMMANDS) {
+  for (const command of Object.keys(SERVED) as CommandName[]) {
     if (command === 'GetInfo') await ask(command, {});
     else if (command === 'AccountList') for (let offset = 0; offset <= state.accounts.length; offset += 8) await ask(command, { offset, includeHidden: true });
     else for (const account of state.accounts) await ask(command, { id: account.id });
@@ -130,26 +138,28 @@ export async function checkServable(state: DeviceState): Promise<void> {
   if (state.accounts.some((account) => account.id > state.lastId)) fail('a state that loaded has an account id above lastId: the next AccountCreate would reuse it (§5.1)');
 }
 
+/** stateFromJson refuses a state cleanly or returns one the key can serve. */
+export async function checkStateJson(json: unknown): Promise<void> {
+  let state: DeviceState;
+  try {
+    state = stateFromJson(json);
+  } catch (error) {
+    checkRefusal(error);
+    return;
+  }
+  await checkServable(state);
+}
+
+export const stateJsonProperty = fc.asyncProperty(mutatedJson, checkStateJson);
+
 export async function fuzzStateJson(cases: number): Promise<number> {
-  await checkAsync(
-    fc.asyncProperty(mutatedJson, async (json) => {
-      let state: DeviceState;
-      try {
-        state = stateFromJson(json);
-      } catch (error) {
-        checkRefusal(error);
-        return;
-      }
-      await checkServable(state);
-    }),
-    cases,
-  );
+  await checkAsync(stateJsonProperty, cases);
   return cases;
 }
 
 const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-type FileInput = { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly encrypted: boolean } | { readonly kind: 'payload'; readonly json: unknown };
+export type FileInput = { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly encrypted: boolean } | { readonly kind: 'payload'; readonly json: unknown };
 
 /**
  * Files: valid ones (as FileStore wrote them) with byte edits, valid envelopes whose payload was edited and
@@ -164,41 +174,58 @@ function fileInputs(plain: Uint8Array, encrypted: Uint8Array): fc.Arbitrary<File
   );
 }
 
-export async function fuzzFileStore(cases: number): Promise<number> {
+/** A state file to fuzz: one valid plain and one valid encrypted file, and the stores that read them. */
+export interface FileFixture {
+  readonly path: string;
+  readonly plain: Uint8Array;
+  readonly encrypted: Uint8Array;
+  readonly plainStore: FileStore;
+  readonly encryptedStore: FileStore;
+  close(): Promise<void>;
+}
+
+export async function fileFixture(): Promise<FileFixture> {
   const directory = await mkdtemp(join(tmpdir(), 'hkey-fuzz-state-'));
+  const path = join(directory, 'key.json');
+  const state = deviceState({ ...(SEEDS[2] as ModelSeed) });
+  await new FileStore(path).save(state);
+  const plain = new Uint8Array(await readFile(path));
+  // One store per passphrase keeps its derived key, so only edits of the salt pay for scrypt again.
+  const encryptedStore = new FileStore(path, { passphrase: 'correct horse battery staple' });
+  await encryptedStore.save(state);
+  const encrypted = new Uint8Array(await readFile(path));
+  return { path, plain, encrypted, plainStore: new FileStore(path), encryptedStore, close: () => rm(directory, { recursive: true, force: true }) };
+}
+
+/** FileStore.load refuses a file cleanly or loads a state the key can serve. */
+export async function checkStateFile(fixture: FileFixture, input: FileInput): Promise<void> {
+  if (input.kind === 'bytes') await writeFile(fixture.path, input.bytes);
+  else {
+    const envelope = JSON.parse(new TextDecoder().decode(fixture.plain)) as Record<string, unknown>;
+    const payload = JSON.stringify(input.json) ?? 'undefined';
+    await writeFile(fixture.path, JSON.stringify({ ...envelope, payload, checksum: sha256(payload) }));
+  }
+  let loaded: DeviceState | undefined;
   try {
-    const path = join(directory, 'key.json');
-    const state = deviceState({ ...(SEEDS[2] as ModelSeed) });
-    await new FileStore(path).save(state);
-    const plain = new Uint8Array(await readFile(path));
-    const passphrase = 'correct horse battery staple';
-    // One store per passphrase keeps its derived key, so only edits of the salt pay for scrypt again.
-    const encryptedStore = new FileStore(path, { passphrase });
-    await encryptedStore.save(state);
-    const encrypted = new Uint8Array(await readFile(path));
-    const plainStore = new FileStore(path);
-    const envelope = JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
-    await checkAsync(
-      fc.asyncProperty(fileInputs(plain, encrypted), async (input) => {
-        if (input.kind === 'bytes') await writeFile(path, input.bytes);
-        else {
-          const payload = JSON.stringify(input.json) ?? 'undefined';
-          await writeFile(path, JSON.stringify({ ...envelope, payload, checksum: sha256(payload) }));
-        }
-        let loaded: DeviceState | undefined;
-        try {
-          loaded = await (input.kind === 'bytes' && input.encrypted ? encryptedStore : plainStore).load();
-        } catch (error) {
-          checkRefusal(error);
-          return;
-        }
-        if (loaded === undefined) fail('an existing state file loaded as no state');
-        await checkServable(loaded);
-      }),
-      cases,
-    );
+    loaded = await (input.kind === 'bytes' && input.encrypted ? fixture.encryptedStore : fixture.plainStore).load();
+  } catch (error) {
+    checkRefusal(error);
+    return;
+  }
+  if (loaded === undefined) fail('an existing state file loaded as no state');
+  await checkServable(loaded);
+}
+
+export function stateFileProperty(fixture: FileFixture): fc.IAsyncPropertyWithHooks<[FileInput]> {
+  return fc.asyncProperty(fileInputs(fixture.plain, fixture.encrypted), (input) => checkStateFile(fixture, input));
+}
+
+export async function fuzzFileStore(cases: number): Promise<number> {
+  const fixture = await fileFixture();
+  try {
+    await checkAsync(stateFileProperty(fixture), cases);
   } finally {
-    await rm(directory, { recursive: true, force: true });
+    await fixture.close();
   }
   return cases;
 }

@@ -7,11 +7,13 @@ import { expectHidAnswer } from './checks.js';
 /** Sizes at the packet boundaries: empty, one byte, a full init packet, one byte into the first continuation, two full packets, 17 and 129 packets. */
 const PING_SIZES = [0, 1, 57, 58, 116, 1000, 7609] as const;
 
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export const pingCases: ConformanceCase[] = PING_SIZES.map((size, index) =>
   defineCase({
     id: `HID-${String(5 + index).padStart(2, '0')}`,
     group: 'hid',
-    title: `PING of ${size} bytes is echoed in ${hidPacketCount(size)} packet${hidPacketCount(size) === 1 ? '' : 's'}`,
+    title: `PING of ${plural(size, 'byte')} is echoed in ${plural(hidPacketCount(size), 'packet')}`,
     spec: '§1.3, §1.5',
     needs: ['hid-port'],
     async run(ctx) {

@@ -1,12 +1,12 @@
 /**
- * One case per rule of the message layer (§3.1 to §3.6), each sending its vectors (vectors/codec-inputs.ts)
+ * One case per rule of the message layer (§3.1 to §3.6), each sending its vectors (codec-inputs.ts)
  * as they are and checking the status byte. Error responses must be the status byte alone: only PIN_INVALID
  * and STORAGE_FULL carry a map (§3.5), and none echoes a parameter (§6.4).
  */
 import { Status, commandName } from '@hkey/protocol';
 import { byteName, describeBytes, fail, fromHex } from '../../checks.js';
 import { type ConformanceCase, defineCase } from '../../case.js';
-import { MESSAGE_RULES, type MessageRule, type MessageVector } from '../../vectors/codec-inputs.js';
+import { MESSAGE_RULES, type MessageRule, type MessageVector } from './codec-inputs.js';
 import { decodeStrictly, rawStatus } from '../../session/hkp-session.js';
 import type { HkpSession } from '../../session/hkp-session.js';
 

@@ -1,7 +1,7 @@
 /**
  * Requests and the status a key answers them with (docs/protocol.md §3.1 to §3.6), one table per rule. The
- * expectations are written from the spec, not computed: the vector generator checks the reference decoder
- * against them, and the message-layer cases check the key. GetInfo (0x01) takes no parameters, so a request
+ * expectations are written from the spec, not computed: the vector generator (generated/codec-vectors.ts)
+ * checks the reference decoder against them, and the message-layer cases check the key. GetInfo (0x01) takes no parameters, so a request
  * whose CBOR is accepted but carries key 1 answers UNKNOWN_PARAMETER: "accepted by the CBOR layer".
  */
 import type { StatusName } from '@hkey/protocol';

@@ -1,0 +1,13 @@
+/** Writes the published vectors and the case list of docs/conformance.md (`npm run generate -w packages/conformance`). */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatedFiles } from '../src/generated/files.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const files = generatedFiles(await readFile(`${root}docs/conformance.md`, 'utf8'));
+for (const [path, content] of Object.entries(files)) {
+  await mkdir(dirname(`${root}${path}`), { recursive: true });
+  await writeFile(`${root}${path}`, content);
+  console.log(`wrote ${path}`);
+}
