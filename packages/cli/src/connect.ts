@@ -1,11 +1,21 @@
 /**
  * Turns --transport and --device into an open KeyClient, and unlocks a locked key when a command needs it.
- * Transports are imported only when used, so a command that talks to a UDP key never loads the simulator.
+ * The simulator is imported only for `virtual`, and the bridge loads node-hid or noble only for hid and ble addresses.
  *
- * Reachable transports are what @hkey/bridge exports today: udp:// (the simulator's UDP HID endpoint) and the
- * in-process `virtual` key. USB HID and BLE join here when the bridge exports their transport kinds.
+ * An address names one key (udp://HOST:PORT, hid:PATH, ble://ID, ble-link://HOST:PORT/SERIAL, virtual) or a
+ * place to look for keys (hid: every USB key; ble: every Bluetooth key in range; tcp://HOST:PORT: every key on a
+ * simulator's BLE link).
  */
-import { type DeviceInfo, KeyClient, type Transport, isDeviceStatus } from '@hkey/bridge';
+import {
+  BleLinkTransportKind,
+  type DeviceInfo,
+  KeyClient,
+  NobleTransportKind,
+  NodeHidTransportKind,
+  type Transport,
+  UdpTransportKind,
+  isDeviceStatus,
+} from '@hkey/bridge';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { PinReader } from './pin-input.js';
@@ -13,11 +23,16 @@ import type { RunContext } from './program.js';
 
 export const DEFAULT_TRANSPORT = 'udp://127.0.0.1:8111';
 
-/** Where `hkey devices` and key discovery look without --transport: the simulator's default ports for 8 keys. */
-export const DEFAULT_DISCOVERY = Array.from({ length: 8 }, (_, index) => `udp://127.0.0.1:${8111 + index}`);
+/**
+ * Where `hkey devices` and key discovery look without --transport: the simulator's default UDP ports for 8 keys
+ * and its BLE link, USB keys, and Bluetooth keys in range.
+ */
+export const DEFAULT_DISCOVERY = [...Array.from({ length: 8 }, (_, index) => `udp://127.0.0.1:${8111 + index}`), 'tcp://127.0.0.1:8112', 'hid', 'ble'];
 
 /** How long a probe waits for a key to answer before deciding nothing is there. */
 const PROBE_TIMEOUT_MS = 500;
+/** How long a Bluetooth scan listens for advertisements. */
+const BLE_SCAN_MS = 2000;
 
 export interface OpenKey {
   readonly url: string;
@@ -26,16 +41,30 @@ export interface OpenKey {
   close(): Promise<void>;
 }
 
+const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://');
+
+let bluetooth: NobleTransportKind | undefined;
+
+/** One noble instance per process: it remembers the keys a scan found, so opening one does not scan again. */
+function nobleKind(): NobleTransportKind {
+  bluetooth ??= new NobleTransportKind({ scanMs: BLE_SCAN_MS });
+  return bluetooth;
+}
+
 async function openTransport(url: string, openTimeoutMs?: number): Promise<Transport> {
-  if (url.startsWith('udp://')) {
-    const { UdpTransportKind } = await import('@hkey/bridge');
-    return new UdpTransportKind({ addresses: [url], openTimeoutMs }).open(url);
-  }
+  if (url.startsWith('udp://')) return new UdpTransportKind({ addresses: [url], openTimeoutMs }).open(url);
+  if (url.startsWith('hid:')) return new NodeHidTransportKind({ openTimeoutMs }).open(url);
+  if (url.startsWith('ble://')) return nobleKind().open(url);
+  if (url.startsWith('ble-link://')) return new BleLinkTransportKind({ timeoutMs: openTimeoutMs }).open(url);
   if (url === 'virtual') return (await import('./virtual-key.js')).openPersistentVirtualKey();
-  if (/^(hid|ble|ws)(:|$)/.test(url)) {
-    throw new CliError('USAGE_TRANSPORT', `This hkey cannot reach ${url.split(':')[0]} keys yet: use udp://HOST:PORT (a simulator) or virtual.`, ExitCode.USAGE);
-  }
-  throw new CliError('USAGE_TRANSPORT', `Unknown transport "${url}": use udp://HOST:PORT or virtual.`, ExitCode.USAGE);
+  throw new CliError('USAGE_TRANSPORT', `Unknown transport "${url}": use udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT or virtual.`, ExitCode.USAGE);
+}
+
+/** The key addresses at a place (hid, ble, tcp://HOST:PORT); a key address stands for itself. */
+async function expand(url: string): Promise<string[]> {
+  if (!isPlace(url)) return [url];
+  const kind = url === 'hid' ? new NodeHidTransportKind() : url === 'ble' ? nobleKind() : new BleLinkTransportKind({ addresses: [url] });
+  return (await kind.list()).map((descriptor) => descriptor.id);
 }
 
 /** Opens the key at `url` and reads its identity. */
@@ -57,20 +86,30 @@ export interface ProbeResult {
   readonly error?: unknown;
 }
 
-/** Opens every address at once with a short timeout; the caller closes the keys it got. */
-export function probeKeys(urls: readonly string[]): Promise<ProbeResult[]> {
-  return Promise.all(
-    urls.map(async (url) => {
+/** Opens every key at the addresses (and places) at once with a short timeout; the caller closes the keys it got. */
+export async function probeKeys(urls: readonly string[]): Promise<ProbeResult[]> {
+  const expanded = await Promise.all(
+    urls.map(async (url): Promise<ProbeResult[] | string[]> => {
       try {
-        return { url, key: await openKey(url, { timeoutMs: PROBE_TIMEOUT_MS * 4, openTimeoutMs: PROBE_TIMEOUT_MS }) };
+        return await expand(url);
       } catch (error) {
-        return { url, error };
+        return [{ url, error }];
+      }
+    }),
+  );
+  return Promise.all(
+    expanded.flat().map(async (entry) => {
+      if (typeof entry !== 'string') return entry;
+      try {
+        return { url: entry, key: await openKey(entry, { timeoutMs: PROBE_TIMEOUT_MS * 4, openTimeoutMs: PROBE_TIMEOUT_MS }) };
+      } catch (error) {
+        return { url: entry, error };
       }
     }),
   );
 }
 
-/** The addresses to look at: every --transport given, else the default discovery ports. */
+/** The addresses to look at: every --transport given, else the default discovery places. */
 export function candidateTransports(transports: readonly string[] | undefined): readonly string[] {
   return transports !== undefined && transports.length > 0 ? transports : DEFAULT_DISCOVERY;
 }
@@ -81,10 +120,10 @@ export function candidateTransports(transports: readonly string[] | undefined): 
  */
 export async function connect({ globals }: RunContext): Promise<OpenKey> {
   const transports = globals.transport ?? [];
-  if (transports.length <= 1 && globals.device === undefined) {
-    return openKey(transports[0] ?? DEFAULT_TRANSPORT, { timeoutMs: globals.timeout });
-  }
-  const found = (await probeKeys(candidateTransports(transports))).flatMap((probe) => (probe.key ? [probe.key] : []));
+  const only = transports.length === 0 ? DEFAULT_TRANSPORT : transports.length === 1 ? transports[0] : undefined;
+  if (only !== undefined && !isPlace(only) && globals.device === undefined) return openKey(only, { timeoutMs: globals.timeout });
+  const probes = await probeKeys(transports.length === 0 ? DEFAULT_DISCOVERY : transports);
+  const found = probes.flatMap((probe) => (probe.key ? [probe.key] : []));
   const chosen = globals.device === undefined ? (found.length === 1 ? found[0] : undefined) : found.find((key) => key.info.serial === globals.device);
   await Promise.all(found.filter((key) => key !== chosen).map((key) => key.close()));
   if (chosen !== undefined) return chosen;
@@ -95,7 +134,10 @@ export async function connect({ globals }: RunContext): Promise<OpenKey> {
   if (found.length > 1) {
     throw new CliError('USAGE_SEVERAL_KEYS', `Several keys answer (${seen}): choose one with --device SERIAL.`, ExitCode.USAGE);
   }
-  throw new CliError('NO_DEVICE', 'No key answers at the given addresses: start the simulator (`hkey sim`) or plug a key in, then check `hkey devices`.', ExitCode.NO_DEVICE);
+  // A place that could not be searched (node-hid or Bluetooth unavailable) explains itself better than "nothing there".
+  const failure = probes.find((probe) => probe.error !== undefined && isPlace(probe.url));
+  if (failure !== undefined && found.length === 0) throw failure.error;
+  throw new CliError('NO_DEVICE', `No key answers at ${transports.join(', ') || 'the default addresses'}: start the simulator (\`hkey sim\`) or plug a key in, then check \`hkey devices\`.`, ExitCode.NO_DEVICE);
 }
 
 /** Verifies the PIN on this key's session (asking for it if needed). */

@@ -358,7 +358,7 @@ const hidMessageReports = fc
     size: fc.constantFrom(0, 1, 7, 63, 65, 128),
   })
   .map(({ cid, cmd, length, edits, tweak, size }) => {
-    const reports = encodeHidMessage(cid === 0 ? 0x33333333 : cid, cid === HID_BROADCAST_CID ? HidCommand.INIT : cmd, new Uint8Array(length).fill(0x5a)).map((report) => report.slice());
+    const reports: Uint8Array[] = encodeHidMessage(cid === 0 ? 0x33333333 : cid, cid === HID_BROADCAST_CID ? HidCommand.INIT : cmd, new Uint8Array(length).fill(0x5a)).map((report) => report.slice());
     if (cid === 0) for (const report of reports) report.fill(0, 0, 4);
     if (cid === HID_BROADCAST_CID) (reports[0] as Uint8Array)[4] = 0x80 | cmd;
     for (const [index, edit] of edits) {

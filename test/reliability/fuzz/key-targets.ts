@@ -231,25 +231,25 @@ const PER_RUN = 12;
 /** Runs of requests from a seed state; `counter.requests` counts the requests sent. */
 export function keyParametersProperty(counter: { requests: number }): fc.IAsyncPropertyWithHooks<[number, Step[]]> {
   return fc.asyncProperty(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(step, { minLength: 1, maxLength: PER_RUN * 2 - 1 }), async (seedIndex, steps) => {
-      const seed = SEEDS[seedIndex] as ModelSeed;
-      const button = new ScriptedButton();
-      const clock = new ManualClock(START_MS);
-      const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 1), presence: button });
-      const run: Run = { key, sessions: [0, 1, 2].map(() => key.openSession('virtual')), model: new KeyModel(seed, 3), button, secrets: new PlantedSecrets(seed), issued: new Map() };
-      for (const { session, request, button: outcome, writeFault, waitMs } of steps) {
-        clock.advance(waitMs);
-        button.next = outcome;
-        if (writeFault) {
-          key.flashFaults.schedule(1, 'write-error');
-          run.model.writeFault = true;
-        }
-        counter.requests++;
-        await exchange(run, session, request);
+    const seed = SEEDS[seedIndex] as ModelSeed;
+    const button = new ScriptedButton();
+    const clock = new ManualClock(START_MS);
+    const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 1), presence: button });
+    const run: Run = { key, sessions: [0, 1, 2].map(() => key.openSession('virtual')), model: new KeyModel(seed, 3), button, secrets: new PlantedSecrets(seed), issued: new Map() };
+    for (const { session, request, button: outcome, writeFault, waitMs } of steps) {
+      clock.advance(waitMs);
+      button.next = outcome;
+      if (writeFault) {
+        key.flashFaults.schedule(1, 'write-error');
+        run.model.writeFault = true;
       }
-      button.next = 'approved';
-      key.flashFaults.clear();
-      run.model.writeFault = false;
-      await checkInvariants(run);
+      counter.requests++;
+      await exchange(run, session, request);
+    }
+    button.next = 'approved';
+    key.flashFaults.clear();
+    run.model.writeFault = false;
+    await checkInvariants(run);
   });
 }
 
