@@ -5,6 +5,7 @@
  */
 import { HkeyError, Limits, OtpAlgorithmCode, OtpKind } from '@hkey/protocol';
 import type { DeviceState, StoredAccount, StoredOtp, StoredPin } from './state.js';
+import { usedBytes } from './storage-accounting.js';
 
 export class StateFileError extends HkeyError {}
 
@@ -20,7 +21,14 @@ function toBase64(bytes: Uint8Array): string {
 
 function fromBase64(text: unknown, path: string): Uint8Array {
   if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw invalid(path, 'base64 text');
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    // atob refuses lengths no encoding has ("AAAAA") with a DOMException that names no field.
+    throw invalid(path, 'base64 text');
+  }
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
 export function stateToJson(state: DeviceState): unknown {
@@ -51,14 +59,29 @@ function string(value: unknown, path: string): string {
   return value;
 }
 
-function optionalString(value: unknown, path: string): string | undefined {
-  return value === undefined ? undefined : string(value, path);
+const utf8 = new TextEncoder();
+/** GetInfo's serial, model and firmware are text of 1 to 32 bytes (docs/protocol.md §4.2). */
+const IDENTITY_BYTES = 32;
+
+/**
+ * Text within its data-model limit (docs/protocol.md §4.2, §5.1), counted in UTF-8 bytes: the key answers with these
+ * values, so one beyond the limits (or an unpaired surrogate, which has no UTF-8 form) would break every answer.
+ */
+function text(value: unknown, path: string, minBytes: number, maxBytes: number): string {
+  const result = string(value, path);
+  const bytes = utf8.encode(result).length;
+  if (bytes < minBytes || bytes > maxBytes || /\p{Cs}/u.test(result)) throw invalid(path, `text of ${minBytes} to ${maxBytes} UTF-8 bytes`);
+  return result;
 }
 
-function optionalStrings(value: unknown, path: string): string[] | undefined {
+function optionalText(value: unknown, path: string, maxBytes: number): string | undefined {
+  return value === undefined ? undefined : text(value, path, 0, maxBytes);
+}
+
+function optionalTexts(value: unknown, path: string, maxItems: number, maxBytes: number): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value)) throw invalid(path, 'a list of texts');
-  return value.map((item, index) => string(item, `${path}[${index}]`));
+  if (!Array.isArray(value) || value.length > maxItems) throw invalid(path, `a list of at most ${maxItems} texts`);
+  return value.map((item, index) => text(item, `${path}[${index}]`, 1, maxBytes));
 }
 
 function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
@@ -86,11 +109,11 @@ function parseAccount(value: unknown, path: string): StoredAccount {
   const account = object(value, path);
   return {
     id: integer(account.id, `${path}.id`, 1, 0xffff),
-    name: string(account.name, `${path}.name`),
-    login: optionalString(account.login, `${path}.login`),
-    password: optionalString(account.password, `${path}.password`),
-    urls: optionalStrings(account.urls, `${path}.urls`),
-    apps: optionalStrings(account.apps, `${path}.apps`),
+    name: text(account.name, `${path}.name`, 1, Limits.accountNameBytes),
+    login: optionalText(account.login, `${path}.login`, Limits.loginBytes),
+    password: optionalText(account.password, `${path}.password`, Limits.passwordBytes),
+    urls: optionalTexts(account.urls, `${path}.urls`, Limits.maxUrls, Limits.urlBytes),
+    apps: optionalTexts(account.apps, `${path}.apps`, Limits.maxApps, Limits.appBytes),
     flags: integer(account.flags, `${path}.flags`, 0, 0x0f),
     otp: account.otp === undefined ? undefined : parseOtp(account.otp, `${path}.otp`),
   };
@@ -115,13 +138,29 @@ export function stateFromJson(value: unknown): DeviceState {
   const accounts = state.accounts.map((account, index) => parseAccount(account, `accounts[${index}]`));
   const ids = accounts.map((account) => account.id);
   if (ids.some((id, index) => index > 0 && id <= (ids[index - 1] as number))) throw invalid('accounts', 'in strictly ascending id order');
+  // What no sequence of commands can produce (docs/protocol.md §5.1, §5.3): a name twice, an id the next
+  // AccountCreate would hand out again, accounts that do not fit the storage.
+  const names = new Set<string>();
+  accounts.forEach((account, index) => {
+    if (names.has(account.name)) throw invalid(`accounts[${index}].name`, 'a name no other account has');
+    names.add(account.name);
+  });
+  const lastId = integer(state.lastId, 'lastId', 0, 0xffff);
+  if (ids.some((id) => id > lastId)) throw invalid('lastId', 'at least the highest account id');
+  const storageTotal = integer(state.storageTotal, 'storageTotal', 0, 0xffff_ffff);
+  const used = usedBytes(accounts);
+  if (used > storageTotal) throw invalid('storageTotal', `at least the ${used} bytes the accounts take`);
   return {
-    identity: { serial: string(identity.serial, 'identity.serial'), model: string(identity.model, 'identity.model'), firmware: string(identity.firmware, 'identity.firmware') },
-    storageTotal: integer(state.storageTotal, 'storageTotal', 0, 0xffff_ffff),
+    identity: {
+      serial: text(identity.serial, 'identity.serial', 1, IDENTITY_BYTES),
+      model: text(identity.model, 'identity.model', 1, IDENTITY_BYTES),
+      firmware: text(identity.firmware, 'identity.firmware', 1, IDENTITY_BYTES),
+    },
+    storageTotal,
     battery: integer(state.battery, 'battery', 0, 100),
     clockOffsetMs: integer(state.clockOffsetMs, 'clockOffsetMs', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     pin: parsePin(state.pin),
     accounts,
-    lastId: integer(state.lastId, 'lastId', 0, 0xffff),
+    lastId,
   };
 }

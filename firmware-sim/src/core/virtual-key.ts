@@ -6,6 +6,7 @@
 import {
   type CommandName,
   Commands,
+  MAX_TOTP_TIME,
   type StatusName,
   decodeRequest,
   encodeErrorResponse,
@@ -291,7 +292,9 @@ export class VirtualKey {
         }
       },
       requirePresence: (kind, reason) => this.requirePresence(kind, reason, session.options),
-      deviceTimeSeconds: () => Math.floor(this.deviceTimeMs() / 1000),
+      // The clock saturates at the ends of the time range (docs/protocol.md §7.2) rather than leave it: set to its
+      // last second it would run on into times no TOTP is computed for, and a state file may hold an offset before 1970.
+      deviceTimeSeconds: () => Math.min(MAX_TOTP_TIME, Math.max(0, Math.floor(this.deviceTimeMs() / 1000))),
       setDeviceTime: (seconds) => this.withDeviceTime(seconds),
       randomBytes: (length) => this.random.fill(new Uint8Array(length)),
       hmacSha256,

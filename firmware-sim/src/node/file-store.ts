@@ -134,7 +134,11 @@ export class FileStore implements StateStore {
   }
 
   private async decrypt(encryption: Encryption, payload: string): Promise<string> {
-    if (encryption.kdf !== 'scrypt' || encryption.cipher !== 'aes-256-gcm' || encryption.N !== SCRYPT.N || encryption.r !== SCRYPT.r || encryption.p !== SCRYPT.p) throw fail('STATE_UNKNOWN_FORMAT', this.path, 'uses an unknown encryption');
+    // The checksum covers the payload only, so the encryption fields are checked here, before Buffer.from meets them.
+    const fields = [encryption.salt, encryption.iv, encryption.tag];
+    if (encryption.kdf !== 'scrypt' || encryption.cipher !== 'aes-256-gcm' || encryption.N !== SCRYPT.N || encryption.r !== SCRYPT.r || encryption.p !== SCRYPT.p || fields.some((field) => typeof field !== 'string')) {
+      throw fail('STATE_UNKNOWN_FORMAT', this.path, 'uses an unknown encryption');
+    }
     const key = await this.derive(Buffer.from(encryption.salt, 'base64'));
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(encryption.iv, 'base64'));

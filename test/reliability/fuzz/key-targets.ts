@@ -110,7 +110,10 @@ class PlantedSecrets {
   readonly pins: Uint8Array[] = [];
 
   constructor(seed: ModelSeed) {
-    for (const account of seed.accounts) this.add('secret', account.otp?.secret), this.add('password', account.password);
+    for (const account of seed.accounts) {
+      this.add('secret', account.otp?.secret);
+      this.add('password', account.password);
+    }
     this.add('pin', seed.pin?.value);
   }
 

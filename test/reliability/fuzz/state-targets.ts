@@ -61,8 +61,11 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
 
 /** Every (container, key) slot of a JSON value, depth first, so an edit can address any field. */
 function slots(value: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): [Record<string, unknown> | unknown[], string | number][] {
-  if (Array.isArray(value)) value.forEach((item, index) => (out.push([value, index]), slots(item, out)));
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) out.push([value as Record<string, unknown>, key]), slots(item, out);
+  const entries = Array.isArray(value) ? value.map((item, index) => [index, item] as const) : value !== null && typeof value === 'object' ? Object.entries(value) : [];
+  for (const [key, item] of entries) {
+    out.push([value as Record<string, unknown>, key]);
+    slots(item, out);
+  }
   return out;
 }
 

@@ -56,7 +56,7 @@ function fail(message: string): never {
 }
 
 /** Lets the key's asynchronous command handling run to its next wait (a timer or the button). */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The user: approves, denies or never answers, in a scripted order that repeats. */
 class ScriptedUser implements PresenceSource {
@@ -97,10 +97,10 @@ const TEMPLATES: readonly Uint8Array[] = [
 ];
 
 const templates = fc.constantFrom(...TEMPLATES);
-const hkpPayload = fc.oneof({ weight: 6, arbitrary: templates }, { weight: 3, arbitrary: mutatedBytes(templates, 3) }, { weight: 1, arbitrary: seededBytes(0, 80) });
+export const hkpPayload = fc.oneof({ weight: 6, arbitrary: templates }, { weight: 3, arbitrary: mutatedBytes(templates, 3) }, { weight: 1, arbitrary: seededBytes(0, 80) });
 
 /** The secrets a run may never see in an HKP response (docs/protocol.md §6.4). */
-function plantedSecrets(seed: ModelSeed): { otp: Uint8Array[]; passwords: Uint8Array[]; pins: Uint8Array[] } {
+export function plantedSecrets(seed: ModelSeed): { otp: Uint8Array[]; passwords: Uint8Array[]; pins: Uint8Array[] } {
   const utf8 = new TextEncoder();
   return {
     otp: [TEMPLATE_SECRET, ...seed.accounts.flatMap((account) => (account.otp ? [account.otp.secret] : []))],
@@ -113,9 +113,9 @@ const RESPONSE_SCHEMAS = Object.keys(Commands) as CommandName[];
 
 /**
  * One HKP response from the key: a status of the Status table, a map that decodes (as some command's result for
- * OK, as the status's details otherwise), no planted secret. Returns the decoded map for the HOTP bookkeeping.
+ * OK, as the status's details otherwise), no planted secret, and no HOTP counter and code issued twice.
  */
-function checkHkpResponse(payload: Uint8Array, secrets: ReturnType<typeof plantedSecrets>, issued: Set<string>): void {
+export function checkHkpResponse(payload: Uint8Array, secrets: ReturnType<typeof plantedSecrets>, issued: Set<string>): void {
   if (payload.length === 0) fail('an empty HKP response');
   const status = statusName(payload[0] as number);
   if (status === undefined) fail(`HKP status 0x${(payload[0] as number).toString(16)} is not in the Status table`);
@@ -148,13 +148,13 @@ function canDecode(command: CommandName, payload: Uint8Array): boolean {
   }
 }
 
-interface Rig {
+export interface Rig {
   readonly key: VirtualKey;
   readonly clock: ManualClock;
   readonly seed: ModelSeed;
 }
 
-async function startKey(seedIndex: number, script: readonly ('approved' | 'denied' | 'wait')[]): Promise<Rig> {
+export async function startKey(seedIndex: number, script: readonly ('approved' | 'denied' | 'wait')[]): Promise<Rig> {
   const seed = SEEDS[seedIndex] as ModelSeed;
   const clock = new ManualClock(START_MS);
   const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 11), presence: new ScriptedUser(script), presenceTimeoutMs: PRESENCE_TIMEOUT_MS });
@@ -165,7 +165,7 @@ async function startKey(seedIndex: number, script: readonly ('approved' | 'denie
  * The invariants after a sequence (docs/reliability.md): storage accounting, PIN retries that never rose without a
  * correct PIN, HOTP counters that never went back. Read through a fresh session and the key's state.
  */
-async function checkKeyInvariants(rig: Rig): Promise<void> {
+export async function checkKeyInvariants(rig: Rig): Promise<void> {
   const { key, seed } = rig;
   const response = await key.openSession('virtual').handle(encodeRequest('GetInfo', {}));
   const info = decodeResponse('GetInfo', response ?? fail('GetInfo got no answer'));
@@ -388,7 +388,7 @@ const bleAction: fc.Arbitrary<BleAction> = fc.oneof(
 );
 
 /** BLE fragments of a message (§2.4) at `size`, for any command byte. */
-function bleFragments(cmd: number, payload: Uint8Array, size: number): Uint8Array[] {
+export function bleFragments(cmd: number, payload: Uint8Array, size: number): Uint8Array[] {
   const fragments = [Uint8Array.of(cmd, payload.length >>> 8, payload.length & 0xff, ...payload.subarray(0, size - 3))];
   for (let offset = size - 3, seq = 0; offset < payload.length; offset += size - 1, seq++) fragments.push(Uint8Array.of(seq & 0x7f, ...payload.subarray(offset, offset + size - 1)));
   return fragments;

@@ -140,10 +140,6 @@ export class RawBleLink {
     }
   }
 
-  discard(): void {
-    this.notifications.length = 0;
-  }
-
   close(): Promise<void> {
     return this.port.close();
   }

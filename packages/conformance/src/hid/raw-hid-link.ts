@@ -38,6 +38,8 @@ export interface HidMessage {
 }
 
 const FRAMING = 'packets framed as §1.3 says';
+/** How long INIT may take to be answered. */
+const INIT_ANSWER_MS = 2000;
 
 export class RawHidLink {
   private readonly queues = new Map<number, TimedReport[]>();
@@ -77,8 +79,8 @@ export class RawHidLink {
     const nonce = globalThis.crypto.getRandomValues(new Uint8Array(8));
     await this.sendMessage(HID_BROADCAST_CID, HidCommand.INIT, encodeHidInitRequest(nonce));
     for (;;) {
-      const message = await this.readMessage(HID_BROADCAST_CID, 2000);
-      if (message === undefined) fail('an INIT response on the broadcast CID (§1.6)', 'no answer within 2 s');
+      const message = await this.readMessage(HID_BROADCAST_CID, INIT_ANSWER_MS);
+      if (message === undefined) fail('an INIT response on the broadcast CID (§1.6)', `no answer within ${INIT_ANSWER_MS} ms`);
       if (message.cmd !== HidCommand.INIT) fail('an INIT response on the broadcast CID (§1.6)', describeMessage(message));
       const init = decodeHidInitResponse(message.payload);
       if (init === undefined) fail('a 17-byte INIT response (§1.6)', `${message.payload.length} bytes`);
@@ -132,11 +134,6 @@ export class RawHidLink {
       if (message.payload.length !== 1) fail('KEEPALIVE with exactly one status byte (§1.7)', `KEEPALIVE with ${message.payload.length} bytes`);
       keepalives.push(message);
     }
-  }
-
-  /** Drops everything received so far (on every channel). */
-  discard(): void {
-    this.queues.clear();
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** --only: a group id (hid, ble, message, semantics) or a case id (HID-06), in any case, repeatable. */
-import { type ConformanceCase, GROUPS, type GroupId } from '../case.js';
+import { type ConformanceCase, GROUPS } from '../case.js';
 import { ConformanceError } from '../failures.js';
 
 export function selectCases(cases: readonly ConformanceCase[], only: readonly string[] = []): ConformanceCase[] {
@@ -15,8 +15,4 @@ export function selectCases(cases: readonly ConformanceCase[], only: readonly st
   }
   // Table order, not the order of --only: later cases may rely on nothing, but reports read better in order.
   return cases.filter((candidate) => wanted.has(candidate.id));
-}
-
-export function isGroupId(value: string): value is GroupId {
-  return value in GROUPS;
 }

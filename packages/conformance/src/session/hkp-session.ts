@@ -21,7 +21,7 @@ import { byteName, describeBytes, fail } from '../checks.js';
 import type { DeviceController, PresenceAction } from '../controller/device-controller.js';
 
 export interface TranscriptEntry {
-  /** What was asked, e.g. "AccountGet" or "raw 01 a1 …". */
+  /** What was asked, e.g. "AccountGet" or "the request 01 a1 …". */
   readonly request: string;
   readonly response: Uint8Array;
 }
@@ -54,7 +54,37 @@ export class HkpSession {
   ) {}
 
   /** Sends request bytes as they are and returns the response bytes as they are. */
-  async raw(request: Uint8Array, options: CallOptions = {}): Promise<{ raw: Uint8Array; askedForPresence: boolean }> {
+  raw(request: Uint8Array, options: CallOptions = {}): Promise<{ raw: Uint8Array; askedForPresence: boolean }> {
+    return this.exchange(request, `the request ${describeBytes(request, 8)}`, options);
+  }
+
+  async call<N extends CommandName>(command: N, params: RequestOf<N>, options: CallOptions = {}): Promise<CallResult<N>> {
+    const { raw, askedForPresence } = await this.exchange(encodeRequest(command, params), command, options);
+    const decoded = decodeStrictly(command, raw);
+    if (decoded.ok) return { status: 'OK', result: decoded.result, details: undefined, raw, askedForPresence };
+    return { status: decoded.status, result: undefined, details: decoded.details, raw, askedForPresence };
+  }
+
+  /** The command's result; any other status fails the case. */
+  async ok<N extends CommandName>(command: N, params: RequestOf<N>, options?: CallOptions): Promise<ResponseOf<N>> {
+    const response = await this.call(command, params, options);
+    if (response.result === undefined) fail(`${command} to answer OK`, `${command} answered ${describeStatus(response)}`);
+    return response.result;
+  }
+
+  /** The command must answer `status`; returns the whole response for further checks. */
+  async expectStatus<N extends CommandName>(command: N, params: RequestOf<N>, status: StatusName, options?: CallOptions): Promise<CallResult<N>> {
+    const response = await this.call(command, params, options);
+    if (response.status !== status) fail(`${command} to answer ${status} (${byteName(Status[status])})`, `${command} answered ${describeStatus(response)}`);
+    return response;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** One exchange, kept in the transcript under `label`; fails the case when the key waits for a button it should not. */
+  private async exchange(request: Uint8Array, label: string, options: CallOptions): Promise<{ raw: Uint8Array; askedForPresence: boolean }> {
     const unexpected = new AbortController();
     let askedForPresence = false;
     let answering: Promise<void> | undefined;
@@ -78,33 +108,8 @@ export class HkpSession {
       await answering;
     }
     if (unexpected.signal.aborted) failUnexpectedWait();
-    this.transcript.push({ request: `raw ${describeBytes(request, 8)}`, response: raw });
+    this.transcript.push({ request: label, response: raw });
     return { raw, askedForPresence };
-  }
-
-  async call<N extends CommandName>(command: N, params: RequestOf<N>, options: CallOptions = {}): Promise<CallResult<N>> {
-    const { raw, askedForPresence } = await this.raw(encodeRequest(command, params), options);
-    const decoded = decodeStrictly(command, raw);
-    if (decoded.ok) return { status: 'OK', result: decoded.result, details: undefined, raw, askedForPresence };
-    return { status: decoded.status, result: undefined, details: decoded.details, raw, askedForPresence };
-  }
-
-  /** The command's result; any other status fails the case. */
-  async ok<N extends CommandName>(command: N, params: RequestOf<N>, options?: CallOptions): Promise<ResponseOf<N>> {
-    const response = await this.call(command, params, options);
-    if (response.result === undefined) fail(`${command} to answer OK`, `${command} answered ${describeStatus(response)}`);
-    return response.result;
-  }
-
-  /** The command must answer `status`; returns the whole response for further checks. */
-  async expectStatus<N extends CommandName>(command: N, params: RequestOf<N>, status: StatusName, options?: CallOptions): Promise<CallResult<N>> {
-    const response = await this.call(command, params, options);
-    if (response.status !== status) fail(`${command} to answer ${status} (${byteName(Status[status])})`, `${command} answered ${describeStatus(response)}`);
-    return response;
-  }
-
-  close(): Promise<void> {
-    return this.transport.close();
   }
 }
 
@@ -124,7 +129,7 @@ export function decodeStrictly<N extends CommandName>(command: N, raw: Uint8Arra
   }
 }
 
-export function describeStatus(response: { readonly status: StatusName; readonly details?: Record<string, unknown> | undefined }): string {
+function describeStatus(response: { readonly status: StatusName; readonly details?: Record<string, unknown> | undefined }): string {
   const details = response.details === undefined ? '' : ` ${JSON.stringify(response.details)}`;
   return `${response.status} (${byteName(Status[response.status])})${details}`;
 }

@@ -95,7 +95,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'the PIN compared before the attempt is charged (only wrong PINs charged)',
-    killer: 'SEM-17',
+    killer: 'SEM-18',
     handlers: {
       VerifyPin: async (ctx, params) => {
         const pin = ctx.state.pin;
@@ -156,14 +156,14 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'SetPin accepts 3-digit PINs',
-    killer: 'SEM-14',
+    killer: 'SEM-15',
     handlers: {
       SetPin: (ctx, params) => defaultHandlers.SetPin(ctx, { ...params, pin: /^[0-9]{3}$/.test(params.pin) ? `${params.pin}0` : params.pin }),
     },
   },
   {
     name: 'Wipe after a short press instead of a 10-second hold',
-    killer: 'SEM-19',
+    killer: 'SEM-20',
     handlers: {
       Wipe: (ctx, params) => defaultHandlers.Wipe(contextWith(ctx, { requirePresence: { value: (_kind: string, reason: string) => ctx.requirePresence('press', reason) } }), params),
     },

@@ -2,9 +2,9 @@
 import { AccountFlag, MAX_OTP_COUNTER, MAX_TOTP_TIME, type OtpAlgorithm } from '@hkey/protocol';
 import { check, fail } from '../../checks.js';
 import { defineCase } from '../../case.js';
-import type { CaseContext } from '../../runner/case-context.js';
 import type { HkpSession } from '../../session/hkp-session.js';
 import { createAccount } from '../support/accounts.js';
+import { restoreClockAfterCase } from '../support/clock.js';
 import { type OtpCredential, RFC_SHA1_SECRET, RFC_TOTP_SECRETS, RFC_TOTP_TIMES, checkTotpAt, expectedHotp } from '../support/otp-expectations.js';
 
 /** GetOtp must answer the code for `counter` and say it used that counter (§4.13, §7.1). */
@@ -12,16 +12,6 @@ async function expectHotp(session: HkpSession, id: number, credential: OtpCreden
   const result = await session.ok('GetOtp', { id });
   const code = expectedHotp(credential, counter);
   check(result.code === code && BigInt(result.counter ?? -1) === counter, `${label}: code ${code} with counter ${counter}`, () => `code ${result.code} with counter ${String(result.counter)}`);
-}
-
-/** SetTime moves the key's clock; put it back where it would have been, so the key keeps its time. */
-async function restoreClockAfterCase(ctx: CaseContext, session: HkpSession): Promise<void> {
-  const before = Number((await session.ok('GetInfo', {})).time);
-  const startedAt = performance.now();
-  ctx.onCleanup(async () => {
-    const cleaner = await ctx.session();
-    await cleaner.ok('SetTime', { time: before + Math.round((performance.now() - startedAt) / 1000) });
-  });
 }
 
 const random = (length: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(length));

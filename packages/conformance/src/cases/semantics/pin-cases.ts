@@ -35,7 +35,7 @@ async function expectRetries(session: HkpSession, retries: number, what: string)
 
 export const pinCases = [
   defineCase({
-    id: 'SEM-14',
+    id: 'SEM-15',
     group: 'semantics',
     title: 'New PINs must be 4 to 8 ASCII digits (PIN_POLICY_VIOLATION, before any button wait); PIN_NOT_SET and PIN_ALREADY_SET',
     spec: '§6.1, §4.4, §4.5',
@@ -60,7 +60,7 @@ export const pinCases = [
     },
   }),
   defineCase({
-    id: 'SEM-15',
+    id: 'SEM-16',
     group: 'semantics',
     title: 'Each wrong PIN costs an attempt (malformed ones too), the right one resets the counter; Lock and ChangePin work',
     spec: '§6.1, §6.2, §4.4 to §4.7',
@@ -95,7 +95,7 @@ export const pinCases = [
     },
   }),
   defineCase({
-    id: 'SEM-16',
+    id: 'SEM-17',
     group: 'semantics',
     title: 'The last wrong PIN blocks the key: every command but GetInfo, Wink and Wipe answers PIN_BLOCKED, and Wipe recovers it',
     spec: '§6.1, §4.16',
@@ -125,7 +125,7 @@ export const pinCases = [
     },
   }),
   defineCase({
-    id: 'SEM-17',
+    id: 'SEM-18',
     group: 'semantics',
     title: 'VerifyPin charges the attempt durably before comparing: a power cut at that write costs the attempt even for the right PIN',
     spec: '§5.5, §6.1',

@@ -13,7 +13,7 @@ const CANCEL_AFTER_MS = 200;
 
 export const presenceCases = [
   defineCase({
-    id: 'SEM-10',
+    id: 'SEM-11',
     group: 'semantics',
     title: 'GetPassword waits for the button and returns the password after a press',
     spec: '§4.14, §6.3',
@@ -27,7 +27,7 @@ export const presenceCases = [
     },
   }),
   defineCase({
-    id: 'SEM-11',
+    id: 'SEM-12',
     group: 'semantics',
     title: 'A deny on the key answers USER_PRESENCE_DENIED',
     spec: '§6.3, §4.14',
@@ -39,7 +39,7 @@ export const presenceCases = [
     },
   }),
   defineCase({
-    id: 'SEM-12',
+    id: 'SEM-13',
     group: 'semantics',
     title: 'A host that cancels while the key waits for the button gets CANCELLED within 100 ms, and the key is idle again',
     spec: '§6.3, §1.8, §2.7',
@@ -79,7 +79,7 @@ export const presenceCases = [
 
 /** Waits 30 s: the last case of the table, so a run that stops at its first failure rarely gets there. */
 export const presenceTimeoutCase = defineCase({
-  id: 'SEM-20',
+  id: 'SEM-21',
   group: 'semantics',
   title: 'Nobody pressing the button answers USER_PRESENCE_TIMEOUT after 30 seconds',
   spec: '§6.3',

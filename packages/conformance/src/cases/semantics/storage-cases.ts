@@ -61,7 +61,7 @@ async function createCounted(ctx: CaseContext, session: HkpSession, account: New
 
 export const storageCases = [
   defineCase({
-    id: 'SEM-13',
+    id: 'SEM-14',
     group: 'semantics',
     title: 'storageFree follows the byte accounting down to exactly 0; then STORAGE_FULL {needed, free} and nothing changes, reads still work',
     spec: '§5.3, §4.10, §4.11',

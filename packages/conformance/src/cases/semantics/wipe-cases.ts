@@ -6,7 +6,7 @@ import { freshKeyForCase, setPin, wipe } from '../support/pin-and-wipe.js';
 
 export const wipeCases = [
   defineCase({
-    id: 'SEM-18',
+    id: 'SEM-19',
     group: 'semantics',
     title: 'A read-only account refuses every update (flags included) and delete with ACCOUNT_READ_ONLY, after ACCOUNT_NOT_FOUND',
     spec: '§4.11, §4.12, §5.1',
@@ -26,7 +26,7 @@ export const wipeCases = [
     },
   }),
   defineCase({
-    id: 'SEM-19',
+    id: 'SEM-20',
     group: 'semantics',
     title: 'Wipe: too short a hold or a deny erases nothing; a 10-second hold erases accounts and PIN, keeps identity and clock',
     spec: '§4.16, §6.3',
