@@ -18,16 +18,17 @@ import {
 } from '@hkey/bridge';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
+import { keepsProcessAlive } from './lingering.js';
 import { PinReader } from './pin-input.js';
 import type { RunContext } from './program.js';
 
-export const DEFAULT_TRANSPORT = 'udp://127.0.0.1:8111';
+const DEFAULT_TRANSPORT = 'udp://127.0.0.1:8111';
 
 /**
  * Where `hkey devices` and key discovery look without --transport: the simulator's default UDP ports for 8 keys
- * and its BLE link, USB keys, and Bluetooth keys in range.
+ * and its BLE link, and USB keys. Bluetooth (`ble`) only when asked: a scan takes seconds and needs an adapter.
  */
-export const DEFAULT_DISCOVERY = [...Array.from({ length: 8 }, (_, index) => `udp://127.0.0.1:${8111 + index}`), 'tcp://127.0.0.1:8112', 'hid', 'ble'];
+const DEFAULT_DISCOVERY = [...Array.from({ length: 8 }, (_, index) => `udp://127.0.0.1:${8111 + index}`), 'tcp://127.0.0.1:8112', 'hid'];
 
 /** How long a probe waits for a key to answer before deciding nothing is there. */
 const PROBE_TIMEOUT_MS = 500;
@@ -41,12 +42,15 @@ export interface OpenKey {
   close(): Promise<void>;
 }
 
-const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://');
+/** Whether an address names a place to look for keys rather than one key. */
+export const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://');
 
 let bluetooth: NobleTransportKind | undefined;
 
 /** One noble instance per process: it remembers the keys a scan found, so opening one does not scan again. */
 function nobleKind(): NobleTransportKind {
+  // noble keeps its Bluetooth socket open with no way to release it, which would keep hkey running after its work.
+  keepsProcessAlive();
   bluetooth ??= new NobleTransportKind({ scanMs: BLE_SCAN_MS });
   return bluetooth;
 }
@@ -68,7 +72,7 @@ async function expand(url: string): Promise<string[]> {
 }
 
 /** Opens the key at `url` and reads its identity. */
-export async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?: number }): Promise<OpenKey> {
+async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?: number }): Promise<OpenKey> {
   const transport = await openTransport(url, options.openTimeoutMs);
   try {
     const client = new KeyClient(transport);

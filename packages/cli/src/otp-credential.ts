@@ -34,7 +34,7 @@ export class OtpParameterError extends CliError {
   }
 }
 
-export const optionName: FieldName = (field) => (field === 'type' ? '--totp/--hotp' : `--${field}`);
+const optionName: FieldName = (field) => (field === 'type' ? '--totp/--hotp' : `--${field}`);
 
 function decimal(value: string | number, field: keyof OtpParameterInput, name: FieldName, min: number, max: number): number {
   const text = String(value).trim();

@@ -3,15 +3,14 @@
  * environment variable (the current PIN, or the first PIN for `hkey pin set`), or a hidden prompt on a terminal.
  * PINs are never printed, logged or put into errors.
  */
+import { PIN_POLICY } from '@hkey/protocol';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { readStdinLines } from './stdin.js';
 import { canPrompt, promptHidden } from './terminal.js';
 
-/** docs/protocol.md §6.1: a new PIN is 4 to 8 ASCII digits. */
-const PIN_POLICY = /^[0-9]{4,8}$/;
-
-export function checkNewPin(pin: string): string {
+/** docs/protocol.md §6.1: a new PIN is 4 to 8 ASCII digits; checked here so a bad one never costs a button press. */
+function checkNewPin(pin: string): string {
   if (!PIN_POLICY.test(pin)) throw new CliError('PIN_POLICY_VIOLATION', 'A new PIN must be 4 to 8 digits; choose another.', ExitCode.USAGE);
   return pin;
 }
@@ -22,7 +21,7 @@ export class PinReader {
 
   constructor(private readonly fromStdin: boolean) {}
 
-  /** Whether a PIN can be had without asking the terminal. */
+  /** Whether a PIN can be had at all: from stdin, HKEY_PIN, an earlier answer, or a person at the terminal. */
   get available(): boolean {
     return this.fromStdin || this.remembered !== undefined || Boolean(process.env.HKEY_PIN) || canPrompt();
   }

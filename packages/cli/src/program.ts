@@ -84,7 +84,11 @@ export function buildProgram(): Command {
   const program = new Command('hkey')
     .description('Work with Hideez Keys, real or virtual: inspect, provision, simulate.')
     .version('0.1.0')
-    .addOption(new Option('-t, --transport <url>', 'key address: udp://host:port or virtual; repeat or comma-separate for several keys').env('HKEY_TRANSPORT').argParser(list))
+    .addOption(
+      new Option('-t, --transport <url>', 'where keys are: udp://host:port, hid[:path], ble[://id], tcp://host:port (simulator BLE link), ble-link://host:port/serial or virtual; repeat or comma-separate for several')
+        .env('HKEY_TRANSPORT')
+        .argParser(list),
+    )
     .option('-d, --device <serial>', 'choose a key by serial when several answer')
     .option('--pin-stdin', 'read the PIN from standard input (for `pin change`: current, then new, one a line); or set HKEY_PIN', false)
     .option('--json', 'print results as JSON', false)
@@ -99,10 +103,16 @@ export function buildProgram(): Command {
         'hkey sim                         start a virtual key on udp://127.0.0.1:8111',
         'hkey devices',
         'hkey -t udp://127.0.0.1:8111 info',
-        'echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --secret-stdin',
+        'hkey accounts add --name github --qr enrollment.png',
         'hkey otp github --json',
         'hkey provision keys.csv --parallel -t udp://127.0.0.1:8111,udp://127.0.0.1:8112',
-      )}\n\nPINs come from --pin-stdin, HKEY_PIN or a hidden prompt; a locked key is unlocked when a command needs it.\n\n${EXIT_CODE_HELP}`,
+      )}
+
+PINs come from --pin-stdin, HKEY_PIN or a hidden prompt; a locked key is unlocked when a command needs it.
+Secrets come from stdin, a hidden prompt, an otpauth:// URI or a QR code image, never from the command line
+unless you insist (--secret-argv), and are never printed; \`hkey enroll\` shows the one it made, once.
+
+${EXIT_CODE_HELP}`,
     );
 
   program
@@ -124,9 +134,25 @@ export function buildProgram(): Command {
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program
+    .command('bridge')
+    .description('serve keys to web pages and programs over a local WebSocket (docs/bridge-protocol.md)')
+    .option('--port <port>', 'WebSocket port', port('--port'), 8120)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--allow-remote', 'allow listening beyond loopback (exposes the keys to the network)', false)
+    .option('--origin <origin...>', 'web page origins allowed in (default: localhost, 127.0.0.1 and [::1] on any port)')
+    .option('--virtual <n>', 'serve N in-process virtual keys', integer('--virtual', 0, 64), 0)
+    .option('--udp <url...>', 'serve the simulator keys at these udp:// addresses')
+    .option('--no-hardware', 'do not serve real USB and Bluetooth keys')
+    .addHelpText(
+      'after',
+      `\nPrograms without a browser Origin need the token printed at start; each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example')}`,
+    )
+    .action(run(async () => (await import('./commands/bridge.js')).bridge));
+
+  program
     .command('devices')
     .description('list the keys that answer: serial, transport, PIN and lock state')
-    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports udp://127.0.0.1:8111 to :8118.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
+    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports (udp://127.0.0.1:8111 to :8118 and its BLE link\ntcp://127.0.0.1:8112) and at USB keys; Bluetooth keys in range only with --transport ble.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
     .action(run(async () => (await import('./commands/devices.js')).devices));
 
   program
@@ -155,7 +181,7 @@ export function buildProgram(): Command {
   const pin = program
     .command('pin')
     .description('the PIN that protects the key (4 to 8 digits; wrong attempts are limited)')
-    .addHelpText('after', examples('hkey pin status', 'hkey pin set', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change'));
+    .addHelpText('after', examples('hkey pin status', 'hkey pin set', 'hkey --pin-stdin pin change < pins.txt'));
   pin
     .command('status')
     .description('whether a PIN is set, attempts left, and whether this session is unlocked')
@@ -165,17 +191,17 @@ export function buildProgram(): Command {
     .command('set')
     .description('set the first PIN of a key (press its button to confirm)')
     .option('--max-retries <n>', 'wrong attempts allowed before the key blocks (default 8)', integer('--max-retries', 3, 10))
-    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'echo 123456 | hkey --pin-stdin pin set --max-retries 5')}`)
+    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'HKEY_PIN="$(pass show keys/pin)" hkey pin set --max-retries 5')}`)
     .action(run(async () => (await import('./commands/pin.js')).pinSet));
   pin
     .command('change')
     .description('replace the PIN after checking the current one')
-    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin (next line), HKEY_NEW_PIN or a prompt.\n${examples('hkey pin change', 'printf "1234\\n5678\\n" | hkey --pin-stdin pin change')}`)
+    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_NEW_PIN or a prompt (asked twice).\n${examples('hkey pin change', 'pass show keys/pin-change | hkey --pin-stdin pin change')}`)
     .action(run(async () => (await import('./commands/pin.js')).pinChange));
   pin
     .command('verify')
     .description('check the PIN and unlock the key for this session')
-    .addHelpText('after', examples('hkey pin verify', 'echo 1234 | hkey --pin-stdin pin verify --json'))
+    .addHelpText('after', examples('hkey pin verify', 'pass show keys/pin | hkey --pin-stdin pin verify --json'))
     .action(run(async () => (await import('./commands/pin.js')).pinVerify));
 
   program
@@ -190,7 +216,7 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask for confirmation on the terminal (the button hold is still needed)')
     .addHelpText(
       'after',
-      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing. Wiping is the only way out of a blocked PIN. The serial and clock stay.\n${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
+      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing.\nWiping is the only way out of a blocked PIN. The serial and clock stay.\n${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
     )
     .action(run(async () => (await import('./commands/wipe.js')).wipe));
 
@@ -227,7 +253,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `${SECRET_HELP}${examples(
-        'echo JBSWY3DPEHPK3PXP | hkey accounts add --name github --secret-stdin',
+        'pass show otp/github | hkey accounts add --name github --secret-stdin',
         'hkey accounts add --name github --totp                 (asks for the secret, hidden)',
         'hkey accounts add --qr enrollment.png',
         'hkey accounts add --name vpn --hotp --counter 5 --uri-file vpn.uri',
@@ -328,7 +354,7 @@ Rows (CSV with a header line, or a JSON array of objects) have the columns:
 One key at a time (default): rows are written in order; a row without serial goes to a key not yet done, so
 swap keys when asked. With --parallel, rows with a serial go to that key and the rest to whichever key is free.
 Every write is verified by comparing the key's code with one computed here; a failed row is rolled back.
-Without --transport, the simulator's default ports udp://127.0.0.1:8111 to :8118 are watched.\n${examples(
+Without --transport, the places \`hkey devices\` looks at are watched.\n${examples(
         'hkey provision keys.csv --dry-run',
         'hkey provision keys.csv                     (one key at a time; swap keys when asked)',
         'hkey provision keys.json --parallel -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --audit run1.jsonl',

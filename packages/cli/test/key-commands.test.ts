@@ -62,6 +62,17 @@ describe('hkey devices and key choice', { timeout: 90_000 }, () => {
     expect(none.stdout).toMatch(/No keys found/);
   });
 
+  test("keys on the simulator's BLE link are found and usable", async () => {
+    const link = sim.ready.ble as string;
+    const run = await hkey(['devices', '--transport', link, '--json']);
+    const devices = JSON.parse(run.stdout) as { serial: string; transport: string; address: string }[];
+    expect(devices.map((device) => [device.serial, device.transport])).toEqual(sim.serials.map((serial) => [serial, 'ble-link']));
+    const info = await hkey(['--transport', devices[1]!.address, 'info', '--json']);
+    expect(JSON.parse(info.stdout)).toMatchObject({ serial: 'HK-SIM-000002' });
+    const byDevice = await hkey(['--transport', link, '--device', 'HK-SIM-000003', 'info', '--json']);
+    expect(JSON.parse(byDevice.stdout)).toMatchObject({ serial: 'HK-SIM-000003' });
+  });
+
   test('several keys need --device; an unknown serial is exit 3', async () => {
     const all = sim.transports.join(',');
     const ambiguous = await hkey(['--transport', all, 'info']);
@@ -255,6 +266,18 @@ describe('hkey enroll', { timeout: 90_000 }, () => {
     const badLabel = await on(0, ['enroll', '--issuer', 'Corp', '--account', 'a:b']);
     expect(badLabel.code).toBe(2);
     expect(badLabel.stderr).toMatch(/--account/);
+  });
+});
+
+describe('hkey bridge', { timeout: 90_000 }, () => {
+  test('serves keys over a local WebSocket and stops cleanly on SIGTERM', async () => {
+    const running = spawnHkey(['bridge', '--port', '0', '--virtual', '1', '--no-hardware', '--json']);
+    const ready = await running.nextEvent((event) => event.event === 'ready');
+    expect(ready.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1$/);
+    running.kill('SIGTERM');
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/"event":"stopped"/);
   });
 });
 

@@ -1,4 +1,7 @@
-/** Writes the published vectors and the case list of docs/conformance.md (`npm run generate -w packages/conformance`). */
+/**
+ * Writes the published vectors and the case list of docs/conformance.md (`npm run generate -w packages/conformance`),
+ * from the sources: the root tsconfig maps the @hkey packages to their src, so a stale build never leaks in.
+ */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

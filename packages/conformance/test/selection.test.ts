@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import { ConformanceError, GROUPS, formatCaseList, listCases, runConformance, selectCases, transportTarget } from '@hkey/conformance';
 import { allCases } from '../src/cases/index.js';
 import { startRig } from './support/mutant-rig.js';
+import { MUTANTS } from './support/mutants.js';
 
 test('case ids are unique, numbered per group, and every case cites the spec', () => {
   const cases = listCases();
@@ -44,6 +45,22 @@ test('a run does only what --only selects, and skips what it cannot do with a re
       ['SEM-20', 'skip', expect.stringMatching(/^destructive/)],
     ]);
     expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 3, total: 4 });
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a run that stops at the first failure reports the cases after it as not run', async () => {
+  const broken = MUTANTS.find((mutant) => mutant.killer === 'HID-08');
+  const rig = await startRig(broken);
+  try {
+    const report = await runConformance({ target: rig.target, only: ['HID-05', 'HID-08', 'HID-09'], bail: true });
+    expect(report.results.map((result) => [result.id, result.outcome])).toEqual([
+      ['HID-05', 'pass'],
+      ['HID-08', 'fail'],
+      ['HID-09', 'skip'],
+    ]);
+    expect(report.results[2]?.reason).toMatch(/^not run: an earlier case failed/);
   } finally {
     await rig.close();
   }

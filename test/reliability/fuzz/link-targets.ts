@@ -22,6 +22,7 @@ function fail(message: string): never {
 
 const SERIAL = 'HK-FUZZ-000001';
 const HANG_MS = 5000;
+const QUIET_MS = 150;
 const KEY_TO_HOST = new Set<number>([
   BleLinkOp.ADVERTISEMENTS,
   BleLinkOp.CONNECTED,
@@ -41,7 +42,7 @@ const frame = (op: number, data: Uint8Array = new Uint8Array(0)): Frame => [op, 
 const utf8 = new TextEncoder();
 
 /** One GATT operation as a host sends it, valid or not. */
-const operation: fc.Arbitrary<Frame[]> = fc.oneof(
+const operation: fc.Arbitrary<readonly Frame[]> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom([frame(BleLinkOp.SCAN)], [frame(BleLinkOp.SCAN, Uint8Array.of(1))]) },
   { weight: 1, arbitrary: fc.constantFrom(SERIAL, 'HK-NOPE', '', '\u00ff').map((serial) => [frame(BleLinkOp.CONNECT, utf8.encode(serial))]) },
   { weight: 1, arbitrary: fc.constantFrom(22, 23, 64, 247, 512, 517, 518, 0xffff).map((mtu) => [frame(BleLinkOp.EXCHANGE_MTU, encodeUint16(mtu))]) },
@@ -63,11 +64,16 @@ const session = fc.record({
   /** Most hosts connect and subscribe first; the rest send whatever they send. */
   opening: fc.boolean(),
   operations: fc.array(operation, { minLength: 1, maxLength: 10 }),
-  edits: fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 2 }) }),
+  edits: fc.oneof({ weight: 4, arbitrary: fc.constant<[number, number][]>([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 2 }) }),
   chunks: fc.integer({ min: 1, max: 4 }),
 });
 
-/** Sends `stream` in `chunks` writes and a SCAN as a barrier, and collects what the server sends until it closes. */
+/**
+ * Sends `stream` in `chunks` writes and then a SCAN as a barrier, and collects what the server sends until it closes.
+ * The client hangs up once the barrier is answered, or after QUIET_MS when a frame length promised bytes that never
+ * came (the server rightly waits for them and reads the barrier as part of that frame). Once the client has hung
+ * up the server must close within HANG_MS: anything else is a hang.
+ */
 function converse(port: number, stream: Uint8Array, chunks: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -75,17 +81,29 @@ function converse(port: number, stream: Uint8Array, chunks: number): Promise<Uin
     const received: Buffer[] = [];
     const reader = new BleLinkFrameReader();
     let barrierSent = false;
-    const hang = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the BLE link server neither answered nor closed within ${HANG_MS} ms`));
-    }, HANG_MS);
+    let quiet: NodeJS.Timeout | undefined;
+    let hang: NodeJS.Timeout | undefined;
+    const hangUp = (): void => {
+      clearTimeout(quiet);
+      if (hang !== undefined) return;
+      socket.end();
+      hang = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`the BLE link server did not close within ${HANG_MS} ms after the host hung up`));
+      }, HANG_MS);
+    };
     socket.on('data', (chunk: Buffer) => {
       received.push(chunk);
-      // The answer to the barrier SCAN means every earlier frame was handled: hang up.
-      if (reader.push(new Uint8Array(chunk)).some(({ op }) => op === BleLinkOp.ADVERTISEMENTS) && barrierSent) socket.end();
+      try {
+        if (reader.push(new Uint8Array(chunk)).some(({ op }) => op === BleLinkOp.ADVERTISEMENTS) && barrierSent) hangUp();
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+      }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      clearTimeout(quiet);
       clearTimeout(hang);
       resolve(new Uint8Array(Buffer.concat(received)));
     });
@@ -96,6 +114,7 @@ function converse(port: number, stream: Uint8Array, chunks: number): Promise<Uin
       setImmediate(() => {
         barrierSent = true;
         if (!socket.destroyed) socket.write(encodeBleLinkFrame(BleLinkOp.SCAN));
+        quiet = setTimeout(hangUp, QUIET_MS);
       });
     });
   });

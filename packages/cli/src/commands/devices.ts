@@ -1,6 +1,6 @@
 /** `hkey devices`: every key that answers at the given or default addresses, with its serial and state. */
 import { errorCode, errorMessage } from '../cli-error.js';
-import { candidateTransports, probeKeys } from '../connect.js';
+import { candidateTransports, isPlace, probeKeys } from '../connect.js';
 import { table } from '../output.js';
 import { pinText } from '../pin-state.js';
 import type { RunContext } from '../program.js';
@@ -34,8 +34,14 @@ export async function devices({ output, globals }: RunContext): Promise<void> {
       return [{ serial: info.serial, transport, address: url, state, model: info.model, firmware: info.firmware, pinState: info.pinState, locked: info.locked, pinRetries: info.pinRetries, accounts: info.accountCount, battery: info.battery }];
     }
     const code = errorCode(error) ?? 'UNEXPECTED';
-    if (ABSENT.has(code)) return [];
     const message = errorMessage(error);
+    if (isPlace(url)) {
+      // A place that cannot be searched (node-hid or Bluetooth unavailable) matters only when asked for.
+      if (globals.transport?.includes(url)) output.warn(`cannot look for keys at ${url}: ${message}`);
+      else output.debug(`skipped ${url}: ${message}`);
+      return [];
+    }
+    if (ABSENT.has(code)) return [];
     return [{ serial: null, transport, address: url, state: `unusable: ${message}`, error: { code, message } }];
   });
   const shown = globals.device === undefined ? found : found.filter((device) => device.serial === globals.device);

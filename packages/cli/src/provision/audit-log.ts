@@ -25,7 +25,7 @@ export interface AuditEntry {
 /** Rows of `batch` the log shows done, keyed by row number and account name (an edited row is not done). */
 export interface DoneRows {
   has(row: number, account: string): boolean;
-  /** Serials of keys that took a row of this batch. */
+  /** Serials of keys that took a row of this batch successfully. */
   readonly serials: ReadonlySet<string>;
 }
 
@@ -50,8 +50,9 @@ export async function readDoneRows(path: string, batch: string): Promise<DoneRow
       continue;
     }
     if (entry.batch !== batch || typeof entry.row !== 'number' || typeof entry.account !== 'string') continue;
+    if (entry.result !== 'ok') continue;
+    done.add(rowKey(entry.row, entry.account));
     if (typeof entry.serial === 'string') serials.add(entry.serial);
-    if (entry.result === 'ok') done.add(rowKey(entry.row, entry.account));
   }
   return { has: (row, account) => done.has(rowKey(row, account)), serials };
 }

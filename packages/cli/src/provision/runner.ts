@@ -250,7 +250,11 @@ export async function runParallel(rows: readonly BatchRow[], context: RunnerCont
     } catch (error) {
       await key.close();
       // Its own rows fail with the reason; unassigned rows go to the other keys.
-      for (const row of assigned.get(key.info.serial) ?? []) results.push(await unusableKey(key.info.serial, row, error, context));
+      for (const row of assigned.get(key.info.serial) ?? []) {
+        const result = await unusableKey(key.info.serial, row, error, context);
+        results.push(result);
+        context.events.rowFinished(result);
+      }
       assigned.delete(key.info.serial);
     }
   }

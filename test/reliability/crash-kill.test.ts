@@ -1,0 +1,130 @@
+/**
+ * Crash safety against SIGKILL (docs/reliability.md, docs/protocol.md §5.5): a simulator process (crash-child.ts)
+ * on a state file is killed at a random moment while it creates accounts, issues HOTP codes and checks PINs, then
+ * started again, hundreds of times. After each kill the state file must load, and the ledger (crash/ledger.ts)
+ * checks it: every acknowledged write present, the one request in flight all or nothing, no HOTP counter issued
+ * twice, no PIN attempt refunded. Two lanes (two keys, two files) run side by side, one per core.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { seededRandom } from '@hkey/firmware-sim';
+import { FileStore } from '@hkey/firmware-sim/node';
+import { Ledger, type Op, encodeOp, planOps } from './crash/ledger.js';
+import { fuzzSeed } from './fuzz/budget.js';
+
+const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
+const LANES = 2;
+const PIN = '58203917';
+/** Kills land within this many milliseconds of the writes being sent: a burst of 8 to 16 fsynced writes takes longer. */
+const KILL_WINDOW_MS = 60;
+const START_TIMEOUT_MS = 15_000;
+
+let directory: string;
+let child: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'hkey-crash-'));
+  child = join(directory, 'crash-child.cjs');
+  // One bundle, started hundreds of times: node starts it in about 0.1 s, `node --import tsx` in about 1 s.
+  await build({ entryPoints: [fileURLToPath(new URL('./crash-child.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', outfile: child, logLevel: 'error' });
+});
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+interface Life {
+  /** Answers to the ops, in order, up to the kill; undefined for "-" (no answer). */
+  readonly answers: (Uint8Array | undefined)[];
+  /** Whether the ops were sent (a kill during start-up sends none). */
+  readonly sent: boolean;
+}
+
+/** Starts the child on `path`, sends `ops` once it is ready, kills it `delayMs` later (or `delayMs` after spawning when `early`). */
+function live(path: string, ops: readonly Op[], delayMs: number, early: boolean): Promise<Life> {
+  return new Promise((resolve, reject) => {
+    const process_: ChildProcessWithoutNullStreams = spawn(process.execPath, [child, path]);
+    const answers: (Uint8Array | undefined)[] = [];
+    let ready = false;
+    let sent = false;
+    let stderr = '';
+    const kill = (): void => {
+      process_.kill('SIGKILL');
+    };
+    const startup = setTimeout(() => {
+      kill();
+      reject(new Error(`the child did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
+    }, START_TIMEOUT_MS);
+    if (early) setTimeout(kill, delayMs);
+    process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: process_.stdout }).on('line', (line) => {
+      if (!ready) {
+        if (line !== 'ready') reject(new Error(`the child said "${line}" instead of ready`));
+        ready = true;
+        clearTimeout(startup);
+        if (early) return;
+        process_.stdin.write(ops.map((op) => `${Buffer.from(encodeOp(op)).toString('hex')}\n`).join(''));
+        sent = true;
+        setTimeout(kill, delayMs);
+        return;
+      }
+      answers.push(line === '-' ? undefined : new Uint8Array(Buffer.from(line, 'hex')));
+    });
+    process_.stdin.on('error', () => undefined);
+    process_.on('exit', (code, signal) => {
+      clearTimeout(startup);
+      // Only SIGKILL ends the child; exiting by itself means it could not load its state or crashed.
+      if (signal !== 'SIGKILL') reject(new Error(`the child exited with ${code ?? signal}: ${stderr}`));
+    });
+    process_.on('close', () => resolve({ answers, sent }));
+  });
+}
+
+interface LaneResult {
+  kills: number;
+  acknowledged: number;
+  interrupted: number;
+  checks: number;
+}
+
+async function lane(index: number, kills: number): Promise<LaneResult> {
+  const path = join(directory, `lane-${index}`, 'key.json');
+  const random = seededRandom(fuzzSeed + index);
+  const next = (): number => random.nextFloat();
+  const ledger = new Ledger(PIN);
+  let acknowledged = 0;
+  ledger.begin(undefined);
+  for (let kill = 0; kill < kills; kill++) {
+    const before = await new FileStore(path).load();
+    const ops = planOps(next, before, PIN, `l${index}k${kill}`, 8 + Math.floor(next() * 9));
+    const early = next() < 0.1;
+    const life = await live(path, ops, Math.floor(next() * (early ? 250 : KILL_WINDOW_MS)), early);
+    // The state file must load after every kill (§8.4): never damaged, never reset.
+    const after = await new FileStore(path).load();
+    ledger.settle(life.sent ? ops : [], life.sent ? ops.map((_, i) => (i < life.answers.length ? life.answers[i] : undefined)) : [], after);
+    acknowledged += life.answers.length;
+  }
+  return { kills, acknowledged, interrupted: ledger.interrupted, checks: ledger.checks };
+}
+
+describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
+  test(`${KILLS} kills of the simulator process: the state loads, acknowledged writes stay, nothing is issued twice or refunded`, async () => {
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: LANES }, (_, index) => lane(index, Math.ceil(KILLS / LANES))));
+    const seconds = (performance.now() - started) / 1000;
+    const total = results.reduce((sum, result) => ({ kills: sum.kills + result.kills, acknowledged: sum.acknowledged + result.acknowledged, interrupted: sum.interrupted + result.interrupted, checks: sum.checks + result.checks }));
+    console.log(
+      `SIGKILL: ${total.kills} kills in ${seconds.toFixed(1)} s (${(total.kills / seconds).toFixed(1)} kills/s, ${LANES} lanes), ${total.acknowledged} acknowledged writes, ` +
+        `${total.checks} state checks, ${total.interrupted} kills with a write in flight; seed ${fuzzSeed}`,
+    );
+    expect(total.kills).toBeGreaterThanOrEqual(KILLS);
+    // Most kills must land mid-burst, or the test would not be testing anything.
+    expect(total.interrupted).toBeGreaterThan(total.kills / 3);
+  }, 180_000);
+});
