@@ -5,6 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBase32, totp } from '@hkey/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -144,6 +147,26 @@ describe('hidden prompts on a terminal', { timeout: 90_000 }, () => {
     const wiped = await confirmed.finished();
     expect(wiped.code).toBe(0);
     expect(wiped.screen).toMatch(/Key HK-SIM-000001 wiped/);
+  });
+});
+
+describe('live progress on a terminal', { timeout: 90_000 }, () => {
+  test('provision draws a bar for the batch and one per key, then the summary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hkey-tty-'));
+    const rows = Array.from({ length: 6 }, (_, index) => {
+      const fresh = freshSecret();
+      secrets.push(fresh.bytes);
+      return `bar-${index},${fresh.base32}`;
+    });
+    const file = join(dir, 'bars.csv');
+    await writeFile(file, `name,secret\n${rows.join('\n')}\n`);
+    const run = terminal(['provision', file, '--parallel', '--audit', join(dir, 'audit.jsonl')]);
+    const { code, screen } = await run.finished();
+    await rm(file);
+    expect(code).toBe(0);
+    expect(screen).toMatch(/all rows\s+█+ 6\/6/);
+    expect(screen).toMatch(/HK-SIM-000001\s+█+ 6\/6\s+row \d bar-\d: ok/);
+    expect(screen).toMatch(/6 written and verified/);
   });
 });
 
