@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const reportDirectory = mkdtempSync(join(tmpdir(), 'hkey-fuzz-'));
 const report = join(reportDirectory, 'report.jsonl');
 
-const env = { ...process.env, HKEY_FUZZ_REPORT: report };
+const env: NodeJS.ProcessEnv = { ...process.env, HKEY_FUZZ_REPORT: report };
 if (values.cases !== undefined) env.HKEY_FUZZ_CASES = values.cases;
 if (values.seed !== undefined) env.HKEY_FUZZ_SEED = values.seed;
 

@@ -354,7 +354,8 @@ Rows (CSV with a header line, or a JSON array of objects) have the columns:
 One key at a time (default): rows are written in order; a row without serial goes to a key not yet done, so
 swap keys when asked. With --parallel, rows with a serial go to that key and the rest to whichever key is free.
 Every write is verified by comparing the key's code with one computed here; a failed row is rolled back.
-Without --transport, the places \`hkey devices\` looks at are watched.\n${examples(
+Without --transport, the places \`hkey devices\` looks at are watched. With --json, each event is a line (key,
+waiting, row-started, row) and the summary comes last. Exit 9 when any row failed or found no key.\n${examples(
         'hkey provision keys.csv --dry-run',
         'hkey provision keys.csv                     (one key at a time; swap keys when asked)',
         'hkey provision keys.json --parallel -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --audit run1.jsonl',

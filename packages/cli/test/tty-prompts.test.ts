@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,9 +160,12 @@ describe('live progress on a terminal', { timeout: 90_000 }, () => {
     });
     const file = join(dir, 'bars.csv');
     await writeFile(file, `name,secret\n${rows.join('\n')}\n`);
-    const run = terminal(['provision', file, '--parallel', '--audit', join(dir, 'audit.jsonl')]);
+    const audit = join(dir, 'audit.jsonl');
+    const run = terminal(['provision', file, '--parallel', '--audit', audit]);
     const { code, screen } = await run.finished();
     await rm(file);
+    // The audit log is scanned for secrets with everything else.
+    transcript.push(await readFile(audit, 'utf8'));
     expect(code).toBe(0);
     expect(screen).toMatch(/all rows\s+█+ 6\/6/);
     expect(screen).toMatch(/HK-SIM-000001\s+█+ 6\/6\s+row \d bar-\d: ok/);

@@ -1,0 +1,84 @@
+/** `hkey conformance`: runs the HKP/1 conformance suite against a key, virtual or real (docs/conformance.md). */
+import { writeFile } from 'node:fs/promises';
+import {
+  type ConformanceTarget,
+  type DeviceController,
+  bleLinkTarget,
+  combineTargets,
+  formatCaseList,
+  formatCaseResult,
+  formatJsonReport,
+  formatJunitReport,
+  formatSummary,
+  hidPortTarget,
+  listCases,
+  noController,
+  operatorController,
+  runConformance,
+  simulatorController,
+  udpTarget,
+} from '@hkey/conformance';
+import { CliError } from '../cli-error.js';
+import { ExitCode } from '../exit-codes.js';
+import type { RunContext } from '../program.js';
+
+export interface ConformanceCommandOptions {
+  control?: string;
+  bleLink?: string;
+  json?: string;
+  junit?: string;
+  only?: string[];
+  list: boolean;
+  destructive: boolean;
+  interactive?: boolean;
+  timingTolerance: number;
+  bail: boolean;
+}
+
+async function target(url: string | undefined, bleLink: string | undefined): Promise<ConformanceTarget> {
+  const ble = bleLink === undefined ? undefined : bleLinkTarget(bleLink);
+  if (url === undefined) {
+    if (ble === undefined) throw new CliError('USAGE_TARGET', 'Name the key to test: --transport udp://HOST:PORT, --transport virtual, or --ble-link URL.');
+    return ble;
+  }
+  let primary: ConformanceTarget;
+  if (url.startsWith('udp://')) primary = udpTarget(url);
+  else if (url.startsWith('ble-link://') || url.startsWith('tcp://')) primary = bleLinkTarget(url);
+  else if (url === 'virtual') {
+    const [{ VirtualKey, connectInProcess }] = await Promise.all([import('@hkey/firmware-sim')]);
+    const key = await VirtualKey.start();
+    primary = hidPortTarget('virtual', async () => connectInProcess(key), 'virtual');
+  } else {
+    throw new CliError('USAGE_TRANSPORT', `The conformance suite reaches keys over udp://, ble-link:// or virtual; "${url}" is not one of them.`);
+  }
+  return ble === undefined ? primary : combineTargets(primary, ble);
+}
+
+function controller(options: ConformanceCommandOptions): DeviceController {
+  if (options.control !== undefined) return simulatorController({ url: options.control });
+  const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
+  return interactive ? operatorController({ input: process.stdin, output: process.stderr }) : noController();
+}
+
+export async function conformance({ output, globals }: RunContext, options: ConformanceCommandOptions): Promise<number> {
+  if (options.list) {
+    const cases = listCases();
+    output.result(cases, () => formatCaseList(cases));
+    return ExitCode.OK;
+  }
+  if ((globals.transport?.length ?? 0) > 1) throw new CliError('USAGE_TRANSPORT', 'The conformance suite tests one key at a time: give one --transport.');
+  const report = await runConformance({
+    target: await target(globals.transport?.[0], options.bleLink),
+    controller: controller(options),
+    destructive: options.destructive,
+    only: options.only,
+    pin: process.env.HKEY_PIN || undefined,
+    timingToleranceMs: options.timingTolerance,
+    bail: options.bail,
+    onCaseResult: (result) => output.info(formatCaseResult(result)),
+  });
+  if (options.json !== undefined) await writeFile(options.json, formatJsonReport(report));
+  if (options.junit !== undefined) await writeFile(options.junit, formatJunitReport(report));
+  output.result(report, () => formatSummary(report));
+  return report.counts.fail > 0 ? ExitCode.FAILURE : ExitCode.OK;
+}
