@@ -21,8 +21,6 @@ import { fuzzSeed } from './fuzz/budget.js';
 const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
 const LANES = 2;
 const PIN = '58203917';
-/** Kills land within this many milliseconds of the writes being sent: a burst of 8 to 16 fsynced writes takes longer. */
-const KILL_WINDOW_MS = 60;
 const START_TIMEOUT_MS = 15_000;
 
 let directory: string;
@@ -44,15 +42,21 @@ interface Life {
   readonly answers: (Uint8Array | undefined)[];
   /** Whether the ops were sent (a kill during start-up sends none). */
   readonly sent: boolean;
+  /** Milliseconds from sending the ops to the last answer. */
+  readonly answeredMs: number;
 }
 
-/** Starts the child on `path`, sends `ops` once it is ready, kills it `delayMs` later (or `delayMs` after spawning when `early`). */
-function live(path: string, ops: readonly Op[], delayMs: number, early: boolean): Promise<Life> {
+/** When to kill: `delayMs` after spawning (during start-up), or `delayMs` after the `answers`-th answer (or the send). */
+type KillPlan = { readonly early: true; readonly delayMs: number } | { readonly early: false; readonly answers: number; readonly delayMs: number };
+
+/** Starts the child on `path`, sends `ops` once it is ready and kills it as `plan` says. */
+function live(path: string, ops: readonly Op[], plan: KillPlan): Promise<Life> {
   return new Promise((resolve, reject) => {
     const process_: ChildProcessWithoutNullStreams = spawn(process.execPath, [child, path]);
     const answers: (Uint8Array | undefined)[] = [];
     let ready = false;
-    let sent = false;
+    let sent = 0;
+    let answered = 0;
     let stderr = '';
     const kill = (): void => {
       process_.kill('SIGKILL');
@@ -61,20 +65,22 @@ function live(path: string, ops: readonly Op[], delayMs: number, early: boolean)
       kill();
       reject(new Error(`the child did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
     }, START_TIMEOUT_MS);
-    if (early) setTimeout(kill, delayMs);
+    if (plan.early) setTimeout(kill, plan.delayMs);
     process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     createInterface({ input: process_.stdout }).on('line', (line) => {
       if (!ready) {
         if (line !== 'ready') reject(new Error(`the child said "${line}" instead of ready`));
         ready = true;
         clearTimeout(startup);
-        if (early) return;
+        if (plan.early) return;
         process_.stdin.write(ops.map((op) => `${Buffer.from(encodeOp(op)).toString('hex')}\n`).join(''));
-        sent = true;
-        setTimeout(kill, delayMs);
+        sent = performance.now();
+        if (plan.answers === 0) setTimeout(kill, plan.delayMs);
         return;
       }
       answers.push(line === '-' ? undefined : new Uint8Array(Buffer.from(line, 'hex')));
+      answered = performance.now();
+      if (!plan.early && answers.length === plan.answers) setTimeout(kill, plan.delayMs);
     });
     process_.stdin.on('error', () => undefined);
     process_.on('exit', (code, signal) => {
@@ -82,7 +88,7 @@ function live(path: string, ops: readonly Op[], delayMs: number, early: boolean)
       // Only SIGKILL ends the child; exiting by itself means it could not load its state or crashed.
       if (signal !== 'SIGKILL') reject(new Error(`the child exited with ${code ?? signal}: ${stderr}`));
     });
-    process_.on('close', () => resolve({ answers, sent }));
+    process_.on('close', () => resolve({ answers, sent: sent > 0, answeredMs: Math.max(0, answered - sent) }));
   });
 }
 
@@ -99,12 +105,17 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
   const next = (): number => random.nextFloat();
   const ledger = new Ledger(PIN);
   let acknowledged = 0;
+  /** How long one write takes here (fsync included), learnt as the test goes: kills aim inside a write. */
+  let writeMs = 10;
   ledger.begin(undefined);
   for (let kill = 0; kill < kills; kill++) {
     const before = await new FileStore(path).load();
     const ops = planOps(next, before, PIN, `l${index}k${kill}`, 8 + Math.floor(next() * 9));
-    const early = next() < 0.1;
-    const life = await live(path, ops, Math.floor(next() * (early ? 250 : KILL_WINDOW_MS)), early);
+    // One kill in ten during start-up (loading, or creating the first state); the rest after a random number of
+    // answers and a random part of the next write.
+    const plan: KillPlan = next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * ops.length), delayMs: next() * writeMs };
+    const life = await live(path, ops, plan);
+    if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
     // The state file must load after every kill (§8.4): never damaged, never reset.
     const after = await new FileStore(path).load();
     ledger.settle(life.sent ? ops : [], life.sent ? ops.map((_, i) => (i < life.answers.length ? life.answers[i] : undefined)) : [], after);

@@ -126,6 +126,7 @@ ${EXIT_CODE_HELP}`,
     .option('--state <file>', 'state file (created if missing); without it the keys live in memory')
     .option('--reset-state', 'discard existing state files before starting', false)
     .option('--devices <n>', 'number of keys', integer('--devices', 1, 10_000), 1)
+    .option('--realistic-timing', 'answer at a real key\'s pace: 1 ms per HID report, BLE fragments of 20 bytes every 15 ms', false)
     .option('--clock <unixSeconds>', 'set the keys\' clocks at start', integer('--clock', 0, 2 ** 40))
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
@@ -369,6 +370,23 @@ waiting, row-started, row) and the summary comes last. Exit 9 when any row faile
     .addArgument(new Argument('<shell>', 'shell to complete for').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', examples('hkey completion bash > /etc/bash_completion.d/hkey', 'hkey completion zsh > "${fpath[1]}/_hkey"', 'hkey completion fish > ~/.config/fish/completions/hkey.fish'))
     .action(run(async () => (await import('./commands/completion.js')).completion));
+
+  program
+    .command('conformance')
+    .description('run the HKP/1 conformance suite against a key (docs/conformance.md)')
+    .option('--control <url>', "the simulator's control API, so cases that need the button or a restart run unattended")
+    .option('--ble-link <url>', 'also run the BLE cases over a simulator BLE link, e.g. ble-link://127.0.0.1:8112/HK-SIM-000001')
+    .option('--json <file>', 'write the report as JSON')
+    .option('--junit <file>', 'write the report as JUnit XML')
+    .option('--only <groupOrCase...>', 'run only these groups (hid, ble, message, semantics) or cases (e.g. HID-07)')
+    .option('--list', 'list the cases and exit', false)
+    .option('--destructive', 'also run cases that wipe the key or block its PIN (never the default)', false)
+    .option('--interactive', 'ask the operator to press the button and restart the key')
+    .option('--no-interactive', 'skip cases that need the operator')
+    .option('--timing-tolerance <ms>', 'slack for timing limits measured on the host', integer('--timing-tolerance', 0, 1000), 50)
+    .option('--bail', 'stop at the first failure', false)
+    .addHelpText('after', `\nThe key's PIN, if any, is read from HKEY_PIN. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`)
+    .action(run(async () => (await import('./commands/conformance.js')).conformance));
 
   return program;
 }

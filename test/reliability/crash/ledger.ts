@@ -18,7 +18,7 @@ export type Op =
   | { readonly kind: 'setpin'; readonly pin: string };
 
 const COMMAND: Readonly<Record<Op['kind'], CommandName>> = { create: 'AccountCreate', delete: 'AccountDelete', otp: 'GetOtp', verify: 'VerifyPin', setpin: 'SetPin' };
-export const MAX_RETRIES = 10;
+const MAX_RETRIES = 10;
 
 export function encodeOp(op: Op): Uint8Array {
   switch (op.kind) {

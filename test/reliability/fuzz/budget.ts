@@ -1,8 +1,9 @@
 /**
  * Case budgets and reporting of the fuzz targets (docs/reliability.md).
  *
- * `npm test` runs every target with its CI budget (about 1.27 million cases, about a minute of one core). A longer run is `npm run fuzz -- --cases N` or HKEY_FUZZ_CASES=N: the CI budgets are scaled so that
- * they add up to N. HKEY_FUZZ_SEED pins the seed; otherwise every run draws a new one and prints it.
+ * `npm test` runs every target with its CI budget: about 1.3 million cases, about a minute of one core. A longer
+ * run is `npm run fuzz -- --cases N` or HKEY_FUZZ_CASES=N: the CI budgets are scaled so that they add up to N.
+ * HKEY_FUZZ_SEED pins the seed; otherwise every run draws a new one and prints it.
  */
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -36,9 +37,6 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 const requestedTotal = positiveInteger(process.env.HKEY_FUZZ_CASES, 'HKEY_FUZZ_CASES');
-
-/** True when someone asked for a custom (usually longer) run: timeouts then scale with the budget. */
-export const customBudget = requestedTotal !== undefined;
 
 export function casesFor(target: FuzzTarget): number {
   const base = CI_CASES[target];

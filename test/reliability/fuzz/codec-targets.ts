@@ -404,7 +404,8 @@ function checkHidResult(result: HidReceiveResult | undefined, input: Uint8Array 
 
 export function fuzzHidReceiver(cases: number): number {
   let reports = 0;
-  const runs = Math.ceil(cases / 12);
+  // A run of up to 8 steps sends about 14 reports.
+  const runs = Math.ceil(cases / 14);
   check(
     fc.property(hidSteps, (steps) => {
       const receiver = new HidReceiver({ isAllocated: (cid) => ALLOCATED.includes(cid) });

@@ -151,6 +151,19 @@ interface Run {
   readonly issued: Map<Uint8Array, bigint>;
 }
 
+const HANG_MS = 5000;
+
+/** A request the key never answers is a hang: the case fails with its seed instead of the whole test timing out. */
+async function answerWithin<T>(answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the key did not answer within ${HANG_MS} ms`)), HANG_MS)));
+  try {
+    return await Promise.race([answer, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Every status the key answered during the runs: evidence that the fuzzer reaches the key's states. */
 export const statusesSeen = new Set<string>();
 
@@ -169,7 +182,7 @@ async function exchange(run: Run, session: number, request: Uint8Array): Promise
     prediction = run.model.predict(session, decoded, run.button);
     expectedStatus = prediction.status;
   }
-  const response = await (run.sessions[session] as KeySession).handle(request);
+  const response = await answerWithin((run.sessions[session] as KeySession).handle(request));
   if (response === undefined) fail('the key gave no response without a power cut');
   const status = statusName(response[0] as number);
   const what = decoded ? `${decoded.command} ${canonical(decoded.params)}` : `malformed request ${Buffer.from(request).toString('hex')}`;

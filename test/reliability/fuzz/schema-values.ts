@@ -9,7 +9,7 @@ import { type CborMap, type CborValue, type CommandName, Commands, type Field, t
 import { seededBytes, seededText } from './mutate.js';
 
 /** A field type as the schema's description states it ("uint 1..65535", "array of up to 8 (text 1..256 bytes)"). */
-export type FieldKind =
+type FieldKind =
   | { readonly t: 'uint'; readonly min: number; readonly max: number }
   | { readonly t: 'uint64' }
   | { readonly t: 'enum'; readonly codes: readonly number[] }
@@ -19,7 +19,7 @@ export type FieldKind =
   | { readonly t: 'array'; readonly max: number; readonly item: FieldKind }
   | { readonly t: 'map'; readonly schema: Schema };
 
-export function kindOf(description: string, nested: Schema | undefined): FieldKind {
+function kindOf(description: string, nested: Schema | undefined): FieldKind {
   let match: RegExpExecArray | null;
   if (description === 'uint 0..2^64-1') return { t: 'uint64' };
   if ((match = /^uint (\d+)\.\.(\d+)$/.exec(description))) return { t: 'uint', min: Number(match[1]), max: Number(match[2]) };
@@ -67,7 +67,7 @@ function wrongType(kind: FieldKind): fc.Arbitrary<CborValue> {
 
 type Overrides = MapOptions['values'];
 
-export function validValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborValue> {
+function validValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborValue> {
   switch (kind.t) {
     case 'uint':
       return fc.oneof(fc.constantFrom(kind.min, kind.max), fc.bigInt({ min: BigInt(kind.min), max: BigInt(kind.max) }).map(Number));
@@ -88,7 +88,7 @@ export function validValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<Cb
   }
 }
 
-export function invalidValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborValue> {
+function invalidValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborValue> {
   const wrong = wrongType(kind);
   switch (kind.t) {
     case 'uint':

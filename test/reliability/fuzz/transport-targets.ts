@@ -56,7 +56,7 @@ function fail(message: string): never {
 }
 
 /** Lets the key's asynchronous command handling run to its next wait (a timer or the button). */
-export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The user: approves, denies or never answers, in a scripted order that repeats. */
 class ScriptedUser implements PresenceSource {

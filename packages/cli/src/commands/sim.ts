@@ -1,5 +1,5 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
-import { type LoggedEvent } from '@hkey/firmware-sim';
+import { type LoggedEvent, REALISTIC_TIMING } from '@hkey/firmware-sim';
 import { type ControlServer, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
 import type { RunContext } from '../program.js';
 import { ExitCode } from '../exit-codes.js';
@@ -16,6 +16,7 @@ export interface SimOptions {
   clock?: number;
   storage?: number;
   interactive: boolean;
+  realisticTiming: boolean;
 }
 
 function eventLine(event: LoggedEvent): string {
@@ -44,6 +45,7 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
     clockSeconds: options.clock,
     storageTotal: options.storage,
     presence: options.interactive ? 'button' : 'auto-approve',
+    timing: options.realisticTiming ? REALISTIC_TIMING : undefined,
   });
   let control: ControlServer;
   try {
