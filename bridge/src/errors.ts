@@ -47,7 +47,7 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   MISSING_PARAMETER: 'The key is missing a required parameter; supply it and try again.',
   INVALID_PARAMETER: 'The key rejected a parameter as malformed or out of range; check the values and try again.',
   UNKNOWN_PARAMETER: 'The key does not know one of the parameters; update its firmware or drop the parameter.',
-  PIN_REQUIRED: 'The key is locked: verify the PIN first (`hkey unlock`).',
+  PIN_REQUIRED: 'The key is locked: verify the PIN first (`hkey pin verify`).',
   PIN_INVALID: 'Wrong PIN; check it and try again.',
   PIN_BLOCKED: 'PIN blocked: only `hkey wipe` can reset this key.',
   PIN_POLICY_VIOLATION: 'A new PIN must be 4 to 8 digits.',

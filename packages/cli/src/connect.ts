@@ -2,9 +2,10 @@
  * Turns --transport and --device into an open KeyClient, and unlocks a locked key when a command needs it.
  * The simulator is imported only for `virtual`, and the bridge loads node-hid or noble only for hid and ble addresses.
  *
- * An address names one key (udp://HOST:PORT, hid:PATH, ble://ID, ble-link://HOST:PORT/SERIAL, virtual) or a
- * place to look for keys (hid: every USB key; ble: every Bluetooth key in range; tcp://HOST:PORT: every key on a
- * simulator's BLE link).
+ * An address names one key (udp://HOST:PORT, hid:PATH, ble://ID, ble-link://HOST:PORT/SERIAL, ws://HOST:PORT/ID,
+ * virtual) or a place to look for keys (hid: every USB key; ble: every Bluetooth key in range; tcp://HOST:PORT:
+ * every key on a simulator's BLE link; ws://HOST:PORT: every key a bridge serves, with the token the bridge printed
+ * in HKEY_BRIDGE_TOKEN).
  */
 import {
   BleLinkTransportKind,
@@ -14,6 +15,7 @@ import {
   NodeHidTransportKind,
   type Transport,
   UdpTransportKind,
+  WsTransportKind,
   isDeviceStatus,
 } from '@hkey/bridge';
 import { CliError } from './cli-error.js';
@@ -43,7 +45,15 @@ export interface OpenKey {
 }
 
 /** Whether an address names a place to look for keys rather than one key. */
-export const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://');
+export const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://') || /^wss?:\/\/[^/]+\/?$/.test(url);
+
+/** The bridge behind ws://HOST:PORT[/ID]: its WebSocket endpoint and the key id, if any. */
+function bridgeAddress(url: string): { kind: WsTransportKind; id: string | undefined } {
+  const parsed = new URL(url);
+  const id = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
+  const endpoint = `${parsed.protocol}//${parsed.host}/v1`;
+  return { kind: new WsTransportKind({ url: endpoint, token: process.env.HKEY_BRIDGE_TOKEN || undefined, client: `hkey CLI (pid ${process.pid})` }), id };
+}
 
 let bluetooth: NobleTransportKind | undefined;
 
@@ -61,12 +71,20 @@ async function openTransport(url: string, openTimeoutMs?: number): Promise<Trans
   if (url.startsWith('ble://')) return nobleKind().open(url);
   if (url.startsWith('ble-link://')) return new BleLinkTransportKind({ timeoutMs: openTimeoutMs }).open(url);
   if (url === 'virtual') return (await import('./virtual-key.js')).openPersistentVirtualKey();
-  throw new CliError('USAGE_TRANSPORT', `Unknown transport "${url}": use udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT or virtual.`, ExitCode.USAGE);
+  if (url.startsWith('ws://') || url.startsWith('wss://')) {
+    const { kind, id } = bridgeAddress(url);
+    if (id !== undefined) return kind.open(id);
+  }
+  throw new CliError('USAGE_TRANSPORT', `Unknown transport "${url}": use udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual.`, ExitCode.USAGE);
 }
 
 /** The key addresses at a place (hid, ble, tcp://HOST:PORT); a key address stands for itself. */
 async function expand(url: string): Promise<string[]> {
   if (!isPlace(url)) return [url];
+  if (url.startsWith('ws')) {
+    const base = url.replace(/\/$/, '');
+    return (await bridgeAddress(url).kind.list()).map((descriptor) => `${base}/${encodeURIComponent(descriptor.id)}`);
+  }
   const kind = url === 'hid' ? new NodeHidTransportKind() : url === 'ble' ? nobleKind() : new BleLinkTransportKind({ addresses: [url] });
   return (await kind.list()).map((descriptor) => descriptor.id);
 }

@@ -19,6 +19,7 @@ import {
   udpTarget,
 } from '@hkey/conformance';
 import { CliError } from '../cli-error.js';
+import { Output } from '../output.js';
 import { ExitCode } from '../exit-codes.js';
 import type { RunContext } from '../program.js';
 
@@ -60,7 +61,10 @@ function controller(options: ConformanceCommandOptions): DeviceController {
   return interactive ? operatorController({ input: process.stdin, output: process.stderr }) : noController();
 }
 
-export async function conformance({ output, globals }: RunContext, options: ConformanceCommandOptions): Promise<number> {
+export async function conformance(context: RunContext, options: ConformanceCommandOptions): Promise<number> {
+  const { globals } = context;
+  // `--json FILE` here names the report file; commander folds it into the global --json switch, so undo that.
+  const output = typeof options.json === 'string' ? new Output({ ...context.output.options, json: false }) : context.output;
   if (options.list) {
     const cases = listCases();
     output.result(cases, () => formatCaseList(cases));
