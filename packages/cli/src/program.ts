@@ -376,7 +376,7 @@ waiting, row-started, row) and the summary comes last. Exit 9 when any row faile
     .description('run the HKP/1 conformance suite against a key (docs/conformance.md)')
     .option('--control <url>', "the simulator's control API, so cases that need the button or a restart run unattended")
     .option('--ble-link <url>', 'also run the BLE cases over a simulator BLE link, e.g. ble-link://127.0.0.1:8112/HK-SIM-000001')
-    .option('--json <file>', 'write the report as JSON')
+    .option('--json-report <file>', 'write the report as JSON (plain --json prints results as JSON, as everywhere)')
     .option('--junit <file>', 'write the report as JUnit XML')
     .option('--only <groupOrCase...>', 'run only these groups (hid, ble, message, semantics) or cases (e.g. HID-07)')
     .option('--list', 'list the cases and exit', false)

@@ -19,14 +19,13 @@ import {
   udpTarget,
 } from '@hkey/conformance';
 import { CliError } from '../cli-error.js';
-import { Output } from '../output.js';
 import { ExitCode } from '../exit-codes.js';
 import type { RunContext } from '../program.js';
 
 export interface ConformanceCommandOptions {
   control?: string;
   bleLink?: string;
-  json?: string;
+  jsonReport?: string;
   junit?: string;
   only?: string[];
   list: boolean;
@@ -61,10 +60,7 @@ function controller(options: ConformanceCommandOptions): DeviceController {
   return interactive ? operatorController({ input: process.stdin, output: process.stderr }) : noController();
 }
 
-export async function conformance(context: RunContext, options: ConformanceCommandOptions): Promise<number> {
-  const { globals } = context;
-  // `--json FILE` here names the report file; commander folds it into the global --json switch, so undo that.
-  const output = typeof options.json === 'string' ? new Output({ ...context.output.options, json: false }) : context.output;
+export async function conformance({ output, globals }: RunContext, options: ConformanceCommandOptions): Promise<number> {
   if (options.list) {
     const cases = listCases();
     output.result(cases, () => formatCaseList(cases));
@@ -81,7 +77,7 @@ export async function conformance(context: RunContext, options: ConformanceComma
     bail: options.bail,
     onCaseResult: (result) => output.info(formatCaseResult(result)),
   });
-  if (options.json !== undefined) await writeFile(options.json, formatJsonReport(report));
+  if (options.jsonReport !== undefined) await writeFile(options.jsonReport, formatJsonReport(report));
   if (options.junit !== undefined) await writeFile(options.junit, formatJunitReport(report));
   output.result(report, () => formatSummary(report));
   return report.counts.fail > 0 ? ExitCode.FAILURE : ExitCode.OK;
