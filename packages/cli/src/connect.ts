@@ -65,7 +65,7 @@ function nobleKind(): NobleTransportKind {
   return bluetooth;
 }
 
-async function openTransport(url: string, openTimeoutMs?: number): Promise<Transport> {
+export async function openTransport(url: string, openTimeoutMs?: number): Promise<Transport> {
   if (url.startsWith('udp://')) return new UdpTransportKind({ addresses: [url], openTimeoutMs }).open(url);
   if (url.startsWith('hid:')) return new NodeHidTransportKind({ openTimeoutMs }).open(url);
   if (url.startsWith('ble://')) return nobleKind().open(url);

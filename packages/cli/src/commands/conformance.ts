@@ -16,6 +16,7 @@ import {
   operatorController,
   runConformance,
   simulatorController,
+  transportTarget,
   udpTarget,
 } from '@hkey/conformance';
 import { CliError } from '../cli-error.js';
@@ -49,7 +50,9 @@ async function target(url: string | undefined, bleLink: string | undefined): Pro
     const key = await VirtualKey.start();
     primary = hidPortTarget('virtual', async () => connectInProcess(key), 'virtual');
   } else {
-    throw new CliError('USAGE_TRANSPORT', `The conformance suite reaches keys over udp://, ble-link:// or virtual; "${url}" is not one of them.`);
+    // USB, Bluetooth and bridge keys: message and semantics cases run; framing cases need a raw link and are skipped.
+    const { openTransport } = await import('../connect.js');
+    primary = transportTarget(url, () => openTransport(url));
   }
   return ble === undefined ? primary : combineTargets(primary, ble);
 }
