@@ -10,6 +10,7 @@ import { cborComparisons } from './suites/cbor.js';
 import { framingComparisons } from './suites/framing.js';
 import { otpComparisons } from './suites/otp.js';
 import { renderManyKeys } from './suites/many-keys.js';
+import { renderProvisioning } from './suites/provisioning.js';
 import { measureRoundTrips, renderRoundTrips } from './suites/roundtrip.js';
 import { measureStartup, renderStartup } from './suites/startup.js';
 
@@ -36,6 +37,7 @@ for (const [title, build] of suites) {
 const systemSuites: [string, () => Promise<string> | string][] = [
   ['Round trips', async () => renderRoundTrips(await measureRoundTrips())],
   ['Many keys', () => renderManyKeys()],
+  ['Provisioning', () => renderProvisioning()],
 ];
 for (const [title, render] of systemSuites) {
   if (filter && !title.toLowerCase().includes(filter)) continue;

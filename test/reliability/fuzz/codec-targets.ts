@@ -162,6 +162,10 @@ function cborMaps(values: fc.Arbitrary<CborValue>, maxLength: number): fc.Arbitr
 
 const validCbor = cborValues(0).map((value) => encodeCbor(value));
 const validParams = cborMaps(cborValues(1), 10).map((map) => encodeCbor(map));
+/** Arrays and maps nested 3 to 7 deep around a scalar: the depth limit of §3.2.4 sits in the middle (§3.3.13). */
+const deepCbor = fc
+  .tuple(fc.array(fc.boolean(), { minLength: 3, maxLength: 7 }), scalars)
+  .map(([levels, inner]) => encodeCbor(levels.reduce<CborValue>((value, isMap) => (isMap ? new Map([[1, value]]) : [value]), inner)));
 
 /** Sequences of random heads: reaches every row of the initial-byte table (§3.3.3) with plausible arguments. */
 const headSoup = fc
@@ -171,7 +175,7 @@ const headSoup = fc
   )
   .map((heads) => Uint8Array.from(heads.flatMap(([major, info, tail]) => [(major << 5) | info, ...tail.subarray(0, info >= 24 && info <= 27 ? 2 ** (info - 24) : 0)])));
 
-const cborInput = fc.oneof({ weight: 8, arbitrary: nearValidBytes(fc.oneof(validCbor, validParams)) }, { weight: 2, arbitrary: headSoup });
+const cborInput = fc.oneof({ weight: 8, arbitrary: nearValidBytes(fc.oneof(validCbor, validParams, deepCbor)) }, { weight: 2, arbitrary: headSoup });
 
 function checkCborError(error: unknown, input: Uint8Array): void {
   if (!(error instanceof CborError)) throw error;

@@ -58,8 +58,13 @@ export async function readDoneRows(path: string, batch: string): Promise<DoneRow
 }
 
 export class AuditLog {
-  /** Appends run one after another even when several keys finish rows at once. */
-  private queue: Promise<void> = Promise.resolve();
+  /**
+   * Group commit: lines appended while a write and fsync are under way wait and go out together in the next one,
+   * so parallel keys share fsyncs instead of queueing one each, and every line is still durable before its
+   * append resolves.
+   */
+  private pending: { text: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -94,17 +99,29 @@ export class AuditLog {
   }
 
   private write(text: string): Promise<void> {
-    const written = this.queue.then(async () => {
-      await this.handle.write(text);
-      await this.handle.sync();
-    });
-    // A failed write fails its caller; the writes after it still run.
-    this.queue = written.catch(() => undefined);
+    const written = new Promise<void>((resolve, reject) => this.pending.push({ text, resolve, reject }));
+    this.flushing ??= this.flush();
     return written;
   }
 
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.handle.write(batch.map((line) => line.text).join(''));
+        await this.handle.sync();
+        for (const line of batch) line.resolve();
+      } catch (error) {
+        // A failed write fails its callers; the lines after it still get their own attempt.
+        for (const line of batch) line.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
   async close(): Promise<void> {
-    await this.queue;
+    await this.flushing;
     await this.handle.close();
   }
 }
