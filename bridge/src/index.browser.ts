@@ -22,3 +22,4 @@ export * from './transports/ws-raw.js';
 export * from './transports/webhid.js';
 export * from './transports/webbluetooth.js';
 export * from './shims/index.js';
+export * from './channel-transport.js';

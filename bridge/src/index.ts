@@ -20,3 +20,4 @@ export * from './transports/ws-raw.js';
 export * from './server/index.js';
 export * from './transports/noble.js';
 export * from './transports/node-hid.js';
+export * from './channel-transport.js';

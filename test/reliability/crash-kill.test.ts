@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seededRandom } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
-import { Ledger, type Op, encodeOp, planOps } from './crash/ledger.js';
+import { Ledger, type Op, encodeOp, planOps, refilled } from './crash/ledger.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
@@ -97,6 +97,7 @@ interface LaneResult {
   acknowledged: number;
   interrupted: number;
   checks: number;
+  refills: number;
 }
 
 async function lane(index: number, kills: number): Promise<LaneResult> {
@@ -108,8 +109,16 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
   /** How long one write takes here (fsync included), learnt as the test goes: kills aim inside a write. */
   let writeMs = 10;
   ledger.begin(undefined);
+  let refills = 0;
   for (let kill = 0; kill < kills; kill++) {
-    const before = await new FileStore(path).load();
+    let before = await new FileStore(path).load();
+    const refill = refilled(before);
+    if (refill) {
+      refills++;
+      await new FileStore(path).save(refill);
+      ledger.begin(refill);
+      before = refill;
+    }
     const ops = planOps(next, before, PIN, `l${index}k${kill}`, 8 + Math.floor(next() * 9));
     // One kill in ten during start-up (loading, or creating the first state); the rest after a random number of
     // answers and a random part of the next write.
@@ -121,7 +130,7 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
     ledger.settle(life.sent ? ops : [], life.sent ? ops.map((_, i) => (i < life.answers.length ? life.answers[i] : undefined)) : [], after);
     acknowledged += life.answers.length;
   }
-  return { kills, acknowledged, interrupted: ledger.interrupted, checks: ledger.checks };
+  return { kills, acknowledged, interrupted: ledger.interrupted, checks: ledger.checks, refills };
 }
 
 describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
@@ -129,10 +138,16 @@ describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: LANES }, (_, index) => lane(index, Math.ceil(KILLS / LANES))));
     const seconds = (performance.now() - started) / 1000;
-    const total = results.reduce((sum, result) => ({ kills: sum.kills + result.kills, acknowledged: sum.acknowledged + result.acknowledged, interrupted: sum.interrupted + result.interrupted, checks: sum.checks + result.checks }));
+    const total = results.reduce((sum, result) => ({
+      kills: sum.kills + result.kills,
+      acknowledged: sum.acknowledged + result.acknowledged,
+      interrupted: sum.interrupted + result.interrupted,
+      checks: sum.checks + result.checks,
+      refills: sum.refills + result.refills,
+    }));
     console.log(
       `SIGKILL: ${total.kills} kills in ${seconds.toFixed(1)} s (${(total.kills / seconds).toFixed(1)} kills/s, ${LANES} lanes), ${total.acknowledged} acknowledged writes, ` +
-        `${total.checks} state checks, ${total.interrupted} kills with a write in flight; seed ${fuzzSeed}`,
+        `${total.checks} state checks, ${total.interrupted} kills with a write in flight, ${total.refills} PIN refills; seed ${fuzzSeed}`,
     );
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);
     // Most kills must land mid-burst, or the test would not be testing anything.

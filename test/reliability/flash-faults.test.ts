@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type FlashFault, VirtualKey, seededRandom } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
-import { Ledger, encodeOp, planOps } from './crash/ledger.js';
+import { Ledger, encodeOp, planOps, refilled } from './crash/ledger.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 const SCHEDULES = Number(process.env.HKEY_FLASH_SCHEDULES ?? 500);
@@ -24,13 +24,19 @@ describe('flash faults against a FileStore (docs/protocol.md §5.5)', () => {
     const path = join(directory, 'key.json');
     const random = seededRandom(fuzzSeed);
     const start = (): Promise<VirtualKey> => VirtualKey.start({ store: new FileStore(path), storageTotal: 1 << 20 });
-    const counts = { faults: 0, cuts: 0, writeErrors: 0 };
+    const counts = { faults: 0, cuts: 0, writeErrors: 0, refills: 0 };
     try {
       let key = await start();
       const ledger = new Ledger(PIN);
       ledger.begin(await new FileStore(path).load());
       const started = performance.now();
       for (let schedule = 0; schedule < SCHEDULES; schedule++) {
+        const refill = refilled(key.state);
+        if (refill) {
+          counts.refills++;
+          await key.restore(refill);
+          ledger.begin(await new FileStore(path).load());
+        }
         const ops = planOps(() => random.nextFloat(), key.state, PIN, `s${schedule}`, 3 + Math.floor(random.nextFloat() * 6));
         key.flashFaults.clear();
         const planned = 1 + Math.floor(random.nextFloat() * 3);
@@ -60,7 +66,7 @@ describe('flash faults against a FileStore (docs/protocol.md §5.5)', () => {
       const seconds = (performance.now() - started) / 1000;
       console.log(
         `flash faults: ${SCHEDULES} schedules, ${counts.faults} faults hit (${counts.cuts} power cuts, ${counts.writeErrors} write errors answered STORAGE_FAILURE), ` +
-          `${ledger.checks} state checks (${ledger.interrupted} with a request in flight) in ${seconds.toFixed(1)} s; seed ${fuzzSeed}`,
+          `${ledger.checks} state checks (${ledger.interrupted} with a request in flight), ${counts.refills} PIN refills in ${seconds.toFixed(1)} s; seed ${fuzzSeed}`,
       );
       expect(counts.cuts).toBeGreaterThan(SCHEDULES / 10);
     } finally {

@@ -224,12 +224,13 @@ export class Ledger {
 
 /**
  * The writes of one segment, drawn from `random`: unlock (or set the PIN), then account creations, HOTP codes,
- * wrong and right PINs and deletions. Wrong PINs stop three attempts short of blocking, so the key never blocks.
+ * wrong and right PINs and deletions. Wrong PINs are planned against the attempts stored now, never counting on a
+ * right PIN's refill (a fault may stop it), and stop three short of blocking.
  */
 export function planOps(random: () => number, state: DeviceState | undefined, pin: string, label: string, count: number): Op[] {
   const ids = (state?.accounts ?? []).map((account) => account.id);
   let lastId = state?.lastId ?? 0;
-  let retries = MAX_RETRIES;
+  let attempts = state?.pin?.retries ?? MAX_RETRIES;
   const ops: Op[] = [state?.pin ? { kind: 'verify', pin } : { kind: 'setpin', pin }];
   const pick = (): number => ids[Math.floor(random() * ids.length)] as number;
   for (let index = 0; index < count; index++) {
@@ -239,9 +240,9 @@ export function planOps(random: () => number, state: DeviceState | undefined, pi
       ops.push({ kind: 'create', name: `${label}-${index}`, secret: Uint8Array.from({ length: 20 }, () => Math.floor(random() * 256)) });
       ids.push(++lastId);
     } else if (roll < 0.88) {
-      const wrong = retries > 3;
+      const wrong = attempts > 3;
       ops.push({ kind: 'verify', pin: wrong ? `${pin}9` : pin });
-      retries = wrong ? retries - 1 : MAX_RETRIES;
+      if (wrong) attempts -= 1;
     } else if (ids.length > 6) {
       const id = pick();
       ops.push({ kind: 'delete', id });
@@ -249,4 +250,14 @@ export function planOps(random: () => number, state: DeviceState | undefined, pi
     } else ops.push({ kind: 'otp', id: pick() });
   }
   return ops;
+}
+
+/**
+ * A copy of `state` with the PIN attempts refilled, when two or fewer are left; otherwise undefined. A right PIN whose
+ * refill write fails still costs its attempt (§6.1), so a long run of faults could block the key, after which
+ * nothing writes: the tests refill between segments, outside the ledger (which then starts from the refilled state).
+ */
+export function refilled(state: DeviceState | undefined): DeviceState | undefined {
+  const pin = state?.pin;
+  return state && pin && pin.retries <= 2 ? { ...state, pin: { ...pin, retries: pin.maxRetries } } : undefined;
 }
