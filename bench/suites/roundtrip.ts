@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { KeyClient, UdpTransportKind, openVirtualTransport } from '@hkey/bridge';
+import { InProcessSource, KeyClient, UdpTransportKind, WsTransportKind, openVirtualTransport, startBridgeServer } from '@hkey/bridge';
 import { REALISTIC_TIMING, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
 import { Simulator } from '@hkey/firmware-sim/node';
 import { type LatencyResult, measureLoops } from '../async-measure.js';
@@ -59,11 +59,13 @@ export async function measureRoundTrips(): Promise<RoundTripRow[]> {
   rows.push({ benchmark: 'in-process GetOtp round trip, 1 client', result: local, reference: 'raw createHmac HOTP (ops/s)', referenceValue: Math.round(raw).toLocaleString('en-US'), target: '>= 50,000/s', met: local.perSecond >= 50_000 });
 
   const simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 16 });
+  let udpSingle = 0;
   try {
     for (const count of [1, 16]) {
       const clients = await udpClients(simulator, count, true);
       const result = await measureLoops(count, (worker) => clients[worker]!.client.getOtp(clients[worker]!.id));
       await Promise.all(clients.map(({ client }) => client.transport.close()));
+      if (count === 1) udpSingle = result.perSecond;
       rows.push({
         benchmark: `UDP GetOtp, ${count} client${count > 1 ? 's (one key each)' : ''}`,
         result,
@@ -75,6 +77,29 @@ export async function measureRoundTrips(): Promise<RoundTripRow[]> {
     }
   } finally {
     await simulator.close();
+  }
+
+  // The bridge: a program on the WebSocket, the key in the bridge's process (as `hkey bridge --virtual 1`).
+  const source = new InProcessSource();
+  const bridgedKey = await VirtualKey.start();
+  source.add({ id: 'bench', name: 'bench key', serial: bridgedKey.serial, connectHid: () => connectInProcess(bridgedKey) });
+  const bridge = await startBridgeServer({ sources: [source], port: 0 });
+  try {
+    const kind = new WsTransportKind({ url: bridge.url, token: bridge.token, client: 'bench' });
+    const ws = await clientWithAccount(async () => new KeyClient(await kind.open('bench')));
+    const result = await measureLoops(1, () => ws.client.getOtp(ws.id));
+    await ws.client.transport.close();
+    const ratio = result.perSecond / udpSingle;
+    rows.push({
+      benchmark: `bridge WebSocket GetOtp, 1 client (${ratio.toFixed(2)}x the UDP figure)`,
+      result,
+      reference: 'UDP GetOtp, 1 client (above)',
+      referenceValue: Math.round(udpSingle).toLocaleString('en-US'),
+      target: 'p99 < 1 ms, >= 0.5x UDP',
+      met: result.p99Ms < 1 && ratio >= 0.5,
+    });
+  } finally {
+    await bridge.close();
   }
 
   const slow = await Simulator.start({ udpPort: 0, blePort: null, timing: REALISTIC_TIMING });
