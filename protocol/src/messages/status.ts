@@ -96,7 +96,7 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<StatusName, string>> = {
   OTP_COUNTER_EXHAUSTED: 'The HOTP counter reached 2^64-1: the account can issue no more codes.',
   DEVICE_BUSY: 'The key is serving a command of another session.',
   BATTERY_EMPTY: 'The battery is empty.',
-  STORAGE_FAILURE: 'The key could not write its storage; nothing was changed.',
+  STORAGE_FAILURE: 'The key could not write its storage; the change was not made (a PIN attempt already charged stays charged, §6.1).',
   OTHER: 'An unexpected device error occurred.',
 };
 
