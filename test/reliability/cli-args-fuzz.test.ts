@@ -4,7 +4,7 @@
  * exit code other than "unexpected failure", never throw, and print no stack trace without --verbose.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, test } from 'vitest';
 import { buildProgram, main } from '../../packages/cli/src/program.js';
 
 const CASES = Number(process.env.HKEY_FUZZ_CLI_CASES ?? 5000);
