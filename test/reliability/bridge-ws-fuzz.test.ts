@@ -9,8 +9,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { InProcessSource, type BridgeServer, startBridgeServer } from '@hkey/bridge';
 import { VirtualKey, connectInProcess } from '@hkey/firmware-sim';
+import { casesFor, fuzzSeed, printReport, record, timeoutFor } from './fuzz/budget.js';
 
-const CASES = Number(process.env.HKEY_FUZZ_WS_CASES ?? 20000);
+const TARGET = 'bridge WebSocket messages';
+const CASES = casesFor(TARGET);
 let server: BridgeServer;
 
 beforeAll(async () => {
@@ -22,6 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  printReport();
 });
 
 const TYPES = ['list', 'watch', 'unwatch', 'acquire', 'release', 'exchange', 'cancel', 'hid-send', 'gatt-mtu', 'gatt-read', 'gatt-write', 'gatt-subscribe', 'nonsense', ''];
@@ -79,6 +82,7 @@ async function connect(): Promise<{ socket: WebSocket; replies: unknown[]; next(
 }
 
 test(`bridge WebSocket messages: ${CASES} mutated requests, one well-formed reply each, the server survives`, async () => {
+  const started = performance.now();
   const { socket, next } = await connect();
   expect(await next()).toMatchObject({ type: 'hello' });
   let sent = 0;
@@ -98,7 +102,7 @@ test(`bridge WebSocket messages: ${CASES} mutated requests, one well-formed repl
         return;
       }
     }),
-    { numRuns: CASES },
+    { numRuns: CASES, seed: fuzzSeed },
   );
   socket.close();
   const fresh = await connect();
@@ -106,5 +110,5 @@ test(`bridge WebSocket messages: ${CASES} mutated requests, one well-formed repl
   fresh.socket.send(JSON.stringify({ v: 1, id: 'after', type: 'list' }));
   expect(await fresh.next()).toMatchObject({ v: 1, id: 'after', type: 'result' });
   fresh.socket.close();
-  console.log(`bridge WebSocket fuzz: ${sent} messages, every one answered, server alive`);
-}, 300_000);
+  record(TARGET, sent, performance.now() - started, 'every one answered, server alive');
+}, timeoutFor(TARGET, 300_000));

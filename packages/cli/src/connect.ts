@@ -49,7 +49,12 @@ export const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' 
 
 /** The bridge behind ws://HOST:PORT[/ID]: its WebSocket endpoint and the key id, if any. */
 function bridgeAddress(url: string): { kind: WsTransportKind; id: string | undefined } {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError('USAGE_TRANSPORT', `"${url}" is not a valid bridge address: use ws://HOST:PORT[/ID], e.g. ws://127.0.0.1:8120.`, ExitCode.USAGE);
+  }
   const id = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
   const endpoint = `${parsed.protocol}//${parsed.host}/v1`;
   return { kind: new WsTransportKind({ url: endpoint, token: process.env.HKEY_BRIDGE_TOKEN || undefined, client: `hkey CLI (pid ${process.pid})` }), id };

@@ -118,6 +118,18 @@ describe('host commands over UDP', () => {
     expect(run.stderr).toMatch(/hkey sim/);
   });
 
+  // Found by the CLI argument fuzzer (test/reliability/cli-args-fuzz.test.ts): each exited 1, "unexpected failure".
+  test.each([
+    { argv: ['--transport', 'ws://127.0.0.1:9', 'info', '--json'], code: 3, error: 'BRIDGE_UNAVAILABLE' },
+    { argv: ['--transport', 'ws://[', 'info', '--json'], code: 2, error: 'USAGE_TRANSPORT' },
+    { argv: ['--transport', 'udp://127.0.0.1:9', '--timeout', '300', 'conformance', '--json'], code: 3, error: 'TARGET_UNREACHABLE' },
+    { argv: ['--transport', 'udp://127.0.0.1:9', 'time', 'set', '', '--json'], code: 2, error: 'commander.invalidArgument' },
+  ])('hkey $argv.0 $argv.1 $argv.2: exit $code with $error', async ({ argv, code, error }) => {
+    const run = await hkey(argv);
+    expect(run.code).toBe(code);
+    expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: error } });
+  });
+
   test('--help shows examples and exit codes', async () => {
     const run = await hkey(['--help']);
     expect(run.code).toBe(0);

@@ -23,6 +23,8 @@ export const CI_CASES = {
   'state stateFromJson': 15_000,
   'state FileStore.load': 2_500,
   'ble-link server over TCP': 400,
+  'bridge WebSocket messages': 20_000,
+  'CLI command lines': 3_000,
 } as const;
 
 export type FuzzTarget = keyof typeof CI_CASES;

@@ -16,6 +16,7 @@ import {
   BleCommand,
   encodeBleMessage,
 } from '@hkey/protocol';
+import { Arrivals } from '../arrivals.js';
 import { byteName, fail } from '../checks.js';
 
 export interface TimedFragment {
@@ -35,7 +36,7 @@ const FRAMING = 'fragments framed as §2.4 says';
 
 export class RawBleLink {
   private readonly notifications: TimedFragment[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals();
   private disconnected: string | undefined;
 
   private constructor(
@@ -44,11 +45,11 @@ export class RawBleLink {
   ) {
     port.onNotify((value) => {
       this.notifications.push({ value: value.slice(), at: performance.now() });
-      for (const waiter of this.waiters) waiter();
+      this.arrivals.notify();
     });
     port.onDisconnect((reason) => {
       this.disconnected = reason;
-      for (const waiter of this.waiters) waiter();
+      this.arrivals.notify();
     });
   }
 
@@ -144,24 +145,12 @@ export class RawBleLink {
     return this.port.close();
   }
 
-  private async next(timeoutMs: number): Promise<TimedFragment | undefined> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
+  private next(timeoutMs: number): Promise<TimedFragment | undefined> {
+    return this.arrivals.next(() => {
       const entry = this.notifications.shift();
-      if (entry !== undefined) return entry;
-      if (this.disconnected !== undefined) fail('the connection to stay up', `it dropped: ${this.disconnected}`);
-      const left = deadline - performance.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const waiter = (): void => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        };
-        const timer = setTimeout(waiter, left);
-        this.waiters.add(waiter);
-      });
-    }
+      if (entry === undefined && this.disconnected !== undefined) fail('the connection to stay up', `it dropped: ${this.disconnected}`);
+      return entry;
+    }, timeoutMs);
   }
 }
 

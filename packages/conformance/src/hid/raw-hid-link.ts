@@ -18,6 +18,7 @@ import {
   encodeHidInitRequest,
   encodeHidMessage,
 } from '@hkey/protocol';
+import { Arrivals } from '../arrivals.js';
 import { byteName, fail, sameBytes } from '../checks.js';
 import { cidName, readCid } from './hid-packets.js';
 
@@ -43,8 +44,7 @@ const INIT_ANSWER_MS = 2000;
 
 export class RawHidLink {
   private readonly queues = new Map<number, TimedReport[]>();
-  /** Reads waiting for a report; several channels may be read at once. */
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals();
   private readonly stop: () => void;
 
   private constructor(private readonly port: HidReportPort) {
@@ -56,7 +56,7 @@ export class RawHidLink {
       } else {
         this.queue(readCid(report)).push(entry);
       }
-      for (const waiter of this.waiters) waiter();
+      this.arrivals.notify();
     });
   }
 
@@ -150,25 +150,12 @@ export class RawHidLink {
     return queue;
   }
 
-  private async nextReport(cid: number, timeoutMs: number): Promise<TimedReport | undefined> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
+  private nextReport(cid: number, timeoutMs: number): Promise<TimedReport | undefined> {
+    return this.arrivals.next(() => {
       const odd = this.queues.get(-1)?.shift();
       if (odd !== undefined) fail('IN reports of exactly 64 bytes (§1.2, §1.3)', `a report of ${odd.report.length} bytes`);
-      const entry = this.queues.get(cid)?.shift();
-      if (entry !== undefined) return entry;
-      const left = deadline - performance.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const waiter = (): void => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        };
-        const timer = setTimeout(waiter, left);
-        this.waiters.add(waiter);
-      });
-    }
+      return this.queues.get(cid)?.shift();
+    }, timeoutMs);
   }
 }
 
