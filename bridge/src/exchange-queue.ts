@@ -2,8 +2,10 @@
  * The queue discipline every Transport promises (transport.ts), apart from any framing: exchanges run one at a
  * time in call order; one still waiting leaves without touching the device when its signal aborts or its
  * `timeoutMs` passes; for the running one the queue asks the runner to give up, and the runner settles it once
- * the key has answered (or has not, in time). Written to be shared: BleChannel uses it, and HidChannel's own
- * queue (Call, advance, the signal counting and the deadlines of waiting calls) could move onto it.
+ * the key has answered (or has not, in time). BleChannel uses it. HidChannel keeps a queue of its own on purpose:
+ * HID carries the high-rate traffic (tens of thousands of exchanges a second over UDP, BENCHMARKS.md), so it serves
+ * every deadline with one watchdog timer and every signal with one listener, where this queue spends a timer and a
+ * listener per call.
  */
 import { TransportError } from './errors.js';
 

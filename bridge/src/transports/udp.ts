@@ -3,6 +3,7 @@
  * addressed as udp://host:port (default udp://127.0.0.1:8111). Only the Node entry imports this file.
  */
 import { createSocket } from 'node:dgram';
+import { pollDevices } from '../device-poller.js';
 import { BridgeError, HidTransportError, TransportError } from '../errors.js';
 import type { HidChannelOptions } from '../hid-channel.js';
 import type { HidReportPort } from '../hid-report-port.js';
@@ -120,32 +121,7 @@ export class UdpTransportKind implements TransportKind {
 
   /** Probes every pollIntervalMs and reports keys that start or stop answering. */
   listen(observer: DeviceObserver): Subscription {
-    let known = new Map<string, DeviceDescriptor>();
-    let stopped = false;
-    let probing = false;
-    const poll = async (): Promise<void> => {
-      if (probing) return;
-      probing = true;
-      try {
-        const found = new Map((await this.list()).map((descriptor) => [descriptor.id, descriptor]));
-        if (stopped) return;
-        for (const [id, descriptor] of known) if (!found.has(id)) observer.next({ type: 'remove', descriptor });
-        for (const [id, descriptor] of found) if (!known.has(id)) observer.next({ type: 'add', descriptor });
-        known = found;
-      } catch (error) {
-        observer.error?.(error);
-      } finally {
-        probing = false;
-      }
-    };
-    void poll();
-    const timer = setInterval(() => void poll(), this.options.pollIntervalMs ?? 1000);
-    return {
-      unsubscribe: () => {
-        stopped = true;
-        clearInterval(timer);
-      },
-    };
+    return pollDevices(() => this.list(), observer, this.options.pollIntervalMs ?? 1000);
   }
 
   async open(descriptor: DeviceDescriptor | string): Promise<HidTransport> {
