@@ -4,8 +4,10 @@
  * node-hid instead, and the fault tests are skipped (docs/hardware.md).
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { totp } from '@hkey/protocol';
 import { Button, VirtualKey } from '@hkey/firmware-sim';
-import { BridgeError, type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions } from '@hkey/bridge';
+import { BridgeError, type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions, nodeHidSource, startBridgeServer } from '@hkey/bridge';
+import { WebHidTransportKind, bridgeDeviceSource, installWebHid } from '../src/index.browser.js';
 import { FakeNodeHid } from './fake-node-hid.js';
 import { SECRET, sleep } from './rig.js';
 
@@ -193,5 +195,30 @@ describe.skipIf(HARDWARE)('node-hid transport over the fake', () => {
     rig.hid.unplug(PATH);
     while (changes.length === 1) await sleep(5);
     expect(changes.map((change) => `${change.type} ${change.descriptor.id}`)).toEqual([`add ${KEY_ID}`, `remove ${KEY_ID}`]);
+  });
+
+  test("through the bridge server: a page's WebHID shim drives the USB key with raw reports and sees its USB identity", async () => {
+    const rig = await fake();
+    const setup = await opened(rig.kind);
+    const { id: accountId } = await setup.client.createAccount({ name: 'usb', otp: { secret: SECRET, kind: 'TOTP' } });
+    await setup.transport.close();
+    const server = await startBridgeServer({ sources: [nodeHidSource({ loadNodeHid: async () => rig.hid })], port: 0 });
+    cleanups.push(() => server.close());
+    const navigator = {};
+    const { hid } = installWebHid({ source: bridgeDeviceSource({ url: server.url, token: server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
+    const [device] = await hid.requestDevice({ filters: [{ vendorId: 0x1234 }] });
+    expect(device).toMatchObject({ vendorId: 0x1234, productId: 0x5678, productName: 'Hideez Key' });
+    const kind = new WebHidTransportKind({ hid });
+    const transport = await kind.open((await kind.list())[0]!);
+    cleanups.push(() => transport.close());
+    const client = new KeyClient(transport);
+    const writtenBefore = rig.hid.written.get(PATH)?.length ?? 0;
+    expect((await client.getInfo()).serial).toBe('HK-USB-1');
+    const now = Math.floor(Date.now() / 1000);
+    expect([totp(SECRET, now), totp(SECRET, now - 30)]).toContain((await client.getOtp(accountId)).code);
+    // The page's CTAPHID packets went out to the USB device as they were: report ID 0x00, then the 64 bytes.
+    const written = rig.hid.written.get(PATH)?.slice(writtenBefore) ?? [];
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    expect(written.every((report) => report.length === 65 && report[0] === 0)).toBe(true);
   });
 });

@@ -9,6 +9,7 @@
  * the search. A key is named hid:<OS path>, and speaks CTAPHID through the bridge's HidTransport.
  */
 import { HID_REPORT_SIZE, HKP_HID_USAGE, HKP_HID_USAGE_PAGE } from '@hkey/protocol';
+import type { BridgeHidInfo } from '../bridge-protocol.js';
 import { pollDevices } from '../device-poller.js';
 import { TransportError } from '../errors.js';
 import type { HidChannelOptions } from '../hid-channel.js';
@@ -122,6 +123,7 @@ function nodeHidReportPort(device: NodeHidDevice): HidReportPort {
 
 export class NodeHidTransportKind implements TransportKind {
   private module: Promise<NodeHidLike> | undefined;
+  private identities = new Map<string, BridgeHidInfo>();
 
   constructor(private readonly options: NodeHidTransportOptions = {}) {}
 
@@ -135,7 +137,13 @@ export class NodeHidTransportKind implements TransportKind {
       throw nativeFailure(error);
     }
     const keys = devices.filter((info): info is NodeHidDeviceInfo & { readonly path: string } => this.isKey(info));
+    this.identities = new Map(keys.map((info) => [`${ID_PREFIX}${info.path}`, { vendorId: info.vendorId, productId: info.productId, productName: info.product || 'Hideez Key' }]));
     return keys.map(hidDescriptor);
+  }
+
+  /** The USB identity of a key the last list() found (what WebHID shows a page), if it found it. */
+  usbIdentity(id: string): BridgeHidInfo | undefined {
+    return this.identities.get(id);
   }
 
   /** Enumerates every pollIntervalMs and reports keys plugged in and out. */
@@ -145,6 +153,16 @@ export class NodeHidTransportKind implements TransportKind {
 
   /** Opens hid:<path>, or a descriptor from list(). */
   async open(descriptor: DeviceDescriptor | string): Promise<HidTransport> {
+    const { found, port } = await this.openDevice(descriptor);
+    return HidTransport.open(found, port, { ...this.options, timeoutMs: this.options.openTimeoutMs ?? 2000 });
+  }
+
+  /** The key's raw 64-byte reports, below CTAPHID: what the bridge's "hid" link hands to a page's WebHID shim. */
+  async openReportPort(descriptor: DeviceDescriptor | string): Promise<HidReportPort> {
+    return (await this.openDevice(descriptor)).port;
+  }
+
+  private async openDevice(descriptor: DeviceDescriptor | string): Promise<{ found: DeviceDescriptor; port: HidReportPort }> {
     const id = typeof descriptor === 'string' ? descriptor : descriptor.id;
     if (!id.startsWith(ID_PREFIX) || id.length === ID_PREFIX.length) {
       throw new TransportError('NOT_FOUND', { message: 'A USB key id looks like hid:<device path>; list the keys to find it.' });
@@ -153,13 +171,11 @@ export class NodeHidTransportKind implements TransportKind {
     if (found === undefined) throw new TransportError('NOT_FOUND', { message: 'No HKP key is plugged in at this path; plug it in and list the keys again.' });
     const path = id.slice(ID_PREFIX.length);
     const hid = await this.load();
-    let device: NodeHidDevice;
     try {
-      device = await hid.HIDAsync.open(path);
+      return { found, port: nodeHidReportPort(await hid.HIDAsync.open(path)) };
     } catch (error) {
       throw await this.openFailure(error, id);
     }
-    return HidTransport.open(found, nodeHidReportPort(device), { ...this.options, timeoutMs: this.options.openTimeoutMs ?? 2000 });
   }
 
   private isKey(info: NodeHidDeviceInfo): boolean {
