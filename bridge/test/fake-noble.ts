@@ -6,7 +6,8 @@
  *   'poweredOn' disconnects every peripheral with reason 'cleanup' and forgets them all;
  * - startScanningAsync(uuids, allowDuplicates) fails unless powered on and filters advertisements by service
  *   UUID (lowercase, no dashes); 'discover' repeats only with allowDuplicates;
- * - connecting exchanges the MTU (noble asks 256) before any other GATT operation and then emits 'mtu';
+ * - connecting exchanges the MTU (what connectAsync's `mtu` option asks, else 256, as the hci-socket binding does)
+ *   before any other GATT operation and then emits 'mtu';
  *   connectAsync on a peripheral noble has forgotten, or one out of range, never settles (cancelConnect ends it);
  * - discoverSomeServicesAndCharacteristicsAsync rejects with a plain string when the service is missing;
  * - reads emit 'data' with isNotification false, notifications with true; writes are queued and resolve in order
@@ -56,8 +57,8 @@ class Pipe {
 }
 
 export class FakeNoble extends EventEmitter implements NobleLike {
-  /** The ATT_MTU noble's hci-socket bindings ask for after connecting. */
-  desiredMtu = 256;
+  /** Set to model a stack that asks its own ATT_MTU whatever connectAsync requests (bindings other than hci-socket). */
+  stackMtu: number | undefined = undefined;
   /** Every write made on a disconnected peripheral (noble would hang on them). */
   strayWrites = 0;
   private stateValue: AdapterState = 'unknown';
@@ -191,6 +192,7 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
   onWrite: (value: Uint8Array) => void = noop;
   connection: BleConnection | undefined;
   private pendingConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private requestedMtu: number | undefined;
   private characteristics: FakeCharacteristic[] = [];
   /** GATT operations of the current connection, in order. */
   private gatt = new Pipe();
@@ -205,9 +207,10 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
     this.advertisement = { localName: device.localName, serviceUuids: [...(device.serviceUuids ?? [HKP_UUIDS.service])] };
   }
 
-  connectAsync(): Promise<void> {
+  connectAsync(options: { readonly mtu?: number } = {}): Promise<void> {
     if (this.state === 'connected') return Promise.reject(new Error('Peripheral already connected'));
     this.state = 'connecting';
+    this.requestedMtu = options.mtu;
     return new Promise((resolve, reject) => {
       this.pendingConnect = { resolve, reject };
       // noble cannot complete a connection to a peripheral it forgot, nor to a device out of range.
@@ -296,7 +299,7 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
       this.characteristics = offered.map((uuid) => new FakeCharacteristic(this, uuid));
       // Queued first, so every later GATT operation sees the exchanged MTU.
       void this.operation((link) => {
-        this.mtu = link.exchangeMtu(this.noble.desiredMtu);
+        this.mtu = link.exchangeMtu(this.noble.stackMtu ?? this.requestedMtu ?? 256);
         this.emit('mtu', this.mtu);
       }).catch(noop);
     }

@@ -3,10 +3,11 @@
  * server, so real HKP traffic flows. With HKEY_HARDWARE=ble the shared tests run against a real key through the
  * real noble instead, and the fault tests are skipped (docs/hardware.md).
  */
-import { afterEach, describe, expect, test } from 'vitest';
-import { BleCommand, totp } from '@hkey/protocol';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { BleCommand, HKP_SERVICE_REVISION, decodeControlPointLength, totp } from '@hkey/protocol';
 import { BleEndpoint, Button, VirtualKey } from '@hkey/firmware-sim';
-import { BridgeError, KeyClient, NobleTransportKind, type NobleTransportOptions, type BleTransport, type DeviceChange } from '@hkey/bridge';
+import { BridgeError, KeyClient, NobleTransportKind, type NobleTransportOptions, type BleTransport, type DeviceChange, nobleSource, startBridgeServer } from '@hkey/bridge';
+import { WebBluetoothTransportKind, bridgeDeviceSource, installWebBluetooth } from '../src/index.browser.js';
 import { FakeNoble, type FakePeripheral, type RadioDevice } from './fake-noble.js';
 import { SECRET, sleep } from './rig.js';
 
@@ -110,13 +111,13 @@ describe.skipIf(HARDWARE)('noble transport over the fake', () => {
     await expect.poll(() => rig.noble.scanning).toBe(false);
   });
 
-  test('MTU: noble exchanges 256 after connecting, so fragments are 253 bytes; an older stack keeping 23 gets 20', async () => {
+  test("MTU: the largest is asked for (517, as Chrome does) and the key's 512 is in force; a stack keeping 23 gets 20-byte fragments", async () => {
     const rig = await fake();
     const { transport } = await opened(rig);
-    expect(transport.channel.mtu).toBe(256);
-    expect(transport.channel.fragmentSize).toBe(253);
+    expect(transport.channel.mtu).toBe(512);
+    expect(transport.channel.fragmentSize).toBe(Math.min(transport.channel.controlPointLength, 509));
     await transport.close();
-    rig.noble.desiredMtu = 23;
+    rig.noble.stackMtu = 23;
     const again = await opened(rig);
     expect(again.transport.channel.fragmentSize).toBe(20);
     await again.transport.channel.ping(bytes(7609));
@@ -267,5 +268,53 @@ describe.skipIf(HARDWARE)('noble transport over the fake', () => {
     rig.noble.takeOutOfRange(rig.device.id);
     while (changes.length === 1) await sleep(10);
     expect(changes.map((change) => `${change.type} ${change.descriptor.id}`)).toEqual([`add ${KEY_ID}`, `remove ${KEY_ID}`]);
+  });
+
+  test("through the bridge server: a page's Web Bluetooth shim drives the key with GATT operations", async () => {
+    const rig = await fake();
+    const setup = await opened(rig);
+    const { id: accountId } = await setup.client.createAccount({ name: 'ble', otp: { secret: SECRET, kind: 'TOTP' } });
+    const keyFragmentSize = setup.transport.channel.fragmentSize;
+    await setup.transport.close();
+    const options = { loadNoble: async () => rig.noble, scanMs: 100, adapterTimeoutMs: 300, openTimeoutMs: 1000 };
+    const server = await startBridgeServer({ sources: [nobleSource(options)], port: 0 });
+    cleanups.push(() => server.close());
+    const navigator = {};
+    const { bluetooth } = installWebBluetooth({ source: bridgeDeviceSource({ url: server.url, token: server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
+    const kind = new WebBluetoothTransportKind({ bluetooth });
+    const transport = await kind.open((await kind.request())!);
+    cleanups.push(() => transport.close());
+    // The page cannot see the MTU and assumes the largest; noble asked for it, so the page cuts what the key takes.
+    expect(transport.channel.fragmentSize).toBe(keyFragmentSize);
+    const writes: Uint8Array[] = [];
+    const peripheral = rig.noble.peripheral(rig.device.id)!;
+    peripheral.onWrite = (value) => writes.push(value);
+    const client = new KeyClient(transport);
+    expect((await client.getInfo()).serial).toBe('HK-NOBLE-1');
+    const now = Math.floor(Date.now() / 1000);
+    expect([totp(SECRET, now), totp(SECRET, now - 30)]).toContain((await client.getOtp(accountId)).code);
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    await transport.close();
+    await vi.waitFor(() => expect(peripheral.state).toBe('disconnected'));
+  });
+
+  test('openGattConnection: the MTU in force, reads, a write too long for it, notifications, and the key going away', async () => {
+    const rig = await fake();
+    const gatt = await rig.kind.openGattConnection(KEY_ID);
+    cleanups.push(() => gatt.close());
+    expect(await gatt.exchangeMtu(100)).toBe(512);
+    expect(new TextDecoder().decode(await gatt.read('service-revision'))).toBe(HKP_SERVICE_REVISION);
+    const controlPointLength = decodeControlPointLength(await gatt.read('control-point-length'));
+    expect(controlPointLength).toBe(rig.endpoint.controlPointLength);
+    expect(await failure(gatt.write(new Uint8Array(510), true))).toMatchObject({ code: 'GATT_WRITE_TOO_LONG' });
+    await gatt.subscribe(true);
+    const notified = new Promise<Uint8Array>((resolve) => gatt.onNotify(resolve));
+    await gatt.write(Uint8Array.of(BleCommand.PING, 0, 1, 0x5a), false);
+    expect([...(await notified)]).toEqual([BleCommand.PING, 0, 1, 0x5a]);
+    const reasons: string[] = [];
+    gatt.onDisconnect((reason) => reasons.push(reason));
+    rig.noble.takeOutOfRange(rig.device.id);
+    await vi.waitFor(() => expect(reasons).toEqual(['connection timeout']));
+    expect(await failure(gatt.read('service-revision'))).toMatchObject({ code: 'DISCONNECTED' });
   });
 });

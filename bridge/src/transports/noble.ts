@@ -4,11 +4,13 @@
  * or forbidden, calls fail with NOT_FOUND or PERMISSION_DENIED and say what to do. Keys are found by the HKP
  * service UUID they advertise (docs/protocol.md §2.2) and named ble://<noble peripheral id>.
  */
-import { BLE_DEFAULT_ATT_MTU, HKP_GATT, decodeUint16 } from '@hkey/protocol';
+import { BLE_DEFAULT_ATT_MTU, BLE_MAX_ATT_MTU, HKP_GATT, decodeUint16 } from '@hkey/protocol';
 import { type BleChannelOptions, type GattPort, assertServiceRevision } from '../ble-channel.js';
 import { BleTransport } from '../ble-transport.js';
 import { BridgeError, TransportError } from '../errors.js';
+import type { GattConnection } from '../gatt-connection.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
+import { type HkpCharacteristics, describeDisconnect, nobleGattConnection } from './noble-gatt.js';
 
 /** The part of @stoprocent/noble's default export this kind uses: the real module satisfies it, tests pass fakes. */
 export interface NobleLike {
@@ -31,7 +33,8 @@ export interface NoblePeripheralLike {
   /** The ATT_MTU once noble has exchanged it after connecting; null before. */
   readonly mtu: number | null;
   readonly advertisement: { readonly localName?: string };
-  connectAsync(): Promise<void>;
+  /** `mtu`: the ATT_MTU to ask for; noble's Linux (hci-socket) binding takes it, the others negotiate by themselves. */
+  connectAsync(options?: { readonly mtu?: number }): Promise<void>;
   cancelConnect(): void;
   disconnectAsync(): Promise<void>;
   discoverSomeServicesAndCharacteristicsAsync(serviceUuids: string[], characteristicUuids: string[]): Promise<{ readonly characteristics: readonly NobleCharacteristicLike[] }>;
@@ -99,20 +102,8 @@ function adapterError(state: string): TransportError | undefined {
   }
 }
 
-/** Common HCI disconnect reasons (Bluetooth Core, vol 1 part F) in words; others by number. */
-const HCI_REASONS = new Map<number, string>([
-  [0x08, 'connection timeout'],
-  [0x13, 'the key ended the connection'],
-  [0x16, 'this computer ended the connection'],
-]);
-
-function describeReason(reason: number | string): string {
-  if (typeof reason === 'string') return reason === 'cleanup' ? 'the Bluetooth adapter went off' : reason;
-  return HCI_REASONS.get(reason) ?? `HCI status 0x${reason.toString(16).padStart(2, '0')}`;
-}
-
 /** One connected key as a GattPort; notifications are on already. */
-function noblePort(peripheral: NoblePeripheralLike, controlPoint: NobleCharacteristicLike, status: NobleCharacteristicLike, length: NobleCharacteristicLike): GattPort {
+function noblePort(peripheral: NoblePeripheralLike, { controlPoint, status, controlPointLength: length }: HkpCharacteristics): GattPort {
   return {
     get mtu() {
       return peripheral.mtu ?? BLE_DEFAULT_ATT_MTU;
@@ -135,7 +126,7 @@ function noblePort(peripheral: NoblePeripheralLike, controlPoint: NobleCharacter
         queueMicrotask(() => listener('the key is not connected'));
         return noop;
       }
-      const onGone = (reason: number | string): void => listener(describeReason(reason));
+      const onGone = (reason: number | string): void => listener(describeDisconnect(reason));
       peripheral.on('disconnect', onGone);
       return () => peripheral.removeListener('disconnect', onGone);
     },
@@ -215,6 +206,30 @@ export class NobleTransportKind implements TransportKind {
 
   /** Opens ble://<id>, or a descriptor from list(); a key known from an earlier scan or connection is connected again. */
   async open(descriptor: DeviceDescriptor | string): Promise<BleTransport> {
+    const { peripheral, characteristics } = await this.reach(descriptor);
+    try {
+      assertServiceRevision(await characteristics.serviceRevision.readAsync());
+      await characteristics.status.subscribeAsync();
+    } catch (error) {
+      await peripheral.disconnectAsync().catch(noop);
+      if (error instanceof BridgeError) throw error;
+      // A key refuses these to a host it is not bonded with (§2.2).
+      throw gone(peripheral, error) ?? new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its HKP service; pair it with this computer (docs/hardware.md) and try again.' });
+    }
+    return BleTransport.open(nobleDescriptor(peripheral), noblePort(peripheral, characteristics), this.options);
+  }
+
+  /**
+   * A key's GATT operations below the BLE framing, as the same kind of id open() takes: what the bridge's "gatt"
+   * link hands to a page's Web Bluetooth shim, which reads the revision and subscribes itself.
+   */
+  async openGattConnection(descriptor: DeviceDescriptor | string): Promise<GattConnection> {
+    const { peripheral, characteristics } = await this.reach(descriptor);
+    return nobleGattConnection(peripheral, characteristics);
+  }
+
+  /** Finds and connects the key, and its HKP characteristics. */
+  private async reach(descriptor: DeviceDescriptor | string): Promise<{ peripheral: NoblePeripheralLike; characteristics: HkpCharacteristics }> {
     const id = typeof descriptor === 'string' ? descriptor : descriptor.id;
     if (!id.startsWith(ID_PREFIX) || id.length === ID_PREFIX.length) {
       throw new TransportError('NOT_FOUND', { message: 'A Bluetooth key id looks like ble://<peripheral id>; list the keys to find it.' });
@@ -222,7 +237,21 @@ export class NobleTransportKind implements TransportKind {
     const deadline = Date.now() + (this.options.openTimeoutMs ?? 10_000);
     await this.ready();
     const peripheral = this.known.get(id.slice(ID_PREFIX.length)) ?? (await this.find(id.slice(ID_PREFIX.length), deadline));
-    return this.connect(peripheral, deadline);
+    if (peripheral.state !== 'connected') await this.connectInTime(peripheral, deadline);
+    let characteristics: HkpCharacteristics;
+    try {
+      characteristics = await discover(peripheral);
+    } catch (error) {
+      await peripheral.disconnectAsync().catch(noop);
+      throw error;
+    }
+    this.connected.add(peripheral.id);
+    const forget = (): void => {
+      this.connected.delete(peripheral.id);
+      peripheral.removeListener('disconnect', forget);
+    };
+    peripheral.on('disconnect', forget);
+    return { peripheral, characteristics };
   }
 
   /** noble, loaded once; a failed load is tried again next time, since the user may install it meanwhile. */
@@ -330,24 +359,6 @@ export class NobleTransportKind implements TransportKind {
     }
   }
 
-  private async connect(peripheral: NoblePeripheralLike, deadline: number): Promise<BleTransport> {
-    if (peripheral.state !== 'connected') await this.connectInTime(peripheral, deadline);
-    let port: GattPort;
-    try {
-      port = await this.attach(peripheral);
-    } catch (error) {
-      await peripheral.disconnectAsync().catch(noop);
-      throw error;
-    }
-    this.connected.add(peripheral.id);
-    const forget = (): void => {
-      this.connected.delete(peripheral.id);
-      peripheral.removeListener('disconnect', forget);
-    };
-    peripheral.on('disconnect', forget);
-    return BleTransport.open(nobleDescriptor(peripheral), port, this.options);
-  }
-
   private async connectInTime(peripheral: NoblePeripheralLike, deadline: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
@@ -358,7 +369,9 @@ export class NobleTransportKind implements TransportKind {
       }, Math.max(0, deadline - Date.now()));
     });
     try {
-      await Promise.race([peripheral.connectAsync(), timeout]);
+      // The largest ATT_MTU, as Chrome asks: Web Bluetooth pages cannot see the MTU and cut fragments as long as the
+      // control point length allows (docs/bridge-protocol.md §3.5), which only fits when the MTU is that large.
+      await Promise.race([peripheral.connectAsync({ mtu: BLE_MAX_ATT_MTU }), timeout]);
     } catch (error) {
       if (error instanceof BridgeError) throw error;
       throw new TransportError('NOT_FOUND', { cause: error, message: 'Could not connect to the Bluetooth key; wake it, bring it closer and try again.' });
@@ -366,32 +379,27 @@ export class NobleTransportKind implements TransportKind {
       clearTimeout(timer);
     }
   }
+}
 
-  /** Finds the four characteristics (§2.2), checks the revision and enables notifications. */
-  private async attach(peripheral: NoblePeripheralLike): Promise<GattPort> {
-    const gone = (error: unknown): TransportError | undefined =>
-      peripheral.state === 'connected' ? undefined : new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected while connecting; wake it and try again.' });
-    let characteristics: readonly NobleCharacteristicLike[];
-    try {
-      ({ characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SERVICE], [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION]));
-    } catch (error) {
-      // noble rejects with a plain string when the service is missing.
-      throw gone(error) ?? new TransportError('PROTOCOL_VIOLATION', { cause: error, message: 'The device does not offer the HKP service, so it is not an HKP/1 key.' });
-    }
-    const [controlPoint, status, length, revision] = [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION].map((uuid) => characteristics.find((characteristic) => characteristic.uuid === uuid));
-    if (controlPoint === undefined || status === undefined || length === undefined || revision === undefined) {
-      throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
-    }
-    try {
-      assertServiceRevision(await revision.readAsync());
-      await status.subscribeAsync();
-    } catch (error) {
-      if (error instanceof BridgeError) throw error;
-      // A key refuses these to a host it is not bonded with (§2.2).
-      throw gone(error) ?? new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its HKP service; pair it with this computer (docs/hardware.md) and try again.' });
-    }
-    return noblePort(peripheral, controlPoint, status, length);
+/** DISCONNECTED when `error` came from the key going away, else undefined. */
+function gone(peripheral: NoblePeripheralLike, error: unknown): TransportError | undefined {
+  return peripheral.state === 'connected' ? undefined : new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected while connecting; wake it and try again.' });
+}
+
+/** The four characteristics of the HKP service (§2.2). */
+async function discover(peripheral: NoblePeripheralLike): Promise<HkpCharacteristics> {
+  let characteristics: readonly NobleCharacteristicLike[];
+  try {
+    ({ characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SERVICE], [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION]));
+  } catch (error) {
+    // noble rejects with a plain string when the service is missing.
+    throw gone(peripheral, error) ?? new TransportError('PROTOCOL_VIOLATION', { cause: error, message: 'The device does not offer the HKP service, so it is not an HKP/1 key.' });
   }
+  const [controlPoint, status, controlPointLength, serviceRevision] = [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION].map((uuid) => characteristics.find((characteristic) => characteristic.uuid === uuid));
+  if (controlPoint === undefined || status === undefined || controlPointLength === undefined || serviceRevision === undefined) {
+    throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
+  }
+  return { controlPoint, status, controlPointLength, serviceRevision };
 }
 
 function noop(): void {}

@@ -3,7 +3,7 @@
  * (docs/bridge-protocol.md). Keys: in-process virtual keys, simulator addresses, and real USB/Bluetooth keys.
  */
 import { BleEndpoint, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
-import { type BridgeDeviceSource, InProcessSource, NobleTransportKind, connectGattEndpoint, nodeHidSource, startBridgeServer, udpSource } from '@hkey/bridge';
+import { type BridgeDeviceSource, InProcessSource, connectGattEndpoint, nobleSource, nodeHidSource, startBridgeServer, udpSource } from '@hkey/bridge';
 import { ExitCode } from '../exit-codes.js';
 import type { RunContext } from '../program.js';
 
@@ -32,8 +32,8 @@ export async function bridge({ output }: RunContext, options: BridgeOptions): Pr
   if (options.virtual > 0) sources.push(await virtualSource(options.virtual));
   if (options.udp && options.udp.length > 0) sources.push(udpSource({ addresses: options.udp }));
   // Real keys are optional: a missing driver or adapter is reported once as a warning and the rest keeps working.
-  // USB keys also serve raw reports (the WebHID shim); Bluetooth keys serve HKP exchanges.
-  if (options.hardware) sources.push(nodeHidSource(), { kind: new NobleTransportKind() });
+  // Both also serve their raw links: reports to the WebHID shim, GATT operations to the Web Bluetooth shim.
+  if (options.hardware) sources.push(nodeHidSource(), nobleSource());
 
   const server = await startBridgeServer({
     sources,
