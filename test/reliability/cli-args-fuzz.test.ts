@@ -155,18 +155,19 @@ function argumentsOf(shape: CommandShape): fc.Arbitrary<string[]> {
   return fc.tuple(fc.tuple(...values), extra).map(([given, junk]) => [...given, junk].filter((value): value is string => value !== undefined));
 }
 
+/** What a case pipes in, named so that a failure report shows which input it was without the planted secrets. */
 const stdinText = fc.oneof(
-  fc.constant(''),
-  fc.constant(`${planted.base32}\n`),
-  fc.constant(planted.base32.toLowerCase().replace(/(.{4})/g, '$1 ')),
-  fc.constant(`otpauth://totp/Example:alice?secret=${planted.base32}&issuer=Example\n`),
-  fc.constant(`otpauth://hotp/Example:bob?secret=${planted.base32}&counter=3\n`),
-  fc.constant(`${plantedPin}\n`),
-  fc.constant(`${plantedPin}\n${plantedPin}\n`),
-  fc.constant(`${plantedPin}\n12345678\n`),
-  fc.constant('0000\n1234\n'),
-  fc.constant('correct horse battery staple\n'),
-  hostile,
+  fc.constant({ name: 'nothing', text: '' }),
+  fc.constant({ name: 'the base32 secret', text: `${planted.base32}\n` }),
+  fc.constant({ name: 'the secret in lower case with spaces', text: planted.base32.toLowerCase().replace(/(.{4})/g, '$1 ') }),
+  fc.constant({ name: 'a TOTP otpauth URI', text: `otpauth://totp/Example:alice?secret=${planted.base32}&issuer=Example\n` }),
+  fc.constant({ name: 'a HOTP otpauth URI', text: `otpauth://hotp/Example:bob?secret=${planted.base32}&counter=3\n` }),
+  fc.constant({ name: 'the PIN', text: `${plantedPin}\n` }),
+  fc.constant({ name: 'the PIN twice', text: `${plantedPin}\n${plantedPin}\n` }),
+  fc.constant({ name: 'the PIN, then 12345678', text: `${plantedPin}\n12345678\n` }),
+  fc.constant({ name: 'two wrong PINs', text: '0000\n1234\n' }),
+  fc.constant({ name: 'a password', text: 'correct horse battery staple\n' }),
+  hostile.map((text) => ({ name: `junk ${JSON.stringify(text)}`, text })),
 );
 
 const transport = fc.oneof(
@@ -274,8 +275,8 @@ test(`CLI arguments and stdin: ${CASES} random command lines end with a document
     fc.asyncProperty(commandLine, async (line) => {
       if (line.freshState) rmSync(statePath, { force: true });
       const argv = [...line.argv, '--transport', line.transport];
-      const where = `hkey ${JSON.stringify(argv)} with stdin ${JSON.stringify(line.stdin.slice(0, 40))}`;
-      const { code, output } = await runHkey(argv, line.stdin).catch((error: unknown) => {
+      const where = `hkey ${JSON.stringify(argv).replaceAll(planted.base32, '<planted secret>')} with ${line.stdin.name} on stdin`;
+      const { code, output } = await runHkey(argv, line.stdin.text).catch((error: unknown) => {
         throw new Error(`${where}: ${String(error)}`);
       });
       exitCodes.set(code, (exitCodes.get(code) ?? 0) + 1);

@@ -32,7 +32,8 @@ export function describeDisconnect(reason: number | string): string {
   return HCI_REASONS.get(reason) ?? `HCI status 0x${reason.toString(16).padStart(2, '0')}`;
 }
 
-const copy = (data: Uint8Array): Uint8Array => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+/** noble hands out Buffers; callers get plain bytes of their own. */
+const copy = (data: Uint8Array): Uint8Array => new Uint8Array(data);
 
 export function nobleGattConnection(peripheral: NoblePeripheralLike, characteristics: HkpCharacteristics): GattConnection {
   const { controlPoint, status } = characteristics;

@@ -53,7 +53,8 @@ function bridgeAddress(url: string): { kind: WsTransportKind; id: string | undef
   try {
     parsed = new URL(url);
   } catch {
-    throw new CliError('USAGE_TRANSPORT', `"${url}" is not a valid bridge address: use ws://HOST:PORT[/ID], e.g. ws://127.0.0.1:8120.`, ExitCode.USAGE);
+    // Not quoted back: a bridge URL may carry its token.
+    throw new CliError('USAGE_TRANSPORT', 'The bridge address is not a valid URL: use ws://HOST:PORT[/ID], e.g. ws://127.0.0.1:8120.', ExitCode.USAGE);
   }
   const id = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
   const endpoint = `${parsed.protocol}//${parsed.host}/v1`;
