@@ -280,7 +280,10 @@ describe.skipIf(HARDWARE)('noble transport over the fake', () => {
     const server = await startBridgeServer({ sources: [nobleSource(options)], port: 0 });
     cleanups.push(() => server.close());
     const navigator = {};
-    const { bluetooth } = installWebBluetooth({ source: bridgeDeviceSource({ url: server.url, token: server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
+    const source = bridgeDeviceSource({ url: server.url, token: server.token });
+    // The bridge learns of keys as its source finds them, as a page's chooser would see them arrive.
+    await vi.waitFor(async () => expect(await source.list()).toHaveLength(1), { timeout: 5000 });
+    const { bluetooth } = installWebBluetooth({ source, prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
     const kind = new WebBluetoothTransportKind({ bluetooth });
     const transport = await kind.open((await kind.request())!);
     cleanups.push(() => transport.close());

@@ -3,7 +3,7 @@
  * so real CTAPHID traffic flows. With HKEY_HARDWARE=hid the shared tests run against a real key through the real
  * node-hid instead, and the fault tests are skipped (docs/hardware.md).
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { totp } from '@hkey/protocol';
 import { Button, VirtualKey } from '@hkey/firmware-sim';
 import { BridgeError, type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions, nodeHidSource, startBridgeServer } from '@hkey/bridge';
@@ -205,7 +205,10 @@ describe.skipIf(HARDWARE)('node-hid transport over the fake', () => {
     const server = await startBridgeServer({ sources: [nodeHidSource({ loadNodeHid: async () => rig.hid })], port: 0 });
     cleanups.push(() => server.close());
     const navigator = {};
-    const { hid } = installWebHid({ source: bridgeDeviceSource({ url: server.url, token: server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
+    const source = bridgeDeviceSource({ url: server.url, token: server.token });
+    // The bridge learns of keys as its source finds them, as a page's chooser would see them arrive.
+    await vi.waitFor(async () => expect(await source.list()).toHaveLength(1), { timeout: 5000 });
+    const { hid } = installWebHid({ source, prompt: 'grant', remember: 'session', requireUserActivation: false }, navigator);
     const [device] = await hid.requestDevice({ filters: [{ vendorId: 0x1234 }] });
     expect(device).toMatchObject({ vendorId: 0x1234, productId: 0x5678, productName: 'Hideez Key' });
     const kind = new WebHidTransportKind({ hid });
