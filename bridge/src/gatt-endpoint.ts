@@ -3,8 +3,7 @@
  * here by its shape only so the bridge does not depend on the simulator. Isomorphic: the in-page virtual key of
  * the Web Bluetooth shim and `hkey bridge --virtual` both use it.
  */
-import { BridgeError, TransportError } from './errors.js';
-import type { GattConnection, GattReadable } from './gatt-connection.js';
+import { type GattConnection, type GattReadable, connectionClosed, keyRefusedWrite, writeTooLong } from './gatt-connection.js';
 
 /** What the host side of one connection hears from the key. */
 export interface GattEndpointHost {
@@ -28,9 +27,6 @@ export interface GattEndpoint {
   connect(host: GattEndpointHost): GattEndpointConnection;
 }
 
-/** ATT header bytes of a write or notification: a value holds at most ATT_MTU − 3 bytes. */
-const ATT_HEADER = 3;
-
 export function connectGattEndpoint(endpoint: GattEndpoint): GattConnection {
   const notifyListeners = new Set<(value: Uint8Array) => void>();
   const disconnectListeners = new Set<(reason: string) => void>();
@@ -53,7 +49,7 @@ export function connectGattEndpoint(endpoint: GattEndpoint): GattConnection {
     },
   });
   const live = (): GattEndpointConnection => {
-    if (!open) throw new TransportError('DISCONNECTED', { message: 'The BLE connection to the key is closed; connect again.' });
+    if (!open) throw connectionClosed();
     return connection;
   };
   return {
@@ -61,11 +57,10 @@ export function connectGattEndpoint(endpoint: GattEndpoint): GattConnection {
     read: async (characteristic) => live().read(characteristic),
     write: async (value, withResponse) => {
       const link = live();
-      if (value.length > link.mtu - ATT_HEADER) {
-        throw new BridgeError('GATT_WRITE_TOO_LONG', `A value holds at most ${link.mtu - ATT_HEADER} bytes at this ATT_MTU.`);
-      }
+      const tooLong = writeTooLong(value, link.mtu);
+      if (tooLong) throw tooLong;
       const accepted = link.write(value.slice());
-      if (!accepted && withResponse) throw new BridgeError('GATT_INVALID_LENGTH', 'The key refused the write: longer than its control point length (ATT error 0x0D).');
+      if (!accepted && withResponse) throw keyRefusedWrite();
     },
     subscribe: async (enable) => live().subscribe(enable),
     onNotify: (listener) => {

@@ -1,25 +1,9 @@
 /**
- * @hkey/bridge for browsers (no node: imports): the isomorphic parts, the WebHID, Web Bluetooth and WebSocket
- * transports, and the navigator.hid / navigator.bluetooth shims. The bridge server, UDP and the BLE link need
- * Node and are only in the Node entry.
+ * @hkey/bridge for browsers (no node: imports): the isomorphic parts, the WebHID and Web Bluetooth transports, and
+ * the navigator.hid / navigator.bluetooth shims. The bridge server, UDP, the BLE link, node-hid and noble need Node
+ * and are only in the Node entry.
  */
-export * from './errors.js';
-export * from './transport.js';
-export * from './hid-report-port.js';
-export * from './hid-channel.js';
-export * from './hid-transport.js';
-export * from './lease.js';
-export * from './key-client.js';
-export * from './transports/virtual.js';
-export * from './ble-channel.js';
-export * from './ble-transport.js';
-export * from './bridge-protocol.js';
-export * from './gatt-connection.js';
-export * from './gatt-endpoint.js';
-export * from './transports/ws-connection.js';
-export * from './transports/ws.js';
-export * from './transports/ws-raw.js';
+export * from './isomorphic.js';
 export * from './transports/webhid.js';
 export * from './transports/webbluetooth.js';
 export * from './shims/index.js';
-export * from './channel-transport.js';

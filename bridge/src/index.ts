@@ -1,23 +1,7 @@
-/** @hkey/bridge for Node: every isomorphic part plus the transports that need Node (UDP). */
-export * from './errors.js';
-export * from './transport.js';
-export * from './hid-report-port.js';
-export * from './hid-channel.js';
-export * from './hid-transport.js';
-export * from './lease.js';
-export * from './key-client.js';
-export * from './transports/virtual.js';
+/** @hkey/bridge for Node: the isomorphic parts plus what needs Node (UDP, the BLE link, node-hid, noble, the server). */
+export * from './isomorphic.js';
 export * from './transports/udp.js';
-export * from './ble-channel.js';
-export * from './ble-transport.js';
 export * from './transports/ble-link.js';
-export * from './bridge-protocol.js';
-export * from './gatt-connection.js';
-export * from './gatt-endpoint.js';
-export * from './transports/ws-connection.js';
-export * from './transports/ws.js';
-export * from './transports/ws-raw.js';
 export * from './server/index.js';
 export * from './transports/noble.js';
 export * from './transports/node-hid.js';
-export * from './channel-transport.js';

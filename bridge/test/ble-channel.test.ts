@@ -1,8 +1,8 @@
 /** BleChannel against a scripted key: the error, cancel, timeout and resynchronisation paths of docs/protocol.md §2. */
 import { describe, expect, test } from 'vitest';
 import { BleCommand, BleError, BleKeepaliveStatus, BleReassembler, Status, encodeBleMessage } from '@hkey/protocol';
-import { BleChannel, type BleChannelOptions, BridgeError, type GattPort, type KeepaliveStatus } from '@hkey/bridge';
-import { sleep } from './rig.js';
+import { BleChannel, type BleChannelOptions, type GattPort, type KeepaliveStatus } from '@hkey/bridge';
+import { failure, sleep } from './rig.js';
 
 /**
  * A GATT port whose key is a script: every complete message the host writes goes to `onMessage`, which answers
@@ -83,15 +83,6 @@ class ScriptedKey implements GattPort {
 
 async function channel(key: ScriptedKey, options: BleChannelOptions = {}): Promise<BleChannel> {
   return BleChannel.open(key, options);
-}
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
 }
 
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);

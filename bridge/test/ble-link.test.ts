@@ -16,7 +16,7 @@ import {
   parseBleLinkAddress,
   parseBleLinkKey,
 } from '@hkey/bridge';
-import { SECRET, sleep } from './rig.js';
+import { failure, SECRET, sleep } from './rig.js';
 
 let simulator: Simulator;
 let device: SimulatedDevice;
@@ -77,15 +77,6 @@ async function openRecorded(mtu: number, onWrite?: (value: Uint8Array, index: nu
   const transport = await BleTransport.open({ id: 'recorded', transport: 'ble' }, recorded);
   open.push(transport);
   return { transport, wire };
-}
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
 }
 
 function bytes(length: number): Uint8Array {

@@ -1,8 +1,9 @@
 /** Who gets into the bridge server, and what a hostile or broken client can do once in: nothing but error replies. */
 import { afterEach, describe, expect, test } from 'vitest';
-import { BridgeError, startBridgeServer } from '@hkey/bridge';
+import { startBridgeServer } from '@hkey/bridge';
 import { WebSocket } from 'ws';
 import { DEV_ORIGIN, RawClient, type ServerRig, handshakeStatus, httpGet, serverRig } from './bridge-server-rig.js';
+import { failure } from './rig.js';
 
 let rig: ServerRig | undefined;
 const clients: RawClient[] = [];
@@ -21,15 +22,6 @@ async function connect(options: Parameters<typeof RawClient.connect>[1] = {}): P
   const client = await RawClient.connect((rig as ServerRig).server, options);
   clients.push(client);
   return client;
-}
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
 }
 
 describe('admission', () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { HID_BROADCAST_CID, HidCommand, encodeRequest, readHidCid } from '@hkey/protocol';
 import { type DeviceState, MemoryStore, VirtualKey, connectInProcess, neverPress } from '@hkey/firmware-sim';
 import { BridgeError, HidChannel, type HidReportPort, KeyClient, type KeepaliveStatus, openVirtualTransport } from '@hkey/bridge';
-import { type Rig, rig, sleep, tamper, untilWaiting } from './rig.js';
+import { failure, type Rig, rig, sleep, tamper, untilWaiting } from './rig.js';
 
 let current: Rig | undefined;
 async function open(...args: Parameters<typeof rig>): Promise<Rig> {
@@ -15,15 +15,6 @@ afterEach(async () => {
   await current?.close();
   current = undefined;
 });
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
-}
 
 const isInit = (report: Uint8Array, cmd: number): boolean => report[4] === (cmd | 0x80);
 

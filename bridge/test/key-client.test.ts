@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { AccountFlag, Limits, hotp, totp } from '@hkey/protocol';
 import { neverPress } from '@hkey/firmware-sim';
 import { BridgeError, DeviceStatusError, TransportError, isDeviceStatus } from '@hkey/bridge';
-import { LINKS, type Rig, SECRET, rig, sleep, untilWaiting } from './rig.js';
+import { failure, LINKS, type Rig, rig, SECRET, sleep, untilWaiting } from './rig.js';
 
 let current: Rig | undefined;
 async function open(...args: Parameters<typeof rig>): Promise<Rig> {
@@ -16,15 +16,6 @@ afterEach(async () => {
 });
 
 /** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
-}
-
 describe.each(LINKS)('KeyClient over %s', (link) => {
   test('getInfo reports the key and the channel its CTAPHID INIT', async () => {
     const { client, transport, key } = await open(link);

@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { BleCommand, HKP_SERVICE_REVISION, decodeControlPointLength, totp } from '@hkey/protocol';
 import { BleEndpoint, Button, VirtualKey } from '@hkey/firmware-sim';
-import { BridgeError, KeyClient, NobleTransportKind, type NobleTransportOptions, type BleTransport, type DeviceChange, nobleSource, startBridgeServer } from '@hkey/bridge';
+import { KeyClient, NobleTransportKind, type NobleTransportOptions, type BleTransport, type DeviceChange, nobleSource, startBridgeServer } from '@hkey/bridge';
 import { WebBluetoothTransportKind, bridgeDeviceSource, installWebBluetooth } from '../src/index.browser.js';
 import { FakeNoble, type FakePeripheral, type RadioDevice } from './fake-noble.js';
-import { SECRET, sleep } from './rig.js';
+import { failure, SECRET, sleep } from './rig.js';
 
 const HARDWARE = (process.env.HKEY_HARDWARE ?? '').split(',').includes('ble');
 const KEY_ID = 'ble://c0ffee000001';
@@ -46,15 +46,6 @@ async function opened(rig: FakeRig, id = KEY_ID): Promise<{ transport: BleTransp
   const peripheral = rig.noble.peripheral(id.slice('ble://'.length));
   if (peripheral === undefined) throw new Error('noble does not know the peripheral');
   return { transport, client: new KeyClient(transport), peripheral };
-}
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
 }
 
 const bytes = (length: number): Uint8Array => Uint8Array.from({ length }, (_, index) => (index * 13) & 0xff);

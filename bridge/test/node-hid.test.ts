@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { totp } from '@hkey/protocol';
 import { Button, VirtualKey } from '@hkey/firmware-sim';
-import { BridgeError, type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions, nodeHidSource, startBridgeServer } from '@hkey/bridge';
+import { type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions, nodeHidSource, startBridgeServer } from '@hkey/bridge';
 import { WebHidTransportKind, bridgeDeviceSource, installWebHid } from '../src/index.browser.js';
 import { FakeNodeHid } from './fake-node-hid.js';
-import { SECRET, sleep } from './rig.js';
+import { failure, SECRET, sleep } from './rig.js';
 
 const HARDWARE = (process.env.HKEY_HARDWARE ?? '').split(',').includes('hid');
 const PATH = '/dev/hidraw7';
@@ -40,15 +40,6 @@ async function opened(kind: NodeHidTransportKind, id = KEY_ID): Promise<{ transp
   const transport = await kind.open(id);
   cleanups.push(() => transport.close());
   return { transport, client: new KeyClient(transport) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
-  return error;
 }
 
 /** The kind and key the shared tests use: the fake, or with HKEY_HARDWARE=hid the real node-hid and a real key. */

@@ -1,7 +1,7 @@
 /** Test rigs: a simulated key reached through the bridge, in-process or over UDP. */
 import { Button, HidEndpoint, type InProcessHidPort, type PresenceSource, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
 import { type UdpPeer, startUdpHidServer } from '@hkey/firmware-sim/node';
-import { type HidChannelOptions, type HidReportPort, HidTransport, KeyClient, UdpTransportKind, openVirtualTransport } from '@hkey/bridge';
+import { BridgeError, type HidChannelOptions, type HidReportPort, HidTransport, KeyClient, UdpTransportKind, openVirtualTransport } from '@hkey/bridge';
 
 export type LinkName = 'in-process' | 'udp';
 export const LINKS: readonly LinkName[] = ['in-process', 'udp'];
@@ -94,3 +94,13 @@ export function untilWaiting(button: Button): Promise<void> {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const SECRET = new TextEncoder().encode('12345678901234567890');
+
+/** The BridgeError `promise` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<BridgeError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof BridgeError)) throw new Error(`expected a BridgeError, got ${String(error)}`);
+  return error;
+}

@@ -10,6 +10,6 @@ export function nodeHidSource(options: NodeHidTransportOptions = {}): BridgeDevi
   return {
     kind,
     openHid: (descriptor) => kind.openReportPort(descriptor),
-    describe: (descriptor) => ({ links: ['hkp', 'hid'], hid: kind.usbIdentity(descriptor.id) }),
+    describe: (descriptor) => ({ hid: kind.usbIdentity(descriptor.id) }),
   };
 }

@@ -4,8 +4,8 @@
  * after connecting, so exchangeMtu() reports the MTU in force instead of negotiating one.
  */
 import { BLE_DEFAULT_ATT_MTU } from '@hkey/protocol';
-import { BridgeError, TransportError } from '../errors.js';
-import type { GattConnection } from '../gatt-connection.js';
+import { TransportError } from '../errors.js';
+import { type GattConnection, connectionClosed, keyRefusedWrite, writeTooLong } from '../gatt-connection.js';
 import type { NobleCharacteristicLike, NoblePeripheralLike } from './noble.js';
 
 /** The HKP service's characteristics (§2.2) on one connected key. */
@@ -15,9 +15,6 @@ export interface HkpCharacteristics {
   readonly controlPointLength: NobleCharacteristicLike;
   readonly serviceRevision: NobleCharacteristicLike;
 }
-
-/** ATT header bytes of a write or notification: a value holds at most ATT_MTU − 3 bytes. */
-const ATT_HEADER = 3;
 
 /** Common HCI disconnect reasons (Bluetooth Core, vol 1 part F) in words; others by number. */
 const HCI_REASONS = new Map<number, string>([
@@ -61,7 +58,7 @@ export function nobleGattConnection(peripheral: NoblePeripheralLike, characteris
   const mtu = (): number => peripheral.mtu ?? BLE_DEFAULT_ATT_MTU;
   /** Runs a GATT operation; one that fails because the key went away is DISCONNECTED. */
   const live = async <T>(operation: () => Promise<T>): Promise<T> => {
-    if (!open) throw new TransportError('DISCONNECTED', { message: 'The BLE connection to the key is closed; connect again.' });
+    if (!open) throw connectionClosed();
     try {
       return await operation();
     } catch (error) {
@@ -74,12 +71,12 @@ export function nobleGattConnection(peripheral: NoblePeripheralLike, characteris
     read: (characteristic) => live(async () => copy(await (characteristic === 'control-point-length' ? characteristics.controlPointLength : characteristics.serviceRevision).readAsync())),
     write: (value, withResponse) =>
       live(async () => {
-        if (value.length > mtu() - ATT_HEADER) throw new BridgeError('GATT_WRITE_TOO_LONG', `A value holds at most ${mtu() - ATT_HEADER} bytes at this ATT_MTU.`);
+        const tooLong = writeTooLong(value, mtu());
+        if (tooLong) throw tooLong;
         try {
           await controlPoint.writeAsync(Buffer.from(value), !withResponse);
         } catch (error) {
-          // The one write an HKP key refuses (§2.3) is a fragment longer than its control point length.
-          if (withResponse && peripheral.state === 'connected') throw new BridgeError('GATT_INVALID_LENGTH', 'The key refused the write: longer than its control point length (ATT error 0x0D).', { cause: error });
+          if (withResponse && peripheral.state === 'connected') throw keyRefusedWrite(error);
           throw error;
         }
       }),
