@@ -10,3 +10,4 @@ export * from './secret/index.js';
 export * from './fixture/fixture.js';
 export * from './ble-link/ble-link.js';
 export * from './otpauth/index.js';
+export * from './admission/index.js';
