@@ -1,19 +1,33 @@
 /**
- * The simulator's control API for automation (docs/protocol.md §8.3): HTTP + WebSocket on loopback.
- * Tests press the button, set the clock, inject faults, snapshot state and wait for events without sleeping.
+ * The simulator's control API for automation (docs/protocol.md §8.3): HTTP + WebSocket on loopback, behind a
+ * per-launch token. Tests press the button, set the clock, inject faults, snapshot state and wait for events
+ * without sleeping.
  */
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import { HkeyError } from '@hkey/protocol';
+import type { Duplex } from 'node:stream';
+import { HkeyError, MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname, isLoopbackOrigin, parseHostHeader, presentsToken } from '@hkey/protocol';
 import { WebSocketServer } from 'ws';
 import type { LoggedEvent } from '../core/events.js';
 import type { FlashFault } from '../core/flash-faults.js';
 import type { PacketFaultRule } from '../core/link-faults.js';
-import { LOOPBACK, isLoopback, listenError } from './listen-error.js';
+import { LOOPBACK, listenError } from './listen-error.js';
 import { PRESENCE_POLICIES, type PresencePolicy, type SimulatedDevice, type Simulator } from './simulator.js';
+
+export interface ControlServerOptions {
+  readonly port: number;
+  /** A loopback address (default 127.0.0.1): the control API never listens beyond this machine. */
+  readonly host?: string;
+  /** What every request must present (at least 16 characters); default: a random one per launch. */
+  readonly token?: string;
+}
 
 export interface ControlServer {
   readonly port: number;
+  /** http://host:port, without the token. */
   readonly url: string;
+  /** Presented as `Authorization: Bearer TOKEN` or `?token=TOKEN` on every request and WebSocket handshake. */
+  readonly token: string;
   close(): Promise<void>;
 }
 
@@ -88,14 +102,21 @@ export function describeDevice(device: SimulatedDevice) {
 
 function matches(event: LoggedEvent, filter: URLSearchParams): boolean {
   for (const [name, expected] of filter) {
-    if (name === 'after' || name === 'timeoutMs') continue;
+    if (name === 'after' || name === 'timeoutMs' || name === 'token') continue;
     if (String((event as unknown as Record<string, unknown>)[name]) !== expected) return false;
   }
   return true;
 }
 
-export async function startControlServer(simulator: Simulator, options: { port: number; host?: string }): Promise<ControlServer> {
+export async function startControlServer(simulator: Simulator, options: ControlServerOptions): Promise<ControlServer> {
   const host = options.host ?? LOOPBACK;
+  if (!isLoopbackHostname(host)) {
+    throw new HkeyError('REMOTE_BIND_REFUSED', 'The control API listens on loopback only: it can restore snapshots and press the button.');
+  }
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  if (token.length < MIN_LAUNCH_TOKEN_LENGTH) {
+    throw new HkeyError('CONTROL_TOKEN_TOO_SHORT', `The control API token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long.`);
+  }
 
   async function route(request: IncomingMessage, url: URL, response: ServerResponse): Promise<unknown> {
     const parts = url.pathname.split('/').filter(Boolean);
@@ -196,9 +217,9 @@ export async function startControlServer(simulator: Simulator, options: { port: 
       const text = typeof payload === 'string' ? payload : JSON.stringify(payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
       response.writeHead(status, { 'content-type': 'application/json' }).end(text);
     };
-    const refusal = refuse(request);
-    if (refusal) return reply(403, { error: refusal });
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const refusal = refuse(request, url, token);
+    if (refusal) return reply(refusal.status, { error: { code: refusal.code, message: refusal.message } });
     route(request, url, response).then(
       (payload) => reply(200, payload),
       (error: unknown) => {
@@ -211,11 +232,10 @@ export async function startControlServer(simulator: Simulator, options: { port: 
 
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (refuse(request) || url.pathname !== '/v1/events') {
-      socket.destroy();
-      return;
-    }
+    const refusal = refuse(request, url, token) ?? (url.pathname === '/v1/events' ? undefined : { status: 404, code: 'NOT_FOUND', message: 'The control WebSocket is at /v1/events.' });
+    if (refusal) return refuseUpgrade(socket, refusal);
     sockets.handleUpgrade(request, socket, head, (ws) => {
       const unsubscribers = simulator.devices.map((device) => device.key.events.subscribe((event) => ws.send(eventJson(event))));
       ws.on('close', () => unsubscribers.forEach((unsubscribe) => unsubscribe()));
@@ -230,7 +250,8 @@ export async function startControlServer(simulator: Simulator, options: { port: 
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
     port,
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    token,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of sockets.clients) client.terminate();
@@ -241,20 +262,33 @@ export async function startControlServer(simulator: Simulator, options: { port: 
   };
 }
 
-/** DNS-rebinding and cross-site protection: loopback Host only, and no foreign browser Origin. */
-function refuse(request: IncomingMessage): string | undefined {
-  const hostHeader = request.headers.host ?? '';
-  const hostname = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  if (!isLoopback(hostname)) return 'The Host header must name a loopback address.';
+interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * DNS rebinding and cross-site protection (Host and Origin must name this machine exactly), then the launch token,
+ * which keeps out other local users and programs. Refusals never repeat what the client sent.
+ */
+function refuse(request: IncomingMessage, url: URL, token: string): Refusal | undefined {
+  const host = parseHostHeader(request.headers.host);
+  if (host === undefined || !isLoopbackHostname(host.hostname)) {
+    return { status: 403, code: 'HOST_REFUSED', message: 'The Host header must name a loopback address (DNS rebinding protection).' };
+  }
   const origin = request.headers.origin;
-  if (origin !== undefined) {
-    let originHost = '';
-    try {
-      originHost = new URL(origin).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return 'The Origin header is malformed.';
-    }
-    if (!isLoopback(originHost)) return 'Cross-site requests are refused.';
+  if (origin !== undefined && !isLoopbackOrigin(origin)) {
+    return { status: 403, code: 'ORIGIN_REFUSED', message: 'Only pages served from this machine (a loopback http or https origin) may call the control API.' };
+  }
+  if (!presentsToken(request.headers.authorization, url, token)) {
+    return { status: 401, code: 'TOKEN_REQUIRED', message: 'The control API needs the token the simulator printed at start (Authorization: Bearer or ?token=).' };
   }
   return undefined;
+}
+
+function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } });
+  const reason = refusal.status === 401 ? 'Unauthorized' : refusal.status === 404 ? 'Not Found' : 'Forbidden';
+  socket.end(`HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

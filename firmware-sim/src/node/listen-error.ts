@@ -8,7 +8,3 @@ export function listenError(what: string, host: string, port: number, error: Nod
 }
 
 export const LOOPBACK = '127.0.0.1';
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}

@@ -3,7 +3,7 @@
  * Device i listens on UDP port `udpPort + i`; each has its own state file, button and event log.
  */
 import { rm } from 'node:fs/promises';
-import { BLE_LINK_DEFAULT_PORT, HkeyError } from '@hkey/protocol';
+import { BLE_LINK_DEFAULT_PORT, HkeyError, isLoopbackHostname } from '@hkey/protocol';
 import { BleEndpoint } from '../ble/ble-endpoint.js';
 import { type BleLinkServer, startBleLinkServer } from './ble-link-server.js';
 import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '../core/presence.js';
@@ -13,7 +13,7 @@ import type { LinkTiming } from '../core/pacer.js';
 import { VirtualKey } from '../core/virtual-key.js';
 import { HidEndpoint } from '../hid/hid-endpoint.js';
 import { FileStore } from './file-store.js';
-import { LOOPBACK, isLoopback } from './listen-error.js';
+import { LOOPBACK } from './listen-error.js';
 import { type UdpHidServer, type UdpPeer, startUdpHidServer } from './udp-server.js';
 
 export const DEFAULT_UDP_PORT = 8111;
@@ -109,7 +109,7 @@ export class Simulator {
 
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
     const host = options.host ?? LOOPBACK;
-    if (!isLoopback(host) && !options.allowRemote) {
+    if (!isLoopbackHostname(host) && !options.allowRemote) {
       throw new HkeyError('REMOTE_BIND_REFUSED', `Listening on ${host} exposes the simulator to the network; pass --allow-remote to do it anyway.`);
     }
     const count = options.devices ?? 1;
