@@ -4,7 +4,7 @@ import { AccountFlag, encodeRequest, Limits } from '@hkey/protocol';
 import { Button, MemoryStore, autoApprove, autoDeny, neverPress, scriptedPresence } from '@hkey/firmware-sim';
 import { RFC_SECRET, START_MS, harness } from './harness.js';
 
-const vectors = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${name}`, import.meta.url), 'utf8'));
+const vectors = (name: string) => JSON.parse(readFileSync(new URL(`../../packages/conformance/vectors/${name}`, import.meta.url), 'utf8'));
 const hotpVectors = vectors('rfc4226-hotp.json') as { vectors: { counter: number; code: string }[] };
 const totpVectors = vectors('rfc6238-totp.json') as {
   secrets: Record<string, { ascii: string }>;

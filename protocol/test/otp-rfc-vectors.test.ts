@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createOtpApi, hmacBackendFromFunction, nobleHmacBackend, totpStep, type HmacBackend, type OtpAlgorithm } from '../src/otp/index.js';
 import { bindNodeHmacKey, nodeHmac, nodeHmacBackend } from '../src/otp/hmac-node.js';
 
-// The RFC appendices live outside the repository (docs/protocol.md §7.1, §7.2); read them, never copy them.
+// The values of RFC 4226 Appendix D and RFC 6238 Appendix B (docs/protocol.md §7.1, §7.2), kept once in the repository.
 interface HotpVectors {
   algorithm: OtpAlgorithm;
   digits: 6;
@@ -17,7 +17,7 @@ interface TotpVectors {
   secrets: Record<OtpAlgorithm, { hex: string }>;
   vectors: { time: number; algorithm: OtpAlgorithm; code: string; step: number }[];
 }
-const readVectors = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../shared/vectors/${name}`, import.meta.url), 'utf8')) as T;
+const readVectors = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../packages/conformance/vectors/${name}`, import.meta.url), 'utf8')) as T;
 const hotpVectors = readVectors<HotpVectors>('rfc4226-hotp.json');
 const totpVectors = readVectors<TotpVectors>('rfc6238-totp.json');
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
