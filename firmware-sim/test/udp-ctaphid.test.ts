@@ -171,3 +171,66 @@ describe('UDP CTAPHID endpoint, hand-made client', () => {
     expect(reply).toEqual({ cmd: 0x50, data: Buffer.from([0x43]) });
   });
 });
+
+/** A second host application: its own UDP socket, so its own address and port. */
+async function otherApplication(): Promise<{ send(report: Buffer): void; next(): Promise<Buffer>; close(): void }> {
+  const other = createSocket('udp4');
+  const received: Buffer[] = [];
+  other.on('message', (message) => received.push(message));
+  await new Promise<void>((resolve) => other.bind(0, '127.0.0.1', resolve));
+  return {
+    send: (report) => other.send(report, simulator.devices[0]!.udp.port, '127.0.0.1'),
+    async next() {
+      const deadline = Date.now() + 2000;
+      while (received.length === 0) {
+        if (Date.now() > deadline) throw new Error('no report for the other application');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return received.shift() as Buffer;
+    },
+    close: () => other.close(),
+  };
+}
+
+describe('UDP channels belong to the address that allocated them (docs/protocol.md §8.1)', () => {
+  test('another socket using a channel id gets INVALID_CHANNEL and the owner keeps working, mid-request too', async () => {
+    const cid = await init();
+    const intruder = await otherApplication();
+    try {
+      packets(cid, 0x01, Buffer.from('mine?')).forEach((report) => intruder.send(report));
+      const refusal = await intruder.next();
+      expect(refusal.readUInt32BE(0)).toBe(cid);
+      expect([refusal[4], refusal.readUInt16BE(5), refusal[7]]).toEqual([0x80 | 0x3f, 1, 0x0b]);
+      // The intruder's packet between the owner's two packets does not disturb the owner's request.
+      const data = Buffer.alloc(100, 7);
+      const [first, second] = packets(cid, 0x01, data);
+      send(first!);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      intruder.send(packets(cid, 0x01, Buffer.from('x'))[0]!);
+      expect((await intruder.next())[7]).toBe(0x0b);
+      send(second!);
+      expect(await readMessage(cid)).toEqual({ cmd: 0x01, data });
+      expect(inbox).toEqual([]);
+    } finally {
+      intruder.close();
+    }
+  });
+
+  test('200 INITs from another socket do not evict the first socket\'s channel', async () => {
+    const cid = await init();
+    const flood = await otherApplication();
+    try {
+      for (let i = 0; i < 200; i++) {
+        const nonce = Buffer.alloc(8);
+        nonce.writeUInt32BE(i, 0);
+        flood.send(packets(BROADCAST, 0x06, nonce)[0]!);
+        const answer = await flood.next();
+        expect(answer.subarray(7, 15)).toEqual(nonce);
+      }
+      packets(cid, 0x01, Buffer.from('still mine')).forEach(send);
+      expect(await readMessage(cid)).toEqual({ cmd: 0x01, data: Buffer.from('still mine') });
+    } finally {
+      flood.close();
+    }
+  });
+});

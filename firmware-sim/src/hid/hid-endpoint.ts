@@ -2,11 +2,12 @@
  * The key's USB HID interface (docs/protocol.md §1): CTAPHID channel allocation, INIT, PING, WINK, LOCK,
  * CANCEL, KEEPALIVE and the vendor command HKP_MSG, on top of the protocol package's HidReceiver.
  * `Peer` is whatever identifies a host application to the carrier (a UDP address, a WebSocket client):
- * replies go to the peer that owns the channel.
+ * a channel belongs to the peer that allocated it, and its replies go there.
  */
 import {
   HID_BROADCAST_CID,
   HID_PROTOCOL_VERSION,
+  HID_REPORT_SIZE,
   HKP_HID_CAPABILITIES,
   HidCommand,
   HidError,
@@ -19,6 +20,7 @@ import {
   encodeHidInitResponse,
   encodeHidKeepalivePayload,
   encodeHidMessage,
+  readHidCid,
 } from '@hkey/protocol';
 import { KeepaliveTicker } from '../core/keepalive-ticker.js';
 import { Pacer } from '../core/pacer.js';
@@ -37,7 +39,7 @@ export interface HidEndpointOptions {
 }
 
 interface Channel<Peer> {
-  peer: Peer;
+  readonly peer: Peer;
   lastUsed: number;
 }
 
@@ -57,6 +59,7 @@ export class HidEndpoint<Peer> {
   private readonly channels = new Map<number, Channel<Peer>>();
   private readonly maxChannels: number;
   private send: ((report: Uint8Array, peer: Peer) => void) | undefined;
+  private samePeer: (a: Peer, b: Peer) => boolean = Object.is;
   private session: KeySession | undefined;
   private transaction: Transaction | undefined;
   private cancelPoll: (() => void) | undefined;
@@ -82,9 +85,13 @@ export class HidEndpoint<Peer> {
     });
   }
 
-  /** Connects the interface to a carrier; the key's HID session starts. */
-  attach(send: (report: Uint8Array, peer: Peer) => void): void {
+  /**
+   * Connects the interface to a carrier; the key's HID session starts. `samePeer` tells whether two peers are one
+   * host application, for carriers whose peers are values rather than objects kept for the connection.
+   */
+  attach(send: (report: Uint8Array, peer: Peer) => void, samePeer: (a: Peer, b: Peer) => boolean = Object.is): void {
     this.send = send;
+    this.samePeer = samePeer;
   }
 
   /** Disconnects the carrier: the session ends, channels are forgotten. */
@@ -108,10 +115,23 @@ export class HidEndpoint<Peer> {
 
   private accept(report: Uint8Array, peer: Peer): void {
     if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'in', transport: 'hid', bytes: report.length, header: describeReport(report) });
+    if (report.length === HID_REPORT_SIZE && this.refuseForeign(report, peer)) return;
     const now = this.key.clock.now();
     const result = this.receiver.feed(report, now);
     if (result !== undefined) this.dispatch(result, peer);
     this.armPoll();
+  }
+
+  /**
+   * A packet on a channel another peer allocated is answered INVALID_CHANNEL and goes no further, so it can
+   * neither take the channel's replies nor disturb the owner's request (docs/protocol.md §8.1).
+   */
+  private refuseForeign(report: Uint8Array, peer: Peer): boolean {
+    const cid = readHidCid(report);
+    const channel = this.channels.get(cid);
+    if (channel === undefined || this.samePeer(channel.peer, peer)) return false;
+    this.error(cid, HidError.INVALID_CHANNEL, peer);
+    return true;
   }
 
   /** While a request is being assembled, check for its inter-packet timeout (§1.12). */
@@ -131,10 +151,7 @@ export class HidEndpoint<Peer> {
     const channel = this.channels.get(result.cid);
     const replyTo = peer ?? channel?.peer;
     if (replyTo === undefined) return;
-    if (channel) {
-      channel.peer = replyTo;
-      channel.lastUsed = this.key.clock.now();
-    }
+    if (channel) channel.lastUsed = this.key.clock.now();
     if (result.type === 'error') {
       this.reply(result.cid, HidCommand.ERROR, encodeHidErrorPayload(result.code), replyTo);
       return;
@@ -194,14 +211,12 @@ export class HidEndpoint<Peer> {
 
   private allocate(peer: Peer): number {
     if (this.channels.size >= this.maxChannels) {
-      // Reassign the least recently used channel that is not serving a request.
-      let oldest: [number, Channel<Peer>] | undefined;
-      for (const entry of this.channels) {
-        if (entry[0] !== this.transaction?.cid && (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
-      }
-      if (oldest) {
-        this.channels.delete(oldest[0]);
-        this.receiver.reset(oldest[0]);
+      // Reassign the least recently used channel that is not serving a request: the asking peer's own first, so
+      // one application opening channels in a loop cannot push the others out; anyone's if it holds none.
+      const oldest = this.leastRecentlyUsed((owner) => this.samePeer(owner, peer)) ?? this.leastRecentlyUsed(() => true);
+      if (oldest !== undefined) {
+        this.channels.delete(oldest);
+        this.receiver.reset(oldest);
       }
     }
     const bytes = new Uint8Array(4);
@@ -213,6 +228,14 @@ export class HidEndpoint<Peer> {
     } while (cid === 0 || cid === HID_BROADCAST_CID || this.channels.has(cid));
     this.channels.set(cid, { peer, lastUsed: this.key.clock.now() });
     return cid;
+  }
+
+  private leastRecentlyUsed(eligible: (owner: Peer) => boolean): number | undefined {
+    let oldest: [number, Channel<Peer>] | undefined;
+    for (const entry of this.channels) {
+      if (entry[0] !== this.transaction?.cid && eligible(entry[1].peer) && (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
+    }
+    return oldest?.[0];
   }
 
   private hkpMessage(cid: number, payload: Uint8Array, peer: Peer): void {

@@ -1,6 +1,7 @@
 /**
  * The UDP HID endpoint (docs/protocol.md §8.1): one 64-byte HID report per datagram; replies go to the
- * sender's address and port, the convention of existing hardware-key emulators.
+ * sender's address and port, the convention of existing hardware-key emulators. A host application is an
+ * address and port: a channel belongs to the one that allocated it.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { HidEndpoint } from '../hid/hid-endpoint.js';
@@ -20,7 +21,10 @@ export interface UdpHidServer {
 export async function startUdpHidServer(endpoint: HidEndpoint<UdpPeer>, options: { port: number; host?: string }): Promise<UdpHidServer> {
   const host = options.host ?? LOOPBACK;
   const socket: Socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  endpoint.attach((report, peer) => socket.send(report, peer.port, peer.address));
+  endpoint.attach(
+    (report, peer) => socket.send(report, peer.port, peer.address),
+    (a, b) => a.address === b.address && a.port === b.port,
+  );
   socket.on('message', (datagram: Buffer, remote: RemoteInfo) => {
     endpoint.receive(new Uint8Array(datagram.buffer, datagram.byteOffset, datagram.byteLength), { address: remote.address, port: remote.port });
   });
