@@ -30,7 +30,7 @@ beforeAll(async () => {
   // The simulator inherits this: its state file is encrypted at rest, so it too must hold no secret in clear.
   process.env.HKEY_STATE_PASSPHRASE = 'hygiene passphrase';
   sim = await startSim(['--udp', '0', '--ble-port', '0', '--control-port', '0', '--state', join(dir, 'key.json'), '--verbose']);
-  events = new WebSocket(`${String(sim.ready.control).replace('http', 'ws')}/v1/events`);
+  events = new WebSocket(`${String(sim.ready.control).replace('http', 'ws')}/v1/events`, { headers: { authorization: `Bearer ${String(sim.ready.controlToken)}` } });
   events.on('message', (data) => outputs.push(String(data)));
   await new Promise((resolve) => events.once('open', resolve));
 }, 60_000);

@@ -120,9 +120,10 @@ ${EXIT_CODE_HELP}`,
     .description('run virtual keys reachable over UDP HID, with a control API for automation')
     .option('--udp <port>', 'UDP HID port of the first key (key i uses port + i - 1)', port('--udp'), 8111)
     .option('--ble-port <port>', 'BLE link port (GATT over TCP, shared by all keys)', port('--ble-port'), 8112)
-    .option('--control-port <port>', 'control API port (HTTP + WebSocket)', port('--control-port'), 8110)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--allow-remote', 'allow listening beyond loopback (exposes the keys to the network)', false)
+    .option('--control-port <port>', 'control API port (HTTP + WebSocket, loopback only)', port('--control-port'), 8110)
+    .addOption(new Option('--control-token <token>', 'fixed control API token, at least 16 characters (default: a random one per launch)').env('HKEY_CONTROL_TOKEN'))
+    .option('--host <address>', 'address the keys listen on', '127.0.0.1')
+    .option('--allow-remote', 'allow the keys (UDP HID, BLE link) to listen beyond loopback; the control API stays on loopback', false)
     .option('--state <file>', 'state file (created if missing); without it the keys live in memory')
     .option('--reset-state', 'discard existing state files before starting', false)
     .option('--devices <n>', 'number of keys', integer('--devices', 1, 10_000), 1)
@@ -131,7 +132,7 @@ ${EXIT_CODE_HELP}`,
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
-    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
+    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program
@@ -139,14 +140,15 @@ ${EXIT_CODE_HELP}`,
     .description('serve keys to web pages and programs over a local WebSocket (docs/bridge-protocol.md)')
     .option('--port <port>', 'WebSocket port', port('--port'), 8120)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--allow-remote', 'allow listening beyond loopback (exposes the keys to the network)', false)
+    .option('--allow-remote', 'allow listening beyond loopback (exposes the keys to the network; every client then needs the token)', false)
     .option('--origin <origin...>', 'web page origins allowed in (default: localhost, 127.0.0.1 and [::1] on any port)')
+    .option('--require-token', 'pages from allowed origins need the token too (always so with --allow-remote)', false)
     .option('--virtual <n>', 'serve N in-process virtual keys', integer('--virtual', 0, 64), 0)
     .option('--udp <url...>', 'serve the simulator keys at these udp:// addresses')
     .option('--no-hardware', 'do not serve real USB and Bluetooth keys')
     .addHelpText(
       'after',
-      `\nPrograms without a browser Origin need the token printed at start; each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example')}`,
+      `\nWho gets in: programs that present the token printed at start (?token= or Authorization: Bearer), and clients\nsending an allowed Origin without it. Any local program can send such an Origin: --require-token makes the token\nthe only way in (as --allow-remote always does). Each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example --require-token')}`,
     )
     .action(run(async () => (await import('./commands/bridge.js')).bridge));
 
@@ -375,6 +377,7 @@ waiting, row-started, row) and the summary comes last. Exit 9 when any row faile
     .command('conformance')
     .description('run the HKP/1 conformance suite against a key (docs/conformance.md)')
     .option('--control <url>', "the simulator's control API, so cases that need the button or a restart run unattended")
+    .addOption(new Option('--control-token <token>', "the control API's token (printed by hkey sim; ?token= in the --control URL works too)").env('HKEY_CONTROL_TOKEN'))
     .option('--ble-link <url>', 'also run the BLE cases over a simulator BLE link, e.g. ble-link://127.0.0.1:8112/HK-SIM-000001')
     .option('--json-report <file>', 'write the report as JSON (plain --json prints results as JSON, as everywhere)')
     .option('--junit <file>', 'write the report as JUnit XML')
@@ -385,7 +388,7 @@ waiting, row-started, row) and the summary comes last. Exit 9 when any row faile
     .option('--no-interactive', 'skip cases that need the operator')
     .option('--timing-tolerance <ms>', 'slack for timing limits measured on the host', integer('--timing-tolerance', 0, 1000), 50)
     .option('--bail', 'stop at the first failure', false)
-    .addHelpText('after', `\nThe key's PIN, if any, is read from HKEY_PIN. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`)
+    .addHelpText('after', `\nThe key's PIN, if any, is read from HKEY_PIN; the control API's token from --control-token, HKEY_CONTROL_TOKEN\nor the --control URL. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'HKEY_CONTROL_TOKEN=TOKEN hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`)
     .action(run(async () => (await import('./commands/conformance.js')).conformance));
 
   return program;

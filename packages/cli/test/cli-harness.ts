@@ -123,13 +123,14 @@ export function startSim(args: readonly string[]): Promise<Sim> {
       const line = stdout.split('\n').find((candidate) => candidate.includes('"ready"'));
       if (line === undefined) return;
       ready = true;
-      const event = JSON.parse(line) as { control: string; devices: { serial: string; udp: string }[] };
+      const event = JSON.parse(line) as { control: string; controlToken: string; devices: { serial: string; udp: string }[] };
       resolve({
         ready: event as unknown as Record<string, unknown>,
         transports: event.devices.map((device) => device.udp),
         serials: event.devices.map((device) => device.serial),
         async control(method, path, body) {
-          const response = await fetch(`${event.control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+          const headers = { 'content-type': 'application/json', authorization: `Bearer ${event.controlToken}` };
+          const response = await fetch(`${event.control}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
           const answer = (await response.json()) as unknown;
           if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
           return answer;

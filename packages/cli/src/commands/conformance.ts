@@ -25,6 +25,7 @@ import type { RunContext } from '../program.js';
 
 export interface ConformanceCommandOptions {
   control?: string;
+  controlToken?: string;
   bleLink?: string;
   jsonReport?: string;
   junit?: string;
@@ -58,7 +59,7 @@ async function target(url: string | undefined, bleLink: string | undefined): Pro
 }
 
 function controller(options: ConformanceCommandOptions): DeviceController {
-  if (options.control !== undefined) return simulatorController({ url: options.control });
+  if (options.control !== undefined) return simulatorController({ url: options.control, token: options.controlToken || undefined });
   const interactive = options.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
   return interactive ? operatorController({ input: process.stdin, output: process.stderr }) : noController();
 }

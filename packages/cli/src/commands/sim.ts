@@ -1,6 +1,8 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
 import { type LoggedEvent, REALISTIC_TIMING } from '@hkey/firmware-sim';
-import { type ControlServer, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
+import { type ControlServer, LOOPBACK, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
+import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
+import { CliError } from '../cli-error.js';
 import type { RunContext } from '../program.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -8,6 +10,8 @@ export interface SimOptions {
   udp: number;
   blePort: number;
   controlPort: number;
+  /** Fixed control API token (--control-token or HKEY_CONTROL_TOKEN); default: a random one per launch. */
+  controlToken?: string;
   host: string;
   allowRemote: boolean;
   state?: string;
@@ -33,6 +37,12 @@ function eventLine(event: LoggedEvent): string {
 }
 
 export async function sim({ output }: RunContext, options: SimOptions): Promise<number> {
+  // An empty HKEY_CONTROL_TOKEN means "not set", as for the other HKEY_ variables.
+  const fixedToken = options.controlToken || undefined;
+  // Never quote the value: it is a secret.
+  if (fixedToken !== undefined && fixedToken.length < MIN_LAUNCH_TOKEN_LENGTH) {
+    throw new CliError('USAGE_CONTROL_TOKEN', `--control-token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long; omit it for a random token per launch.`);
+  }
   const simulator = await Simulator.start({
     devices: options.devices,
     udpPort: options.udp,
@@ -49,13 +59,18 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
   });
   let control: ControlServer;
   try {
-    control = await startControlServer(simulator, { port: options.controlPort, host: options.host });
+    // The control API can refund PIN attempts (snapshot restore): it stays on loopback even with --allow-remote.
+    const controlHost = isLoopbackHostname(options.host) ? options.host : LOOPBACK;
+    control = await startControlServer(simulator, { port: options.controlPort, host: controlHost, token: fixedToken });
   } catch (error) {
     await simulator.close();
     throw error;
   }
-  if (!options.host.startsWith('127.') && options.host !== 'localhost' && options.host !== '::1') {
-    output.warn(`the keys listen on ${options.host}: anyone who can reach it can use them.`);
+  const devices = simulator.devices.map(describeDevice);
+  const udpPorts = devices.length === 1 ? `port ${devices[0]?.udp.port}` : `ports ${devices[0]?.udp.port}-${devices[devices.length - 1]?.udp.port}`;
+  if (!isLoopbackHostname(options.host)) {
+    const ble = simulator.bleLink ? ` and the BLE link (TCP port ${simulator.bleLink.port})` : '';
+    output.warn(`the keys listen on ${options.host}: anyone who can reach it can use them over UDP HID (${udpPorts})${ble}; the control API stays on ${control.url}.`);
   }
 
   // Listen for signals before announcing readiness, so a supervisor may stop us the moment it sees "ready".
@@ -64,13 +79,16 @@ export async function sim({ output }: RunContext, options: SimOptions): Promise<
   process.once('SIGINT', () => stop());
   process.once('SIGTERM', () => stop());
 
-  const devices = simulator.devices.map(describeDevice);
   const first = devices[0];
   const ble = simulator.bleLink ? `tcp://${simulator.bleLink.host}:${simulator.bleLink.port}` : undefined;
-  output.event({ event: 'ready', control: control.url, ble, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) }, () =>
-    simulator.devices.length === 1 && first
-      ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
-      : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`,
+  // The token is published once, here; a token the user chose is not repeated on the terminal.
+  const tokenLine = fixedToken === undefined ? `\ncontrol API token (shown once; Authorization: Bearer or ?token=): ${control.token}` : '';
+  output.event(
+    { event: 'ready', control: control.url, controlToken: control.token, ble, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) },
+    () =>
+      (simulator.devices.length === 1 && first
+        ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
+        : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`) + tokenLine,
   );
 
   const unsubscribe = simulator.devices.map((device) =>

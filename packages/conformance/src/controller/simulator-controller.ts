@@ -1,14 +1,16 @@
 /**
  * The simulator's control API (docs/protocol.md §8.3) as the suite's hands: presence policy and button,
- * power cycle, and flash faults for power cuts. Loopback HTTP with JSON bodies.
+ * power cycle, and flash faults for power cuts. Loopback HTTP with JSON bodies and the simulator's launch token.
  */
 import { ConformanceError } from '../failures.js';
 import { delay } from '../checks.js';
 import type { ControlledDevice, DeviceController, PresenceAction } from './device-controller.js';
 
 export interface SimulatorControllerOptions {
-  /** The control API, e.g. http://127.0.0.1:8110. */
+  /** The control API, e.g. http://127.0.0.1:8110; it may carry the token as ?token=TOKEN. */
   readonly url: string;
+  /** The token `hkey sim` printed at start (its ready line's controlToken); wins over one in the URL. */
+  readonly token?: string;
   /** The key to control; default: the key the suite talks to (its GetInfo serial). */
   readonly serial?: string;
 }
@@ -16,15 +18,30 @@ export interface SimulatorControllerOptions {
 /** How long a button action waits for the key to register its wait (the KEEPALIVE may overtake it). */
 const BUTTON_RETRY_MS = 2_000;
 
+/** The URL without its token (it appears in descriptions and errors), and the token to send as a bearer header. */
+function controlEndpoint(options: SimulatorControllerOptions): { base: string; token: string | undefined } {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new ConformanceError('CONTROL_BAD_URL', 'The control API URL must look like http://127.0.0.1:8110.');
+  }
+  const token = options.token ?? url.searchParams.get('token') ?? undefined;
+  return { base: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, token };
+}
+
 export function simulatorController(options: SimulatorControllerOptions): DeviceController {
-  const base = options.url.replace(/\/+$/, '');
+  const { base, token } = controlEndpoint(options);
   let serial = options.serial;
   let previousPolicy: string | undefined;
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -24,7 +24,7 @@ export async function startSimulator(): Promise<RunningSimulator> {
   const server = control;
   return {
     simulator,
-    controller: simulatorController({ url: server.url }),
+    controller: simulatorController({ url: server.url, token: server.token }),
     udpUrl: `udp://127.0.0.1:${device.udp.port}`,
     bleLinkUrl: `ble-link://127.0.0.1:${simulator.bleLink.port}/${device.key.serial}`,
     close: async () => {
