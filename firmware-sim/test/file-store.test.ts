@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createCipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { initialState, type DeviceState } from '@hkey/firmware-sim';
+import { initialState, stateToJson, type DeviceState } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
 
 const secret = Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i);
@@ -18,6 +19,10 @@ function sampleState(): DeviceState {
 
 async function tempFile(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'hkey-state-')), 'nested', 'key.json');
+}
+
+async function mkdirFor(path: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -43,7 +48,7 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     await new FileStore(path).save(sampleState());
     const good = await readFile(path, 'utf8');
     const cases: [string, string][] = [
-      [good.replace('"version": 1', '"version": 2'), 'STATE_UNSUPPORTED_VERSION'],
+      [good.replace('"version": 2', '"version": 3'), 'STATE_UNSUPPORTED_VERSION'],
       [good.replace('hkey-state', 'other-thing'), 'STATE_UNKNOWN_FORMAT'],
       [good.slice(0, good.length / 2), 'STATE_CORRUPT'],
       [good.replace('github', 'gitHub'), 'STATE_CORRUPT'],
@@ -64,7 +69,7 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     const payload = JSON.parse(envelope.payload);
     payload.pin.retries = 99;
     envelope.payload = JSON.stringify(payload);
-    envelope.checksum = `sha256:${(await import('node:crypto')).createHash('sha256').update(envelope.payload).digest('hex')}`;
+    envelope.checksum = `sha256:${createHash('sha256').update(envelope.payload).digest('hex')}`;
     await writeFile(path, JSON.stringify(envelope));
     await expect(new FileStore(path).load()).rejects.toThrow(/pin\.retries/);
   });
@@ -77,6 +82,103 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     expect(await new FileStore(path, { passphrase: 'correct horse' }).load()).toEqual(sampleState());
     expect(await codeOf(new FileStore(path, { passphrase: 'wrong' }).load())).toBe('STATE_WRONG_PASSPHRASE');
     expect(await codeOf(new FileStore(path).load())).toBe('STATE_PASSPHRASE_REQUIRED');
+  });
+
+  test('the GCM tag must be whole: a file whose tag was cut to 4 bytes is refused', async () => {
+    const path = await tempFile();
+    await new FileStore(path, { passphrase: 'correct horse' }).save(sampleState());
+    const envelope = JSON.parse(await readFile(path, 'utf8'));
+    envelope.encryption.tag = Buffer.from(envelope.encryption.tag, 'base64').subarray(0, 4).toString('base64');
+    await writeFile(path, JSON.stringify(envelope));
+    expect(await codeOf(new FileStore(path, { passphrase: 'correct horse' }).load())).toBe('STATE_WRONG_PASSPHRASE');
+  });
+
+  test('the header is bound to the ciphertext: an edit that decodes to the same bytes, or a version downgrade, is refused', async () => {
+    const path = await tempFile();
+    await new FileStore(path, { passphrase: 'correct horse' }).save(sampleState());
+    const good = JSON.parse(await readFile(path, 'utf8'));
+    // Base64 decoding skips a stray character, so without associated data this edit would go unnoticed.
+    const edits = [{ ...good, encryption: { ...good.encryption, iv: `${good.encryption.iv.slice(0, 4)}!${good.encryption.iv.slice(4)}` } }, { ...good, version: 1 }];
+    const store = new FileStore(path, { passphrase: 'correct horse' });
+    for (const edited of edits) {
+      await writeFile(path, JSON.stringify(edited));
+      expect(await codeOf(store.load())).toBe('STATE_WRONG_PASSPHRASE');
+    }
+    await writeFile(path, JSON.stringify(good));
+    expect(await store.load()).toEqual(sampleState());
+  });
+
+  test('a version 1 file encrypted with scrypt N = 2^15 still loads, and the next save rewrites it at N = 2^17 with a new salt', async () => {
+    const path = await tempFile();
+    // Written exactly as the previous FileStore did: version 1, N = 2^15, no associated data.
+    const salt = randomBytes(16);
+    const iv = randomBytes(12);
+    const key = scryptSync('correct horse', salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const payload = Buffer.concat([cipher.update(JSON.stringify(stateToJson(sampleState())), 'utf8'), cipher.final()]).toString('base64');
+    const encryption = { kdf: 'scrypt', N: 1 << 15, r: 8, p: 1, salt: salt.toString('base64'), cipher: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+    const checksum = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    await mkdirFor(path);
+    await writeFile(path, JSON.stringify({ format: 'hkey-state', version: 1, checksum, encryption, payload }));
+    const store = new FileStore(path, { passphrase: 'correct horse' });
+    expect(await store.load()).toEqual(sampleState());
+    await store.save(sampleState());
+    const rewritten = JSON.parse(await readFile(path, 'utf8'));
+    expect([rewritten.version, rewritten.encryption.N]).toEqual([2, 1 << 17]);
+    expect(rewritten.encryption.salt).not.toBe(encryption.salt);
+    expect(await new FileStore(path, { passphrase: 'correct horse' }).load()).toEqual(sampleState());
+  });
+
+  test('a plaintext version 1 file still loads', async () => {
+    const path = await tempFile();
+    await new FileStore(path).save(sampleState());
+    await writeFile(path, (await readFile(path, 'utf8')).replace('"version": 2', '"version": 1'));
+    expect(await new FileStore(path).load()).toEqual(sampleState());
+  });
+
+  test('with a passphrase, a plaintext file is refused with the way to encrypt it, never read', async () => {
+    const path = await tempFile();
+    await new FileStore(path).save(sampleState());
+    const failure = new FileStore(path, { passphrase: 'correct horse' }).load();
+    expect(await codeOf(failure)).toBe('STATE_NOT_ENCRYPTED');
+    await failure.catch((error: Error) => {
+      expect(error.message).toContain(`hkey sim --state ${path} --encrypt-state`);
+      expect(error.message).not.toContain('correct horse');
+    });
+  });
+
+  test('encryptInPlace encrypts a plaintext file by replacing it whole; a crash half-way leaves the plaintext file', async () => {
+    const path = await tempFile();
+    await new FileStore(path).save(sampleState());
+    const before = await stat(path);
+    const store = new FileStore(path, { passphrase: 'correct horse' });
+    // A power cut during the migration: the new file is half written beside the old one, which stays whole.
+    await store.saveTorn(sampleState());
+    expect(await new FileStore(path).load()).toEqual(sampleState());
+    expect(await store.encryptInPlace()).toBe(true);
+    const after = await stat(path);
+    expect(after.ino).not.toBe(before.ino); // renamed over, not rewritten in place
+    expect(after.mode & 0o777).toBe(0o600);
+    expect(await readdir(join(path, '..'))).toEqual(['key.json']);
+    const text = await readFile(path, 'utf8');
+    for (const needle of ['hunter22', 'github']) expect(text).not.toContain(needle);
+    expect(await new FileStore(path, { passphrase: 'correct horse' }).load()).toEqual(sampleState());
+    expect(await store.encryptInPlace()).toBe(false);
+    expect(await codeOf(new FileStore(path, { passphrase: 'wrong' }).encryptInPlace())).toBe('STATE_WRONG_PASSPHRASE');
+    expect(await codeOf(new FileStore(`${path}.missing`, { passphrase: 'correct horse' }).encryptInPlace())).toBe('STATE_NOT_FOUND');
+    expect(await codeOf(new FileStore(path).encryptInPlace())).toBe('STATE_PASSPHRASE_REQUIRED');
+  });
+
+  test('one store derives its key once, however often it saves and loads', async () => {
+    const path = await tempFile();
+    const store = new FileStore(path, { passphrase: 'correct horse' });
+    const started = performance.now();
+    for (let lastId = 1; lastId <= 20; lastId++) {
+      await store.save({ ...sampleState(), lastId });
+      expect((await store.load())?.lastId).toBe(lastId);
+    }
+    // One scrypt at N = 2^17 takes 100-300 ms; forty would take many seconds.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   test('a torn write leaves the previous state loadable and its temp file is cleaned up', async () => {

@@ -1,5 +1,6 @@
 /** @hkey/firmware-sim/node: the parts of the simulator that need Node (files, sockets, HTTP). */
 export * from './file-store.js';
+export * from './atomic-write.js';
 export * from './udp-server.js';
 export * from './simulator.js';
 export * from './control-server.js';
