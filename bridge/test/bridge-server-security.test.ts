@@ -33,7 +33,19 @@ describe('admission', () => {
 
   test('a foreign origin is refused, with or without the token', async () => {
     const { server } = await start();
-    for (const origin of ['https://evil.example', 'http://localhost.evil.example:5173', 'null', 'file://', 'http://127.0.0.1.nip.io']) {
+    for (const origin of [
+      'https://evil.example',
+      'http://localhost.evil.example:5173',
+      'null',
+      'file://',
+      'http://127.0.0.1.nip.io',
+      'http://localhost.evil.com',
+      'http://127.0.0.1.evil.com:80',
+      'http://localhost:1@evil.com',
+      'http://evil.com@localhost:1',
+      'http://localhost:5173/',
+      'http://localhost:5173/path',
+    ]) {
       const refused = await handshakeStatus(server, { host: `127.0.0.1:${server.port}`, origin });
       expect(refused.status, origin).toBe(403);
       expect(JSON.parse(refused.body).error.code).toBe('ORIGIN_REFUSED');
@@ -55,7 +67,7 @@ describe('admission', () => {
 
   test('a Host header naming another machine is refused (DNS rebinding)', async () => {
     const { server } = await start();
-    for (const host of ['evil.example', `evil.example:${server.port}`, '10.0.0.1', 'localhost@evil.example', 'localhost.:80']) {
+    for (const host of ['evil.example', `evil.example:${server.port}`, '10.0.0.1', 'localhost@evil.example', 'localhost.:80', `127.0.0.1.rebind.evil.com:${server.port}`, '127.1', '127.0.0.01']) {
       const refused = await handshakeStatus(server, { host, origin: DEV_ORIGIN });
       expect(refused.status, host).toBe(403);
       expect(JSON.parse(refused.body).error.code).toBe('HOST_REFUSED');
@@ -110,10 +122,18 @@ describe('listening', () => {
     const warnings: string[] = [];
     const server = await startBridgeServer({ sources: [], port: 0, host: '0.0.0.0', allowRemote: true, onWarning: (message) => warnings.push(message) });
     try {
-      expect(warnings.some((message) => message.includes('other machines can reach it'))).toBe(true);
+      expect(warnings.some((message) => message.includes('other machines can reach it') && message.includes('Only clients that present the token get in'))).toBe(true);
+      expect(server.tokenRequiredFromAll).toBe(true);
       // Beyond loopback, IP-literal Host headers pass (no rebinding without a name); names still need listing.
-      expect((await handshakeStatus(server, { host: `192.0.2.7:${server.port}`, origin: DEV_ORIGIN })).status).toBe(101);
-      expect((await handshakeStatus(server, { host: `bridge.example:${server.port}`, origin: DEV_ORIGIN })).status).toBe(403);
+      expect((await handshakeStatus(server, { host: `192.0.2.7:${server.port}`, origin: DEV_ORIGIN }, `/v1?token=${server.token}`)).status).toBe(101);
+      expect((await handshakeStatus(server, { host: `bridge.example:${server.port}`, origin: DEV_ORIGIN }, `/v1?token=${server.token}`)).status).toBe(403);
+      // An Origin is no credential beyond loopback: any program on any machine can send one.
+      for (const host of [`192.0.2.7:${server.port}`, `127.0.0.1:${server.port}`]) {
+        const refused = await handshakeStatus(server, { host, origin: DEV_ORIGIN });
+        expect(refused.status, host).toBe(401);
+        expect(JSON.parse(refused.body).error.code).toBe('TOKEN_REQUIRED');
+      }
+      expect((await handshakeStatus(server, { host: `127.0.0.1:${server.port}`, origin: 'http://localhost:1' })).status).toBe(401);
     } finally {
       await server.close();
     }

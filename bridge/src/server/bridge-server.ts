@@ -14,7 +14,8 @@ import { LeaseRegistry } from '../lease.js';
 import { ClientConnection } from './client-connection.js';
 import { DeviceHub } from './device-hub.js';
 import type { BridgeDeviceSource } from './device-source.js';
-import { type Admission, type AdmissionPolicy, DEFAULT_ALLOWED_ORIGINS, admit, isLoopbackName, newLaunchToken, parseOriginPattern } from './security.js';
+import { isLoopbackHostname } from '@hkey/protocol';
+import { type Admission, type AdmissionPolicy, DEFAULT_ALLOWED_ORIGINS, admit, newLaunchToken, parseOriginPattern } from './security.js';
 
 export const DEFAULT_BRIDGE_HOST = '127.0.0.1';
 /** Frames beyond this are cut off by the WebSocket layer itself (close code 1009); smaller oversize ones get an error reply. */
@@ -27,7 +28,7 @@ export interface BridgeServerOptions {
   readonly port?: number;
   /** Default 127.0.0.1. Any other address needs allowRemote. */
   readonly host?: string;
-  /** Consent to listen beyond loopback: other machines can then reach the keys (with the token or an allowed origin). */
+  /** Consent to listen beyond loopback: other machines can then reach the keys, with the token only (browsers too). */
   readonly allowRemote?: boolean;
   /** Web origins allowed to connect: "https://app.example", "http://localhost:*". Default: localhost development origins. */
   readonly allowedOrigins?: readonly string[];
@@ -35,7 +36,10 @@ export interface BridgeServerOptions {
   readonly allowedHosts?: readonly string[];
   /** The token programs present; default: a random one per launch (print it once for the user). */
   readonly token?: string;
-  /** Browsers must present the token too, not only an allowed origin. */
+  /**
+   * Browsers must present the token too, not only an allowed origin (any local program can claim one). Always on
+   * when listening beyond loopback.
+   */
   readonly requireTokenForBrowsers?: boolean;
   /** Serves GET /v1/debug (clients and leases; token required). Off by default. */
   readonly debug?: boolean;
@@ -51,6 +55,8 @@ export interface BridgeServer {
   /** ws://host:port/v1, without the token. */
   readonly url: string;
   readonly token: string;
+  /** Every client, browsers included, must present the token (requireTokenForBrowsers or beyond loopback). */
+  readonly tokenRequiredFromAll: boolean;
   readonly hub: DeviceHub;
   /** Ends every client's sessions and leases, then stops listening. */
   close(): Promise<void>;
@@ -59,7 +65,7 @@ export interface BridgeServer {
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'HkeyBridgeWarning'));
   const host = options.host ?? DEFAULT_BRIDGE_HOST;
-  const loopback = isLoopbackName(host.toLowerCase());
+  const loopback = isLoopbackHostname(host);
   if (!loopback && options.allowRemote !== true) {
     throw new BridgeError('REMOTE_NOT_ALLOWED', 'The bridge listens on loopback only; listening on another address lets other machines reach your keys and needs --allow-remote.');
   }
@@ -69,7 +75,8 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     allowedOrigins: (options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).map(parseOriginPattern),
     allowedHosts: [...(options.allowedHosts ?? []), ...(isIP(host) === 0 && !loopback ? [host] : [])].map((name) => name.toLowerCase()),
     allowIpHosts: !loopback,
-    requireTokenForBrowsers: options.requireTokenForBrowsers === true,
+    // Beyond loopback an Origin header proves nothing (any program on any machine can send one).
+    requireTokenForBrowsers: options.requireTokenForBrowsers === true || !loopback,
   };
   const leases = new LeaseRegistry();
   const hub = new DeviceHub(options.sources, warn);
@@ -116,7 +123,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     });
     server.listen(options.port ?? DEFAULT_BRIDGE_PORT, host, () => resolve());
   });
-  if (!loopback) warn(`The bridge listens on ${host}: other machines can reach it. Only clients with the token or an allowed origin get in.`);
+  if (!loopback) warn(`The bridge listens on ${host}: other machines can reach it. Only clients that present the token get in; browsers must also come from an allowed origin.`);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_BRIDGE_PORT);
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -125,6 +132,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     port,
     url: `ws://${urlHost}:${port}${BRIDGE_PATH}`,
     token,
+    tokenRequiredFromAll: policy.requireTokenForBrowsers,
     hub,
     close: async () => {
       for (const client of sockets.clients) client.terminate();

@@ -1,14 +1,18 @@
 /**
  * Who may talk to the bridge server. Two kinds of client, told apart by the Origin header that browsers always
  * send on a WebSocket handshake and pages cannot change:
- * - browsers: the page's Origin must be on the allowlist (default: localhost development origins only);
+ * - browsers: the page's Origin must be exactly on the allowlist (default: localhost development origins only);
  * - programs (no Origin): must present the per-launch token, so another local user cannot drive the keys.
+ * A program can claim any Origin, so an allowed Origin alone only admits clients where every local program is
+ * trusted: with requireTokenForBrowsers (forced when listening beyond loopback) the token is required of all.
  * Every request's Host header must be a loopback name or an IP literal (the latter only with allowRemote), which
  * defeats DNS rebinding: a rebound page sends its own domain name as Host. Named hosts must be listed explicitly.
+ * The name, Host, Origin and token checks themselves are @hkey/protocol's, shared with the simulator.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { isLoopbackHostname, parseHostHeader, parseOrigin, presentsToken } from '@hkey/protocol';
 import { BridgeError } from '../errors.js';
 
 /** Pages served from the developer's own machine, on any port. */
@@ -38,7 +42,7 @@ export interface OriginPattern {
   readonly scheme: string;
   readonly host: string;
   /** undefined: any port. */
-  readonly port: string | undefined;
+  readonly port: number | undefined;
 }
 
 const PATTERN = /^(https?):\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\*|[0-9]{1,5}))?$/;
@@ -51,67 +55,37 @@ export function parseOriginPattern(pattern: string): OriginPattern {
   }
   const scheme = match[1] as string;
   const port = match[3];
-  return { scheme, host: match[2] as string, port: port === '*' ? undefined : (port ?? defaultPort(scheme)) };
+  return { scheme, host: match[2] as string, port: port === '*' ? undefined : port === undefined ? (scheme === 'https' ? 443 : 80) : Number(port) };
 }
 
+/** True when the origin, read exactly as browsers write it (no user info, path or slash), matches a pattern. */
 export function originAllowed(origin: string, patterns: readonly OriginPattern[]): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  // "null" (file://, sandboxed frames) and anything with a path is not an origin a page of ours has.
-  if (url.origin === 'null' || url.origin !== origin.toLowerCase().replace(/\/$/, '')) return false;
-  const scheme = url.protocol.slice(0, -1);
-  const port = url.port === '' ? defaultPort(scheme) : url.port;
-  return patterns.some((pattern) => pattern.scheme === scheme && pattern.host === url.hostname && (pattern.port === undefined || pattern.port === port));
-}
-
-function defaultPort(scheme: string): string {
-  return scheme === 'https' ? '443' : '80';
-}
-
-export function isLoopbackName(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/** The hostname of a Host header ("[::1]:8120" → "::1"), lowercase; undefined when malformed. */
-function hostname(header: string): string | undefined {
-  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::[0-9]{1,5})?$/.exec(header.toLowerCase());
-  return match?.[1]?.replace(/^\[|\]$/g, '');
+  const parsed = parseOrigin(origin);
+  if (parsed === undefined) return false;
+  return patterns.some((pattern) => pattern.scheme === parsed.scheme && pattern.host === parsed.host && (pattern.port === undefined || pattern.port === parsed.port));
 }
 
 export function newLaunchToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The token from `?token=` or `Authorization: Bearer`, compared in constant time. */
-function presentsToken(request: IncomingMessage, url: URL, token: string): boolean {
-  const authorization = request.headers.authorization;
-  const presented = url.searchParams.get('token') ?? (authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined);
-  if (presented === undefined) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Decides whether an HTTP request or WebSocket handshake may proceed, and names the client for lease holders. */
 export function admit(request: IncomingMessage, url: URL, policy: AdmissionPolicy): Admission {
-  const host = hostname(request.headers.host ?? '');
-  const hostOk = host !== undefined && (isLoopbackName(host) || policy.allowedHosts.includes(host) || (policy.allowIpHosts && isIP(host) !== 0));
+  const host = parseHostHeader(request.headers.host)?.hostname;
+  const hostOk = host !== undefined && (isLoopbackHostname(host) || policy.allowedHosts.includes(host) || (policy.allowIpHosts && isIP(host) !== 0));
   if (!hostOk) return { ok: false, status: 403, code: 'HOST_REFUSED', message: 'The Host header must name this machine (DNS rebinding protection).' };
+  const authorization = request.headers.authorization;
   const origin = request.headers.origin;
   if (origin !== undefined) {
     if (!originAllowed(origin, policy.allowedOrigins)) {
       return { ok: false, status: 403, code: 'ORIGIN_REFUSED', message: 'This web origin is not allowed; start the bridge with --origin for it.' };
     }
-    if (policy.requireTokenForBrowsers && !presentsToken(request, url, policy.token)) {
-      return { ok: false, status: 401, code: 'TOKEN_REQUIRED', message: 'The bridge requires its launch token; add ?token= to the bridge URL.' };
+    if (policy.requireTokenForBrowsers && !presentsToken(authorization, url, policy.token)) {
+      return { ok: false, status: 401, code: 'TOKEN_REQUIRED', message: 'The bridge requires its launch token from every client; add ?token= to the bridge URL.' };
     }
     return { ok: true, label: new URL(origin).origin };
   }
-  if (!presentsToken(request, url, policy.token)) {
+  if (!presentsToken(authorization, url, policy.token)) {
     return { ok: false, status: 401, code: 'TOKEN_REQUIRED', message: 'Programs must present the token the bridge printed at start (?token= or Authorization: Bearer).' };
   }
   return { ok: true, label: clientLabel(url.searchParams.get('client')) };

@@ -148,7 +148,7 @@ ${EXIT_CODE_HELP}`,
     .option('--no-hardware', 'do not serve real USB and Bluetooth keys')
     .addHelpText(
       'after',
-      `\nWho gets in: programs that present the token printed at start (?token= or Authorization: Bearer), and clients\nsending an allowed Origin without it. Any local program can send such an Origin: --require-token makes the token\nthe only way in (as --allow-remote always does). Each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example --require-token')}`,
+      `\nWho gets in: programs that present the token printed at start (?token= or Authorization: Bearer), and pages from\nan allowed --origin without it. Any local program can claim such an Origin: --require-token makes the token the\nonly way in (--allow-remote always does). Each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example --require-token')}`,
     )
     .action(run(async () => (await import('./commands/bridge.js')).bridge));
 

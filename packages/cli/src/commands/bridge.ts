@@ -12,6 +12,8 @@ export interface BridgeOptions {
   host: string;
   allowRemote: boolean;
   origin?: string[];
+  /** Pages from allowed origins need the token too (always so beyond loopback). */
+  requireToken: boolean;
   virtual: number;
   udp?: string[];
   hardware: boolean;
@@ -41,6 +43,7 @@ export async function bridge({ output }: RunContext, options: BridgeOptions): Pr
     host: options.host,
     allowRemote: options.allowRemote,
     allowedOrigins: options.origin && options.origin.length > 0 ? options.origin : undefined,
+    requireTokenForBrowsers: options.requireToken,
     onWarning: (message) => output.warn(message),
   });
   // Listen for signals before announcing readiness, so a supervisor may stop us the moment it sees "ready".
@@ -48,8 +51,11 @@ export async function bridge({ output }: RunContext, options: BridgeOptions): Pr
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  output.event({ event: 'ready', url: server.url, token: server.token }, () =>
-    `hkey bridge ready on ${server.url}\ntoken for programs without a browser Origin (shown once): ${server.token}`,
+  const whoGetsIn = server.tokenRequiredFromAll
+    ? 'every client must present this token; browsers must also come from an allowed origin'
+    : 'programs must present this token; pages from allowed origins get in without it, and so does any local program that claims such an origin (--require-token closes that)';
+  output.event({ event: 'ready', url: server.url, token: server.token, tokenRequiredFromAll: server.tokenRequiredFromAll }, () =>
+    `hkey bridge ready on ${server.url}\ntoken (shown once): ${server.token}\nwho gets in: ${whoGetsIn}`,
   );
   await stopped;
   await server.close();
