@@ -1,5 +1,8 @@
 /**
- * Turns --transport and --device into an open KeyClient, and unlocks a locked key when a command needs it.
+ * Turns --transport and --device into an open KeyClient, and unlocks a locked key when a command needs it. A key
+ * this command gave its PIN is locked again when the command closes it (unless --stay-unlocked): an unlocked
+ * session is shared by every program that reaches the key (all of them on the USB interface, and web pages
+ * through the bridge), so one PIN entry must not leave the key open after the command is done.
  * The simulator is imported only for `virtual`, and the bridge loads node-hid or noble only for hid and ble addresses.
  *
  * An address names one key (udp://HOST:PORT, hid:PATH, ble://ID, ble-link://HOST:PORT/SERIAL, ws://HOST:PORT/ID,
@@ -18,7 +21,8 @@ import {
   WsTransportKind,
   isDeviceStatus,
 } from '@hkey/bridge';
-import { CliError } from './cli-error.js';
+import type { ResponseOf } from '@hkey/protocol';
+import { CliError, errorMessage } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { keepsProcessAlive } from './lingering.js';
 import { PinReader } from './pin-input.js';
@@ -36,11 +40,28 @@ const DEFAULT_DISCOVERY = [...Array.from({ length: 8 }, (_, index) => `udp://127
 const PROBE_TIMEOUT_MS = 500;
 /** How long a Bluetooth scan listens for advertisements. */
 const BLE_SCAN_MS = 2000;
+/** How long locking the key again at the end may take: the command is done, and a key that is gone is no longer unlocked. */
+const RELOCK_TIMEOUT_MS = 5000;
+
+/** What closing a key this command unlocked does: lock it again (default), or leave it unlocked (--stay-unlocked). */
+export interface LockPolicy {
+  readonly stayUnlocked: boolean;
+  /** Told when locking again failed, so the person knows the key may still be unlocked. */
+  warn(message: string): void;
+}
+
+export const lockPolicy = ({ globals, output }: RunContext): LockPolicy => ({ stayUnlocked: globals.stayUnlocked, warn: (message) => output.warn(message) });
 
 export interface OpenKey {
   readonly url: string;
   readonly client: KeyClient;
   readonly info: DeviceInfo;
+  /**
+   * Sends a command that unlocks the key's session when the PIN is right (VerifyPin, ChangePin). From then on
+   * close() locks the key again, unless --stay-unlocked; a lost answer counts too, since the key may have unlocked.
+   */
+  unlocking<T>(send: () => Promise<T>): Promise<T>;
+  /** Locks the key again if this command unlocked it (see unlocking), then closes the link. */
   close(): Promise<void>;
 }
 
@@ -96,12 +117,30 @@ async function expand(url: string): Promise<string[]> {
 }
 
 /** Opens the key at `url` and reads its identity. */
-async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?: number }): Promise<OpenKey> {
+async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?: number; lock: LockPolicy }): Promise<OpenKey> {
   const transport = await openTransport(url, options.openTimeoutMs);
   try {
     const client = new KeyClient(transport);
     const info = await client.getInfo({ timeoutMs: options.timeoutMs });
-    return { url, client, info, close: () => transport.close() };
+    let relock = false;
+    return {
+      url,
+      client,
+      info,
+      unlocking: (send) => {
+        relock = !options.lock.stayUnlocked;
+        return send();
+      },
+      close: async () => {
+        try {
+          if (relock) await client.lock({ timeoutMs: Math.min(options.timeoutMs, RELOCK_TIMEOUT_MS) });
+        } catch (error) {
+          options.lock.warn(`key ${info.serial} may still be unlocked (${errorMessage(error).replace(/\.$/, '')}): lock it with \`hkey lock\`.`);
+        } finally {
+          await transport.close();
+        }
+      },
+    };
   } catch (error) {
     await transport.close();
     throw error;
@@ -115,7 +154,7 @@ export interface ProbeResult {
 }
 
 /** Opens every key at the addresses (and places) at once with a short timeout; the caller closes the keys it got. */
-export async function probeKeys(urls: readonly string[]): Promise<ProbeResult[]> {
+export async function probeKeys(urls: readonly string[], lock: LockPolicy): Promise<ProbeResult[]> {
   const expanded = await Promise.all(
     urls.map(async (url): Promise<ProbeResult[] | string[]> => {
       try {
@@ -129,7 +168,7 @@ export async function probeKeys(urls: readonly string[]): Promise<ProbeResult[]>
     expanded.flat().map(async (entry) => {
       if (typeof entry !== 'string') return entry;
       try {
-        return { url: entry, key: await openKey(entry, { timeoutMs: PROBE_TIMEOUT_MS * 4, openTimeoutMs: PROBE_TIMEOUT_MS }) };
+        return { url: entry, key: await openKey(entry, { timeoutMs: PROBE_TIMEOUT_MS * 4, openTimeoutMs: PROBE_TIMEOUT_MS, lock }) };
       } catch (error) {
         return { url: entry, error };
       }
@@ -146,11 +185,12 @@ export function candidateTransports(transports: readonly string[] | undefined): 
  * The one key a command works on: the --transport address (default udp://127.0.0.1:8111), or with --device or
  * several addresses, the key among them whose serial matches (or the only one that answers).
  */
-export async function connect({ globals }: RunContext): Promise<OpenKey> {
+export async function connect(context: RunContext): Promise<OpenKey> {
+  const { globals } = context;
   const transports = globals.transport ?? [];
   const only = transports.length === 0 ? DEFAULT_TRANSPORT : transports.length === 1 ? transports[0] : undefined;
-  if (only !== undefined && !isPlace(only) && globals.device === undefined) return openKey(only, { timeoutMs: globals.timeout });
-  const probes = await probeKeys(transports.length === 0 ? DEFAULT_DISCOVERY : transports);
+  if (only !== undefined && !isPlace(only) && globals.device === undefined) return openKey(only, { timeoutMs: globals.timeout, lock: lockPolicy(context) });
+  const probes = await probeKeys(transports.length === 0 ? DEFAULT_DISCOVERY : transports, lockPolicy(context));
   const found = probes.flatMap((probe) => (probe.key ? [probe.key] : []));
   const chosen = globals.device === undefined ? (found.length === 1 ? found[0] : undefined) : found.find((key) => key.info.serial === globals.device);
   await Promise.all(found.filter((key) => key !== chosen).map((key) => key.close()));
@@ -168,10 +208,11 @@ export async function connect({ globals }: RunContext): Promise<OpenKey> {
   throw new CliError('NO_DEVICE', `No key answers at ${transports.join(', ') || 'the default addresses'}: start the simulator (\`hkey sim\`) or plug a key in, then check \`hkey devices\`.`, ExitCode.NO_DEVICE);
 }
 
-/** Verifies the PIN on this key's session (asking for it if needed). */
-export async function unlock(key: OpenKey, pins: PinReader, timeoutMs: number): Promise<void> {
+/** Verifies the PIN on this key's session (asking for it if needed); the key is locked again when it is closed. */
+export async function unlock(key: OpenKey, pins: PinReader, timeoutMs: number): Promise<ResponseOf<'VerifyPin'>> {
+  const pin = await pins.current(`PIN for key ${key.info.serial}: `);
   try {
-    await key.client.verifyPin(await pins.current(`PIN for key ${key.info.serial}: `), { timeoutMs });
+    return await key.unlocking(() => key.client.verifyPin(pin, { timeoutMs }));
   } catch (error) {
     if (isDeviceStatus(error, 'PIN_INVALID')) pins.rejected();
     throw error;
@@ -181,7 +222,8 @@ export async function unlock(key: OpenKey, pins: PinReader, timeoutMs: number): 
 /**
  * Runs `work` on the chosen key and always closes it. A locked key (PIN_REQUIRED) is unlocked with the PIN from
  * --pin-stdin, HKEY_PIN or a prompt, and `work` runs once more; `work` must not have changed anything before the
- * key refused, which holds because a locked key refuses every change.
+ * key refused, which holds because a locked key refuses every change. Closing locks the key again, whether
+ * `work` succeeded or failed, unless --stay-unlocked.
  */
 export async function withKey<T>(context: RunContext, work: (key: OpenKey) => Promise<T>): Promise<T> {
   const key = await connect(context);

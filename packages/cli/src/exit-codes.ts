@@ -10,6 +10,7 @@ export const ExitCode = {
   VERIFICATION_FAILED: 7,
   STATE_FILE: 8,
   BATCH_INCOMPLETE: 9,
+  BATCH_CHANGED: 10,
   INTERRUPTED: 130,
 } as const;
 
@@ -24,4 +25,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   7    verification after a write failed
   8    state file damaged, unknown or locked by a passphrase
   9    some rows of a batch failed or found no key (see the summary and the audit log)
+  10   all other rows done, but some changed since a run wrote them; they were not written again
   130  interrupted (Ctrl-C)`;

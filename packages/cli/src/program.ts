@@ -12,6 +12,7 @@ export interface GlobalOptions {
   transport?: string[];
   device?: string;
   pinStdin: boolean;
+  stayUnlocked: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -59,7 +60,7 @@ function secretOptions(command: Command): Command {
     .option('--secret-stdin', 'read the base32 OTP secret from standard input')
     .option('--uri-stdin', 'read an otpauth:// URI from standard input')
     .option('--uri-file <file>', 'read an otpauth:// URI from a file')
-    .option('--qr <image>', 'read the QR code in a PNG or JPEG screenshot (otpauth:// URI or base32 secret)')
+    .option('--qr <image>', 'read the QR code in a PNG or JPEG screenshot of up to 40 megapixels (otpauth:// URI or base32 secret)')
     .option('--secret-argv <base32>', 'take the secret from the command line (visible to other users and kept in shell history; warns)')
     .addOption(new Option('--totp', 'time-based OTP (default)').conflicts('hotp'))
     .option('--hotp', 'counter-based OTP')
@@ -91,6 +92,7 @@ export function buildProgram(): Command {
     )
     .option('-d, --device <serial>', 'choose a key by serial when several answer')
     .option('--pin-stdin', 'read the PIN from standard input (for `pin change`: current, then new, one a line); or set HKEY_PIN', false)
+    .option('--stay-unlocked', 'leave the key unlocked after a command that gave it the PIN (by default it is locked again)', false)
     .option('--json', 'print results as JSON', false)
     .option('-q, --quiet', 'print nothing but errors', false)
     .option('-v, --verbose', 'print details and stack traces', false)
@@ -108,7 +110,9 @@ export function buildProgram(): Command {
         'hkey provision keys.csv --parallel -t udp://127.0.0.1:8111,udp://127.0.0.1:8112',
       )}
 
-PINs come from --pin-stdin, HKEY_PIN or a hidden prompt; a locked key is unlocked when a command needs it.
+PINs come from --pin-stdin, HKEY_PIN or a hidden prompt; a locked key is unlocked when a command needs it and
+locked again before the command exits, on success or failure, since an unlocked key is unlocked for every
+program that reaches it (web pages through \`hkey bridge\` included). --stay-unlocked leaves it unlocked.
 Secrets come from stdin, a hidden prompt, an otpauth:// URI or a QR code image, never from the command line
 unless you insist (--secret-argv), and are never printed; \`hkey enroll\` shows the one it made, once.
 
@@ -203,8 +207,18 @@ ${EXIT_CODE_HELP}`,
     .action(run(async () => (await import('./commands/pin.js')).pinChange));
   pin
     .command('verify')
-    .description('check the PIN and unlock the key for this session')
-    .addHelpText('after', examples('hkey pin verify', 'pass show keys/pin | hkey --pin-stdin pin verify --json'))
+    .description('check the PIN; with --stay-unlocked, leave the key unlocked for the commands that follow')
+    .addHelpText(
+      'after',
+      `
+Without --stay-unlocked the key is locked again before the command exits, like after every command that
+unlocks it: an unlocked key answers every program that reaches it (on USB, all of them; web pages through
+\`hkey bridge\`), so it stays unlocked only when asked, until \`hkey lock\` or it powers off.\n${examples(
+        'hkey pin verify                   (checks the PIN; the key is locked again)',
+        'hkey --stay-unlocked pin verify   (unlocks the key for later commands)',
+        'pass show keys/pin | hkey --pin-stdin pin verify --json',
+      )}`,
+    )
     .action(run(async () => (await import('./commands/pin.js')).pinVerify));
 
   program
@@ -338,7 +352,7 @@ of the result. The key's code is checked against this computer's before the secr
     .command('provision <file>')
     .description('write accounts from a CSV or JSON batch to many keys, verify each, and keep an audit log')
     .option('--parallel', 'work on all keys of --transport at once instead of one key at a time', false)
-    .option('--audit <file>', 'append-only JSON Lines audit log; re-runs skip rows it shows done', './hkey-audit.jsonl')
+    .option('--audit <file>', 'append-only JSON Lines audit log (owner-only, its key in FILE.key); re-runs skip rows it shows done', './hkey-audit.jsonl')
     .option('--dry-run', 'check the whole file and show the plan without touching a key', false)
     .option('--sync-time', "set each key's clock to this computer's before writing", false)
     .addHelpText(
@@ -358,7 +372,9 @@ One key at a time (default): rows are written in order; a row without serial goe
 swap keys when asked. With --parallel, rows with a serial go to that key and the rest to whichever key is free.
 Every write is verified by comparing the key's code with one computed here; a failed row is rolled back.
 Without --transport, the places \`hkey devices\` looks at are watched. With --json, each event is a line (key,
-waiting, row-started, row) and the summary comes last. Exit 9 when any row failed or found no key.\n${examples(
+waiting, row-started, row) and the summary comes last. Exit 9 when any row failed or found no key.
+A re-run skips the rows the audit log shows done. A row written before whose contents changed since (a new
+secret, other parameters) is reported as changed and not written again; exit 10 when that is all that is left.\n${examples(
         'hkey provision keys.csv --dry-run',
         'hkey provision keys.csv                     (one key at a time; swap keys when asked)',
         'hkey provision keys.json --parallel -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --audit run1.jsonl',

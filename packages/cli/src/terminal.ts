@@ -3,6 +3,7 @@
  * history) and yes/no confirmations. Prompts go to stderr; answers come from stdin, which must be a TTY.
  */
 import { CliError, interrupted } from './cli-error.js';
+import { terminalText } from './terminal-text.js';
 
 /** Whether a person can answer prompts: stdin and stderr are both terminals. */
 export function canPrompt(): boolean {
@@ -19,7 +20,8 @@ const BACKSPACE = new Set(['\u007f', '\b']);
 function readLine(question: string, echo: boolean): Promise<string> {
   if (!canPrompt()) throw new CliError('USAGE_NO_TTY', 'This needs an answer from a terminal: run it interactively or use the --*-stdin options.');
   const input = process.stdin;
-  process.stderr.write(question);
+  // A question may name a key by its serial, which the key itself reported.
+  process.stderr.write(terminalText(question));
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();

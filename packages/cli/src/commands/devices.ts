@@ -1,6 +1,6 @@
 /** `hkey devices`: every key that answers at the given or default addresses, with its serial and state. */
 import { errorCode, errorMessage } from '../cli-error.js';
-import { candidateTransports, isPlace, probeKeys } from '../connect.js';
+import { candidateTransports, isPlace, lockPolicy, probeKeys } from '../connect.js';
 import { table } from '../output.js';
 import { pinText } from '../pin-state.js';
 import type { RunContext } from '../program.js';
@@ -23,8 +23,9 @@ interface FoundDevice {
   error?: { code: string; message: string };
 }
 
-export async function devices({ output, globals }: RunContext): Promise<void> {
-  const probes = await probeKeys(candidateTransports(globals.transport));
+export async function devices(context: RunContext): Promise<void> {
+  const { output, globals } = context;
+  const probes = await probeKeys(candidateTransports(globals.transport), lockPolicy(context));
   await Promise.all(probes.map((probe) => probe.key?.close()));
   const found = probes.flatMap(({ url, key, error }): FoundDevice[] => {
     const transport = url.split(':')[0] ?? url;

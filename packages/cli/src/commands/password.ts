@@ -14,5 +14,5 @@ export async function password(context: RunContext, nameOrId: string): Promise<v
     });
     return { account: account.name, id: account.id, password };
   });
-  output.result(result, () => result.password);
+  output.exactResult(result, result.password);
 }

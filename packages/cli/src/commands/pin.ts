@@ -1,5 +1,5 @@
 /** `hkey pin status|set|change|verify`: the key's PIN. PINs come from --pin-stdin, HKEY_PIN or a hidden prompt. */
-import { withKey } from '../connect.js';
+import { unlock, withKey } from '../connect.js';
 import { PinReader } from '../pin-input.js';
 import { pinText } from '../pin-state.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
@@ -32,20 +32,26 @@ export async function pinChange(context: RunContext): Promise<void> {
   const pins = new PinReader(globals.pinStdin);
   const currentPin = await pins.current('Current PIN: ');
   const newPin = await pins.fresh('New PIN (4 to 8 digits): ', process.env.HKEY_NEW_PIN || undefined);
+  // ChangePin unlocks the session like VerifyPin does.
   const serial = await withKey(context, async (key) => {
-    await key.client.changePin({ currentPin, newPin }, { timeoutMs: globals.timeout });
+    await key.unlocking(() => key.client.changePin({ currentPin, newPin }, { timeoutMs: globals.timeout }));
     return key.info.serial;
   });
   output.result({ serial, changed: true }, () => `PIN of key ${serial} changed.`);
 }
 
-/** `hkey pin verify`: unlocks the key's session (on UDP shared by every program using the key, until it powers off or locks). */
+/**
+ * `hkey pin verify`: checks the PIN. The key's session is shared by every program using the key, so it stays
+ * unlocked (until it powers off or locks) only with --stay-unlocked.
+ */
 export async function pinVerify(context: RunContext): Promise<void> {
   const { output, globals } = context;
   const pins = new PinReader(globals.pinStdin);
   const result = await withKey(context, async (key) => {
-    const { retries } = await key.client.verifyPin(await pins.current(`PIN for key ${key.info.serial}: `), { timeoutMs: globals.timeout });
-    return { serial: key.info.serial, retries, locked: false };
+    const { retries } = await unlock(key, pins, globals.timeout);
+    return { serial: key.info.serial, retries, locked: !globals.stayUnlocked };
   });
-  output.result(result, () => `PIN correct: key ${result.serial} is unlocked.`);
+  output.result(result, () =>
+    result.locked ? `PIN correct: key ${result.serial} was locked again (give --stay-unlocked to leave it unlocked).` : `PIN correct: key ${result.serial} is unlocked until \`hkey lock\` or it powers off.`,
+  );
 }

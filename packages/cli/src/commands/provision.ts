@@ -1,18 +1,20 @@
 /**
  * `hkey provision FILE`: writes a batch of OTP accounts to many keys, one at a time or in parallel, verifying
  * each write and appending every outcome to an audit log. Re-running resumes: rows the log shows done are
- * skipped. The whole file is checked before any key is touched; `--dry-run` stops there.
+ * skipped, and rows written before but edited since are reported as changed, not written again. The whole file
+ * is checked before any key is touched; `--dry-run` stops there.
  */
 import { basename } from 'node:path';
 import { CliError } from '../cli-error.js';
-import { candidateTransports } from '../connect.js';
+import { candidateTransports, lockPolicy } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { describeOtp } from '../otp-credential.js';
 import { table } from '../output.js';
 import { PinReader } from '../pin-input.js';
 import type { RunContext } from '../program.js';
-import { AuditLog, readDoneRows } from '../provision/audit-log.js';
+import { AuditLog, type RowState, readDoneRows } from '../provision/audit-log.js';
 import { type BatchRow, type RowProblem, readBatch } from '../provision/batch-file.js';
+import { openAuditKey, readAuditKey, rowFingerprint } from '../provision/row-fingerprint.js';
 import { type RowResult, runOneAtATime, runParallel } from '../provision/runner.js';
 import { createView } from '../provision/view.js';
 
@@ -39,24 +41,34 @@ function printProblems({ output }: RunContext, problems: readonly RowProblem[]):
   for (const problem of problems) output.problem(problem.message);
 }
 
-function dryRun(context: RunContext, file: string, rows: readonly BatchRow[], skip: (row: BatchRow) => boolean, problems: readonly RowProblem[]): number {
-  const plan = rows.map((row) => ({ row: row.row, serial: row.serial ?? null, account: row.request.name, otp: otpSummary(row), action: skip(row) ? 'skip' : 'write' }));
+const ACTIONS: Readonly<Record<RowState, { action: string; text: string }>> = {
+  new: { action: 'write', text: 'write' },
+  done: { action: 'skip', text: 'skip (done before)' },
+  changed: { action: 'changed', text: 'not written: changed since the last run' },
+};
+
+const CHANGED_MESSAGE = 'This row changed since a run wrote it (the audit log has it with other contents), so it was not written again: check which version the key should hold.';
+
+function dryRun(context: RunContext, file: string, rows: readonly BatchRow[], state: (row: BatchRow) => RowState, problems: readonly RowProblem[]): number {
+  const plan = rows.map((row) => ({ row: row.row, serial: row.serial ?? null, account: row.request.name, otp: otpSummary(row), action: ACTIONS[state(row)].action }));
   context.output.result({ event: 'plan', batch: basename(file), rows: plan, problems }, () => {
     const lines = table(
       ['row', 'key', 'account', 'otp', 'action'],
-      rows.map((row) => [String(row.row), target(row), row.request.name, describeOtp(row.request.otp), skip(row) ? 'skip (done before)' : 'write']),
+      rows.map((row) => [String(row.row), target(row), row.request.name, describeOtp(row.request.otp), ACTIONS[state(row)].text]),
     );
-    const writes = plan.filter((row) => row.action === 'write').length;
+    const count = (action: string): number => plan.filter((row) => row.action === action).length;
+    const changed = count('changed') === 0 ? '' : `, ${count('changed')} changed since the last run (not written)`;
     const verdict = problems.length === 0 ? 'The file is valid; no key was touched.' : `${problems.length} row(s) have problems (below); no key was touched.`;
-    return `${lines}\n\n${writes} row(s) to write, ${plan.length - writes} done before. ${verdict}`;
+    return `${lines}\n\n${count('write')} row(s) to write, ${count('skip')} done before${changed}. ${verdict}`;
   });
   printProblems(context, problems);
   return problems.length === 0 ? ExitCode.OK : ExitCode.USAGE;
 }
 
-function summarize(context: RunContext, file: string, auditPath: string, results: readonly RowResult[]): { failed: number } {
+function summarize(context: RunContext, file: string, auditPath: string, results: readonly RowResult[]): { failed: number; changed: number } {
   const count = (kind: RowResult['result']): number => results.filter((result) => result.result === kind).length;
-  const counts = { ok: count('ok'), failed: count('failed'), rolledBack: count('rolled-back'), notReached: count('not-reached'), skipped: count('skipped') };
+  const counts = { ok: count('ok'), failed: count('failed'), rolledBack: count('rolled-back'), notReached: count('not-reached'), skipped: count('skipped'), changed: count('changed') };
+  const changed = counts.changed === 0 ? '' : `, ${counts.changed} changed since the last run (not written)`;
   context.output.result({ event: 'summary', batch: basename(file), audit: auditPath, counts, rows: results }, () =>
     [
       table(
@@ -64,26 +76,36 @@ function summarize(context: RunContext, file: string, auditPath: string, results
         results.map((result) => [String(result.row), result.serial ?? '-', result.account, result.result, result.code === undefined ? '' : `${result.code}: ${result.message ?? ''}`]),
       ),
       '',
-      `${counts.ok} written and verified, ${counts.skipped} done before, ${counts.rolledBack} rolled back, ${counts.failed} failed, ${counts.notReached} not reached. Audit log: ${auditPath}.`,
+      `${counts.ok} written and verified, ${counts.skipped} done before, ${counts.rolledBack} rolled back, ${counts.failed} failed, ${counts.notReached} not reached${changed}. Audit log: ${auditPath}.`,
     ].join('\n'),
   );
-  return { failed: counts.failed + counts.rolledBack + counts.notReached };
+  return { failed: counts.failed + counts.rolledBack + counts.notReached, changed: counts.changed };
 }
 
 export async function provision(context: RunContext, file: string, options: ProvisionOptions): Promise<number> {
   const { output, globals } = context;
   const batch = await readBatch(file);
-  const done = await readDoneRows(options.audit, basename(file));
-  const isDone = (row: BatchRow): boolean => done.has(row.row, row.request.name);
+  const existingKey = await readAuditKey(options.audit);
+  const done = await readDoneRows(options.audit, basename(file), existingKey !== undefined);
+  // Fingerprints are taken before any write, which wipes each row's secret from memory.
+  const stateWith = (fingerprints: ReadonlyMap<number, string>) => (row: BatchRow): RowState => done.state(row.row, row.request.name, fingerprints.get(row.row));
+  const fingerprintsWith = (key: Buffer | undefined): Map<number, string> => new Map(key === undefined ? [] : batch.rows.map((row) => [row.row, rowFingerprint(key, row)]));
   try {
-    if (options.dryRun) return dryRun(context, file, batch.rows, isDone, batch.problems);
+    if (options.dryRun) return dryRun(context, file, batch.rows, stateWith(fingerprintsWith(existingKey)), batch.problems);
     if (batch.problems.length > 0) {
       printProblems(context, batch.problems);
       if (output.options.json) output.result({ event: 'invalid', batch: basename(file), problems: batch.problems }, () => '');
       throw new CliError('BATCH_INVALID', `${batch.problems.length} row(s) of ${file} have problems: fix them (see \`hkey provision ${file} --dry-run\`); no key was touched.`);
     }
-    const pending = batch.rows.filter((row) => !isDone(row));
-    const skipped: RowResult[] = batch.rows.filter(isDone).map((row) => ({ row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'skipped' }));
+    const fingerprints = fingerprintsWith(existingKey ?? (await openAuditKey(options.audit)));
+    const state = stateWith(fingerprints);
+    const pending = batch.rows.filter((row) => state(row) === 'new');
+    const notWritten: RowResult[] = batch.rows.flatMap((row): RowResult[] => {
+      const base = { row: row.row, serial: row.serial ?? null, account: row.request.name };
+      if (state(row) === 'done') return [{ ...base, result: 'skipped' }];
+      if (state(row) === 'changed') return [{ ...base, result: 'changed', code: 'BATCH_ROW_CHANGED', message: CHANGED_MESSAGE }];
+      return [];
+    });
 
     const audit = await AuditLog.open(options.audit);
     const view = await createView(output, pending.length);
@@ -97,7 +119,9 @@ export async function provision(context: RunContext, file: string, options: Prov
       const runnerContext = {
         batch: basename(file),
         audit,
+        fingerprints,
         candidates: candidateTransports(globals.transport),
+        lock: lockPolicy(context),
         timeoutMs: globals.timeout,
         syncTime: options.syncTime,
         pins: new PinReader(globals.pinStdin),
@@ -113,9 +137,10 @@ export async function provision(context: RunContext, file: string, options: Prov
       process.off('SIGTERM', stop);
       await audit.close();
     }
-    const { failed } = summarize(context, file, options.audit, [...results, ...skipped].sort((a, b) => a.row - b.row));
+    const { failed, changed } = summarize(context, file, options.audit, [...results, ...notWritten].sort((a, b) => a.row - b.row));
     if (controller.signal.aborted) return ExitCode.INTERRUPTED;
-    return failed > 0 ? ExitCode.BATCH_INCOMPLETE : ExitCode.OK;
+    if (failed > 0) return ExitCode.BATCH_INCOMPLETE;
+    return changed > 0 ? ExitCode.BATCH_CHANGED : ExitCode.OK;
   } finally {
     for (const row of batch.rows) row.request.otp.secret.fill(0);
   }

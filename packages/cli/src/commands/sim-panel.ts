@@ -3,6 +3,7 @@ import { emitKeypressEvents } from 'node:readline';
 import type { LoggedEvent } from '@hkey/firmware-sim';
 import type { Simulator } from '@hkey/firmware-sim/node';
 import type { Output } from '../output.js';
+import { terminalLines } from '../terminal-text.js';
 
 const HISTORY = 8;
 
@@ -27,7 +28,8 @@ export function startPanel(simulator: Simulator, output: Output) {
       'last commands:',
       ...recent.map((line) => `  ${line}`),
     ];
-    process.stdout.write(`\x1b[2J\x1b[H${lines.join('\n')}\n`);
+    // Serials come from state files, which anyone could have edited: their controls are escaped, the panel's own are not.
+    process.stdout.write(`\x1b[2J\x1b[H${terminalLines(lines.join('\n'))}\n`);
   };
 
   const onEvent = (event: LoggedEvent): void => {

@@ -1,10 +1,12 @@
 /**
  * The provisioning audit log: JSON Lines, append-only, each entry made durable (fsync) before the next row
  * starts, so a crash or power cut loses at most the line being written. It records what happened to which key,
- * never a secret, and tells a re-run which rows are already done.
+ * never a secret, and tells a re-run which rows are already done and which changed since (row-fingerprint.ts).
+ * Like the state files, it is readable by its owner only: it lists which accounts went onto which keys.
  */
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { CliError } from '../cli-error.js';
+import { auditKeyPath } from './row-fingerprint.js';
 
 export type RowResultKind = 'ok' | 'failed' | 'rolled-back';
 
@@ -20,26 +22,38 @@ export interface AuditEntry {
   readonly id?: number;
   /** The stable error code, for rows that failed. */
   readonly code?: string;
+  /** The row's contents as a keyed hash (row-fingerprint.ts); absent in logs of earlier versions. */
+  readonly fingerprint?: string;
 }
 
-/** Rows of `batch` the log shows done, keyed by row number and account name (an edited row is not done). */
+/**
+ * What the log says of a row of the batch, found by row number and account name: `new` (never written), `done`
+ * (written with these contents, or by an earlier version that kept no fingerprint), or `changed` (written, but
+ * with other contents than the row has now).
+ */
+export type RowState = 'new' | 'done' | 'changed';
+
 export interface DoneRows {
-  has(row: number, account: string): boolean;
+  state(row: number, account: string, fingerprint: string | undefined): RowState;
   /** Serials of keys that took a row of this batch successfully. */
   readonly serials: ReadonlySet<string>;
 }
 
 const rowKey = (row: number, account: string): string => `${row}\u0000${account}`;
 
-/** What the log at `path` says about `batch`; a missing log says nothing is done. */
-export async function readDoneRows(path: string, batch: string): Promise<DoneRows> {
+/**
+ * What the log at `path` says about `batch`; a missing log says nothing is done. `hasKey` tells whether the log's
+ * key is there: without it, fingerprints cannot be compared.
+ */
+export async function readDoneRows(path: string, batch: string, hasKey: boolean): Promise<DoneRows> {
   let text = '';
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError('BATCH_AUDIT', `Cannot read the audit log ${path}: check its permissions.`);
   }
-  const done = new Set<string>();
+  // The fingerprint of the row's last successful write; null when that entry has none.
+  const done = new Map<string, string | null>();
   const serials = new Set<string>();
   for (const line of text.split('\n')) {
     let entry: Partial<AuditEntry>;
@@ -51,10 +65,21 @@ export async function readDoneRows(path: string, batch: string): Promise<DoneRow
     }
     if (entry.batch !== batch || typeof entry.row !== 'number' || typeof entry.account !== 'string') continue;
     if (entry.result !== 'ok') continue;
-    done.add(rowKey(entry.row, entry.account));
+    const fingerprint = typeof entry.fingerprint === 'string' ? entry.fingerprint : null;
+    if (fingerprint !== null && !hasKey) {
+      throw new CliError('BATCH_AUDIT_KEY', `The audit log ${path} needs its key ${auditKeyPath(path)}, which is missing: restore it, or use a new --audit file.`);
+    }
+    done.set(rowKey(entry.row, entry.account), fingerprint);
     if (typeof entry.serial === 'string') serials.add(entry.serial);
   }
-  return { has: (row, account) => done.has(rowKey(row, account)), serials };
+  return {
+    state(row, account, fingerprint) {
+      const logged = done.get(rowKey(row, account));
+      if (logged === undefined) return 'new';
+      return logged === null || logged === fingerprint ? 'done' : 'changed';
+    },
+    serials,
+  };
 }
 
 export class AuditLog {
@@ -74,13 +99,15 @@ export class AuditLog {
   static async open(path: string): Promise<AuditLog> {
     let handle: FileHandle;
     try {
-      handle = await open(path, 'a');
+      handle = await open(path, 'a', 0o600);
     } catch {
       throw new CliError('BATCH_AUDIT', `Cannot open the audit log ${path} for appending: check the directory and its permissions.`);
     }
     const log = new AuditLog(handle, path);
+    const { size, mode } = await handle.stat();
+    // A log that an earlier version created readable by all is narrowed to its owner (when it is ours to change).
+    if ((mode & 0o077) !== 0) await handle.chmod(0o600).catch(() => undefined);
     // A run cut off mid-line left no line break; start on a fresh line so the next entry stays readable.
-    const { size } = await handle.stat();
     if (size > 0) {
       const last = Buffer.alloc(1);
       const reader = await open(path, 'r');

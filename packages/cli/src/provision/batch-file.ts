@@ -60,8 +60,17 @@ const CSV_PROBLEMS: Readonly<Record<string, string>> = {
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a quoted field has text after its closing quote',
 };
 
-function unknownColumn(file: string, column: string): CliError {
-  return new CliError('BATCH_UNKNOWN_COLUMN', `${file} has an unknown column "${column}": the columns are ${COLUMNS.join(', ')}.`);
+/**
+ * A header cell or JSON key that is not a column. It is named by position only: a file without a header line has
+ * a data row where the header should be, often with a secret in it (and `provision /etc/passwd` would repeat a
+ * line of that file).
+ */
+function unknownColumn(file: string, position: number): CliError {
+  return new CliError('BATCH_UNKNOWN_COLUMN', `Column ${position} of the header of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}): a CSV batch starts with a header line naming its columns.`);
+}
+
+function unknownKey(file: string, row: number, position: number): CliError {
+  return new CliError('BATCH_UNKNOWN_COLUMN', `Key ${position} of row ${row} of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}).`);
 }
 
 async function parseCsv(text: string, file: string): Promise<RawRow[]> {
@@ -72,9 +81,9 @@ async function parseCsv(text: string, file: string): Promise<RawRow[]> {
       trim: true,
       skip_empty_lines: true,
       columns: (header: string[]) =>
-        header.map((name) => {
+        header.map((name, index) => {
           const column = name.trim().toLowerCase();
-          if (!(COLUMNS as readonly string[]).includes(column)) throw unknownColumn(file, name.trim());
+          if (!(COLUMNS as readonly string[]).includes(column)) throw unknownColumn(file, index + 1);
           return column;
         }),
     }) as RawRow[];
@@ -101,7 +110,7 @@ function parseJson(text: string, file: string): RawRow[] {
   if (!Array.isArray(rows)) throw new CliError('BATCH_JSON', `${file} must hold a JSON array of rows, or an object with a "rows" array.`);
   return rows.map((row, index) => {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new CliError('BATCH_JSON', `Row ${index + 1} of ${file} is not a JSON object.`);
-    for (const key of Object.keys(row)) if (!(COLUMNS as readonly string[]).includes(key)) throw unknownColumn(file, key);
+    for (const [position, key] of Object.keys(row).entries()) if (!(COLUMNS as readonly string[]).includes(key)) throw unknownKey(file, index + 1, position + 1);
     return row as RawRow;
   });
 }
@@ -210,7 +219,7 @@ export async function readBatch(file: string): Promise<Batch> {
         // Two rows for the same name on the same key: the second could only fail, after the first was written.
         const key = `${parsed.serial}\u0000${parsed.request.name}`;
         const earlier = targeted.get(key);
-        if (earlier !== undefined) throw new RowError('name', 'BATCH_DUPLICATE', `row ${earlier} already writes an account of this name to key ${parsed.serial}`);
+        if (earlier !== undefined) throw new RowError('name', 'BATCH_DUPLICATE', `row ${earlier} already writes an account of this name to the same key (column serial)`);
         targeted.set(key, row);
       }
       rows.push(parsed);

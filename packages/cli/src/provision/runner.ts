@@ -5,14 +5,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, errorCode, errorMessage } from '../cli-error.js';
-import { type OpenKey, probeKeys, unlock } from '../connect.js';
+import { type LockPolicy, type OpenKey, probeKeys, unlock } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import type { PinReader } from '../pin-input.js';
 import { RolledBackError, createVerifiedAccount } from '../verified-write.js';
 import type { AuditLog, RowResultKind } from './audit-log.js';
 import type { BatchRow } from './batch-file.js';
 
-export type RowOutcome = RowResultKind | 'skipped' | 'not-reached';
+/** `changed`: the audit log shows the row written with other contents than it has now, so it was not written again. */
+export type RowOutcome = RowResultKind | 'skipped' | 'changed' | 'not-reached';
 
 export interface RowResult {
   readonly row: number;
@@ -38,8 +39,12 @@ export interface ProvisionEvents {
 export interface RunnerContext {
   readonly batch: string;
   readonly audit: AuditLog;
+  /** Each row's fingerprint (row-fingerprint.ts) by row number, recorded with its outcome. */
+  readonly fingerprints: ReadonlyMap<number, string>;
   /** Addresses to look for keys at. */
   readonly candidates: readonly string[];
+  /** Keys unlocked for the batch are locked again when their session closes, unless --stay-unlocked. */
+  readonly lock: LockPolicy;
   readonly timeoutMs: number;
   readonly syncTime: boolean;
   readonly pins: PinReader;
@@ -84,7 +89,7 @@ class KeySession {
     const account = row.request.name;
     let result: RowResult;
     if (this.names.has(account)) {
-      result = { row: row.row, serial: this.serial, account, result: 'failed', code: 'ACCOUNT_NAME_TAKEN', message: `Key ${this.serial} already has an account named ${account}: remove it there or rename the row.` };
+      result = { row: row.row, serial: this.serial, account, result: 'failed', code: 'ACCOUNT_NAME_TAKEN', message: `Key ${this.serial} already has an account of this row's name: remove it there or rename the row.` };
     } else {
       try {
         const { id } = await createVerifiedAccount(this.key.client, row.request, this.context.timeoutMs);
@@ -104,6 +109,7 @@ class KeySession {
       result: result.result as RowResultKind,
       ...(result.id === undefined ? {} : { id: result.id }),
       ...(result.code === undefined ? {} : { code: result.code }),
+      fingerprint: this.context.fingerprints.get(row.row),
     });
     return result;
   }
@@ -137,7 +143,7 @@ class KeySession {
 function notReached(row: BatchRow, aborted: boolean, message?: string): RowResult {
   return aborted
     ? { row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'not-reached', code: 'INTERRUPTED', message: 'Stopped before this row.' }
-    : { row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'not-reached', code: 'NO_DEVICE', message: message ?? `Key ${row.serial} was not among the keys reached: connect it and run again.` };
+    : { row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'not-reached', code: 'NO_DEVICE', message: message ?? 'The key this row names (column serial) was not among the keys reached: connect it and run again.' };
 }
 
 /** A session on `key`, or why the key cannot be used (PIN blocked, wrong PIN, link lost) as a result for `row`. */
@@ -155,7 +161,7 @@ async function startSession(key: OpenKey, row: BatchRow, context: RunnerContext)
 /** Records a row that failed because its key could not be used; the key was touched (e.g. a PIN tried), so it is audited. */
 async function unusableKey(serial: string, row: BatchRow, error: unknown, context: RunnerContext): Promise<RowResult> {
   const code = errorCode(error) ?? 'UNEXPECTED';
-  await context.audit.append({ time: new Date().toISOString(), batch: context.batch, row: row.row, serial, account: row.request.name, result: 'failed', code });
+  await context.audit.append({ time: new Date().toISOString(), batch: context.batch, row: row.row, serial, account: row.request.name, result: 'failed', code, fingerprint: context.fingerprints.get(row.row) });
   return { row: row.row, serial, account: row.request.name, result: 'failed', code, message: `Key ${serial}: ${errorMessage(error)}` };
 }
 
@@ -163,7 +169,7 @@ async function unusableKey(serial: string, row: BatchRow, error: unknown, contex
 async function waitForKey(context: RunnerContext, fits: (serial: string) => boolean, onMiss: (present: string[]) => void): Promise<OpenKey | undefined> {
   let missed = false;
   while (!context.signal.aborted) {
-    const probes = await probeKeys(context.candidates);
+    const probes = await probeKeys(context.candidates, context.lock);
     const keys = probes.flatMap((probe) => (probe.key ? [probe.key] : []));
     const match = keys.find((key) => fits(key.info.serial));
     await Promise.all(keys.filter((key) => key !== match).map((key) => key.close()));
@@ -223,7 +229,7 @@ export async function runOneAtATime(rows: readonly BatchRow[], context: RunnerCo
 
 /** Every reachable key at once: rows with a serial go to that key, the others to whichever key is free. */
 export async function runParallel(rows: readonly BatchRow[], context: RunnerContext): Promise<RowResult[]> {
-  const probes = await probeKeys(context.candidates);
+  const probes = await probeKeys(context.candidates, context.lock);
   const keys: OpenKey[] = [];
   for (const probe of probes) {
     if (probe.key === undefined) continue;
@@ -282,7 +288,7 @@ export async function runParallel(rows: readonly BatchRow[], context: RunnerCont
   const reached = new Set(results.map((result) => result.row));
   for (const row of rows) {
     if (reached.has(row.row)) continue;
-    const message = row.serial === undefined ? `Every key reached already has an account named ${row.request.name}, or none was left.` : undefined;
+    const message = row.serial === undefined ? "Every key reached already has an account of this row's name, or none was left." : undefined;
     results.push(notReached(row, context.signal.aborted, message));
   }
   return results.sort((a, b) => a.row - b.row);

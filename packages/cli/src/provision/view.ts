@@ -5,6 +5,7 @@
  */
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { Output } from '../output.js';
+import { terminalLines, terminalText } from '../terminal-text.js';
 import type { BatchRow } from './batch-file.js';
 import type { ProvisionEvents, RowResult } from './runner.js';
 
@@ -64,7 +65,7 @@ class LineView implements ProvisionView {
   close(): void {}
 }
 
-/** Live bars: one for the whole batch, and one per key with its current row. */
+/** Live bars: one for the whole batch, and one per key with its current row. cli-progress writes to the terminal itself, so names and serials are escaped here. */
 class BarsView implements ProvisionView {
   private bars: MultiBar | undefined;
   private overall: SingleBar | undefined;
@@ -85,7 +86,7 @@ class BarsView implements ProvisionView {
     this.bars = new MultiBar({ format: '{label} {bar} {value}/{total}  {status}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, barsize: 24, stream: process.stderr }, Presets.shades_classic);
     this.overall = this.bars.create(this.total, this.done, { label: 'all rows'.padEnd(16), status: this.status });
     this.keyBars.clear();
-    for (const [serial, state] of this.perKey) this.keyBars.set(serial, this.bars.create(state.total, state.done, { label: serial.padEnd(16), status: state.status }));
+    for (const [serial, state] of this.perKey) this.keyBars.set(serial, this.bars.create(state.total, state.done, { label: terminalText(serial).padEnd(16), status: state.status }));
   }
 
   private keyState(serial: string): { done: number; total: number; status: string } {
@@ -93,7 +94,7 @@ class BarsView implements ProvisionView {
     if (state === undefined) {
       state = { done: 0, total: 0, status: 'ready' };
       this.perKey.set(serial, state);
-      this.keyBars.set(serial, this.bars!.create(0, 0, { label: serial.padEnd(16), status: state.status }));
+      this.keyBars.set(serial, this.bars!.create(0, 0, { label: terminalText(serial).padEnd(16), status: state.status }));
     }
     return state;
   }
@@ -104,14 +105,14 @@ class BarsView implements ProvisionView {
 
   waiting(need: WaitingNeed): void {
     this.status = `waiting for a key for row ${need.row}`;
-    this.bars?.log(`${waitingText(need)}\n`);
+    this.bars?.log(`${terminalLines(waitingText(need))}\n`);
     this.overall?.update({ status: this.status });
   }
 
   rowStarted(row: BatchRow, serial: string): void {
     const state = this.keyState(serial);
     state.total += 1;
-    state.status = `row ${row.row} ${row.request.name}: writing`;
+    state.status = `row ${row.row} ${terminalText(row.request.name)}: writing`;
     this.status = `row ${row.row}`;
     this.keyBars.get(serial)?.setTotal(state.total);
     this.keyBars.get(serial)?.update({ status: state.status });
@@ -124,10 +125,10 @@ class BarsView implements ProvisionView {
     if (result.serial !== null && this.perKey.has(result.serial)) {
       const state = this.keyState(result.serial);
       state.done += 1;
-      state.status = `row ${result.row} ${result.account}: ${result.result}`;
+      state.status = `row ${result.row} ${terminalText(result.account)}: ${result.result}`;
       this.keyBars.get(result.serial)?.update(state.done, { status: state.status });
     }
-    if (result.result !== 'ok') this.bars?.log(`${resultText(result)}\n`);
+    if (result.result !== 'ok') this.bars?.log(`${terminalLines(resultText(result))}\n`);
   }
 
   async suspend<T>(ask: () => Promise<T>): Promise<T> {
