@@ -11,3 +11,4 @@ export * from './fixture/fixture.js';
 export * from './ble-link/ble-link.js';
 export * from './otpauth/index.js';
 export * from './admission/index.js';
+export * from './ctap/index.js';

@@ -11,7 +11,7 @@ import {
 } from '@hkey/protocol';
 import { DeviceStatus } from '../core/device-status.js';
 import type { DeviceState, StoredAccount, StoredOtp } from '../core/state.js';
-import { recordBytes, usedBytes } from '../core/storage-accounting.js';
+import { recordBytes, storageUsed } from '../core/storage-accounting.js';
 import { accountView, summaryView } from './account-view.js';
 import type { CommandContext } from './context.js';
 
@@ -33,7 +33,7 @@ function storedOtp(credential: OtpCredential): StoredOtp {
 }
 
 function freeBytes(state: DeviceState): number {
-  return state.storageTotal - usedBytes(state.accounts);
+  return state.storageTotal - storageUsed(state);
 }
 
 function ensureRoom(state: DeviceState, before: number, after: StoredAccount | Omit<StoredAccount, 'id'>): void {

@@ -1,5 +1,5 @@
 import { Capability, Limits, PinState, type ResponseOf } from '@hkey/protocol';
-import { usedBytes } from '../core/storage-accounting.js';
+import { storageUsed } from '../core/storage-accounting.js';
 import type { CommandContext } from './context.js';
 
 const ALL_CAPABILITIES = Capability.TOTP | Capability.HOTP | Capability.PASSWORDS | Capability.HID | Capability.BLE | Capability.PIN;
@@ -17,7 +17,7 @@ export function getInfo(ctx: CommandContext): ResponseOf<'GetInfo'> {
     capabilities: ALL_CAPABILITIES,
     maxMessageBytes: Limits.maxMessageBytes,
     storageTotal: state.storageTotal,
-    storageFree: Math.max(0, state.storageTotal - usedBytes(state.accounts)),
+    storageFree: Math.max(0, state.storageTotal - storageUsed(state)),
     time: ctx.deviceTimeSeconds(),
     battery: state.battery,
     locked: pin !== undefined && !ctx.session.unlocked,

@@ -16,6 +16,10 @@ export interface KeySession {
    * while handling it (no response ever comes, as with a real key).
    */
   handle(request: Uint8Array, options?: HandleOptions): Promise<Uint8Array | undefined>;
+  /** One CTAP2 request (command byte + CBOR) to its response (status byte + CBOR) (docs/protocol.md §9.3). */
+  ctap(request: Uint8Array, options?: HandleOptions): Promise<Uint8Array | undefined>;
+  /** One U2F request APDU to its response APDU (docs/protocol.md §9.6). */
+  u2f(apdu: Uint8Array, options?: HandleOptions): Promise<Uint8Array | undefined>;
   /** True while a PIN is set and this session has not verified it. */
   readonly locked: boolean;
   close(): void;

@@ -5,7 +5,8 @@
  */
 import { HkeyError, Limits, OtpAlgorithmCode, OtpKind } from '@hkey/protocol';
 import type { DeviceState, StoredAccount, StoredOtp, StoredPin } from './state.js';
-import { usedBytes } from './storage-accounting.js';
+import { fidoStateFromJson, fidoStateToJson } from '../fido/fido-state-codec.js';
+import { storageUsed } from './storage-accounting.js';
 
 export class StateFileError extends HkeyError {}
 
@@ -39,6 +40,7 @@ export function stateToJson(state: DeviceState): unknown {
       ...account,
       otp: account.otp && { ...account.otp, secret: toBase64(account.otp.secret), counter: account.otp.counter?.toString() },
     })),
+    fido: state.fido && fidoStateToJson(state.fido, { toBase64 }),
   };
 }
 
@@ -148,8 +150,9 @@ export function stateFromJson(value: unknown): DeviceState {
   const lastId = integer(state.lastId, 'lastId', 0, 0xffff);
   if (ids.some((id) => id > lastId)) throw invalid('lastId', 'at least the highest account id');
   const storageTotal = integer(state.storageTotal, 'storageTotal', 0, 0xffff_ffff);
-  const used = usedBytes(accounts);
-  if (used > storageTotal) throw invalid('storageTotal', `at least the ${used} bytes the accounts take`);
+  const fido = fidoStateFromJson(state.fido, { toBase64, fromBase64, object, integer, optionalText, invalid });
+  const used = storageUsed({ accounts, fido });
+  if (used > storageTotal) throw invalid('storageTotal', `at least the ${used} bytes the accounts and FIDO credentials take`);
   return {
     identity: {
       serial: text(identity.serial, 'identity.serial', 1, IDENTITY_BYTES),
@@ -162,5 +165,6 @@ export function stateFromJson(value: unknown): DeviceState {
     pin: parsePin(state.pin),
     accounts,
     lastId,
+    ...(fido && { fido }),
   };
 }

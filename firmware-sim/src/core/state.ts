@@ -2,6 +2,7 @@
  * The persistent state of a virtual key: what survives a power cut (docs/protocol.md §5.5).
  * Plain data, so stores can serialise it and tests can compare it.
  */
+import type { FidoState } from '../fido/fido-state.js';
 import type { OtpAlgorithmName, OtpKindName } from './otp-types.js';
 
 export interface Identity {
@@ -51,6 +52,8 @@ export interface DeviceState {
   readonly accounts: readonly StoredAccount[];
   /** The highest id assigned since the last Wipe (docs/protocol.md §5.1). */
   readonly lastId: number;
+  /** The security-key mode's state, from its first FIDO command on (docs/protocol.md §9.5). */
+  readonly fido?: FidoState;
 }
 
 export const DEFAULT_STORAGE_TOTAL = 32_768;

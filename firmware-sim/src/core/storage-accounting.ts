@@ -1,5 +1,6 @@
 /** Bytes an account record takes (docs/protocol.md §5.3). */
-import type { StoredAccount } from './state.js';
+import { fidoUsedBytes } from '../fido/fido-state.js';
+import type { DeviceState, StoredAccount } from './state.js';
 
 const utf8 = new TextEncoder();
 const length = (text: string | undefined): number => (text === undefined ? 0 : utf8.encode(text).length);
@@ -19,4 +20,9 @@ export function recordBytes(account: Omit<StoredAccount, 'id'>): number {
 
 export function usedBytes(accounts: readonly StoredAccount[]): number {
   return accounts.reduce((sum, account) => sum + recordBytes(account), 0);
+}
+
+/** Accounts and discoverable FIDO credentials share the key's storage (docs/protocol.md §5.3, §9.5). */
+export function storageUsed(state: Pick<DeviceState, 'accounts' | 'fido'>): number {
+  return usedBytes(state.accounts) + fidoUsedBytes(state.fido);
 }

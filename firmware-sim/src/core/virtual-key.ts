@@ -14,7 +14,9 @@ import {
   redactParams,
   statusName,
 } from '@hkey/protocol';
+import { CtapError, CtapStatus } from '@hkey/protocol';
 import { type CommandHandlers, defaultHandlers } from '../commands/index.js';
+import { FidoAuthenticator, type FidoCallOptions, type FidoOptions, ctapCommandName } from '../fido/authenticator.js';
 import type { CommandContext } from '../commands/context.js';
 import { type Clock, systemClock } from './clock.js';
 import { DeviceStatus } from './device-status.js';
@@ -22,10 +24,11 @@ import { EventLog } from './events.js';
 import { FlashFaults } from './flash-faults.js';
 import { LinkFaults } from './link-faults.js';
 import { hmacSha256 } from './otp.js';
-import { type PresenceKind, type PresenceSource, autoApprove } from './presence.js';
+import { type PresenceKind, type PresenceOutcome, type PresenceSource, autoApprove } from './presence.js';
 import { type RandomSource, cryptoRandom } from './random.js';
 import type { HandleOptions, KeySession, SessionTransport } from './session.js';
 import { type DeviceState, type Identity, initialState } from './state.js';
+import { storageUsed } from './storage-accounting.js';
 import { MemoryStore, PowerCutError, type StateStore, StorageWriteError } from './store.js';
 
 export interface VirtualKeyOptions {
@@ -47,6 +50,8 @@ export interface VirtualKeyOptions {
    * its deliberately broken keys this way.
    */
   readonly handlers?: Partial<CommandHandlers>;
+  /** The security-key mode: attestation identity and format, GetInfo transports (docs/protocol.md §9). */
+  readonly fido?: FidoOptions;
 }
 
 export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
@@ -81,6 +86,7 @@ export class VirtualKey {
   private busy: SessionRecord | undefined;
   private powered = true;
   private drift: { ppm: number; originMs: number };
+  private readonly fido: FidoAuthenticator;
 
   private constructor(state: DeviceState, store: StateStore, options: VirtualKeyOptions) {
     this.current = state;
@@ -93,6 +99,24 @@ export class VirtualKey {
     this.drift = { ppm: options.driftPpm ?? 0, originMs: this.clock.now() };
     this.events = new EventLog(state.identity.serial, () => this.clock.now());
     this.linkFaults = new LinkFaults(this.clock, this.events, options.faultSeed);
+    this.fido = new FidoAuthenticator(
+      {
+        fidoState: () => this.current.fido,
+        commitFido: async (fido) => {
+          try {
+            await this.persist({ ...this.current, fido });
+          } catch (error) {
+            if (error instanceof StorageWriteError) throw new CtapError('OTHER', 'The simulated flash write failed.');
+            throw error;
+          }
+        },
+        presence: (reason, callOptions) => this.askButton('press', reason, callOptions),
+        randomBytes: (length) => this.random.fill(new Uint8Array(length)),
+        nowMs: () => this.clock.now(),
+        storageFree: () => this.current.storageTotal - storageUsed(this.current),
+      },
+      options.fido,
+    );
   }
 
   /** Loads the key's state from its store, or creates and saves a fresh key when the store is empty. */
@@ -174,6 +198,8 @@ export class VirtualKey {
         return isLocked();
       },
       handle: (request, options) => this.handle(record, request, options ?? {}),
+      ctap: (request, options) => this.handleFido(record, 'cbor', request, options ?? {}),
+      u2f: (apdu, options) => this.handleFido(record, 'u2f', apdu, options ?? {}),
       close: () => {
         if (!record.open) return;
         record.open = false;
@@ -194,6 +220,7 @@ export class VirtualKey {
   private async powerOn(): Promise<void> {
     const stored = await this.store.load();
     if (stored !== undefined) this.current = stored;
+    this.fido.powerUp();
     this.powered = true;
     this.events.emit({ type: 'power', state: 'on' });
   }
@@ -263,6 +290,41 @@ export class VirtualKey {
     }
   }
 
+  /** A CTAP2 (CTAPHID_CBOR) or U2F (CTAPHID_MSG) request; exclusive with HKP commands like every command. */
+  private async handleFido(session: SessionRecord, kind: 'cbor' | 'u2f', request: Uint8Array, options: HandleOptions): Promise<Uint8Array | undefined> {
+    if (!this.powered || !session.open) return undefined;
+    const started = this.clock.now();
+    const command = kind === 'cbor' ? `fido.${ctapCommandName(request[0] ?? 0)}` : 'fido.U2F';
+    this.events.emit({ type: 'command', session: session.id, transport: session.transport, command, params: {} });
+    let status = 'OTHER';
+    try {
+      if (this.busy !== undefined) {
+        status = 'CHANNEL_BUSY';
+        return new Uint8Array([CtapStatus.CHANNEL_BUSY]);
+      }
+      this.busy = session;
+      try {
+        options.onStatus?.('processing');
+        const response = kind === 'cbor' ? await this.fido.cbor(request, options) : await this.fido.u2f(request, options);
+        status = kind === 'cbor' ? FidoAuthenticator.statusOf(response) : statusWordName(response);
+        return response;
+      } finally {
+        if (this.busy === session) this.busy = undefined;
+      }
+    } catch (error) {
+      if (error instanceof PowerCutError) {
+        this.events.emit({ type: 'fault', fault: 'power-cut', detail: { committed: error.committed } });
+        this.powerOff();
+        await this.powerOn();
+        return undefined;
+      }
+      this.events.emit({ type: 'fault', fault: 'internal-error', detail: { error: error instanceof Error ? error.name : typeof error } });
+      return kind === 'cbor' ? new Uint8Array([CtapStatus.OTHER]) : new Uint8Array([0x6f, 0x00]);
+    } finally {
+      this.events.emit({ type: 'response', session: session.id, command, status, ms: this.clock.now() - started });
+    }
+  }
+
   private async dispatch(session: SessionRecord, command: CommandName, params: unknown, options: HandleOptions): Promise<Uint8Array> {
     const definition = Commands[command];
     const pin = this.current.pin;
@@ -305,7 +367,8 @@ export class VirtualKey {
     };
   }
 
-  private async requirePresence(kind: PresenceKind, reason: string, options: HandleOptions): Promise<void> {
+  /** Waits for the button, telling the host (keepalive) and the event log; every mode's user presence goes through here. */
+  private async askButton(kind: PresenceKind, reason: string, options: HandleOptions | FidoCallOptions): Promise<PresenceOutcome> {
     options.onStatus?.('up-needed');
     this.events.emit({ type: 'presence', state: 'waiting', kind, reason });
     const outcome = await this.presence.request(
@@ -314,6 +377,11 @@ export class VirtualKey {
     );
     this.events.emit({ type: 'presence', state: outcome, kind, reason });
     options.onStatus?.('processing');
+    return outcome;
+  }
+
+  private async requirePresence(kind: PresenceKind, reason: string, options: HandleOptions): Promise<void> {
+    const outcome = await this.askButton(kind, reason, options);
     switch (outcome) {
       case 'approved':
         return;
@@ -339,4 +407,10 @@ export class VirtualKey {
     this.events.emit({ type: 'fault', fault: 'internal-error', detail: { error: error instanceof Error ? error.name : typeof error } });
     return encodeErrorResponse('OTHER');
   }
+}
+
+/** The status word of a U2F response, as hex for the event log. */
+function statusWordName(response: Uint8Array): string {
+  const word = ((response[response.length - 2] ?? 0) << 8) | (response[response.length - 1] ?? 0);
+  return `SW_${word.toString(16).padStart(4, '0').toUpperCase()}`;
 }

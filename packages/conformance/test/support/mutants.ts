@@ -18,6 +18,8 @@ function alteredSession(alter: (response: Uint8Array, request: Uint8Array, key: 
       return session.locked;
     },
     close: () => session.close(),
+    ctap: (request, options) => session.ctap(request, options),
+    u2f: (apdu, options) => session.u2f(apdu, options),
     handle: async (request, options) => {
       const response = await session.handle(request, options);
       return response === undefined ? undefined : alter(response, request, key);

@@ -1,0 +1,86 @@
+/**
+ * Credential ids that carry their own key (docs/protocol.md §9.5): the key stores no private key per credential.
+ * An id is version(1) || algorithm(1) || flags(1: discoverable, credProtect level, hmac-secret) || nonce(16) || tag(16). The private key derives from the
+ * key's master secret, the id's first 19 bytes and the RP id hash; the tag, an HMAC over the same, proves that this
+ * key made the id for this RP, so an id from another key, another RP or edited in any bit is not recognised.
+ * U2F key handles are the same ids, with the application parameter as RP id hash.
+ */
+import { CoseAlgorithm } from '@hkey/protocol';
+import { constantTimeEqual, ed25519PublicKey, hkdfSha256, hmacSha256, p256PrivateKey, p256PublicKey } from './crypto.js';
+
+const VERSION = 1;
+const HEADER = 3;
+const NONCE = 16;
+const TAG = 16;
+export const CREDENTIAL_ID_LENGTH = HEADER + NONCE + TAG;
+
+const ALGORITHM_CODES = new Map<number, number>([
+  [CoseAlgorithm.ES256, 0],
+  [CoseAlgorithm.EdDSA, 1],
+]);
+const ALGORITHMS = [CoseAlgorithm.ES256, CoseAlgorithm.EdDSA];
+
+export interface CredentialKey {
+  readonly alg: number;
+  /** A discoverable credential: it is valid only while its record is on the key. */
+  readonly discoverable: boolean;
+  /** credProtect level 1..3 (CTAP 2.1 §12.1). */
+  readonly credProtect: number;
+  /** Made with the hmac-secret extension (CTAP 2.1 §12.5). */
+  readonly hmacSecret: boolean;
+  readonly privateKey: Uint8Array;
+  /** SEC1 uncompressed (ES256) or raw (EdDSA) public key. */
+  readonly publicKey: Uint8Array;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.length;
+  }
+  return out;
+}
+
+function tagOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array): Uint8Array {
+  return hmacSha256(master, concat(new TextEncoder().encode('hkey credential id'), body, rpIdHash)).slice(0, TAG);
+}
+
+function keyOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array, alg: number): CredentialKey['privateKey'] {
+  const material = hkdfSha256(concat(body, rpIdHash), master, 'hkey credential key', 48);
+  return alg === CoseAlgorithm.EdDSA ? material.slice(0, 32) : p256PrivateKey(material);
+}
+
+function publicKeyOf(alg: number, privateKey: Uint8Array): Uint8Array {
+  return alg === CoseAlgorithm.EdDSA ? ed25519PublicKey(privateKey) : p256PublicKey(privateKey);
+}
+
+/** A new credential id and its key. */
+export function newCredentialId(
+  master: Uint8Array,
+  rpIdHash: Uint8Array,
+  options: { alg: number; discoverable: boolean; credProtect: number; hmacSecret: boolean },
+  nonce: Uint8Array,
+): { id: Uint8Array; key: CredentialKey } {
+  const code = ALGORITHM_CODES.get(options.alg);
+  if (code === undefined || nonce.length !== NONCE) throw new RangeError('A credential id needs a supported algorithm and a 16-byte nonce.');
+  const body = concat(new Uint8Array([VERSION, code, (options.discoverable ? 1 : 0) | (options.credProtect << 1) | (options.hmacSecret ? 8 : 0)]), nonce);
+  const privateKey = keyOf(master, body, rpIdHash, options.alg);
+  return {
+    id: concat(body, tagOf(master, body, rpIdHash)),
+    key: { ...options, privateKey, publicKey: publicKeyOf(options.alg, privateKey) },
+  };
+}
+
+/** The key behind `id` if this key made it for this RP, else undefined. */
+export function openCredentialId(master: Uint8Array, rpIdHash: Uint8Array, id: Uint8Array): CredentialKey | undefined {
+  if (id.length !== CREDENTIAL_ID_LENGTH || id[0] !== VERSION) return undefined;
+  const body = id.subarray(0, HEADER + NONCE);
+  if (!constantTimeEqual(tagOf(master, body, rpIdHash), id.subarray(HEADER + NONCE))) return undefined;
+  const alg = ALGORITHMS[id[1] as number];
+  const flags = id[2] as number;
+  if (alg === undefined) return undefined;
+  const privateKey = keyOf(master, body, rpIdHash, alg);
+  return { alg, discoverable: (flags & 1) === 1, credProtect: (flags >> 1) & 3, hmacSecret: (flags & 8) !== 0, privateKey, publicKey: publicKeyOf(alg, privateKey) };
+}
