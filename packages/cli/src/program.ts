@@ -130,13 +130,14 @@ ${EXIT_CODE_HELP}`,
     .option('--allow-remote', 'allow the keys (UDP HID, BLE link) to listen beyond loopback; the control API stays on loopback', false)
     .option('--state <file>', 'state file (created if missing); without it the keys live in memory')
     .option('--reset-state', 'discard existing state files before starting', false)
+    .addOption(new Option('--encrypt-state', 'encrypt the --state file in place with HKEY_STATE_PASSPHRASE, then exit').default(false).conflicts('resetState'))
     .option('--devices <n>', 'number of keys', integer('--devices', 1, 10_000), 1)
     .option('--realistic-timing', 'answer at a real key\'s pace: 1 ms per HID report, BLE fragments of 20 bytes every 15 ms', false)
     .option('--clock <unixSeconds>', 'set the keys\' clocks at start', integer('--clock', 0, 2 ** 40))
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
-    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
+    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program

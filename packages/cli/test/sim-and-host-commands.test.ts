@@ -6,7 +6,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hkey, startSim } from './cli-harness.js';
+import { hkey, spawnHkey, startSim } from './cli-harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 let dir: string;
@@ -49,13 +49,48 @@ describe('hkey sim', () => {
     const state = join(dir, 'other.json');
     const other = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
     expect((await other.stop('SIGINT')).code).toBe(0);
-    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 'hkey-state', version: 1 });
+    expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 'hkey-state', version: 2 });
     await writeFile(state, '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
     const refused = await hkey(['sim', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
     expect(refused.code).toBe(8);
     expect(refused.stderr).toMatch(/checksum.*--reset-state/);
     const reset = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state, '--reset-state']);
     expect((await reset.stop()).code).toBe(0);
+  });
+});
+
+describe('state encryption (docs/protocol.md §8.4)', () => {
+  const passphrase = { HKEY_STATE_PASSPHRASE: 'cli state passphrase' };
+  const ports = ['--udp', '0', '--control-port', '0', '--ble-port', '0'];
+
+  test('with a passphrase a plaintext state file is refused until --encrypt-state encrypts it in place', async () => {
+    const state = join(dir, 'plain.json');
+    expect((await (await startSim([...ports, '--state', state])).stop()).code).toBe(0);
+    const refused = await hkey(['sim', ...ports, '--state', state], { env: passphrase });
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain(`hkey sim --state ${state} --encrypt-state`);
+    const encrypted = await hkey(['sim', '--state', state, '--encrypt-state', '--json'], { env: passphrase });
+    expect(encrypted.code).toBe(0);
+    expect(JSON.parse(encrypted.stdout)).toMatchObject({ event: 'state-encrypted', file: state, wasPlaintext: true });
+    expect(JSON.parse(await readFile(state, 'utf8')).encryption).toMatchObject({ N: 131072, cipher: 'aes-256-gcm' });
+    const served = spawnHkey(['sim', '--json', ...ports, '--state', state], { env: passphrase });
+    await served.nextEvent((event) => event.event === 'ready');
+    served.kill('SIGINT');
+    expect((await served.done).code).toBe(0);
+    expect((await hkey(['sim', '--encrypt-state'], { env: passphrase })).code).toBe(2);
+    for (const run of [refused, encrypted]) expect(run.stdout + run.stderr).not.toContain(passphrase.HKEY_STATE_PASSPHRASE);
+  });
+
+  test('--transport virtual keeps the same rule for its state file', async () => {
+    const env = { HKEY_VIRTUAL_STATE: join(dir, 'virtual.json') };
+    expect((await hkey(['-t', 'virtual', 'accounts', 'add', '--name', 'v', '--password-stdin'], { env, stdin: 'pw\n' })).code).toBe(0);
+    const refused = await hkey(['-t', 'virtual', 'accounts', 'list'], { env: { ...env, ...passphrase } });
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain(`hkey sim --state ${env.HKEY_VIRTUAL_STATE} --encrypt-state`);
+    expect((await hkey(['sim', '--state', env.HKEY_VIRTUAL_STATE, '--encrypt-state'], { env: passphrase })).code).toBe(0);
+    const listed = await hkey(['-t', 'virtual', 'accounts', 'list'], { env: { ...env, ...passphrase } });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('v');
   });
 });
 

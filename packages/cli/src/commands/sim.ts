@@ -1,6 +1,6 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
 import { type LoggedEvent, REALISTIC_TIMING } from '@hkey/firmware-sim';
-import { type ControlServer, LOOPBACK, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
+import { type ControlServer, FileStore, LOOPBACK, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
 import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import type { RunContext } from '../program.js';
@@ -16,6 +16,8 @@ export interface SimOptions {
   allowRemote: boolean;
   state?: string;
   resetState: boolean;
+  /** Encrypts the plaintext --state file with HKEY_STATE_PASSPHRASE and exits (docs/protocol.md §8.4). */
+  encryptState: boolean;
   devices: number;
   clock?: number;
   storage?: number;
@@ -36,7 +38,17 @@ function eventLine(event: LoggedEvent): string {
   }
 }
 
-export async function sim({ output }: RunContext, options: SimOptions): Promise<number> {
+/** The explicit migration a passphrase asks for: the file is replaced whole (temp file, rename), never half encrypted. */
+async function encryptState({ output }: RunContext, file: string | undefined): Promise<number> {
+  if (file === undefined) throw new CliError('USAGE_ENCRYPT_STATE', '--encrypt-state needs --state FILE: the state file to encrypt.');
+  const wasPlaintext = await new FileStore(file, { passphrase: process.env.HKEY_STATE_PASSPHRASE || undefined }).encryptInPlace();
+  output.event({ event: 'state-encrypted', file, wasPlaintext }, () => (wasPlaintext ? `Encrypted ${file}.` : `${file} was already encrypted; rewritten with the current encryption parameters.`));
+  return ExitCode.OK;
+}
+
+export async function sim(context: RunContext, options: SimOptions): Promise<number> {
+  if (options.encryptState) return encryptState(context, options.state);
+  const { output } = context;
   // An empty HKEY_CONTROL_TOKEN means "not set", as for the other HKEY_ variables.
   const fixedToken = options.controlToken || undefined;
   // Never quote the value: it is a secret.
