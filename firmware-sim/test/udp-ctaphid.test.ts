@@ -94,7 +94,8 @@ async function init(): Promise<number> {
   expect(data.length).toBe(17);
   expect(data.subarray(0, 8)).toEqual(nonce);
   expect(data[12]).toBe(2); // CTAPHID protocol version
-  expect(data[16]! & 0x04).toBe(0); // no CBOR capability: reserved for a later FIDO mode
+  expect(data[16]! & 0x04).toBe(4); // CBOR: the security-key mode (§9.3)
+  expect(data[16]! & 0x08).toBe(0); // NMSG clear: U2F over MSG
   expect(data[16]! & 0x01).toBe(1); // WINK
   return data.readUInt32BE(8);
 }

@@ -31,9 +31,9 @@ const response: HidInitResponse = {
 };
 
 describe('INIT payloads (docs/protocol.md §1.6)', () => {
-  test('HKP/1 keys announce WINK and NMSG, never CBOR', () => {
-    expect(HKP_HID_CAPABILITIES).toBe(0x09);
-    expect(HKP_HID_CAPABILITIES & HidCapability.CBOR).toBe(0);
+  test('keys announce WINK and CBOR, and NMSG clear because they answer U2F over MSG (§9.3)', () => {
+    expect(HKP_HID_CAPABILITIES).toBe(0x05);
+    expect(HKP_HID_CAPABILITIES & HidCapability.NMSG).toBe(0);
   });
 
   test('request: the 8-byte nonce', () => {

@@ -1,6 +1,7 @@
 /**
  * The key's USB HID interface (docs/protocol.md §1): CTAPHID channel allocation, INIT, PING, WINK, LOCK,
- * CANCEL, KEEPALIVE and the vendor command HKP_MSG, on top of the protocol package's HidReceiver.
+ * CANCEL, KEEPALIVE, the vendor command HKP_MSG and the security key's CBOR and MSG (§9.3), on top of the protocol
+ * package's HidReceiver.
  * `Peer` is whatever identifies a host application to the carrier (a UDP address, a WebSocket client):
  * a channel belongs to the peer that allocated it, and its replies go there.
  */
@@ -24,7 +25,7 @@ import {
 } from '@hkey/protocol';
 import { KeepaliveTicker } from '../core/keepalive-ticker.js';
 import { Pacer } from '../core/pacer.js';
-import type { KeySession } from '../core/session.js';
+import type { HandleOptions, KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
 
 export interface HidEndpointOptions {
@@ -177,7 +178,12 @@ export class HidEndpoint<Peer> {
         if (this.transaction?.cid === cid) (this.transaction.controller ??= new AbortController()).abort();
         return;
       case HidCommand.HKP_MSG:
-        return this.hkpMessage(cid, payload, replyTo);
+        return this.runTransaction(cid, HidCommand.HKP_MSG, replyTo, (session, options) => session.handle(payload, options));
+      case HidCommand.CBOR:
+        if (payload.length === 0) return this.error(cid, HidError.INVALID_LEN, replyTo);
+        return this.runTransaction(cid, HidCommand.CBOR, replyTo, (session, options) => session.ctap(payload, options));
+      case HidCommand.MSG:
+        return this.runTransaction(cid, HidCommand.MSG, replyTo, (session, options) => session.u2f(payload, options));
       default:
         return this.error(cid, HidError.INVALID_CMD, replyTo);
     }
@@ -238,7 +244,8 @@ export class HidEndpoint<Peer> {
     return oldest?.[0];
   }
 
-  private hkpMessage(cid: number, payload: Uint8Array, peer: Peer): void {
+  /** Runs one request of `cmd` on the key, with KEEPALIVE while it works and CANCEL reaching its button wait. */
+  private runTransaction(cid: number, cmd: number, peer: Peer, run: (session: KeySession, options: HandleOptions) => Promise<Uint8Array | undefined>): void {
     if (this.key.linkFaults.busyReplies > 0) {
       this.key.linkFaults.busyReplies -= 1;
       this.key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'hid' } });
@@ -250,8 +257,7 @@ export class HidEndpoint<Peer> {
     this.transaction = transaction;
     this.receiver.busyChannel = cid;
     this.keepalive.start();
-    transaction.done = session
-      .handle(payload, {
+    transaction.done = run(session, {
         get signal() {
           return (transaction.controller ??= new AbortController()).signal;
         },
@@ -267,7 +273,7 @@ export class HidEndpoint<Peer> {
         if (this.transaction !== transaction) return;
         this.transaction = undefined;
         this.receiver.busyChannel = undefined;
-        if (response !== undefined) this.reply(cid, HidCommand.HKP_MSG, response, this.channels.get(cid)?.peer ?? peer);
+        if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
       });
   }
 

@@ -41,7 +41,8 @@ export function decodeU2fRequest(apdu: Uint8Array): U2fRequest | undefined {
     const lc = ((apdu[5] as number) << 8) | (apdu[6] as number);
     if (apdu.length === 7) return { ...header, data: new Uint8Array(0) };
     const rest = apdu.length - 7 - lc;
-    if (lc === 0 || (rest !== 0 && rest !== 2)) return undefined;
+    // Some hosts (python-fido2) write Lc = 0000 for no data, then Le.
+    if (rest !== 0 && rest !== 2) return undefined;
     return { ...header, data: apdu.slice(7, 7 + lc) };
   }
   // Short length: Lc data [Le], or a lone Le.

@@ -80,8 +80,8 @@ export const HidCapability = {
   NMSG: 0x08,
 } as const;
 
-/** What an HKP/1 key announces: WINK, no CBOR, no MSG (both reserved for a later FIDO mode) (§1.6). */
-export const HKP_HID_CAPABILITIES = HidCapability.WINK | HidCapability.NMSG;
+/** What a key announces: WINK and CBOR, and NMSG clear because it answers U2F over MSG (§1.6, §9.3). */
+export const HKP_HID_CAPABILITIES = HidCapability.WINK | HidCapability.CBOR;
 
 /** CTAPHID protocol version in the INIT response (§1.6). */
 export const HID_PROTOCOL_VERSION = 2;

@@ -299,7 +299,7 @@ export async function fuzzHidEndpoint(cases: number): Promise<number> {
           if (event.type === 'keepalive' && event.status !== 1 && event.status !== 2) fail(`KEEPALIVE status ${event.status}`);
           if (event.type === 'error' && !Object.values(HidError).includes(event.code as never)) fail(`ERROR code ${event.code} is not defined (§1.10)`);
           if (event.type !== 'message') continue;
-          if (![HidCommand.PING, HidCommand.LOCK, HidCommand.INIT, HidCommand.WINK, HidCommand.HKP_MSG].includes(event.cmd as never)) fail(`the key answered with command 0x${event.cmd.toString(16)}`);
+          if (![HidCommand.PING, HidCommand.LOCK, HidCommand.INIT, HidCommand.WINK, HidCommand.HKP_MSG, HidCommand.CBOR, HidCommand.MSG].includes(event.cmd as never)) fail(`the key answered with command 0x${event.cmd.toString(16)}`);
           if (event.cmd === HidCommand.INIT) {
             if (event.payload.length !== 17) fail('an INIT response is not 17 bytes');
             if (cid === HID_BROADCAST_CID) channels.push(new DataView(event.payload.buffer, event.payload.byteOffset).getUint32(8));

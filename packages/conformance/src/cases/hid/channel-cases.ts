@@ -35,8 +35,8 @@ export const channelCases = [
       check(sameBytes(init.nonce, nonce), `the nonce ${toHex(nonce)} echoed`, () => toHex(init.nonce));
       check(init.cid !== HID_RESERVED_CID && init.cid !== HID_BROADCAST_CID, 'a CID other than 0 and 0xFFFFFFFF', () => cidName(init.cid));
       checkEqual(init.protocolVersion, HID_PROTOCOL_VERSION, 'CTAPHID protocol version');
-      const flags = HidCapability.WINK | HidCapability.NMSG;
-      check((init.capabilities & flags) === flags && (init.capabilities & HidCapability.CBOR) === 0, 'capabilities with WINK and NMSG set and CBOR clear (0x09)', () => byteName(init.capabilities));
+      const flags = HidCapability.WINK | HidCapability.CBOR;
+      check((init.capabilities & flags) === flags && (init.capabilities & HidCapability.NMSG) === 0, 'capabilities with WINK and CBOR set and NMSG clear (0x05)', () => byteName(init.capabilities));
       // The new channel works: a PING on it is answered there.
       await link.sendMessage(init.cid, HidCommand.PING, Uint8Array.of(1, 2, 3));
       await expectHidAnswer(link, init.cid, HidCommand.PING, 'PING answered on the allocated channel');
