@@ -91,7 +91,7 @@ test('no secret, PIN or password leaks anywhere', async () => {
   await sim.stop();
   outputs.push(...transcript);
   const files = await filesUnder(dir, (path) => path.endsWith('batch.csv'));
-  expect(files.map((file) => file.slice(dir.length + 1)).sort()).toEqual(['audit.jsonl', 'exchange.fixture', 'key.json']);
+  expect(files.map((file) => file.slice(dir.length + 1)).sort()).toEqual(['audit.jsonl', 'audit.jsonl.key', 'exchange.fixture', 'key.json']);
   const leaks = await findLeaks({ secrets: Object.values(secrets).map((secret) => secret.bytes), texts: [PIN, WRONG_PIN, PASSWORD], outputs, files });
   expect(leaks).toEqual([]);
 

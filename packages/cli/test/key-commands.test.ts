@@ -127,7 +127,7 @@ describe('hkey pin, lock and wipe', { timeout: 90_000 }, () => {
     const change = await on(1, ['--pin-stdin', 'pin', 'change', '--json'], { stdin: `${pin}\n${newPin}\n` });
     expect(change.code).toBe(0);
     await sim.control('POST', `/v1/devices/${serial}/power-cycle`);
-    const verify = await on(1, ['--pin-stdin', 'pin', 'verify', '--json'], { stdin: `${newPin}\n` });
+    const verify = await on(1, ['--pin-stdin', '--stay-unlocked', 'pin', 'verify', '--json'], { stdin: `${newPin}\n` });
     expect(JSON.parse(verify.stdout)).toEqual({ serial, retries: 3, locked: false });
   });
 

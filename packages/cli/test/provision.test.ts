@@ -117,7 +117,7 @@ describe('hkey provision', { timeout: 120_000 }, () => {
     const entries = jsonLines(await readFile(audit, 'utf8'));
     expect(entries).toHaveLength(24);
     for (const entry of entries) {
-      expect(Object.keys(entry).sort()).toEqual(['account', 'batch', 'id', 'result', 'row', 'serial', 'time']);
+      expect(Object.keys(entry).sort()).toEqual(['account', 'batch', 'fingerprint', 'id', 'result', 'row', 'serial', 'time']);
       expect(entry).toMatchObject({ batch: 'parallel.csv', result: 'ok' });
     }
 
@@ -265,7 +265,7 @@ describe('hkey provision', { timeout: 120_000 }, () => {
   test('malformed files: unknown columns, broken CSV and JSON, without quoting any value', async () => {
     const secret = row({ name: 'x' }).secret!;
     const cases: [string, string, RegExp][] = [
-      ['typo.csv', `name,secert\nx,${secret}\n`, /unknown column "secert": the columns are serial, name/],
+      ['typo.csv', `name,secert\nx,${secret}\n`, /Column 2 of the header of .*typo\.csv is not a known column \(the columns are serial, name/],
       ['quote.csv', `name,secret\nx,"${secret}\ny,z\n`, /not valid CSV at line \d+: a quoted field is never closed/],
       ['fields.csv', `name,secret\nx,${secret},extra\n`, /not valid CSV at line 2: a row has a different number of fields than the header/],
       ['broken.json', `[{"name": "x", "secret": ${secret}}]`, /not valid JSON( \(line \d+\))?: fix the syntax/],
