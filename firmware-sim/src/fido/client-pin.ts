@@ -18,11 +18,10 @@ import {
   memberInteger,
   memberText,
   readKeyAgreementKey,
-  requiredMember,
+  requiredMember, type PinProtocol, pinProtocol,
 } from '@hkey/protocol';
-import { constantTimeEqual, p256PrivateKey, p256PublicKey, sha256 } from './crypto.js';
+import { constantTimeBytesEqual, p256PrivateKey, p256PublicKey, sha256 } from './crypto.js';
 import { FIDO_MIN_PIN_LENGTH, FIDO_PIN_RETRIES, type FidoPin } from './fido-state.js';
-import { type PinProtocol, pinProtocol } from './pin-protocol.js';
 import type { FidoRuntime } from './runtime.js';
 
 /** How long a pinUvAuthToken may be used (CTAP 2.1 §6.5.2.1: at most ten minutes). */
@@ -90,7 +89,7 @@ async function verifyPinHash(runtime: FidoRuntime, protocol: PinProtocol, shared
   if (runtime.volatile.consecutiveMismatches >= 3) throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
   await runtime.commit({ ...state, pin: { ...pin, retries: pin.retries - 1 } });
   const presented = protocol.decrypt(sharedSecret, pinHashEnc);
-  if (presented !== undefined && presented.length === 16 && constantTimeEqual(presented, pin.hash)) {
+  if (presented !== undefined && presented.length === 16 && constantTimeBytesEqual(presented, pin.hash)) {
     runtime.volatile.consecutiveMismatches = 0;
     await runtime.commit({ ...runtime.state(), pin: { ...pin, retries: FIDO_PIN_RETRIES } });
     return;

@@ -6,7 +6,7 @@
  * U2F key handles are the same ids, with the application parameter as RP id hash.
  */
 import { CoseAlgorithm } from '@hkey/protocol';
-import { constantTimeEqual, ed25519PublicKey, hkdfSha256, hmacSha256, p256PrivateKey, p256PublicKey } from './crypto.js';
+import { constantTimeBytesEqual, ed25519PublicKey, hkdfSha256, hmacSha256, p256PrivateKey, p256PublicKey } from './crypto.js';
 
 const VERSION = 1;
 const HEADER = 3;
@@ -77,7 +77,7 @@ export function newCredentialId(
 export function openCredentialId(master: Uint8Array, rpIdHash: Uint8Array, id: Uint8Array): CredentialKey | undefined {
   if (id.length !== CREDENTIAL_ID_LENGTH || id[0] !== VERSION) return undefined;
   const body = id.subarray(0, HEADER + NONCE);
-  if (!constantTimeEqual(tagOf(master, body, rpIdHash), id.subarray(HEADER + NONCE))) return undefined;
+  if (!constantTimeBytesEqual(tagOf(master, body, rpIdHash), id.subarray(HEADER + NONCE))) return undefined;
   const alg = ALGORITHMS[id[1] as number];
   const flags = id[2] as number;
   if (alg === undefined) return undefined;

@@ -1,58 +1,18 @@
 /**
- * The cryptography of the FIDO authenticator, from @noble (audited, isomorphic: the virtual key also runs in a
- * page). P-256 ECDSA (ES256) and ECDH, Ed25519 (EdDSA), SHA-256, HMAC, HKDF and AES-256-CBC without padding
- * (CTAP 2.1 §6.5.6-§6.5.7 PIN/UV auth protocols).
+ * Signing for the FIDO authenticator: P-256 ECDSA (ES256, DER as WebAuthn and U2F expect) and Ed25519 (EdDSA), from
+ * @noble (isomorphic: the virtual key also runs in a page). The primitives the PIN protocols share with hosts come
+ * from @hkey/protocol.
  */
-import { cbc } from '@noble/ciphers/aes.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
-export const sha256 = (data: Uint8Array): Uint8Array => nobleSha256(data);
+export { constantTimeBytesEqual, hkdfSha256, hmacSha256, p256PrivateKey, p256PublicKey, sha256 } from '@hkey/protocol';
 
-export const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmac(nobleSha256, key, data);
-
-export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: string, length: number): Uint8Array =>
-  hkdf(nobleSha256, ikm, salt, new TextEncoder().encode(info), length);
-
-export function aes256CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  return cbc(key, iv, { disablePadding: true }).encrypt(plaintext);
-}
-
-export function aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-  return cbc(key, iv, { disablePadding: true }).decrypt(ciphertext);
-}
-
-/** A P-256 private key from 48 bytes of key material (FIPS 186-5 A.2.1: reduced modulo n, never zero). */
-export function p256PrivateKey(seed: Uint8Array): Uint8Array {
-  return p256.keygen(seed).secretKey;
-}
-
-/** SEC1 uncompressed public key (65 bytes, 0x04 || x || y). */
-export function p256PublicKey(privateKey: Uint8Array): Uint8Array {
-  return p256.getPublicKey(privateKey, false);
-}
-
-/** ECDSA over SHA-256 of `message`, DER-encoded as WebAuthn and U2F expect. */
+/** ECDSA over SHA-256 of `message`, DER-encoded. */
 export function p256Sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
   return p256.sign(message, privateKey, { format: 'der' });
-}
-
-/** The x coordinate of the ECDH shared point (CTAP 2.1 §6.5.6: "Z"); throws for a point not on the curve. */
-export function p256SharedX(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
-  return p256.getSharedSecret(privateKey, peerPublicKey, false).slice(1, 33);
 }
 
 export const ed25519PublicKey = (privateKey: Uint8Array): Uint8Array => ed25519.getPublicKey(privateKey);
 
 export const ed25519Sign = (privateKey: Uint8Array, message: Uint8Array): Uint8Array => ed25519.sign(message, privateKey);
-
-/** Compares in time that does not depend on where the inputs differ (PIN hashes, MACs). */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
-  return difference === 0;
-}

@@ -1,10 +1,9 @@
 /**
  * The extensions the key implements (CTAP 2.1 §12): credProtect, hmac-secret, credBlob and minPinLength.
  */
-import { CredProtect, CtapError, type CtapMap, type CtapValue, ctapMap, memberBytes, memberInteger } from '@hkey/protocol';
+import { CredProtect, CtapError, type CtapMap, type CtapValue, ctapMap, memberBytes, memberInteger, pinProtocol } from '@hkey/protocol';
 import { hmacSha256 } from './crypto.js';
 import { platformSharedSecret } from './client-pin.js';
-import { pinProtocol } from './pin-protocol.js';
 import type { FidoRuntime } from './runtime.js';
 
 export const SUPPORTED_EXTENSIONS = ['credProtect', 'hmac-secret', 'credBlob', 'minPinLength'];

@@ -1,9 +1,8 @@
 /** authenticatorGetInfo (CTAP 2.1 §6.4): what the virtual security key offers. */
-import { CoseAlgorithm, type CtapMap, type CtapValue, GetInfoKey, ctapMap } from '@hkey/protocol';
+import { CoseAlgorithm, type CtapMap, type CtapValue, GetInfoKey, ctapMap, PIN_PROTOCOLS } from '@hkey/protocol';
 import { CREDENTIAL_ID_LENGTH } from './credential-id.js';
 import { MAX_CRED_BLOB_LENGTH, SUPPORTED_EXTENSIONS } from './extensions.js';
 import { FIDO_MIN_PIN_LENGTH, MAX_CREDENTIAL_RECORD_BYTES } from './fido-state.js';
-import { PIN_PROTOCOLS } from './pin-protocol.js';
 import type { FidoRuntime } from './runtime.js';
 
 /** The largest CTAP message the key takes (well inside CTAPHID's 7609 bytes). */

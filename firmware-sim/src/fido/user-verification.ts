@@ -2,9 +2,8 @@
  * The user-verification steps MakeCredential and GetAssertion share (CTAP 2.1 §6.1.2 steps 1-2 and 11,
  * §6.2.2 steps 1-2 and 9).
  */
-import { CtapError, type CtapMap, memberBytes, memberInteger } from '@hkey/protocol';
+import { CtapError, type CtapMap, memberBytes, memberInteger, pinProtocol } from '@hkey/protocol';
 import { requestProtocol, verifyPinUvAuthParam } from './client-pin.js';
-import { pinProtocol } from './pin-protocol.js';
 import type { FidoRuntime } from './runtime.js';
 
 /**

@@ -5,3 +5,5 @@ export * from './fields.js';
 export * from './cose.js';
 export * from './authenticator-data.js';
 export * from './u2f.js';
+export * from './ctap-crypto.js';
+export * from './pin-protocol.js';

@@ -1,13 +1,14 @@
 /**
- * PIN/UV auth protocols one and two (CTAP 2.1 §6.5.6, §6.5.7): the shared secret from ECDH with the platform's
- * key-agreement key, encryption of PINs and tokens, and the MACs that prove a request holds the pinUvAuthToken.
+ * PIN/UV auth protocols one and two (CTAP 2.1 §6.5.6, §6.5.7), for both sides: the shared secret from ECDH
+ * (symmetric: the authenticator passes its private key and the platform's public key, the platform the reverse),
+ * encryption of PINs and tokens, and the MACs that prove a request holds the pinUvAuthToken.
  */
-import { CtapError } from '@hkey/protocol';
-import { aes256CbcDecrypt, aes256CbcEncrypt, constantTimeEqual, hkdfSha256, hmacSha256, p256SharedX, sha256 } from './crypto.js';
+import { aes256CbcDecrypt, aes256CbcEncrypt, constantTimeBytesEqual, hkdfSha256, hmacSha256, p256SharedX, sha256 } from './ctap-crypto.js';
+import { CtapError } from './ctap-error.js';
 
 export interface PinProtocol {
   readonly version: 1 | 2;
-  /** The shared secret for the platform's public key (SEC1 uncompressed); INVALID_PARAMETER for a point off the curve. */
+  /** The shared secret with the peer's public key (SEC1 uncompressed); INVALID_PARAMETER for a point off the curve. */
   sharedSecret(privateKey: Uint8Array, platformPublicKey: Uint8Array): Uint8Array;
   encrypt(sharedSecret: Uint8Array, plaintext: Uint8Array, iv: Uint8Array): Uint8Array;
   /** undefined when the ciphertext's length is wrong. */
@@ -21,7 +22,7 @@ function ecdh(privateKey: Uint8Array, platformPublicKey: Uint8Array): Uint8Array
   try {
     return p256SharedX(privateKey, platformPublicKey);
   } catch {
-    throw new CtapError('INVALID_PARAMETER', 'The platform key-agreement key is not a point on P-256.');
+    throw new CtapError('INVALID_PARAMETER', 'The key-agreement key is not a point on P-256.');
   }
 }
 
@@ -34,7 +35,7 @@ const one: PinProtocol = {
   encrypt: (sharedSecret, plaintext) => aes256CbcEncrypt(sharedSecret, ZERO_IV, plaintext),
   decrypt: (sharedSecret, ciphertext) => (ciphertext.length % 16 === 0 && ciphertext.length > 0 ? aes256CbcDecrypt(sharedSecret, ZERO_IV, ciphertext) : undefined),
   authenticate: (key, message) => hmacSha256(key, message).slice(0, 16),
-  verify: (key, message, signature) => signature.length === 16 && constantTimeEqual(hmacSha256(key, message).slice(0, 16), signature),
+  verify: (key, message, signature) => signature.length === 16 && constantTimeBytesEqual(hmacSha256(key, message).slice(0, 16), signature),
 };
 
 /** Protocol two's shared secret is an HMAC key then an AES key; the token itself is the HMAC key for requests. */
@@ -61,7 +62,7 @@ const two: PinProtocol = {
     return aes256CbcDecrypt(sharedSecret.subarray(32), ciphertext.subarray(0, 16), ciphertext.subarray(16));
   },
   authenticate: (key, message) => hmacSha256(hmacKey(key), message),
-  verify: (key, message, signature) => signature.length === 32 && constantTimeEqual(hmacSha256(hmacKey(key), message), signature),
+  verify: (key, message, signature) => signature.length === 32 && constantTimeBytesEqual(hmacSha256(hmacKey(key), message), signature),
 };
 
 /** The protocol for `version`, or undefined for one the key does not offer. */
