@@ -114,7 +114,7 @@ describe('UDP CTAPHID endpoint, hand-made client', () => {
     }
   });
 
-  test('HKP_MSG GetInfo, WINK, and INVALID_CMD for CTAPHID_CBOR and MSG', async () => {
+  test('HKP_MSG GetInfo, WINK, CTAP2 GetInfo over CBOR and U2F VERSION over MSG', async () => {
     const cid = await init();
     packets(cid, 0x50, Buffer.from([0x01])).forEach(send);
     const info = await readMessage(cid);
@@ -123,10 +123,15 @@ describe('UDP CTAPHID endpoint, hand-made client', () => {
     expect(info.data.includes(Buffer.from('HK-SIM-000001'))).toBe(true);
     packets(cid, 0x08, Buffer.alloc(0)).forEach(send);
     expect((await readMessage(cid)).cmd).toBe(0x08);
-    for (const cmd of [0x10, 0x03]) {
-      packets(cid, cmd, Buffer.from([0x04])).forEach(send);
-      expect(await readMessage(cid)).toEqual({ cmd: 0x3f, data: Buffer.from([0x01]) });
-    }
+    packets(cid, 0x10, Buffer.from([0x04])).forEach(send);
+    const ctap = await readMessage(cid);
+    expect(ctap.cmd).toBe(0x10);
+    expect(ctap.data[0]).toBe(0x00); // CTAP2_OK, then the GetInfo map
+    expect(ctap.data.includes(Buffer.from('FIDO_2_1'))).toBe(true);
+    packets(cid, 0x03, Buffer.from([0x00, 0x03, 0x00, 0x00])).forEach(send);
+    expect(await readMessage(cid)).toEqual({ cmd: 0x03, data: Buffer.from('U2F_V2\x90\x00', 'latin1') });
+    packets(cid, 0x10, Buffer.alloc(0)).forEach(send);
+    expect(await readMessage(cid)).toEqual({ cmd: 0x3f, data: Buffer.from([0x03]) }); // CBOR without a command: INVALID_LEN
   });
 
   test('wrong sequence, unallocated channel and over-long BCNT are refused', async () => {
