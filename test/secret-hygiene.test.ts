@@ -48,7 +48,7 @@ test('no secret, PIN or password leaks anywhere', async () => {
     expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
   };
 
-  await ok(['--pin-stdin', 'pin', 'set'], `${PIN}\n${PIN}\n`);
+  await ok(['--pin-stdin', '--stay-unlocked', 'pin', 'set'], `${PIN}\n${PIN}\n`);
   await ok(['accounts', 'add', '--name', 'totp', '--secret-stdin'], secrets.cliTotp.base32);
   const uri = formatOtpauthUri({ type: 'hotp', issuer: 'Hygiene', accountName: 'alice', secret: secrets.cliHotp.bytes, algorithm: 'SHA1', digits: 6, counter: 3 });
   await ok(['accounts', 'add', '--name', 'hotp', '--uri-stdin'], uri);

@@ -116,6 +116,43 @@ async function expand(url: string): Promise<string[]> {
   return (await kind.list()).map((descriptor) => descriptor.id);
 }
 
+/**
+ * Ctrl-C (or SIGTERM) while a command holds the key unlocked: the running request is cancelled by closing its link,
+ * the key is locked over a fresh link, and the process exits 130. Without this the key would stay unlocked for every
+ * program that reaches it. Returns the function that removes the handlers.
+ */
+function relockOnInterrupt(url: string, transport: Transport, serial: string, options: { openTimeoutMs?: number; lock: LockPolicy }): () => void {
+  const onSignal = (): void => {
+    void (async () => {
+      await transport.close().catch(() => undefined);
+      const deadline = Date.now() + RELOCK_TIMEOUT_MS;
+      let locked = false;
+      while (!locked && Date.now() < deadline) {
+        try {
+          const fresh = await openTransport(url, options.openTimeoutMs);
+          try {
+            await new KeyClient(fresh).lock({ timeoutMs: Math.max(1, deadline - Date.now()) });
+            locked = true;
+          } finally {
+            await fresh.close();
+          }
+        } catch {
+          // The key may still be letting go of the cancelled request (DEVICE_BUSY): try again until the deadline.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      if (!locked) options.lock.warn(`key ${serial} may still be unlocked: lock it with \`hkey lock\`.`);
+      process.exit(ExitCode.INTERRUPTED);
+    })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 /** Opens the key at `url` and reads its identity. */
 async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?: number; lock: LockPolicy }): Promise<OpenKey> {
   const transport = await openTransport(url, options.openTimeoutMs);
@@ -123,15 +160,18 @@ async function openKey(url: string, options: { timeoutMs: number; openTimeoutMs?
     const client = new KeyClient(transport);
     const info = await client.getInfo({ timeoutMs: options.timeoutMs });
     let relock = false;
+    let disarm: (() => void) | undefined;
     return {
       url,
       client,
       info,
       unlocking: (send) => {
         relock = !options.lock.stayUnlocked;
+        if (relock) disarm ??= relockOnInterrupt(url, transport, info.serial, options);
         return send();
       },
       close: async () => {
+        disarm?.();
         try {
           if (relock) await client.lock({ timeoutMs: Math.min(options.timeoutMs, RELOCK_TIMEOUT_MS) });
         } catch (error) {

@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Sim, hkey, startSim, transcript } from './cli-harness.js';
+import { type Sim, hkey, spawnHkey, startSim, transcript } from './cli-harness.js';
 import { findLeaks, freshSecret } from './secret-scan.js';
 
 let sim: Sim;
@@ -32,6 +32,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hkey-hardening-relock-'));
   sim = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0']);
   expect((await on(['--pin-stdin', 'pin', 'set'], { stdin: `${pin}\n` })).code).toBe(0);
+  // Setting the PIN unlocks the key's session like a verify does, and is locked again on exit too.
+  expect(await locked()).toBe(true);
+  expect((await on(['--pin-stdin', '--stay-unlocked', 'pin', 'verify'], { stdin: `${pin}\n` })).code).toBe(0);
   const fresh = freshSecret();
   secrets.push(fresh.bytes);
   expect((await on(['accounts', 'add', '--name', 'mail', '--secret-stdin'], { stdin: fresh.base32 })).code).toBe(0);
@@ -95,6 +98,27 @@ test('a batch that unlocked its key locks it again when it is done', { timeout: 
   await writeFile(batch, `name,secret\nbatch-1,${fresh.base32}\n`);
   const run = await hkey(['provision', batch, '--parallel', '--transport', sim.transports[0]!, '--audit', join(dir, 'audit.jsonl')], { env: { HKEY_PIN: pin } });
   expect(run.code, run.stderr).toBe(0);
+  expect(await locked()).toBe(true);
+});
+
+test('Ctrl-C while an unlocked command waits for the button cancels it, locks the key and exits 130', { timeout: 60_000 }, async () => {
+  const serial = sim.serials[0]!;
+  const password = 'interrupted-but-locked';
+  const added = await on(['accounts', 'add', '--name', 'vault', '--password-stdin'], { pin, stdin: `${password}\n` });
+  expect(added.code, added.stderr).toBe(0);
+  await sim.control('PUT', `/v1/devices/${serial}/presence`, { policy: 'button' });
+  try {
+    const events = (await sim.control('GET', `/v1/devices/${serial}/events`)) as { seq: number }[];
+    const after = events.at(-1)?.seq ?? 0;
+    const running = spawnHkey(['--transport', sim.transports[0]!, 'password', 'vault'], { env: { HKEY_PIN: pin } });
+    await sim.control('GET', `/v1/devices/${serial}/events/wait?after=${after}&type=presence&state=waiting&timeoutMs=15000`);
+    running.kill('SIGINT');
+    const run = await running.done;
+    expect(run.code).toBe(130);
+    expect(run.stdout).not.toContain(password);
+  } finally {
+    await sim.control('PUT', `/v1/devices/${serial}/presence`, { policy: 'auto-approve' });
+  }
   expect(await locked()).toBe(true);
 });
 

@@ -16,14 +16,18 @@ export async function pinStatus(context: RunContext): Promise<void> {
 export async function pinSet(context: RunContext, options: { maxRetries?: number }): Promise<void> {
   const { output, globals } = context;
   const pin = await new PinReader(globals.pinStdin).fresh('New PIN (4 to 8 digits): ', process.env.HKEY_PIN || undefined);
+  // SetPin unlocks the key's session like VerifyPin: locked again on exit unless --stay-unlocked.
   const serial = await withKey(context, async (key) => {
-    await key.client.setPin(
-      { pin, maxRetries: options.maxRetries },
-      { timeoutMs: globals.timeout + PRESENCE_WAIT_MS, onUserPresence: () => output.prompt(`Press the button on key ${key.info.serial} to confirm the new PIN...`) },
+    await key.unlocking(() =>
+      key.client.setPin(
+        { pin, maxRetries: options.maxRetries },
+        { timeoutMs: globals.timeout + PRESENCE_WAIT_MS, onUserPresence: () => output.prompt(`Press the button on key ${key.info.serial} to confirm the new PIN...`) },
+      ),
     );
     return key.info.serial;
   });
-  output.result({ serial, pinState: 'SET', locked: false }, () => `PIN set on key ${serial}; this session is unlocked.`);
+  const locked = !globals.stayUnlocked;
+  output.result({ serial, pinState: 'SET', locked }, () => `PIN set on key ${serial}; ${locked ? 'the key is locked again' : 'the key stays unlocked (--stay-unlocked)'}.`);
 }
 
 /** `hkey pin change` */
