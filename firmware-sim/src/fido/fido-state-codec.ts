@@ -64,6 +64,18 @@ export function fidoStateFromJson(value: unknown, helpers: FidoJsonHelpers): Fid
   const credentials = state.credentials;
   if (!Array.isArray(credentials)) throw helpers.invalid('fido.credentials', 'a list');
   const parsed = credentials.map((record, index) => parseCredential(helpers, record, `fido.credentials[${index}]`));
+  // What no sequence of commands can produce: an id twice, or two credentials of one user at one RP (the second
+  // registration replaces the first, CTAP 2.1 §6.1.2 step 16).
+  const ids = new Set<string>();
+  const users = new Set<string>();
+  parsed.forEach((record, index) => {
+    const id = helpers.toBase64(record.credentialId);
+    const user = JSON.stringify([record.rpId, helpers.toBase64(record.userId)]);
+    if (ids.has(id)) throw helpers.invalid(`fido.credentials[${index}].credentialId`, 'an id no other credential has');
+    if (users.has(user)) throw helpers.invalid(`fido.credentials[${index}]`, 'the only credential of its user at its RP');
+    ids.add(id);
+    users.add(user);
+  });
   const nextCreated = helpers.integer(state.nextCreated, 'fido.nextCreated', 1, Number.MAX_SAFE_INTEGER);
   if (parsed.some((record) => record.created >= nextCreated)) throw helpers.invalid('fido.nextCreated', 'above every credential\'s creation number');
   return {
