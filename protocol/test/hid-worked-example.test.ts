@@ -38,7 +38,7 @@ test('§1.14 step 1: INIT on the broadcast channel', () => {
     buildVersion: 0,
     capabilities: HKP_HID_CAPABILITIES,
   };
-  const response = report('ffffffff 86 0011 a1a2a3a4a5a6a7a8 12345678 02 01 00 00 09');
+  const response = report('ffffffff 86 0011 a1a2a3a4a5a6a7a8 12345678 02 01 00 00 05');
   expect(one(encodeHidMessage(HID_BROADCAST_CID, HidCommand.INIT, encodeHidInitResponse(fields)))).toBe(toHex(response));
   const event = new HidResponseReader(HID_BROADCAST_CID).feed(response);
   expect(event?.type === 'message' && decodeHidInitResponse(event.payload)).toEqual(fields);
