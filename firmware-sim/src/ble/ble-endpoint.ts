@@ -1,31 +1,23 @@
 /**
- * The key's GATT server (docs/protocol.md §2): each BLE connection is its own HKP session, with its own MTU,
- * reassembler and notifications, usable at the same time as the HID interface.
+ * The key's GATT server (docs/protocol.md §2): each BLE connection is its own session, with its own MTU, usable at
+ * the same time as the HID interface. It offers the HKP service and the FIDO service (§2.12), each with its own
+ * reassembler, request in flight and notifications (BleServiceChannel).
  */
-import {
-  BLE_DEFAULT_ATT_MTU,
-  BLE_ATT_HEADER_SIZE,
-  BleCommand,
-  BleError,
-  BleKeepaliveStatus,
-  BleReassembler,
-  HKP_SERVICE_REVISION,
-  bleFragmentSize,
-  encodeBleMessage,
-  encodeControlPointLength,
-} from '@hkey/protocol';
-import { KeepaliveTicker } from '../core/keepalive-ticker.js';
+import { BLE_DEFAULT_ATT_MTU, BLE_ATT_HEADER_SIZE, HKP_SERVICE_REVISION, bleFragmentSize, encodeControlPointLength } from '@hkey/protocol';
 import { Pacer } from '../core/pacer.js';
 import type { KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
+import { type BleChannelLink, BleServiceChannel } from './ble-service-channel.js';
+import { FidoRevisionSelection, type FidoRevisionWrite } from './fido-service.js';
 
 /** The largest ATT_MTU this GATT server accepts in an MTU exchange (§2.3). */
 export const SERVER_MAX_MTU = 512;
 
-export type GattCharacteristic = 'control-point-length' | 'service-revision';
+/** The readable characteristics: the HKP service's two, then the FIDO service's two. */
+export type GattCharacteristic = 'control-point-length' | 'service-revision' | 'fido-control-point-length' | 'fido-service-revision-bitfield';
 
 export interface BleEndpointOptions {
-  /** Value of the control point length characteristic (§2.2), 20..512; default 509 (the server's MTU cap minus the ATT header). */
+  /** Value of both services' control point length characteristics (§2.2, §2.12), 20..512; default 509 (the server's MTU cap minus the ATT header). */
   readonly controlPointLength?: number;
   readonly keepaliveMs?: number;
   readonly fragmentTimeoutMs?: number;
@@ -36,8 +28,10 @@ export interface BleEndpointOptions {
 }
 
 export interface BleHost {
-  /** A value notified on the status characteristic (when the host subscribed). */
+  /** A value notified on the HKP status characteristic (when the host subscribed). */
   notify(value: Uint8Array): void;
+  /** A value notified on fidoStatus (when the host subscribed); hosts that never use the FIDO service omit it. */
+  notifyFido?(value: Uint8Array): void;
   /** The key changed the ATT_MTU on its own (a simulated fault, §2.3). */
   mtuChanged(mtu: number): void;
   /** The key dropped the connection. */
@@ -76,16 +70,13 @@ export class BleEndpoint {
   }
 }
 
-export class BleConnection {
+export class BleConnection implements BleChannelLink {
   private mtuValue = BLE_DEFAULT_ATT_MTU;
-  private subscribed = false;
   private open = true;
-  private readonly reassembler: BleReassembler;
   private readonly session: KeySession;
-  /** The controller is created only when a button wait needs the signal or a CANCEL arrives. */
-  private inFlight: { controller: AbortController | undefined; status: number } | undefined;
-  private readonly keepalive: KeepaliveTicker;
-  private cancelPoll: (() => void) | undefined;
+  private readonly hkp: BleServiceChannel;
+  private readonly fido: BleServiceChannel;
+  private readonly fidoRevision = new FidoRevisionSelection();
   private readonly inbound: Pacer | undefined;
   private readonly outbound: Pacer | undefined;
 
@@ -94,9 +85,10 @@ export class BleConnection {
     private readonly host: BleHost,
     private readonly forget: () => void,
   ) {
-    this.reassembler = new BleReassembler({ fragmentTimeoutMs: endpoint.options.fragmentTimeoutMs });
     this.session = endpoint.key.openSession('ble');
-    this.keepalive = new KeepaliveTicker(endpoint.key.clock, endpoint.options.keepaliveMs ?? 75, () => this.sendKeepalive());
+    const channel = { keepaliveMs: endpoint.options.keepaliveMs ?? 75, fragmentTimeoutMs: endpoint.options.fragmentTimeoutMs };
+    this.hkp = new BleServiceChannel(this, (payload, options) => this.session.handle(payload, options), (value) => host.notify(value), { ...channel, traceLabel: '' });
+    this.fido = new BleServiceChannel(this, this.fidoRevision.server(this.session), (value) => host.notifyFido?.(value), { ...channel, traceLabel: 'fido ' });
     const interval = endpoint.options.connectionIntervalMs;
     if (interval) {
       this.inbound = new Pacer(endpoint.key.clock, interval);
@@ -104,11 +96,15 @@ export class BleConnection {
     }
   }
 
+  get key(): VirtualKey {
+    return this.endpoint.key;
+  }
+
   get mtu(): number {
     return this.mtuValue;
   }
 
-  /** The bytes one write or notification may carry (§2.4). */
+  /** The bytes one write or notification may carry (§2.4), on either service. */
   get fragmentSize(): number {
     return bleFragmentSize(this.mtuValue, this.endpoint.controlPointLength);
   }
@@ -130,25 +126,40 @@ export class BleConnection {
   }
 
   read(characteristic: GattCharacteristic): Uint8Array {
-    return characteristic === 'control-point-length' ? encodeControlPointLength(this.endpoint.controlPointLength) : new TextEncoder().encode(HKP_SERVICE_REVISION);
+    switch (characteristic) {
+      case 'control-point-length':
+      case 'fido-control-point-length':
+        return encodeControlPointLength(this.endpoint.controlPointLength);
+      case 'service-revision':
+        return new TextEncoder().encode(HKP_SERVICE_REVISION);
+      case 'fido-service-revision-bitfield':
+        return this.fidoRevision.read();
+    }
   }
 
+  /** Notifications of the HKP status characteristic. */
   subscribe(enable: boolean): void {
-    this.subscribed = enable;
+    this.hkp.subscribe(enable);
   }
 
-  /** A write to the control point. Returns false when the value is longer than a fragment may be (§2.4). */
+  /** A write to the HKP control point. Returns false when the value is longer than a fragment may be (§2.4). */
   write(value: Uint8Array): boolean {
-    if (!this.open) return false;
-    if (value.length > this.fragmentSize) return false;
-    const arrive = (): void => {
-      if (!this.open) return;
-      const delivery = this.endpoint.key.linkFaults.apply('in', 'ble', value, (fragment) => this.accept(fragment));
-      if (delivery === 'disconnect') this.drop('link fault');
-    };
-    if (this.inbound) this.inbound.run(arrive);
-    else arrive();
-    return true;
+    return this.deliver(this.hkp, value);
+  }
+
+  /** Notifications of fidoStatus (§2.12). */
+  subscribeFidoStatus(enable: boolean): void {
+    this.fido.subscribe(enable);
+  }
+
+  /** A write to fidoControlPoint. Returns false when the value is longer than a fragment may be (§2.4). */
+  writeFidoControlPoint(value: Uint8Array): boolean {
+    return this.deliver(this.fido, value);
+  }
+
+  /** A write to fidoServiceRevisionBitfield: the host selects a revision (§2.12). */
+  writeFidoServiceRevision(value: Uint8Array): FidoRevisionWrite {
+    return this.fidoRevision.write(value);
   }
 
   /** The host disconnects. */
@@ -163,109 +174,34 @@ export class BleConnection {
     this.host.disconnected(reason);
   }
 
-  private close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.keepalive.stop();
-    if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
-    this.inFlight = undefined;
-    this.cancelPoll?.();
-    this.inbound?.clear();
-    this.outbound?.clear();
-    this.reassembler.reset();
-    this.session.close();
-    this.forget();
+  transmit(fragment: Uint8Array, notify: (value: Uint8Array) => void): boolean {
+    const delivery = this.endpoint.key.linkFaults.apply('out', 'ble', fragment, (value) => (this.outbound ? this.outbound.run(() => notify(value)) : notify(value)));
+    if (delivery !== 'disconnect') return true;
+    this.drop('link fault');
+    return false;
   }
 
-  private accept(fragment: Uint8Array): void {
-    const key = this.endpoint.key;
-    if (key.events.traceFrames) key.events.emit({ type: 'frame', direction: 'in', transport: 'ble', bytes: fragment.length, header: describeFragment(fragment) });
-    const result = this.reassembler.feed(fragment, key.clock.now());
-    this.armPoll();
-    if (result === undefined) return;
-    if (result.type === 'error') return this.send(BleCommand.ERROR, Uint8Array.of(result.code));
-    switch (result.cmd) {
-      case BleCommand.PING:
-        return this.send(BleCommand.PING, result.payload);
-      case BleCommand.CANCEL:
-        if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
-        return;
-      case BleCommand.MSG:
-        return this.message(result.payload);
-      default:
-        return this.send(BleCommand.ERROR, Uint8Array.of(BleError.INVALID_CMD));
-    }
-  }
-
-  private armPoll(): void {
-    this.cancelPoll?.();
-    this.cancelPoll = undefined;
-    if (!this.reassembler.needsPoll) return;
-    const key = this.endpoint.key;
-    this.cancelPoll = key.clock.setTimer(100, () => {
-      this.cancelPoll = undefined;
-      const result = this.reassembler.poll(key.clock.now());
-      if (result?.type === 'error') this.send(BleCommand.ERROR, Uint8Array.of(result.code));
-      this.armPoll();
-    });
-  }
-
-  private message(payload: Uint8Array): void {
-    const key = this.endpoint.key;
-    if (this.inFlight !== undefined) return this.send(BleCommand.ERROR, Uint8Array.of(BleError.BUSY));
-    if (key.linkFaults.busyReplies > 0) {
-      key.linkFaults.busyReplies -= 1;
-      key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'ble' } });
-      return this.send(BleCommand.ERROR, Uint8Array.of(BleError.BUSY));
-    }
-    const flight: NonNullable<BleConnection['inFlight']> = { controller: undefined, status: BleKeepaliveStatus.PROCESSING };
-    this.inFlight = flight;
-    this.keepalive.start();
-    void this.session
-      .handle(payload, {
-        get signal() {
-          return (flight.controller ??= new AbortController()).signal;
-        },
-        onStatus: (status) => {
-          const next = status === 'up-needed' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
-          if (next === flight.status || this.inFlight !== flight) return;
-          flight.status = next;
-          // Tell the host at once that the button is needed; the ticker keeps the cadence.
-          this.sendKeepalive();
-        },
-      })
-      .then((response) => {
-        if (this.inFlight !== flight) return;
-        this.inFlight = undefined;
-        if (response !== undefined) this.send(BleCommand.MSG, response);
-      });
-  }
-
-  /** KEEPALIVE for the message in flight, if any (§2.6). */
-  private sendKeepalive(): boolean {
-    if (this.inFlight === undefined || !this.open) return false;
-    this.send(BleCommand.KEEPALIVE, Uint8Array.of(this.inFlight.status));
+  private deliver(channel: BleServiceChannel, value: Uint8Array): boolean {
+    if (!this.open) return false;
+    if (value.length > this.fragmentSize) return false;
+    const arrive = (): void => {
+      if (!this.open) return;
+      const delivery = this.endpoint.key.linkFaults.apply('in', 'ble', value, (fragment) => channel.accept(fragment));
+      if (delivery === 'disconnect') this.drop('link fault');
+    };
+    if (this.inbound) this.inbound.run(arrive);
+    else arrive();
     return true;
   }
 
-  private send(cmd: number, payload: Uint8Array): void {
+  private close(): void {
     if (!this.open) return;
-    const key = this.endpoint.key;
-    for (const fragment of encodeBleMessage(cmd, payload, this.fragmentSize)) {
-      if (key.events.traceFrames) key.events.emit({ type: 'frame', direction: 'out', transport: 'ble', bytes: fragment.length, header: describeFragment(fragment) });
-      const notify = (value: Uint8Array): void => {
-        // A GATT server only notifies clients that enabled notifications.
-        if (this.subscribed && this.open) this.host.notify(value);
-      };
-      const delivery = key.linkFaults.apply('out', 'ble', fragment, (value) => (this.outbound ? this.outbound.run(() => notify(value)) : notify(value)));
-      if (delivery === 'disconnect') return this.drop('link fault');
-    }
+    this.open = false;
+    this.hkp.close();
+    this.fido.close();
+    this.inbound?.clear();
+    this.outbound?.clear();
+    this.session.close();
+    this.forget();
   }
-}
-
-/** Header fields only: payloads can hold secrets (docs/protocol.md §6.4). */
-function describeFragment(fragment: Uint8Array): string {
-  const first = fragment[0] ?? 0;
-  if (first & 0x80) return `cmd=0x${first.toString(16)} len=${((fragment[1] ?? 0) << 8) | (fragment[2] ?? 0)}`;
-  return `seq=${first}`;
 }

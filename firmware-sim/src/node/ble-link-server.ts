@@ -13,7 +13,7 @@ import {
   encodeBleLinkFrame,
   encodeUint16,
 } from '@hkey/protocol';
-import type { BleConnection, BleEndpoint } from '../ble/ble-endpoint.js';
+import type { BleConnection, BleEndpoint, GattCharacteristic } from '../ble/ble-endpoint.js';
 import { LOOPBACK, listenError } from './listen-error.js';
 
 export interface BleLinkServer {
@@ -24,6 +24,13 @@ export interface BleLinkServer {
 
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
+
+const READABLE = new Map<number, GattCharacteristic>([
+  [BleLinkCharacteristic.CONTROL_POINT_LENGTH, 'control-point-length'],
+  [BleLinkCharacteristic.SERVICE_REVISION, 'service-revision'],
+  [BleLinkCharacteristic.FIDO_CONTROL_POINT_LENGTH, 'fido-control-point-length'],
+  [BleLinkCharacteristic.FIDO_SERVICE_REVISION_BITFIELD, 'fido-service-revision-bitfield'],
+]);
 
 function serve(socket: Socket, endpoints: ReadonlyMap<string, BleEndpoint>): void {
   const reader = new BleLinkFrameReader();
@@ -41,6 +48,7 @@ function serve(socket: Socket, endpoints: ReadonlyMap<string, BleEndpoint>): voi
       if (endpoint === undefined) return error(BleLinkError.NO_SUCH_KEY, 'No key advertises that serial.');
       connection = endpoint.connect({
         notify: (value) => send(BleLinkOp.NOTIFY, value),
+        notifyFido: (value) => send(BleLinkOp.FIDO_NOTIFY, value),
         mtuChanged: (mtu) => send(BleLinkOp.MTU_CHANGED, encodeUint16(mtu)),
         disconnected: (reason) => {
           send(BleLinkOp.DISCONNECTED, utf8.encode(reason));
@@ -57,8 +65,8 @@ function serve(socket: Socket, endpoints: ReadonlyMap<string, BleEndpoint>): voi
         return send(BleLinkOp.MTU, encodeUint16(connection.exchangeMtu(mtu)));
       }
       case BleLinkOp.READ: {
-        const which = data[0] === BleLinkCharacteristic.CONTROL_POINT_LENGTH ? 'control-point-length' : data[0] === BleLinkCharacteristic.SERVICE_REVISION ? 'service-revision' : undefined;
-        if (which === undefined || data.length !== 1) return error(BleLinkError.UNKNOWN_OP, 'READ takes characteristic 1 or 2.');
+        const which = READABLE.get(data[0] ?? 0);
+        if (which === undefined || data.length !== 1) return error(BleLinkError.UNKNOWN_OP, 'READ takes characteristic 1, 2, 3 or 4.');
         return send(BleLinkOp.VALUE, Uint8Array.of(data[0] as number, ...connection.read(which)));
       }
       case BleLinkOp.WRITE_COMMAND:
@@ -69,6 +77,18 @@ function serve(socket: Socket, endpoints: ReadonlyMap<string, BleEndpoint>): voi
       case BleLinkOp.SUBSCRIBE:
         connection.subscribe(data[0] === 1);
         return send(BleLinkOp.SUBSCRIBED, Uint8Array.of(data[0] === 1 ? 1 : 0));
+      case BleLinkOp.FIDO_WRITE:
+        if (!connection.writeFidoControlPoint(data)) return error(BleLinkError.BAD_LENGTH, `A fidoControlPoint write holds at most ${connection.fragmentSize} bytes.`);
+        return send(BleLinkOp.WRITTEN);
+      case BleLinkOp.FIDO_SUBSCRIBE:
+        connection.subscribeFidoStatus(data[0] === 1);
+        return send(BleLinkOp.FIDO_SUBSCRIBED, Uint8Array.of(data[0] === 1 ? 1 : 0));
+      case BleLinkOp.FIDO_SELECT_REVISION: {
+        const outcome = connection.writeFidoServiceRevision(data);
+        if (outcome === 'invalid-length') return error(BleLinkError.BAD_LENGTH, 'fidoServiceRevisionBitfield takes one byte.');
+        if (outcome === 'value-not-allowed') return error(BleLinkError.VALUE_NOT_ALLOWED, 'Select exactly one revision the key supports.');
+        return send(BleLinkOp.WRITTEN);
+      }
       case BleLinkOp.DISCONNECT:
         connection.disconnect();
         socket.end();

@@ -114,6 +114,9 @@ export class Simulator {
     }
     const count = options.devices ?? 1;
     const basePort = options.udpPort ?? DEFAULT_UDP_PORT;
+    const blePort = options.blePort === undefined ? DEFAULT_BLE_PORT : options.blePort;
+    // GetInfo names BLE only when the keys offer it (their FIDO GATT service, docs/protocol.md §2.12).
+    const fido = { transports: blePort === null ? ['usb'] : ['usb', 'ble'] };
     const devices: SimulatedDevice[] = [];
     try {
       for (let index = 0; index < count; index++) {
@@ -121,7 +124,7 @@ export class Simulator {
         if (stateFile && options.resetState) await rm(stateFile, { force: true });
         const store: StateStore = stateFile ? new FileStore(stateFile, { passphrase: options.passphrase }) : new MemoryStore();
         const serial = `HK-SIM-${String(index + 1).padStart(6, '0')}`;
-        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal });
+        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal, fido });
         if (options.clockSeconds !== undefined) await key.setTime(options.clockSeconds);
         const hid = new HidEndpoint<UdpPeer>(key, { reportIntervalMs: options.timing?.hidReportIntervalMs });
         const udp = await startUdpHidServer(hid, { host, port: basePort === 0 ? 0 : basePort + index });
@@ -129,7 +132,6 @@ export class Simulator {
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }
-      const blePort = options.blePort === undefined ? DEFAULT_BLE_PORT : options.blePort;
       const bleLink = blePort === null ? undefined : await startBleLinkServer(devices.map((device) => device.ble), { host, port: blePort });
       return new Simulator(devices, bleLink);
     } catch (error) {

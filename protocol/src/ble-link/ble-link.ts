@@ -13,6 +13,11 @@ export const BleLinkOp = {
   WRITE_REQUEST: 0x06,
   SUBSCRIBE: 0x07,
   DISCONNECT: 0x09,
+  /** The FIDO service (docs/protocol.md §2.12): a fidoControlPoint write (with response). */
+  FIDO_WRITE: 0x0a,
+  FIDO_SUBSCRIBE: 0x0b,
+  /** A fidoServiceRevisionBitfield write: the host selects a revision. */
+  FIDO_SELECT_REVISION: 0x0c,
   ADVERTISEMENTS: 0x81,
   CONNECTED: 0x82,
   MTU: 0x83,
@@ -22,13 +27,17 @@ export const BleLinkOp = {
   NOTIFY: 0x88,
   DISCONNECTED: 0x89,
   MTU_CHANGED: 0x8a,
+  FIDO_SUBSCRIBED: 0x8b,
+  /** A fidoStatus notification. */
+  FIDO_NOTIFY: 0x8c,
   ERROR: 0xff,
 } as const;
 
-export const BleLinkError = { UNKNOWN_OP: 0x01, NOT_CONNECTED: 0x02, NO_SUCH_KEY: 0x03, BAD_LENGTH: 0x04, ALREADY_CONNECTED: 0x05 } as const;
+/** VALUE_NOT_ALLOWED stands for the ATT error Value Not Allowed (0x13) of a refused revision selection. */
+export const BleLinkError = { UNKNOWN_OP: 0x01, NOT_CONNECTED: 0x02, NO_SUCH_KEY: 0x03, BAD_LENGTH: 0x04, ALREADY_CONNECTED: 0x05, VALUE_NOT_ALLOWED: 0x06 } as const;
 
-/** READ targets (docs/protocol.md §8.2). */
-export const BleLinkCharacteristic = { CONTROL_POINT_LENGTH: 1, SERVICE_REVISION: 2 } as const;
+/** READ targets (docs/protocol.md §8.2): the HKP service's, then the FIDO service's. */
+export const BleLinkCharacteristic = { CONTROL_POINT_LENGTH: 1, SERVICE_REVISION: 2, FIDO_CONTROL_POINT_LENGTH: 3, FIDO_SERVICE_REVISION_BITFIELD: 4 } as const;
 
 export const BLE_LINK_DEFAULT_PORT = 8112;
 export const BLE_LINK_MAX_FRAME = 1024;

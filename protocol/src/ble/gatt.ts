@@ -38,3 +38,27 @@ export function decodeControlPointLength(value: Uint8Array): number | undefined 
   const length = ((value[0] as number) << 8) | (value[1] as number);
   return isControlPointLength(length) ? length : undefined;
 }
+
+/**
+ * The FIDO GATT service of CTAP 2.1 §11.4 (docs/protocol.md §2.12), offered next to the HKP service. Its
+ * framing is the one of §2.4 to §2.10. The service has the 16-bit UUID 0xFFFD; the characteristics are the
+ * spec's F1D0FFF1..4 UUIDs. Lowercase, as Web Bluetooth requires.
+ */
+export const FIDO_GATT = {
+  SERVICE_UUID: '0000fffd-0000-1000-8000-00805f9b34fb',
+  /** fidoControlPoint: host → key fragments. Properties: write. */
+  CONTROL_POINT_UUID: 'f1d0fff1-deaa-ecee-b42f-c9ba7ed623bb',
+  /** fidoStatus: key → host fragments. Properties: notify. */
+  STATUS_UUID: 'f1d0fff2-deaa-ecee-b42f-c9ba7ed623bb',
+  /** fidoControlPointLength: uint16 big-endian, 20..512. Properties: read. */
+  CONTROL_POINT_LENGTH_UUID: 'f1d0fff3-deaa-ecee-b42f-c9ba7ed623bb',
+  /** fidoServiceRevisionBitfield: the revisions the key supports; the host writes the one it selects. Properties: read, write. */
+  SERVICE_REVISION_BITFIELD_UUID: 'f1d0fff4-deaa-ecee-b42f-c9ba7ed623bb',
+} as const;
+
+/** Bits of fidoServiceRevisionBitfield (CTAP 2.1 §11.4.1); a host selects one by writing it alone. */
+export const FidoServiceRevision = {
+  U2F_1_1: 0x80,
+  U2F_1_2: 0x40,
+  FIDO2: 0x20,
+} as const;
