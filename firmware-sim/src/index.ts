@@ -15,3 +15,14 @@ export * from './hid/in-process-port.js';
 export * from './core/record-replay.js';
 export * from './ble/ble-endpoint.js';
 export * from './core/pacer.js';
+export {
+  type AttestationCa,
+  type AttestationIdentity,
+  VIRTUAL_KEY_AAGUID,
+  attestationIdentity,
+  defaultAttestationIdentity,
+  simulatorRootCa,
+} from './fido/attestation.js';
+export { type FidoOptions, FidoAuthenticator } from './fido/authenticator.js';
+export type { AttestationFormat } from './fido/runtime.js';
+export { type FidoSigner, nobleSigner } from './fido/signer.js';

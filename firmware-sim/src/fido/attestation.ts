@@ -24,7 +24,7 @@ import {
   id_ce_basicConstraints,
   id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
-import { hkdfSha256, p256PrivateKey, p256PublicKey, p256Sign } from './crypto.js';
+import { hkdfSha256, p256PrivateKey, p256PublicKey, p256SignDeterministic } from './crypto.js';
 
 /** The AAGUID of the virtual Hideez Key 4 model (docs/protocol.md §9.4). */
 export const VIRTUAL_KEY_AAGUID = 'e179e72f-2de1-4a89-beea-150b82775442';
@@ -126,7 +126,7 @@ function issue(request: CertificateRequest): Uint8Array {
   const certificate = new Certificate({
     tbsCertificate,
     signatureAlgorithm: ecdsaWithSha256(),
-    signatureValue: toArrayBuffer(p256Sign(request.issuerPrivateKey, tbs)),
+    signatureValue: toArrayBuffer(p256SignDeterministic(request.issuerPrivateKey, tbs)),
   });
   return new Uint8Array(AsnConvert.serialize(certificate));
 }

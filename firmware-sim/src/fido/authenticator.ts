@@ -12,6 +12,7 @@ import { getAssertion, getNextAssertion } from './get-assertion.js';
 import { MAX_MSG_SIZE, getInfo } from './get-info.js';
 import { makeCredential } from './make-credential.js';
 import { type AttestationFormat, type FidoRuntime, VolatileFidoState } from './runtime.js';
+import { type FidoSigner, nobleSigner } from './signer.js';
 import { u2fRequest } from './u2f.js';
 
 /** The button's answer; a hold never applies to FIDO, so 'hold-too-short' cannot come. */
@@ -39,6 +40,8 @@ export interface FidoOptions {
   readonly attestationFormat?: AttestationFormat;
   /** GetInfo transports (CTAP 2.1 §6.4). */
   readonly transports?: readonly string[];
+  /** Default: @noble (isomorphic, deterministic). */
+  readonly signer?: FidoSigner;
 }
 
 /** Reset is allowed this long after power-up only (CTAP 2.1 §6.6). */
@@ -119,6 +122,7 @@ export class FidoAuthenticator {
       storageFree: () => host.storageFree(),
       attestation: this.attestation,
       attestationFormat: this.options.attestationFormat ?? 'packed',
+      signer: this.options.signer ?? nobleSigner,
       volatile: this.volatile,
     };
   }

@@ -1,7 +1,8 @@
 /** Reading RP, user and credential descriptors from requests (CTAP 2.1 §6.1, WebAuthn §5.8). */
 import { CoseAlgorithm, CtapError, type CtapMap, type CtapValue, memberBytes, memberText, requiredMember } from '@hkey/protocol';
-import { ed25519Sign, p256Sign, sha256 } from './crypto.js';
+import { sha256 } from './crypto.js';
 import type { CredentialKey } from './credential-id.js';
+import type { FidoSigner } from './signer.js';
 
 const utf8 = new TextEncoder();
 /** Names the key keeps are cut to 64 bytes at a character boundary (CTAP 2.1 §6.1.2 allows truncation). */
@@ -42,8 +43,8 @@ export function descriptor(id: Uint8Array): CtapMap {
 }
 
 /** The signature WebAuthn expects for the credential's algorithm: DER ECDSA for ES256, raw for EdDSA. */
-export function signWith(key: Pick<CredentialKey, 'alg' | 'privateKey'>, message: Uint8Array): Uint8Array {
-  return key.alg === CoseAlgorithm.EdDSA ? ed25519Sign(key.privateKey, message) : p256Sign(key.privateKey, message);
+export function signWith(signer: FidoSigner, key: Pick<CredentialKey, 'alg' | 'privateKey'>, message: Uint8Array): Uint8Array {
+  return key.alg === CoseAlgorithm.EdDSA ? signer.ed25519(key.privateKey, message) : signer.p256(key.privateKey, message);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

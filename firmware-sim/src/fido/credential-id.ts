@@ -52,8 +52,15 @@ function keyOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array, alg: 
   return alg === CoseAlgorithm.EdDSA ? material.slice(0, 32) : p256PrivateKey(material);
 }
 
-function publicKeyOf(alg: number, privateKey: Uint8Array): Uint8Array {
-  return alg === CoseAlgorithm.EdDSA ? ed25519PublicKey(privateKey) : p256PublicKey(privateKey);
+/** The public key is computed only when asked for: an assertion never needs it, and the point multiplication is costly. */
+function credentialKey(fields: Omit<CredentialKey, 'publicKey'>): CredentialKey {
+  let publicKey: Uint8Array | undefined;
+  return {
+    ...fields,
+    get publicKey() {
+      return (publicKey ??= fields.alg === CoseAlgorithm.EdDSA ? ed25519PublicKey(fields.privateKey) : p256PublicKey(fields.privateKey));
+    },
+  };
 }
 
 /** A new credential id and its key. */
@@ -67,10 +74,7 @@ export function newCredentialId(
   if (code === undefined || nonce.length !== NONCE) throw new RangeError('A credential id needs a supported algorithm and a 16-byte nonce.');
   const body = concat(new Uint8Array([VERSION, code, (options.discoverable ? 1 : 0) | (options.credProtect << 1) | (options.hmacSecret ? 8 : 0)]), nonce);
   const privateKey = keyOf(master, body, rpIdHash, options.alg);
-  return {
-    id: concat(body, tagOf(master, body, rpIdHash)),
-    key: { ...options, privateKey, publicKey: publicKeyOf(options.alg, privateKey) },
-  };
+  return { id: concat(body, tagOf(master, body, rpIdHash)), key: credentialKey({ ...options, privateKey }) };
 }
 
 /** The key behind `id` if this key made it for this RP, else undefined. */
@@ -82,5 +86,5 @@ export function openCredentialId(master: Uint8Array, rpIdHash: Uint8Array, id: U
   const flags = id[2] as number;
   if (alg === undefined) return undefined;
   const privateKey = keyOf(master, body, rpIdHash, alg);
-  return { alg, discoverable: (flags & 1) === 1, credProtect: (flags >> 1) & 3, hmacSecret: (flags & 8) !== 0, privateKey, publicKey: publicKeyOf(alg, privateKey) };
+  return credentialKey({ alg, discoverable: (flags & 1) === 1, credProtect: (flags >> 1) & 3, hmacSecret: (flags & 8) !== 0, privateKey });
 }

@@ -22,7 +22,6 @@ import {
   memberText,
   requiredMember,
 } from '@hkey/protocol';
-import { p256Sign } from './crypto.js';
 import { type CredentialKey, newCredentialId, openCredentialId } from './credential-id.js';
 import { MAX_USER_ID_BYTES, concatBytes, descriptorIds, rpIdHash, signWith, truncateName } from './credential-fields.js';
 import { creationExtensions } from './extensions.js';
@@ -126,7 +125,7 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
     case 'packed':
       attStmt = ctapMap([
         ['alg', CoseAlgorithm.ES256],
-        ['sig', p256Sign(runtime.attestation.privateKey, signed)],
+        ['sig', runtime.signer.p256(runtime.attestation.privateKey, signed)],
         ['x5c', [...runtime.attestation.certificates]],
       ]);
       break;
@@ -134,7 +133,7 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
       fmt = 'packed';
       attStmt = ctapMap([
         ['alg', key.alg],
-        ['sig', signWith(key, signed)],
+        ['sig', signWith(runtime.signer, key, signed)],
       ]);
       break;
     default:

@@ -4,6 +4,7 @@
  */
 import type { AttestationIdentity } from './attestation.js';
 import type { FidoState } from './fido-state.js';
+import type { FidoSigner } from './signer.js';
 
 export type AttestationFormat = 'packed' | 'self' | 'none';
 
@@ -62,5 +63,6 @@ export interface FidoRuntime {
   storageFree(): number;
   readonly attestation: AttestationIdentity;
   readonly attestationFormat: AttestationFormat;
+  readonly signer: FidoSigner;
   readonly volatile: VolatileFidoState;
 }

@@ -6,7 +6,6 @@
 import { CoseAlgorithm, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
 import { concatBytes } from './credential-fields.js';
 import { newCredentialId, openCredentialId } from './credential-id.js';
-import { p256Sign } from './crypto.js';
 import type { FidoRuntime } from './runtime.js';
 
 /** How long a press counts for the next U2F request. */
@@ -46,7 +45,7 @@ async function register(runtime: FidoRuntime, data: Uint8Array): Promise<Uint8Ar
   const application = data.subarray(32, 64);
   if (!consumeTouch(runtime, 'U2F register')) return status(U2fStatusWord.CONDITIONS_NOT_SATISFIED);
   const { id, key } = newCredentialId(runtime.state().masterSecret, application, { alg: CoseAlgorithm.ES256, discoverable: false, credProtect: 1, hmacSecret: false }, runtime.randomBytes(16));
-  const signature = p256Sign(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, key.publicKey));
+  const signature = runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, key.publicKey));
   const certificate = runtime.attestation.certificates[0] as Uint8Array;
   const body = concatBytes(new Uint8Array([U2F_REGISTER_ID]), key.publicKey, new Uint8Array([id.length]), id, certificate, signature);
   return encodeU2fResponse(body, U2fStatusWord.NO_ERROR);
@@ -67,7 +66,7 @@ async function authenticate(runtime: FidoRuntime, mode: number, data: Uint8Array
   await runtime.commit({ ...state, signCount });
   const flags = new Uint8Array([present ? 1 : 0]);
   const counter = counterBytes(signCount);
-  const signature = p256Sign(key.privateKey, concatBytes(application, flags, counter, challenge));
+  const signature = runtime.signer.p256(key.privateKey, concatBytes(application, flags, counter, challenge));
   return encodeU2fResponse(concatBytes(flags, counter, signature), U2fStatusWord.NO_ERROR);
 }
 

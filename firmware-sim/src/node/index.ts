@@ -6,3 +6,5 @@ export * from './simulator.js';
 export * from './control-server.js';
 export * from './listen-error.js';
 export * from './ble-link-server.js';
+export * from './attestation-ca.js';
+export * from './node-fido-signer.js';

@@ -23,9 +23,9 @@ export function aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Ui
   return cbc(key, iv, { disablePadding: true }).decrypt(ciphertext);
 }
 
-/** A P-256 private key from 48 bytes of key material (FIPS 186-5 A.2.1: reduced modulo n, never zero). */
+/** A P-256 private key from 48 bytes of key material (FIPS 186-5 A.2.1: reduced modulo n, never zero); no point multiplication. */
 export function p256PrivateKey(seed: Uint8Array): Uint8Array {
-  return p256.keygen(seed).secretKey;
+  return p256.utils.randomSecretKey(seed);
 }
 
 /** SEC1 uncompressed public key (65 bytes, 0x04 || x || y). */
