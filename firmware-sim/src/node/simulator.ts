@@ -11,9 +11,11 @@ import type { DeviceState } from '../core/state.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
 import type { LinkTiming } from '../core/pacer.js';
 import { VirtualKey } from '../core/virtual-key.js';
+import type { FidoOptions } from '../fido/authenticator.js';
 import { HidEndpoint } from '../hid/hid-endpoint.js';
 import { FileStore } from './file-store.js';
 import { LOOPBACK } from './listen-error.js';
+import { nodeFidoSigner } from './node-fido-signer.js';
 import { type UdpHidServer, type UdpPeer, startUdpHidServer } from './udp-server.js';
 
 export const DEFAULT_UDP_PORT = 8111;
@@ -43,6 +45,8 @@ export interface SimulatorOptions {
   readonly storageTotal?: number;
   /** Slows the links to a real key's pace (docs/scaling.md): 1 ms per HID report, BLE fragments of 20 bytes once per connection interval. */
   readonly timing?: LinkTiming;
+  /** The security-key mode's attestation: a team's own CA (loadAttestationCa) and the format (docs/protocol.md §9.7). */
+  readonly fido?: Pick<FidoOptions, 'attestation' | 'attestationFormat'>;
 }
 
 export class SimulatedDevice {
@@ -116,7 +120,7 @@ export class Simulator {
     const basePort = options.udpPort ?? DEFAULT_UDP_PORT;
     const blePort = options.blePort === undefined ? DEFAULT_BLE_PORT : options.blePort;
     // GetInfo names BLE only when the keys offer it (their FIDO GATT service, docs/protocol.md §2.12).
-    const fido = { transports: blePort === null ? ['usb'] : ['usb', 'ble'] };
+    const fido: FidoOptions = { ...options.fido, transports: blePort === null ? ['usb'] : ['usb', 'ble'], signer: nodeFidoSigner() };
     const devices: SimulatedDevice[] = [];
     try {
       for (let index = 0; index < count; index++) {
