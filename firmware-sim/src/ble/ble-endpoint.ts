@@ -10,6 +10,8 @@ import type { VirtualKey } from '../core/virtual-key.js';
 import { type BleChannelLink, BleServiceChannel } from './ble-service-channel.js';
 import { FidoRevisionSelection, type FidoRevisionWrite } from './fido-service.js';
 
+export type { FidoRevisionWrite };
+
 /** The largest ATT_MTU this GATT server accepts in an MTU exchange (§2.3). */
 export const SERVER_MAX_MTU = 512;
 
