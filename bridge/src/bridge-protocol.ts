@@ -45,6 +45,8 @@ export interface BridgeRequests {
   acquire: { params: { device: string; link: BridgeLink }; result: { session: string; device: BridgeDevice } };
   release: { params: { session: string }; result: Record<string, never> };
   exchange: { params: { session: string; data: string; timeoutMs?: number }; result: { data: string } };
+  /** CTAPHID_CBOR (a CTAP2 request) or CTAPHID_MSG (a U2F APDU) on an hkp session. */
+  ctap: { params: { session: string; command: 'cbor' | 'msg'; data: string; timeoutMs?: number }; result: { data: string } };
   cancel: { params: { request: string | number }; result: Record<string, never> };
   'hid-send': { params: { session: string; report: string }; result: Record<string, never> };
   'gatt-mtu': { params: { session: string; mtu: number }; result: { mtu: number } };

@@ -16,15 +16,19 @@
  *   CANCELLED or TIMEOUT) and is never retried, because the key may have executed it (a HOTP counter or a new
  *   account cannot be undone); the next call first resynchronises with INIT on the same CID (§1.6), which
  *   also abandons whatever the key was still doing for this channel.
- * - After a CANCEL the key answers HKP status CANCELLED, which rejects the call with CANCELLED (or TIMEOUT);
- *   when it answers anything else it could not stop (§1.8), and the call settles with that answer, so a
- *   command that took effect is never reported as cancelled.
+ * - After a CANCEL the key answers HKP status CANCELLED (CTAP2_ERR_KEEPALIVE_CANCEL for CBOR), which rejects the
+ *   call with CANCELLED (or TIMEOUT); when it answers anything else it could not stop (§1.8), and the call
+ *   settles with that answer, so a command that took effect is never reported as cancelled.
+ *
+ * HKP_MSG, CBOR and MSG (§9.3) share the one queue: a key runs one transaction per channel, whatever its kind.
  */
 import {
+  CtapStatus,
   HID_BROADCAST_CID,
   HID_INIT_NONCE_SIZE,
   HID_MAX_MESSAGE_SIZE,
   HID_PROTOCOL_VERSION,
+  HidCapability,
   HidCommand,
   HidError,
   type HidInitResponse,
@@ -166,6 +170,21 @@ export class HidChannel implements EventListenerObject {
   /** Sends one HKP request with HKP_MSG and resolves with the HKP response. */
   exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
     return this.enqueue(HidCommand.HKP_MSG, message, options);
+  }
+
+  /** Sends one CTAP2 request (command byte + CBOR) with CTAPHID_CBOR and resolves with the status byte + CBOR (§9.3). */
+  cbor(request: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.enqueue(HidCommand.CBOR, request, options);
+  }
+
+  /** Sends one U2F command APDU with CTAPHID_MSG and resolves with the response APDU (§9.3). */
+  msg(apdu: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.enqueue(HidCommand.MSG, apdu, options);
+  }
+
+  /** Whether the key announced CTAPHID_CBOR in its INIT response (§1.6): it is a FIDO2 authenticator too. */
+  get speaksCtap(): boolean {
+    return ((this.init?.capabilities ?? 0) & HidCapability.CBOR) !== 0;
   }
 
   /** CTAPHID PING: the key echoes `data` (§1.5). */
@@ -313,7 +332,7 @@ export class HidChannel implements EventListenerObject {
         }
         return;
       case 'message':
-        if (call.phase === 'cancelling' && call.cmd === HidCommand.HKP_MSG && event.payload[0] === Status.CANCELLED) {
+        if (call.phase === 'cancelling' && event.cmd === call.cmd && isCancelledAnswer(call.cmd, event.payload)) {
           return this.fail(call, this.giveUpError(call));
         }
         if (event.cmd !== call.cmd) {
@@ -506,6 +525,13 @@ export class HidChannel implements EventListenerObject {
     this.queue = [];
     for (const call of pending) this.reject(call, error);
   }
+}
+
+/** The answer a key gives a request it stopped because of CANCEL: HKP status CANCELLED, CTAP2_ERR_KEEPALIVE_CANCEL. */
+function isCancelledAnswer(cmd: number, payload: Uint8Array): boolean {
+  if (cmd === HidCommand.HKP_MSG) return payload[0] === Status.CANCELLED;
+  if (cmd === HidCommand.CBOR) return payload.length === 1 && payload[0] === CtapStatus.KEEPALIVE_CANCEL;
+  return false;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -16,3 +16,4 @@ export * from './transports/ws-connection.js';
 export * from './transports/ws.js';
 export * from './transports/ws-raw.js';
 export * from './channel-transport.js';
+export * from './fido/index.js';

@@ -36,8 +36,22 @@ export interface ExchangeOptions {
   readonly onKeepalive?: (status: KeepaliveStatus) => void;
 }
 
+/**
+ * The security-key side of a link that carries CTAPHID (docs/protocol.md §9.3): CTAPHID_CBOR and CTAPHID_MSG run
+ * in the same queue as HKP exchanges, with the same keepalives, cancels and timeouts. After a cancel the key answers
+ * CTAP2_ERR_KEEPALIVE_CANCEL, and the call rejects with TransportError CANCELLED (or TIMEOUT), as for HKP.
+ */
+export interface FidoExchange {
+  /** One CTAP2 request (command byte + CBOR parameters) to its response (status byte + CBOR). */
+  cbor(request: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array>;
+  /** One U2F (CTAP1) command APDU to its response APDU (data + status word). */
+  msg(apdu: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array>;
+}
+
 export interface Transport {
   readonly descriptor: DeviceDescriptor;
+  /** Present where the link carries CTAPHID CBOR and MSG: HID-framed links whose key announces CBOR, and the bridge's ws. */
+  readonly fido?: FidoExchange;
   /**
    * Sends one whole HKP request (command byte + CBOR parameters) and resolves with the whole HKP response
    * (status byte + CBOR result). Calls run one at a time in the order they were made.

@@ -15,6 +15,7 @@ import {
 } from '../bridge-protocol.js';
 import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js';
 import type { LeaseRegistry } from '../lease.js';
+import type { ExchangeOptions, Transport } from '../transport.js';
 import type { DeviceHub } from './device-hub.js';
 import { type LinkHandle, type OpenedLink, openLink } from './open-link.js';
 import { BadMessageError, type ParsedRequest, type RequestId, bool, bytes, int, oneOf, parseRequest, readId, str } from './request-fields.js';
@@ -30,6 +31,9 @@ export interface ClientLimits {
 }
 
 const LINKS: readonly BridgeLink[] = ['hkp', 'hid', 'gatt'];
+const CTAP_COMMANDS = ['cbor', 'msg'] as const;
+
+type Exchange = (message: Uint8Array, options: ExchangeOptions) => Promise<Uint8Array>;
 const MAX_EXCHANGE_TIMEOUT_MS = 600_000;
 
 export class ClientConnection {
@@ -101,7 +105,15 @@ export class ClientConnection {
         await this.endSession(this.session(str(body, 'session')));
         return {};
       case 'exchange':
-        return this.exchange(id, body);
+        return this.exchange(id, body, (transport) => transport.exchange.bind(transport));
+      case 'ctap': {
+        const command = oneOf(body, 'command', CTAP_COMMANDS);
+        return this.exchange(id, body, (transport) => {
+          const fido = transport.fido;
+          if (fido === undefined) throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
+          return command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
+        });
+      }
       case 'cancel': {
         const target = readId(body.request);
         if (target === null) throw new BadMessageError('"request" must be the id of an exchange.');
@@ -164,14 +176,15 @@ export class ClientConnection {
     return { session: token, device: entry.device };
   }
 
-  private async exchange(id: RequestId, body: Record<string, unknown>): Promise<unknown> {
-    const transport = this.linkOf(body, 'hkp').transport;
+  /** One whole message on the session's hkp link (HKP, or CTAP with `ctap`), cancellable by request id. */
+  private async exchange(id: RequestId, body: Record<string, unknown>, channel: (transport: Transport) => Exchange): Promise<unknown> {
+    const send = channel(this.linkOf(body, 'hkp').transport);
     const message = bytes(body, 'data', 1, HID_MAX_MESSAGE_SIZE);
     const timeoutMs = body.timeoutMs === undefined ? undefined : int(body, 'timeoutMs', 1, MAX_EXCHANGE_TIMEOUT_MS);
     const controller = new AbortController();
     this.running.set(id, controller);
     try {
-      const response = await transport.exchange(message, {
+      const response = await send(message, {
         signal: controller.signal,
         timeoutMs,
         onKeepalive: (status) => this.emit({ type: 'keepalive', request: id, status }),

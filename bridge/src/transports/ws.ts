@@ -4,7 +4,7 @@
  */
 import { fromHex, toHex, type BridgeDevice } from '../bridge-protocol.js';
 import { type BridgeError, TransportError } from '../errors.js';
-import type { DeviceDescriptor, DeviceObserver, ExchangeOptions, Subscription, Transport, TransportKind } from '../transport.js';
+import type { DeviceDescriptor, DeviceObserver, ExchangeOptions, FidoExchange, Subscription, Transport, TransportKind } from '../transport.js';
 import { BridgeConnection, type BridgeConnectionOptions } from './ws-connection.js';
 
 export type WsTransportOptions = BridgeConnectionOptions;
@@ -83,13 +83,26 @@ export class WsTransport implements Transport {
     connection.onClose((error) => this.end(error));
   }
 
-  async exchange(message: Uint8Array, options: ExchangeOptions = {}): Promise<Uint8Array> {
+  /**
+   * CTAPHID CBOR and MSG through the bridge's `ctap` request. Always present: whether the key behind the bridge
+   * speaks CTAP shows at the first call (BridgeError FIDO_UNSUPPORTED when it does not).
+   */
+  readonly fido: FidoExchange = {
+    cbor: (request, options) => this.send(request, options, 'cbor'),
+    msg: (apdu, options) => this.send(apdu, options, 'msg'),
+  };
+
+  exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.send(message, options);
+  }
+
+  /** An HKP exchange, or with `ctap` a CTAPHID CBOR or MSG one. */
+  private async send(message: Uint8Array, options: ExchangeOptions = {}, ctap?: 'cbor' | 'msg'): Promise<Uint8Array> {
     const timeoutMs = options.timeoutMs;
-    const { data } = await this.connection.request(
-      'exchange',
-      { session: this.session, data: toHex(message), ...(timeoutMs === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(timeoutMs)) }) },
-      { signal: options.signal, onKeepalive: options.onKeepalive },
-    );
+    const params = { session: this.session, data: toHex(message), ...(timeoutMs === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(timeoutMs)) }) };
+    const requestOptions = { signal: options.signal, onKeepalive: options.onKeepalive };
+    const { data } =
+      ctap === undefined ? await this.connection.request('exchange', params, requestOptions) : await this.connection.request('ctap', { ...params, command: ctap }, requestOptions);
     const response = fromHex(data);
     if (response === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent a malformed response.' });
     return response;
