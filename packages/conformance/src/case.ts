@@ -1,17 +1,18 @@
 /**
- * What a conformance case is and what running one yields. Cases are numbered (HID-01, BLE-01, MSG-01, SEM-01),
- * cite the section of docs/protocol.md they check, and declare what they need so the runner can skip them with
+ * What a conformance case is and what running one yields. Cases are numbered (HID-01, BLE-01, MSG-01, SEM-01, FIDO-01),
+ * cite the section of docs/protocol.md they check (the security-key cases also CTAP 2.1's), and declare what they need so the runner can skip them with
  * a reason instead of passing them silently.
  */
 import type { CaseContext } from './runner/case-context.js';
 
-export type GroupId = 'hid' | 'ble' | 'message' | 'semantics';
+export type GroupId = 'hid' | 'ble' | 'message' | 'semantics' | 'fido';
 
 export const GROUPS: Readonly<Record<GroupId, string>> = {
   hid: 'HID framing (§1)',
   ble: 'BLE framing (§2)',
   message: 'Message layer (§3)',
   semantics: 'Semantics (§4 to §7)',
+  fido: 'Security key: CTAP 2.1 and U2F (§9)',
 };
 
 /**

@@ -4,7 +4,7 @@
  * failure, so a broken key never passes.
  */
 import { HkeyError } from '@hkey/protocol';
-import { type CaseResult, type ConformanceCase, type Requirement, describeCase } from '../case.js';
+import { type CaseResult, type ConformanceCase, type GroupId, type Requirement, describeCase } from '../case.js';
 import { allCases } from '../cases/index.js';
 import { type DeviceController, missingCapabilityReason, noController } from '../controller/device-controller.js';
 import { CaseFailure, CaseSkip, ConformanceError } from '../failures.js';
@@ -179,16 +179,19 @@ async function runCase(conformanceCase: ConformanceCase, run: RunState): Promise
 function unmetNeed(conformanceCase: ConformanceCase, run: RunState): string | undefined {
   if (conformanceCase.destructive && !run.destructive) return 'destructive (erases the key or leaves what only Wipe removes): run with --destructive';
   for (const need of conformanceCase.needs) {
-    const reason = reasonFor(need, run);
+    const reason = reasonFor(need, run, conformanceCase.group);
     if (reason !== undefined) return reason;
   }
   return undefined;
 }
 
-function reasonFor(need: Requirement, run: RunState): string | undefined {
+function reasonFor(need: Requirement, run: RunState, group: GroupId): string | undefined {
   switch (need) {
-    case 'hid-port':
-      return run.target.openHidPort ? undefined : `HID framing needs raw 64-byte reports, which ${run.target.name} does not provide`;
+    case 'hid-port': {
+      // The security-key cases speak CTAPHID on the raw link too; the key's FIDO BLE service is not covered yet.
+      const who = group === 'fido' ? 'The security-key cases (CTAPHID)' : 'HID framing';
+      return run.target.openHidPort ? undefined : `${who} need${group === 'fido' ? '' : 's'} raw 64-byte reports, which ${run.target.name} does not provide`;
+    }
     case 'ble-link':
       return run.target.openBlePort ? undefined : `BLE framing needs a raw GATT port, which ${run.target.name} does not provide`;
     case 'unlocked':
