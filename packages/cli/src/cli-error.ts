@@ -18,7 +18,7 @@ const EXIT_BY_PREFIX: readonly [RegExp, number][] = [
   [/^PIN_/, ExitCode.PIN],
   [/^(USER_PRESENCE|CANCELLED)/, ExitCode.USER_PRESENCE],
   // commander.*: an argument parser that runs inside an action (e.g. `time set`) throws commander's own errors.
-  [/^(BASE32_|OTPAUTH_|OTP_|BAD_|USAGE_|INVALID_ARGUMENT|QR_|BATCH_|UNKNOWN_CASE|commander\.)/, ExitCode.USAGE],
+  [/^(BASE32_|OTPAUTH_|OTP_|BAD_|USAGE_|ATTESTATION_CA_|INVALID_ARGUMENT|QR_|BATCH_|UNKNOWN_CASE|commander\.)/, ExitCode.USAGE],
   [/^(VERIFICATION_|ROLLBACK_)/, ExitCode.VERIFICATION_FAILED],
   [/^(ACCOUNT_|STORAGE_|NO_OTP|NO_PASSWORD|DEVICE_BUSY|BATTERY_|INVALID_PARAMETER|MISSING_PARAMETER)/, ExitCode.DEVICE_REFUSED],
   [/^INTERRUPTED$/, ExitCode.INTERRUPTED],

@@ -137,7 +137,9 @@ ${EXIT_CODE_HELP}`,
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
-    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive')
+    .option('--attestation-ca <dir>', 'security-key attestation under your own CA: DIR/ca.pem and DIR/ca.key (P-256) (default: the simulator root)')
+    .addOption(new Option('--attestation <format>', 'security-key attestation format').choices(['packed', 'self', 'none']).default('packed'))
+    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive\n  $ hkey sim --attestation-ca ./test-ca --json')
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program

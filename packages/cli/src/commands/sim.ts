@@ -1,6 +1,6 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
-import { type LoggedEvent, REALISTIC_TIMING } from '@hkey/firmware-sim';
-import { type ControlServer, FileStore, LOOPBACK, Simulator, describeDevice, startControlServer } from '@hkey/firmware-sim/node';
+import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestationIdentity, defaultAttestationIdentity } from '@hkey/firmware-sim';
+import { type ControlServer, FileStore, LOOPBACK, Simulator, certificatePem, describeDevice, loadAttestationCa, startControlServer } from '@hkey/firmware-sim/node';
 import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import type { RunContext } from '../program.js';
@@ -23,6 +23,9 @@ export interface SimOptions {
   storage?: number;
   interactive: boolean;
   realisticTiming: boolean;
+  /** A directory with ca.pem and ca.key: the security-key attestation CA (docs/protocol.md §9.7). */
+  attestationCa?: string;
+  attestation: AttestationFormat;
 }
 
 function eventLine(event: LoggedEvent): string {
@@ -55,7 +58,9 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   if (fixedToken !== undefined && fixedToken.length < MIN_LAUNCH_TOKEN_LENGTH) {
     throw new CliError('USAGE_CONTROL_TOKEN', `--control-token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long; omit it for a random token per launch.`);
   }
+  const attestation = options.attestationCa === undefined ? defaultAttestationIdentity() : attestationIdentity(await loadAttestationCa(options.attestationCa));
   const simulator = await Simulator.start({
+    fido: { attestation, attestationFormat: options.attestation },
     devices: options.devices,
     udpPort: options.udp,
     blePort: options.blePort,
@@ -96,7 +101,15 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   // The token is published once, here; a token the user chose is not repeated on the terminal.
   const tokenLine = fixedToken === undefined ? `\ncontrol API token (shown once; Authorization: Bearer or ?token=): ${control.token}` : '';
   output.event(
-    { event: 'ready', control: control.url, controlToken: control.token, ble, devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })) },
+    {
+      event: 'ready',
+      control: control.url,
+      controlToken: control.token,
+      ble,
+      devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })),
+      // The root a relying party under test trusts for the keys' packed attestation (docs/protocol.md §9.7).
+      attestationRoot: certificatePem(attestation.root),
+    },
     () =>
       (simulator.devices.length === 1 && first
         ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
