@@ -56,7 +56,7 @@ afterAll(async () => {
 
 interface Registered {
   readonly credentialId: string;
-  readonly publicKey: Uint8Array;
+  readonly publicKey: Uint8Array<ArrayBuffer>;
   readonly counter: number;
 }
 
@@ -119,7 +119,7 @@ async function login(registered: Registered, options: { passwordless: boolean; t
   const assertion = assertions.find((candidate) => b64url(candidate.credentialId) === registered.credentialId);
   expect(assertion).toBeDefined();
   const signature = new Uint8Array(assertion!.signature);
-  if (options.tamper) signature[signature.length - 1] ^= 0x01;
+  if (options.tamper) signature[signature.length - 1] = (signature[signature.length - 1] as number) ^ 0x01;
   const response: AuthenticationResponseJSON = {
     id: registered.credentialId,
     rawId: registered.credentialId,
