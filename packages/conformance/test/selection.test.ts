@@ -9,12 +9,12 @@ test('case ids are unique, numbered per group, and every case cites the spec', (
   const cases = listCases();
   expect(new Set(cases.map((descriptor) => descriptor.id)).size).toBe(cases.length);
   for (const descriptor of cases) {
-    expect(descriptor.id).toMatch(/^(HID|BLE|MSG|SEM)-\d\d$/);
+    expect(descriptor.id).toMatch(/^(HID|BLE|MSG|SEM|FIDO)-\d\d$/);
     expect(descriptor.spec).toMatch(/§\d/);
     expect(Object.keys(GROUPS)).toContain(descriptor.group);
   }
   const counts = Object.fromEntries(Object.keys(GROUPS).map((group) => [group, cases.filter((descriptor) => descriptor.group === group).length]));
-  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21 });
+  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21, fido: 23 });
 });
 
 test('--only takes group and case ids in any case, keeps table order, and refuses unknown names', () => {
@@ -32,19 +32,21 @@ test('--list prints every case with its spec reference and what it needs', () =>
   expect(lines[0]).toMatch(/^HID-01 +§1\.4, §1\.6 +INIT on the broadcast CID/);
   expect(listing).toMatch(/^SEM-17 .*\[presence, destructive\]$/m);
   expect(listing).toMatch(/^HID-23 .*\[hid-port, presence, unlocked\]$/m);
+  expect(listing).toMatch(/^FIDO-14 +§9, CTAP 2\.1 §6\.5\.5\.7.*\[hid-port, presence, restart, destructive\]$/m);
 });
 
 test('a run does only what --only selects, and skips what it cannot do with a reason, never passing it', async () => {
   const rig = await startRig();
   try {
-    const report = await runConformance({ target: transportTarget('messages only', () => rig.target.openTransport()), only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20'] });
+    const report = await runConformance({ target: transportTarget('messages only', () => rig.target.openTransport()), only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20', 'FIDO-05'] });
     expect(report.results.map((result) => [result.id, result.outcome, result.reason])).toEqual([
       ['HID-05', 'skip', 'HID framing needs raw 64-byte reports, which messages only does not provide'],
       ['MSG-01', 'pass', undefined],
       ['SEM-09', 'skip', expect.stringMatching(/needs someone to act on the key/)],
       ['SEM-20', 'skip', expect.stringMatching(/^destructive/)],
+      ['FIDO-05', 'skip', 'The security-key cases (CTAPHID) need raw 64-byte reports, which messages only does not provide'],
     ]);
-    expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 3, total: 4 });
+    expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 4, total: 5 });
   } finally {
     await rig.close();
   }

@@ -4,7 +4,21 @@
  * the store, handler variants (VirtualKeyOptions.handlers), the key's sessions, or what reaches the host.
  */
 import { type CommandContext, type DeviceState, MemoryStore, type KeySession, type VirtualKey, defaultHandlers } from '@hkey/firmware-sim';
-import { type CborValue, Commands, Status, decodeCbor, decodeRequest, encodeCbor } from '@hkey/protocol';
+import {
+  type CborValue,
+  Commands,
+  CtapCommand,
+  CtapStatus,
+  type CtapMap,
+  Status,
+  U2fInstruction,
+  decodeCbor,
+  decodeCtap,
+  decodeRequest,
+  encodeCbor,
+  encodeCtap,
+  sha256,
+} from '@hkey/protocol';
 import type { Mutant } from './mutant-rig.js';
 
 const utf8 = new TextEncoder();
@@ -25,6 +39,76 @@ function alteredSession(alter: (response: Uint8Array, request: Uint8Array, key: 
       return response === undefined ? undefined : alter(response, request, key);
     },
   });
+}
+
+interface FidoAlteration {
+  /** Alters a CTAP2 request (command byte + CBOR) before the key sees it. */
+  readonly request?: (request: Uint8Array) => Uint8Array;
+  /** Alters a CTAP2 answer (status byte + CBOR), given the request as the host sent it. */
+  readonly response?: (response: Uint8Array, request: Uint8Array) => Uint8Array;
+  /** Alters a U2F response APDU, given the request APDU. */
+  readonly u2f?: (response: Uint8Array, apdu: Uint8Array) => Uint8Array;
+}
+
+/** A session whose security-key traffic passes through `alter`; HKP is untouched. */
+function alteredFido(alter: FidoAlteration): (session: KeySession) => KeySession {
+  return (session) => ({
+    id: session.id,
+    transport: session.transport,
+    get locked() {
+      return session.locked;
+    },
+    close: () => session.close(),
+    handle: (request, options) => session.handle(request, options),
+    ctap: async (request, options) => {
+      const response = await session.ctap(alter.request?.(request) ?? request, options);
+      return response === undefined || alter.response === undefined ? response : alter.response(response, request);
+    },
+    u2f: async (apdu, options) => {
+      const response = await session.u2f(apdu, options);
+      return response === undefined || alter.u2f === undefined ? response : alter.u2f(response, apdu);
+    },
+  });
+}
+
+/** The parameter map of a CTAP2 request or the map of an OK answer; undefined for anything else (malformed CBOR included). */
+function ctapBody(message: Uint8Array): CtapMap | undefined {
+  if (message.length < 2) return undefined;
+  try {
+    const body = decodeCtap(message.subarray(1));
+    return body instanceof Map ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An OK answer to `command` with its map changed by `change` (which edits the map in place). */
+function changeAnswer(command: number, change: (body: CtapMap, request: Uint8Array) => void): (response: Uint8Array, request: Uint8Array) => Uint8Array {
+  return (response, request) => {
+    const body = request[0] === command && response[0] === CtapStatus.OK ? ctapBody(response) : undefined;
+    if (body === undefined) return response;
+    change(body, request);
+    return concat([CtapStatus.OK], encodeCtap(body));
+  };
+}
+
+/** A request for `command` with its parameters changed by `change` (in place). */
+function changeRequest(command: number, change: (body: CtapMap) => void): (request: Uint8Array) => Uint8Array {
+  return (request) => {
+    const body = request[0] === command ? ctapBody(request) : undefined;
+    if (body === undefined) return request;
+    change(body);
+    return concat([command], encodeCtap(body));
+  };
+}
+
+/** authData (member 2 of MakeCredential and GetAssertion answers) with `edit` applied to a copy. */
+function editAuthData(body: CtapMap, edit: (authData: Uint8Array) => void): void {
+  const authData = body.get(2);
+  if (!(authData instanceof Uint8Array)) return;
+  const copy = authData.slice();
+  edit(copy);
+  body.set(2, copy);
 }
 
 /** The handler context with some members replaced; `state` stays live for the rest. */
@@ -169,5 +253,81 @@ export const MUTANTS: readonly Mutant[] = [
     handlers: {
       Wipe: (ctx, params) => defaultHandlers.Wipe(contextWith(ctx, { requirePresence: { value: (_kind: string, reason: string) => ctx.requirePresence('press', reason) } }), params),
     },
+  },
+  {
+    name: 'INIT announces NMSG (no U2F) beside CBOR',
+    killer: 'FIDO-01',
+    hidReport: (report) => {
+      if (report[4] !== 0x86 || report[6] !== 17) return report;
+      const altered = report.slice();
+      altered[23] = (report[23] as number) | 0x08;
+      return altered;
+    },
+  },
+  {
+    name: 'GetInfo leaves FIDO_2_1 out of versions',
+    killer: 'FIDO-05',
+    session: alteredFido({
+      response: changeAnswer(CtapCommand.GetInfo, (body) => {
+        const versions = body.get(1);
+        if (Array.isArray(versions)) body.set(1, versions.filter((version) => version !== 'FIDO_2_1'));
+      }),
+    }),
+  },
+  {
+    name: 'a missing parameter answered INVALID_PARAMETER instead of MISSING_PARAMETER',
+    killer: 'FIDO-07',
+    session: alteredFido({ response: (response) => (response.length === 1 && response[0] === CtapStatus.MISSING_PARAMETER ? Uint8Array.of(CtapStatus.INVALID_PARAMETER) : response) }),
+  },
+  {
+    name: 'MakeCredential authData without the UP flag',
+    killer: 'FIDO-09',
+    session: alteredFido({ response: changeAnswer(CtapCommand.MakeCredential, (body) => editAuthData(body, (authData) => (authData[32] = (authData[32] as number) & ~0x01))) }),
+  },
+  {
+    name: 'packed attestation signed over another clientDataHash',
+    killer: 'FIDO-09',
+    session: alteredFido({
+      request: changeRequest(CtapCommand.MakeCredential, (body) => {
+        const clientDataHash = body.get(1);
+        if (clientDataHash instanceof Uint8Array) body.set(1, sha256(clientDataHash));
+      }),
+    }),
+  },
+  {
+    name: 'the signature counter stuck at 1 in assertions',
+    killer: 'FIDO-10',
+    session: alteredFido({ response: changeAnswer(CtapCommand.GetAssertion, (body) => editAuthData(body, (authData) => authData.set([0, 0, 0, 1], 33))) }),
+  },
+  {
+    name: 'excludeList ignored',
+    killer: 'FIDO-11',
+    session: alteredFido({ request: changeRequest(CtapCommand.MakeCredential, (body) => body.delete(5)) }),
+  },
+  {
+    name: 'a wrong PIN does not lower pinRetries',
+    killer: 'FIDO-14',
+    session: alteredFido({
+      response: changeAnswer(CtapCommand.ClientPIN, (body, request) => {
+        if (ctapBody(request)?.get(2) === 1) body.set(3, 8);
+      }),
+    }),
+  },
+  {
+    name: 'CANCEL answered OPERATION_DENIED instead of KEEPALIVE_CANCEL',
+    killer: 'FIDO-04',
+    session: alteredFido({ response: (response) => (response.length === 1 && response[0] === CtapStatus.KEEPALIVE_CANCEL ? Uint8Array.of(CtapStatus.OPERATION_DENIED) : response) }),
+  },
+  {
+    name: 'the U2F counter stuck at 1',
+    killer: 'FIDO-23',
+    session: alteredFido({
+      u2f: (response, apdu) => {
+        if (apdu[1] !== U2fInstruction.AUTHENTICATE || response.length < 7 || response[response.length - 2] !== 0x90) return response;
+        const altered = response.slice();
+        altered.set([0, 0, 0, 1], 1);
+        return altered;
+      },
+    }),
   },
 ];
