@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { AuthenticatorDataFlag, CtapCommand, CtapStatus, type CtapMap, PinPermission, decodeAuthenticatorData } from '@hkey/protocol';
-import { type CtapAnswer, type FidoKey, startFidoKey } from './fido-client.js';
+import { type CtapAnswer, type FidoKey, QueuedPresence, startFidoKey } from './fido-client.js';
 
 const utf8 = new TextEncoder();
 const PIN = '482913';
@@ -107,7 +107,7 @@ describe('excludeList (CTAP 2.1 §6.1.2 step 7)', () => {
 
   test('the user must still touch the key before the exclusion is told', async () => {
     const { fido, ids } = await protectedKey();
-    (fido.presence as { queue: string[] }).queue.push('denied');
+    (fido.presence as QueuedPresence).queue.push('denied');
     expect((await fido.client.makeCredential({ excludeList: [ids[0] as Uint8Array] })).status).toBe(CtapStatus.OPERATION_DENIED);
   });
 });

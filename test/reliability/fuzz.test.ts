@@ -5,6 +5,8 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { type FuzzTarget, casesFor, printReport, record, timeoutFor } from './fuzz/budget.js';
 import { fuzzBase32, fuzzBleLinkReader, fuzzCbor, fuzzHidReceiver, fuzzMessages, fuzzOtpauth, fuzzParameterOracle } from './fuzz/codec-targets.js';
+import { fuzzCtapCbor, fuzzU2f } from './fuzz/ctap-targets.js';
+import { ctapStatusesSeen, fuzzFidoAuthenticator } from './fuzz/fido-targets.js';
 import { fuzzKeyParameters, statusesSeen } from './fuzz/key-targets.js';
 import { fuzzBleLinkServer } from './fuzz/link-targets.js';
 import { fuzzFileStore, fuzzStateJson } from './fuzz/state-targets.js';
@@ -39,4 +41,7 @@ describe('fuzzing (docs/reliability.md)', () => {
   target('state stateFromJson', fuzzStateJson);
   target('state FileStore.load', fuzzFileStore);
   target('ble-link server over TCP', fuzzBleLinkServer, () => 'connections');
+  target('ctap decodeCtap', fuzzCtapCbor);
+  target('u2f decodeU2fRequest / U2F handler', fuzzU2f, () => 'APDUs');
+  target('fido FidoAuthenticator sequences', fuzzFidoAuthenticator, () => `requests; ${ctapStatusesSeen.size} CTAP statuses reached`);
 });

@@ -5,8 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { encodeRequest } from '@hkey/protocol';
+import { CtapStatus, decodeCtap, encodeRequest } from '@hkey/protocol';
 import { ManualClock, MemoryStore, StateFileError, VirtualKey, initialState, stateFromJson, stateToJson } from '@hkey/firmware-sim';
+import { checkCtapDecoding, ctapCborProperty } from './fuzz/ctap-targets.js';
 import { deviceState } from './fuzz/key-model.js';
 import { SEEDS, keyParametersProperty } from './fuzz/key-targets.js';
 import { checkStateFile, checkStateJson, fileFixture, stateFileProperty, stateJsonProperty } from './fuzz/state-targets.js';
@@ -106,5 +107,13 @@ describe('regressions found by the fuzzers', () => {
     const state = { ...initialState({ serial: 'HK-1', model: 'm', firmware: '1.0.0' }), clockOffsetMs: -Number.MAX_SAFE_INTEGER };
     await checkStateJson(JSON.parse(JSON.stringify(stateToJson(state))));
     await replay(stateJsonProperty, 2009321953, '1:2:1:1:1:2:2:2:2:2:62');
+  });
+
+  test('ctap decodeCtap, seed 1217035594: -2^53 (3B 001FFFFFFFFFFFFF) is refused, as encodeCtap cannot write it back', () => {
+    const input = Uint8Array.from([0x3b, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(() => decodeCtap(input)).toThrow(expect.objectContaining({ status: CtapStatus.INVALID_CBOR }));
+    expect(decodeCtap(Uint8Array.from([0x3b, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]))).toBe(-Number.MAX_SAFE_INTEGER);
+    checkCtapDecoding(input, false);
+    fc.assert(ctapCborProperty(), { seed: 1217035594, path: '977:0:1:1:1:1:4:3:4:4:4:4:5:5:5:5', endOnFailure: true });
   });
 });

@@ -70,6 +70,8 @@ class Reader {
       case 0:
         return argument;
       case 1:
+        // -1 - (2^53 - 1) is -2^53, beyond the safe integers this codec writes: refused, so accepted input re-encodes.
+        if (argument === Number.MAX_SAFE_INTEGER) throw invalid('an integer is too large');
         return -1 - argument;
       case 2:
         return this.take(argument);

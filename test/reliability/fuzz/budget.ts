@@ -23,6 +23,9 @@ export const CI_CASES = {
   'state stateFromJson': 15_000,
   'state FileStore.load': 2_500,
   'ble-link server over TCP': 400,
+  'ctap decodeCtap': 160_000,
+  'u2f decodeU2fRequest / U2F handler': 40_000,
+  'fido FidoAuthenticator sequences': 4_000,
   'bridge WebSocket messages': 20_000,
   'CLI command lines': 3_000,
 } as const;
