@@ -51,7 +51,7 @@ let reference: ConformanceReport;
 let outcomes: { mutant: Mutant; failed: CaseResult[] }[];
 
 beforeAll(async () => {
-  const runs = await inPool<Partial<Mutant> | undefined, ConformanceReport>([undefined, ...MUTANTS], CONCURRENCY, (mutant) =>
+  const runs = await inPool<Mutant | undefined, ConformanceReport>([undefined, ...MUTANTS], CONCURRENCY, (mutant) =>
     mutant === undefined ? run({}) : run(mutant, casesFor(mutant)),
   );
   reference = runs[0] as ConformanceReport;

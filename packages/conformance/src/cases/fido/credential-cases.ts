@@ -12,7 +12,7 @@ import { type Assertion, concatBytes, flagNames, getAssertion, getAssertionParam
 import { certificate, coseKeyObject, signatureVerifies } from './verify.js';
 
 const needs = ['hid-port', 'presence'] as const;
-const { UP, UV, AT, ED } = AuthenticatorDataFlag;
+const { UP, AT, ED } = AuthenticatorDataFlag;
 
 function checkFlags(flags: number, expected: number, what: string): void {
   check(flags === expected, `${what}: ${flagNames(expected)}`, () => flagNames(flags));
