@@ -1,7 +1,7 @@
 /**
  * Case budgets and reporting of the fuzz targets (docs/reliability.md).
  *
- * `npm test` runs every target with its CI budget: about 1.3 million cases, about a minute of one core. A longer
+ * `npm test` runs every target with its CI budget: about 1.5 million cases, about a minute and a half of one core. A longer
  * run is `npm run fuzz -- --cases N` or HKEY_FUZZ_CASES=N: the CI budgets are scaled so that they add up to N.
  * HKEY_FUZZ_SEED pins the seed; otherwise every run draws a new one and prints it.
  */
