@@ -9,6 +9,7 @@ import { type Comparison, compare, renderTable } from './harness.js';
 import { cborComparisons } from './suites/cbor.js';
 import { framingComparisons } from './suites/framing.js';
 import { otpComparisons } from './suites/otp.js';
+import { renderFido } from './suites/fido.js';
 import { renderManyKeys } from './suites/many-keys.js';
 import { renderProvisioning } from './suites/provisioning.js';
 import { measureRoundTrips, renderRoundTrips } from './suites/roundtrip.js';
@@ -38,6 +39,7 @@ const systemSuites: [string, () => Promise<string> | string][] = [
   ['Round trips', async () => renderRoundTrips(await measureRoundTrips())],
   ['Many keys', () => renderManyKeys()],
   ['Provisioning', () => renderProvisioning()],
+  ['Security-key mode', () => renderFido()],
 ];
 for (const [title, render] of systemSuites) {
   if (filter && !title.toLowerCase().includes(filter)) continue;

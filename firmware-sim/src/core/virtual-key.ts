@@ -56,6 +56,8 @@ export interface VirtualKeyOptions {
 
 export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
 const PRESENCE_TIMEOUT_MS = 30_000;
+/** For button waits nobody can cancel (in-process callers without a signal): one shared signal, not one per wait. */
+const NEVER_ABORTED = new AbortController().signal;
 const HOLD_MS = 10_000;
 
 interface SessionRecord {
@@ -372,7 +374,7 @@ export class VirtualKey {
     options.onStatus?.('up-needed');
     this.events.emit({ type: 'presence', state: 'waiting', kind, reason });
     const outcome = await this.presence.request(
-      { kind, reason, holdMs: HOLD_MS, timeoutMs: this.presenceTimeoutMs, signal: options.signal ?? new AbortController().signal },
+      { kind, reason, holdMs: HOLD_MS, timeoutMs: this.presenceTimeoutMs, signal: options.signal ?? NEVER_ABORTED },
       this.clock,
     );
     this.events.emit({ type: 'presence', state: outcome, kind, reason });

@@ -80,7 +80,12 @@ export class FidoAuthenticator {
       const body = request.length > 1 ? decodeCtap(request.subarray(1)) : undefined;
       if (body !== undefined && !(body instanceof Map)) throw new CtapError('CBOR_UNEXPECTED_TYPE', 'CTAP parameters must be a map.');
       const result = await this.dispatch(command, body, options);
-      return result.size === 0 ? new Uint8Array([CtapStatus.OK]) : new Uint8Array([CtapStatus.OK, ...encodeCtap(result)]);
+      if (result.size === 0) return new Uint8Array([CtapStatus.OK]);
+      const encoded = encodeCtap(result);
+      const response = new Uint8Array(1 + encoded.length);
+      response[0] = CtapStatus.OK;
+      response.set(encoded, 1);
+      return response;
     } catch (error) {
       if (error instanceof CtapError) return new Uint8Array([error.status]);
       throw error;

@@ -19,8 +19,17 @@ export function truncateName(text: string | undefined): string | undefined {
   return result;
 }
 
+/** RP id hashes recur for every assertion of an RP: a bounded cache of them (callers never modify the bytes). */
+const rpIdHashes = new Map<string, Uint8Array>();
+
 export function rpIdHash(rpId: string): Uint8Array {
-  return sha256(utf8.encode(rpId));
+  let hash = rpIdHashes.get(rpId);
+  if (hash === undefined) {
+    hash = sha256(utf8.encode(rpId));
+    if (rpIdHashes.size >= 256) rpIdHashes.clear();
+    rpIdHashes.set(rpId, hash);
+  }
+  return hash;
 }
 
 /** The ids of a list of PublicKeyCredentialDescriptors; descriptors of other types are skipped (WebAuthn §5.8.3). */

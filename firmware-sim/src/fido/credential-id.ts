@@ -77,9 +77,36 @@ export function newCredentialId(
   return { id: concat(body, tagOf(master, body, rpIdHash)), key: credentialKey({ ...options, privateKey }) };
 }
 
+/**
+ * Ids recently opened under a master secret: a credential used again skips the HMAC and HKDF. Keyed by the master
+ * secret's bytes object, so Reset (a new secret) or a reload starts afresh; only verified ids are kept, bounded.
+ */
+const opened = new WeakMap<Uint8Array, Map<string, CredentialKey>>();
+const OPENED_LIMIT = 1024;
+
+function binaryString(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}
+
 /** The key behind `id` if this key made it for this RP, else undefined. */
 export function openCredentialId(master: Uint8Array, rpIdHash: Uint8Array, id: Uint8Array): CredentialKey | undefined {
   if (id.length !== CREDENTIAL_ID_LENGTH || id[0] !== VERSION) return undefined;
+  let cache = opened.get(master);
+  if (cache === undefined) opened.set(master, (cache = new Map()));
+  const cacheKey = binaryString(id) + binaryString(rpIdHash);
+  const known = cache.get(cacheKey);
+  if (known !== undefined) return known;
+  const key = verifyCredentialId(master, rpIdHash, id);
+  if (key !== undefined) {
+    if (cache.size >= OPENED_LIMIT) cache.clear();
+    cache.set(cacheKey, key);
+  }
+  return key;
+}
+
+function verifyCredentialId(master: Uint8Array, rpIdHash: Uint8Array, id: Uint8Array): CredentialKey | undefined {
   const body = id.subarray(0, HEADER + NONCE);
   if (!constantTimeBytesEqual(tagOf(master, body, rpIdHash), id.subarray(HEADER + NONCE))) return undefined;
   const alg = ALGORITHMS[id[1] as number];

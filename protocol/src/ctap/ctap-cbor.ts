@@ -194,7 +194,7 @@ class Writer {
       this.head(0x80, value.length);
       for (const item of value) this.value(item, depth + 1);
     } else {
-      const pairs = [...value].map(([key, item]) => ({ key: encodeCtap(key), item }));
+      const pairs = [...value].map(([key, item]) => ({ key: encodedKey(key), item }));
       pairs.sort((a, b) => compareKeys(a.key, b.key));
       this.head(0xa0, pairs.length);
       for (const { key, item } of pairs) {
@@ -207,6 +207,18 @@ class Writer {
   result(): Uint8Array {
     return this.out.slice(0, this.pos);
   }
+}
+
+/** Map keys recur in every response ("id", "type", 1, 2, ...): their encodings are kept (a bounded set: keys come from code). */
+const keyEncodings = new Map<CtapKey, Uint8Array>();
+
+function encodedKey(key: CtapKey): Uint8Array {
+  let bytes = keyEncodings.get(key);
+  if (bytes === undefined) {
+    bytes = encodeCtap(key);
+    if (keyEncodings.size < 256) keyEncodings.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** Encodes in CTAP2 canonical form; map entries whose value is undefined must be left out by the caller. */
