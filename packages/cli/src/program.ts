@@ -240,6 +240,61 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     )
     .action(run(async () => (await import('./commands/wipe.js')).wipe));
 
+  const fido = program
+    .command('fido')
+    .description('the security-key side (FIDO2 / U2F): information, the FIDO PIN, discoverable credentials, reset')
+    .addHelpText(
+      'after',
+      `\nThe FIDO PIN is not the HKP PIN of \`hkey pin\`: it comes from --pin-stdin, HKEY_FIDO_PIN (HKEY_FIDO_NEW_PIN for the\nnew one of \`pin change\`) or a hidden prompt, and is never printed.\n${examples('hkey fido info', 'hkey fido pin set', 'hkey fido credentials list --json', 'hkey -t virtual fido reset --force')}`,
+    );
+  fido
+    .command('info')
+    .description('versions, AAGUID, PIN state, algorithms, extensions and room for discoverable credentials')
+    .addHelpText('after', examples('hkey fido info', 'hkey -t udp://127.0.0.1:8111 fido info --json'))
+    .action(run(async () => (await import('./commands/fido.js')).fidoInfo));
+  const fidoPin = fido
+    .command('pin')
+    .description('the FIDO PIN (CTAP ClientPIN; at least 4 characters, 8 wrong attempts block it)')
+    .addHelpText('after', examples('hkey fido pin retries', 'hkey fido pin set', 'printf "%s\\n%s\\n" "$OLD" "$NEW" | hkey --pin-stdin fido pin change'));
+  fidoPin
+    .command('set')
+    .description('set the first FIDO PIN')
+    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_FIDO_PIN or a hidden prompt (asked twice).\n${examples('hkey fido pin set', 'HKEY_FIDO_PIN="$(pass show keys/fido-pin)" hkey fido pin set --json')}`)
+    .action(run(async () => (await import('./commands/fido.js')).fidoPinSet));
+  fidoPin
+    .command('change')
+    .description('replace the FIDO PIN after checking the current one')
+    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_FIDO_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_FIDO_NEW_PIN or a prompt (asked twice).\n${examples('hkey fido pin change', 'pass show keys/fido-pin-change | hkey --pin-stdin fido pin change')}`)
+    .action(run(async () => (await import('./commands/fido.js')).fidoPinChange));
+  fidoPin
+    .command('retries')
+    .description('wrong FIDO PIN attempts left')
+    .addHelpText('after', examples('hkey fido pin retries', 'hkey fido pin retries --json'))
+    .action(run(async () => (await import('./commands/fido.js')).fidoPinRetries));
+  const fidoCredentials = fido
+    .command('credentials')
+    .description('discoverable credentials (passkeys) on the key; needs the FIDO PIN')
+    .addHelpText('after', examples('hkey fido credentials list', 'hkey fido credentials delete 3q2-7wAAAAAAAAAAAAAAAA'));
+  fidoCredentials
+    .command('list')
+    .description('every discoverable credential: relying party, user and credential id')
+    .addHelpText('after', examples('hkey fido credentials list', 'HKEY_FIDO_PIN=... hkey fido credentials list --json'))
+    .action(run(async () => (await import('./commands/fido-credentials.js')).fidoCredentialsList));
+  fidoCredentials
+    .command('delete <credentialId>')
+    .description('delete one discoverable credential, named by its base64url id as `credentials list` shows it')
+    .addHelpText('after', examples('hkey fido credentials delete 3q2-7wAAAAAAAAAAAAAAAA', 'HKEY_FIDO_PIN=... hkey fido credentials delete ID --json'))
+    .action(run(async () => (await import('./commands/fido-credentials.js')).fidoCredentialsDelete));
+  fido
+    .command('reset')
+    .description('erase every FIDO credential and the FIDO PIN (within 10 seconds of plugging the key in, with a touch)')
+    .option('--force', 'do not ask for confirmation (required when there is no terminal)')
+    .addHelpText(
+      'after',
+      `\nA key allows a FIDO reset only within 10 seconds of being plugged in, and only with a touch: unplug it, plug it\nback in, run the command at once and press the button when it blinks. OTP accounts, passwords and the HKP PIN\nstay. With --transport virtual the key powers up with the command, so the window is open. Without a terminal\nto confirm on, --force is required.\n${examples('hkey fido reset', 'hkey -t virtual fido reset --force --json')}`,
+    )
+    .action(run(async () => (await import('./commands/fido.js')).fidoReset));
+
   const accounts = program
     .command('accounts')
     .description('accounts stored on the key')
