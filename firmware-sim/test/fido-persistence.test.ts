@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CtapStatus, U2fInstruction, U2fStatusWord, decodeAuthenticatorData, encodeU2fRequest } from '@hkey/protocol';
+import { CtapStatus, U2fInstruction, U2fStatusWord, decodeAuthenticatorData, encodeU2fRequest, sha256 } from '@hkey/protocol';
 import { Button, StateFileError, stateFromJson, stateToJson } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
 import { type CtapAnswer, type FidoKey, startFidoKey } from './fido-client.js';
@@ -173,6 +173,27 @@ describe('U2F user presence (U2F Raw Message Formats §4, §5)', () => {
     expect(silent[0]).toBe(0);
     // The counter went on: 1 for the press-signed assertion, 2 for the silent one.
     expect([...silent.subarray(1, 5)]).toEqual([0, 0, 0, 2]);
+  });
+
+  test('a CTAP credential signs over U2F only while it is on the key and does not need user verification (credProtect 3)', async () => {
+    const fido = await startFidoKey();
+    const register = async (options: Parameters<FidoKey['client']['makeCredential']>[0]): Promise<Uint8Array> => {
+      const answer = await fido.client.makeCredential({ rpId: 'example.com', ...options });
+      return decodeAuthenticatorData(answer.body.get(2) as Uint8Array).attested?.credentialId as Uint8Array;
+    };
+    const authenticate = async (id: Uint8Array): Promise<number> => {
+      const data = authenticateData(id, sha256(utf8.encode('example.com')));
+      return statusWord((await fido.client.session.u2f(encodeU2fRequest({ cla: 0, ins: U2fInstruction.AUTHENTICATE, p1: 0x08, p2: 0, data }))) as Uint8Array);
+    };
+    const plain = await register({ rk: false });
+    const optional = await register({ rk: true, userId: utf8.encode('u1'), extensions: new Map([['credProtect', 2]]) });
+    const required = await register({ rk: true, userId: utf8.encode('u2'), extensions: new Map([['credProtect', 3]]) });
+    expect(await authenticate(plain)).toBe(U2fStatusWord.NO_ERROR);
+    expect(await authenticate(optional)).toBe(U2fStatusWord.NO_ERROR);
+    expect(await authenticate(required)).toBe(U2fStatusWord.WRONG_DATA);
+    // Registering user u1 again replaces its credential: the old id is gone for U2F too.
+    await register({ rk: true, userId: utf8.encode('u1') });
+    expect(await authenticate(optional)).toBe(U2fStatusWord.WRONG_DATA);
   });
 
   test('a wait nobody answers times out, and the next request starts a new one', async () => {

@@ -1,7 +1,8 @@
 /**
  * The process crash-kill.test.ts kills (docs/reliability.md): a VirtualKey whose state lives in a FileStore, serving
- * HKP requests strictly in order, one hex line in on stdin, one hex line out on stdout ("-" when the key gave no
- * answer). It prints "ready" once the state is loaded. Run by hand with:
+ * requests strictly in order, one hex line in on stdin, one hex line out on stdout ("-" when the key gave no
+ * answer): HKP requests, or CTAP requests (command byte and CBOR) after a "c". It prints "ready" once the state is
+ * loaded. Run by hand with:
  *
  *   node --import tsx test/reliability/crash-child.ts /tmp/key.json
  *
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   let queue = Promise.resolve();
   createInterface({ input: process.stdin }).on('line', (line) => {
     queue = queue.then(async () => {
-      const response = await session.handle(Buffer.from(line, 'hex'));
+      const response = line.startsWith('c') ? await session.ctap(Buffer.from(line.slice(1), 'hex')) : await session.handle(Buffer.from(line, 'hex'));
       answer(response === undefined ? '-' : Buffer.from(response).toString('hex'));
     });
   });

@@ -13,9 +13,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { seededRandom } from '@hkey/firmware-sim';
+import { CtapCommand } from '@hkey/protocol';
+import { VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
-import { Ledger, type Op, encodeOp, planOps, refilled } from './crash/ledger.js';
+import { FidoClient, ctapRequest, getAssertionParams, makeCredentialParams } from '../../firmware-sim/test/fido-client.js';
+import { CounterLedger } from './crash/counter-ledger.js';
+import { Ledger, encodeOp, planOps, refilled } from './crash/ledger.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
@@ -49,8 +52,8 @@ interface Life {
 /** When to kill: `delayMs` after spawning (during start-up), or `delayMs` after the `answers`-th answer (or the send). */
 type KillPlan = { readonly early: true; readonly delayMs: number } | { readonly early: false; readonly answers: number; readonly delayMs: number };
 
-/** Starts the child on `path`, sends `ops` once it is ready and kills it as `plan` says. */
-function live(path: string, ops: readonly Op[], plan: KillPlan): Promise<Life> {
+/** Starts the child on `path`, sends `lines` (requests in crash-child.ts's form) once it is ready and kills it as `plan` says. */
+function live(path: string, lines: readonly string[], plan: KillPlan): Promise<Life> {
   return new Promise((resolve, reject) => {
     const process_: ChildProcessWithoutNullStreams = spawn(process.execPath, [child, path]);
     const answers: (Uint8Array | undefined)[] = [];
@@ -73,7 +76,7 @@ function live(path: string, ops: readonly Op[], plan: KillPlan): Promise<Life> {
         ready = true;
         clearTimeout(startup);
         if (plan.early) return;
-        process_.stdin.write(ops.map((op) => `${Buffer.from(encodeOp(op)).toString('hex')}\n`).join(''));
+        process_.stdin.write(lines.map((line) => `${line}\n`).join(''));
         sent = performance.now();
         if (plan.answers === 0) setTimeout(kill, plan.delayMs);
         return;
@@ -123,7 +126,7 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
     // One kill in ten during start-up (loading, or creating the first state); the rest after a random number of
     // answers and a random part of the next write.
     const plan: KillPlan = next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * ops.length), delayMs: next() * writeMs };
-    const life = await live(path, ops, plan);
+    const life = await live(path, ops.map((op) => Buffer.from(encodeOp(op)).toString('hex')), plan);
     if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
     // The state file must load after every kill (§8.4): never damaged, never reset.
     const after = await new FileStore(path).load();
@@ -131,6 +134,32 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
     acknowledged += life.answers.length;
   }
   return { kills, acknowledged, interrupted: ledger.interrupted, checks: ledger.checks, refills };
+}
+
+/** The FIDO signature counter: a lane of GetAssertion and MakeCredential requests (CTAP) on a key with a discoverable credential. */
+async function counterLane(index: number, kills: number): Promise<{ kills: number; acknowledged: number; interrupted: number }> {
+  const path = join(directory, `ctap-lane-${index}`, 'key.json');
+  const setup = await VirtualKey.start({ store: new FileStore(path), presence: autoApprove });
+  const made = await new FidoClient(setup.openSession('virtual')).makeCredential({ rk: true });
+  expect(made.status).toBe(0);
+  const random = seededRandom(fuzzSeed + 100 + index);
+  const next = (): number => random.nextFloat();
+  const ledger = new CounterLedger(setup.state.fido?.signCount ?? 0);
+  let acknowledged = 0;
+  let writeMs = 10;
+  for (let kill = 0; kill < kills; kill++) {
+    const lines = Array.from({ length: 8 + Math.floor(next() * 9) }, (_, i) => {
+      const request = next() < 0.8 ? ctapRequest(CtapCommand.GetAssertion, getAssertionParams()) : ctapRequest(CtapCommand.MakeCredential, makeCredentialParams({ userId: Uint8Array.of(kill, i) }));
+      return `c${Buffer.from(request).toString('hex')}`;
+    });
+    const plan: KillPlan = next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * lines.length), delayMs: next() * writeMs };
+    const life = await live(path, lines, plan);
+    if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
+    const after = await new FileStore(path).load();
+    ledger.settle(life.sent ? lines.length : 0, life.answers, after?.fido?.signCount);
+    acknowledged += life.answers.length;
+  }
+  return { kills, acknowledged, interrupted: ledger.interrupted };
 }
 
 describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
@@ -153,4 +182,17 @@ describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
     // Most kills must land mid-burst, or the test would not be testing anything.
     expect(total.interrupted).toBeGreaterThan(total.kills / 3);
   }, 180_000);
+
+  const counterKills = Math.ceil(KILLS / 4);
+  test(`${counterKills} kills during CTAP assertions and registrations: the signature counter never repeats or goes back`, async () => {
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: LANES }, (_, index) => counterLane(index, Math.ceil(counterKills / LANES))));
+    const total = results.reduce((sum, result) => ({ kills: sum.kills + result.kills, acknowledged: sum.acknowledged + result.acknowledged, interrupted: sum.interrupted + result.interrupted }));
+    console.log(
+      `SIGKILL (CTAP): ${total.kills} kills in ${((performance.now() - started) / 1000).toFixed(1)} s, ${total.acknowledged} acknowledged counters, ` +
+        `${total.interrupted} kills after a counter write whose answer never came; seed ${fuzzSeed}`,
+    );
+    expect(total.kills).toBeGreaterThanOrEqual(counterKills);
+    expect(total.acknowledged).toBeGreaterThan(total.kills);
+  }, 120_000);
 });

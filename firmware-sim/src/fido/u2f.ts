@@ -3,9 +3,10 @@
  * for the button: a request that needs it answers CONDITIONS_NOT_SATISFIED at once and starts a button wait; the host
  * repeats the request, and a press within ten seconds is used once, as on hardware.
  */
-import { CoseAlgorithm, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
+import { CoseAlgorithm, CredProtect, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
 import { concatBytes } from './credential-fields.js';
-import { newCredentialId, openCredentialId } from './credential-id.js';
+import { newCredentialId } from './credential-id.js';
+import { liveCredential } from './make-credential.js';
 import type { FidoRuntime } from './runtime.js';
 
 /** How long a press counts for the next U2F request. */
@@ -55,8 +56,10 @@ async function authenticate(runtime: FidoRuntime, mode: number, data: Uint8Array
   if (data.length < 65 || data.length !== 65 + (data[64] as number)) return status(U2fStatusWord.WRONG_LENGTH);
   const challenge = data.subarray(0, 32);
   const application = data.subarray(32, 64);
-  const key = openCredentialId(runtime.state().masterSecret, application, data.subarray(65));
-  if (key === undefined || key.alg !== CoseAlgorithm.ES256) return status(U2fStatusWord.WRONG_DATA);
+  // A CTAP credential answers too (CTAP 2.1 §11.2.9.1), but only while it is on the key, and never one whose
+  // credProtect level demands user verification, which U2F cannot give (§12.1).
+  const key = liveCredential(runtime.state(), application, data.subarray(65));
+  if (key === undefined || key.alg !== CoseAlgorithm.ES256 || key.credProtect === CredProtect.userVerificationRequired) return status(U2fStatusWord.WRONG_DATA);
   if (mode === U2fAuthenticateMode.CHECK_ONLY) return status(U2fStatusWord.CONDITIONS_NOT_SATISFIED);
   if (mode !== U2fAuthenticateMode.ENFORCE_USER_PRESENCE && mode !== U2fAuthenticateMode.DONT_ENFORCE_USER_PRESENCE) return status(U2fStatusWord.WRONG_DATA);
   const present = mode === U2fAuthenticateMode.ENFORCE_USER_PRESENCE;
