@@ -108,7 +108,7 @@ function statusWord(response: Uint8Array): number {
 const CHALLENGE = new Uint8Array(32).fill(0xc1);
 const APPLICATION = new Uint8Array(32).fill(0xa2);
 
-function authenticateData(handle: Uint8Array, application = APPLICATION): Uint8Array {
+function authenticateData(handle: Uint8Array, application: Uint8Array = APPLICATION): Uint8Array {
   return Uint8Array.from([...CHALLENGE, ...application, handle.length, ...handle]);
 }
 
