@@ -153,12 +153,16 @@ describe('GetNextAssertion (CTAP 2.1 §6.3)', () => {
     expect((await fido.client.call(CtapCommand.GetNextAssertion)).status).toBe(CtapStatus.NOT_ALLOWED);
   });
 
-  test('expires 30 seconds after the GetAssertion', async () => {
+  test('expires 30 seconds after the last GetAssertion or GetNextAssertion (each one restarts the timer)', async () => {
     const fido = await threeUsers();
+    await fido.client.makeCredential({ rk: true, userId: utf8.encode('fourth') });
     await fido.client.getAssertion();
     fido.clock.advance(30_000);
+    expect(userIdOf(await fido.client.call(CtapCommand.GetNextAssertion))).toBe('third');
+    // 55 s after the GetAssertion, 25 s after the last GetNextAssertion.
+    fido.clock.advance(25_000);
     expect(userIdOf(await fido.client.call(CtapCommand.GetNextAssertion))).toBe('second');
-    fido.clock.advance(1);
+    fido.clock.advance(30_001);
     expect((await fido.client.call(CtapCommand.GetNextAssertion)).status).toBe(CtapStatus.NOT_ALLOWED);
     // And stays gone: the pending list was dropped.
     fido.clock.advance(-1);

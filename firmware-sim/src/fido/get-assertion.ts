@@ -24,7 +24,7 @@ import { equalBytes, liveCredential } from './make-credential.js';
 import type { FidoRuntime } from './runtime.js';
 import { userVerified } from './user-verification.js';
 
-/** How long GetNextAssertion may follow (CTAP 2.1 §6.3: the authenticator's timer, 30 s). */
+/** How long GetNextAssertion may follow the previous GetAssertion or GetNextAssertion (CTAP 2.1 §6.3: 30 s). */
 const NEXT_ASSERTION_MS = 30_000;
 
 interface Request {
@@ -132,6 +132,7 @@ export async function getNextAssertion(runtime: FidoRuntime): Promise<CtapMap> {
   }
   const id = pending.credentialIds[pending.next] as Uint8Array;
   pending.next += 1;
+  pending.expiresAtMs = runtime.nowMs() + NEXT_ASSERTION_MS;
   const request: Request = {
     rpId: pending.rpId,
     clientDataHash: pending.clientDataHash,

@@ -24,7 +24,8 @@ export interface PendingAssertions {
   next: number;
   readonly flags: number;
   readonly extensions: unknown;
-  readonly expiresAtMs: number;
+  /** 30 s after the last GetAssertion or GetNextAssertion (CTAP 2.1 §6.3: each one restarts the timer). */
+  expiresAtMs: number;
 }
 
 export interface Enumeration<T> {
