@@ -1,5 +1,6 @@
 /** Everything of the protocol package that does not depend on the platform's HMAC. */
 export * from './errors.js';
+export * from './bytes.js';
 export type * from './cbor-types.js';
 export * from './cbor/index.js';
 export * from './messages/index.js';

@@ -69,6 +69,7 @@ const U2F_MESSAGES: Readonly<Record<Exclude<U2fStatusName, 'NO_ERROR'> | 'OTHER'
   WRONG_LENGTH: `The security key rejected the U2F request length; ${CALLER_BUG}`,
   CLA_NOT_SUPPORTED: `The security key rejected the U2F class byte; ${CALLER_BUG}`,
   INS_NOT_SUPPORTED: 'The security key does not implement this U2F instruction.',
+  NO_PRECISE_DIAGNOSIS: 'The security key failed inside while answering; try again.',
   OTHER: 'The security key answered an unexpected U2F status word; try again.',
 };
 

@@ -14,7 +14,7 @@ import {
   redactParams,
   statusName,
 } from '@hkey/protocol';
-import { CtapError, CtapStatus } from '@hkey/protocol';
+import { CtapError, CtapStatus, U2fStatusWord, encodeU2fResponse } from '@hkey/protocol';
 import { type CommandHandlers, defaultHandlers } from '../commands/index.js';
 import { FidoAuthenticator, type FidoCallOptions, type FidoOptions, ctapCommandName } from '../fido/authenticator.js';
 import type { CommandContext } from '../commands/context.js';
@@ -278,9 +278,7 @@ export class VirtualKey {
       }
     } catch (error) {
       if (error instanceof PowerCutError) {
-        this.events.emit({ type: 'fault', fault: 'power-cut', detail: { committed: error.committed } });
-        this.powerOff();
-        await this.powerOn();
+        await this.restartAfter(error);
         status = 'OTHER';
         return undefined;
       }
@@ -290,6 +288,13 @@ export class VirtualKey {
     } finally {
       if (command !== undefined) this.events.emit({ type: 'response', session: session.id, command, status, ms: this.clock.now() - started });
     }
+  }
+
+  /** The power went during a write: the key comes back from what its storage holds, and the request is never answered. */
+  private async restartAfter(cut: PowerCutError): Promise<void> {
+    this.events.emit({ type: 'fault', fault: 'power-cut', detail: { committed: cut.committed } });
+    this.powerOff();
+    await this.powerOn();
   }
 
   /** A CTAP2 (CTAPHID_CBOR) or U2F (CTAPHID_MSG) request; exclusive with HKP commands like every command. */
@@ -315,13 +320,11 @@ export class VirtualKey {
       }
     } catch (error) {
       if (error instanceof PowerCutError) {
-        this.events.emit({ type: 'fault', fault: 'power-cut', detail: { committed: error.committed } });
-        this.powerOff();
-        await this.powerOn();
+        await this.restartAfter(error);
         return undefined;
       }
       this.events.emit({ type: 'fault', fault: 'internal-error', detail: { error: error instanceof Error ? error.name : typeof error } });
-      return kind === 'cbor' ? new Uint8Array([CtapStatus.OTHER]) : new Uint8Array([0x6f, 0x00]);
+      return kind === 'cbor' ? new Uint8Array([CtapStatus.OTHER]) : encodeU2fResponse(new Uint8Array(0), U2fStatusWord.NO_PRECISE_DIAGNOSIS);
     } finally {
       this.events.emit({ type: 'response', session: session.id, command, status, ms: this.clock.now() - started });
     }

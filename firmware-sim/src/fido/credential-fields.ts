@@ -55,13 +55,3 @@ export function descriptor(id: Uint8Array): CtapMap {
 export function signWith(signer: FidoSigner, key: Pick<CredentialKey, 'alg' | 'privateKey'>, message: Uint8Array): Uint8Array {
   return key.alg === CoseAlgorithm.EdDSA ? signer.ed25519(key.privateKey, message) : signer.p256(key.privateKey, message);
 }
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.length;
-  }
-  return out;
-}

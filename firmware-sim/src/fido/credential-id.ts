@@ -5,7 +5,7 @@
  * key made the id for this RP, so an id from another key, another RP or edited in any bit is not recognised.
  * U2F key handles are the same ids, with the application parameter as RP id hash.
  */
-import { CoseAlgorithm } from '@hkey/protocol';
+import { CoseAlgorithm, concatBytes } from '@hkey/protocol';
 import { constantTimeBytesEqual, ed25519PublicKey, hkdfSha256, hmacSha256, p256PrivateKey, p256PublicKey } from './crypto.js';
 
 const VERSION = 1;
@@ -33,22 +33,12 @@ export interface CredentialKey {
   readonly publicKey: Uint8Array;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.length;
-  }
-  return out;
-}
-
 function tagOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array): Uint8Array {
-  return hmacSha256(master, concat(new TextEncoder().encode('hkey credential id'), body, rpIdHash)).slice(0, TAG);
+  return hmacSha256(master, concatBytes(new TextEncoder().encode('hkey credential id'), body, rpIdHash)).slice(0, TAG);
 }
 
 function keyOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array, alg: number): CredentialKey['privateKey'] {
-  const material = hkdfSha256(concat(body, rpIdHash), master, 'hkey credential key', 48);
+  const material = hkdfSha256(concatBytes(body, rpIdHash), master, 'hkey credential key', 48);
   return alg === CoseAlgorithm.EdDSA ? material.slice(0, 32) : p256PrivateKey(material);
 }
 
@@ -72,9 +62,9 @@ export function newCredentialId(
 ): { id: Uint8Array; key: CredentialKey } {
   const code = ALGORITHM_CODES.get(options.alg);
   if (code === undefined || nonce.length !== NONCE) throw new RangeError('A credential id needs a supported algorithm and a 16-byte nonce.');
-  const body = concat(new Uint8Array([VERSION, code, (options.discoverable ? 1 : 0) | (options.credProtect << 1) | (options.hmacSecret ? 8 : 0)]), nonce);
+  const body = concatBytes(new Uint8Array([VERSION, code, (options.discoverable ? 1 : 0) | (options.credProtect << 1) | (options.hmacSecret ? 8 : 0)]), nonce);
   const privateKey = keyOf(master, body, rpIdHash, options.alg);
-  return { id: concat(body, tagOf(master, body, rpIdHash)), key: credentialKey({ ...options, privateKey }) };
+  return { id: concatBytes(body, tagOf(master, body, rpIdHash)), key: credentialKey({ ...options, privateKey }) };
 }
 
 /**

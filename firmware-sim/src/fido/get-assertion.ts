@@ -16,8 +16,9 @@ import {
   memberMap,
   memberText,
   requiredMember,
+  concatBytes,
 } from '@hkey/protocol';
-import { concatBytes, descriptor, descriptorIds, rpIdHash, signWith } from './credential-fields.js';
+import { descriptor, descriptorIds, rpIdHash, signWith } from './credential-fields.js';
 import { assertionExtensions } from './extensions.js';
 import type { FidoCredentialRecord } from './fido-state.js';
 import { equalBytes, liveCredential } from './make-credential.js';

@@ -21,9 +21,10 @@ import {
   memberMap,
   memberText,
   requiredMember,
+  concatBytes,
 } from '@hkey/protocol';
 import { type CredentialKey, newCredentialId, openCredentialId } from './credential-id.js';
-import { MAX_USER_ID_BYTES, concatBytes, descriptorIds, rpIdHash, signWith, truncateName } from './credential-fields.js';
+import { MAX_USER_ID_BYTES, descriptorIds, rpIdHash, signWith, truncateName } from './credential-fields.js';
 import { creationExtensions } from './extensions.js';
 import { type FidoCredentialRecord, type FidoState, credentialRecordBytes } from './fido-state.js';
 import type { FidoRuntime } from './runtime.js';

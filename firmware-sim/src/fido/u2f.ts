@@ -3,8 +3,7 @@
  * for the button: a request that needs it answers CONDITIONS_NOT_SATISFIED at once and starts a button wait; the host
  * repeats the request, and a press within ten seconds is used once, as on hardware.
  */
-import { CoseAlgorithm, CredProtect, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
-import { concatBytes } from './credential-fields.js';
+import { CoseAlgorithm, CredProtect, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, concatBytes, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
 import { newCredentialId } from './credential-id.js';
 import { liveCredential } from './make-credential.js';
 import type { FidoRuntime } from './runtime.js';

@@ -16,6 +16,8 @@ export const U2fStatusWord = {
   WRONG_LENGTH: 0x6700,
   CLA_NOT_SUPPORTED: 0x6e00,
   INS_NOT_SUPPORTED: 0x6d00,
+  /** ISO 7816 "no precise diagnosis": the key failed inside (never for bad input). */
+  NO_PRECISE_DIAGNOSIS: 0x6f00,
 } as const;
 
 export interface U2fRequest {
