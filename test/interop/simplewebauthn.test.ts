@@ -18,7 +18,7 @@ import {
 import { FidoClient, type HidTransport, UdpTransportKind } from '@hkey/bridge';
 import { Simulator } from '@hkey/firmware-sim/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { defaultAttestationIdentity } from '../../firmware-sim/src/fido/attestation.js';
+import { defaultAttestationIdentity } from '@hkey/firmware-sim';
 
 const RP_ID = 'example.com';
 const ORIGIN = 'https://example.com';
