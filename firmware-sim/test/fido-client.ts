@@ -112,7 +112,7 @@ export class FidoClient {
   private platformSeed = 1;
 
   constructor(
-    public session: KeySession,
+    readonly session: KeySession,
     readonly protocolVersion: 1 | 2 = 2,
   ) {}
 
