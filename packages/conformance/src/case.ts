@@ -19,12 +19,14 @@ export const GROUPS: Readonly<Record<GroupId, string>> = {
  * What a case needs beyond a message transport:
  * - hid-port: raw 64-byte reports (the target's openHidPort);
  * - ble-link: a raw GATT port (the target's openBlePort);
+ * - ctap-link: a link to speak CTAP over: raw 64-byte reports (CTAPHID) or the key's FIDO BLE service;
+ * - fido-ble: the key's FIDO BLE service (the target's openFidoBlePort);
  * - presence: someone (the simulator's control API or an operator) to press, deny, hold or ignore the button;
  * - restart: a power cycle or replug;
  * - power-cut: a power cut in the middle of a durable write (simulator only);
  * - unlocked: a session that may use PIN-protected commands (no PIN set, or the PIN given to the run).
  */
-export type Requirement = 'hid-port' | 'ble-link' | 'presence' | 'restart' | 'power-cut' | 'unlocked';
+export type Requirement = 'hid-port' | 'ble-link' | 'ctap-link' | 'fido-ble' | 'presence' | 'restart' | 'power-cut' | 'unlocked';
 
 export interface CaseDescriptor {
   /** Stable id, e.g. "HID-06". */

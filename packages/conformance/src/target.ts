@@ -18,7 +18,12 @@ import {
   parseUdpAddress,
   scanBleLink,
 } from '@hkey/bridge';
+import type { FidoGattPort } from './ble/fido-gatt-port.js';
+import { connectFidoBleLinkPort } from './ble/ble-link-fido-port.js';
 import { ConformanceError } from './failures.js';
+
+/** The link the security-key cases speak CTAP over: CTAPHID on raw reports, or the FIDO BLE service. */
+export type CtapTransport = 'hid' | 'ble';
 
 export interface ConformanceTarget {
   /** For reports, e.g. "udp://127.0.0.1:8111". */
@@ -32,6 +37,19 @@ export interface ConformanceTarget {
    * framing cases. The port's `mtu` says what the link agreed on.
    */
   openBlePort?(mtu: number): Promise<GattPort>;
+  /**
+   * A new BLE connection to the key's FIDO service (CTAP 2.1 §11.4, docs/protocol.md §2.12) that asked for ATT_MTU
+   * `mtu`, fidoStatus notifications enabled, for the security-key cases over BLE.
+   */
+  openFidoBlePort?(mtu: number): Promise<FidoGattPort>;
+  /** Which link the security-key cases use when the target has both; default CTAPHID. */
+  readonly ctapTransport?: CtapTransport;
+}
+
+/** Where a run's security-key cases speak CTAP: the target's choice, else CTAPHID when it has raw reports. */
+export function ctapTransportOf(target: ConformanceTarget): CtapTransport | undefined {
+  if (target.ctapTransport !== undefined) return target.ctapTransport;
+  return target.openHidPort ? 'hid' : target.openFidoBlePort ? 'ble' : undefined;
 }
 
 /** A key reached through 64-byte reports: HID framing cases on the raw port, the rest through a CTAPHID channel. */
@@ -52,12 +70,16 @@ export function udpTarget(url: string): ConformanceTarget {
 /** The ATT_MTU message transports ask for, as phones and computers commonly do. */
 const MESSAGE_MTU = 247;
 
-/** A key reached through a GATT port (any BLE stack): BLE framing cases on raw ports, the rest through a BLE channel. */
-export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattPort>): ConformanceTarget {
+/**
+ * A key reached through a GATT port (any BLE stack): BLE framing cases on raw ports, the rest through a BLE
+ * channel, and the security-key cases on the FIDO service when `openFidoPort` reaches it.
+ */
+export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattPort>, openFidoPort?: (mtu: number) => Promise<FidoGattPort>): ConformanceTarget {
   return {
     name,
     openBlePort: openPort,
     openTransport: async () => BleTransport.open({ id: name, transport: 'ble', name }, await openPort(MESSAGE_MTU)),
+    ...(openFidoPort && { openFidoBlePort: openFidoPort }),
   };
 }
 
@@ -68,7 +90,11 @@ export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<G
 export function bleLinkTarget(url: string): ConformanceTarget {
   let key: Promise<BleLinkKeyAddress> | undefined;
   const resolveKey = (): Promise<BleLinkKeyAddress> => (key ??= keyOnLink(url));
-  return bleGattTarget(url, async (mtu) => connectBleLinkPort(await resolveKey(), { mtu }));
+  return bleGattTarget(
+    url,
+    async (mtu) => connectBleLinkPort(await resolveKey(), { mtu }),
+    async (mtu) => connectFidoBleLinkPort(await resolveKey(), mtu),
+  );
 }
 
 async function keyOnLink(url: string): Promise<BleLinkKeyAddress> {
@@ -88,16 +114,21 @@ export function transportTarget(name: string, openTransport: () => Promise<Trans
 
 /**
  * One run over several links of the same key, e.g. its UDP HID endpoint and its BLE link: messages go through
- * the first target, raw links come from whichever target has them.
+ * the first target, raw links come from whichever target has them, and the security-key cases speak CTAP over the
+ * first target's link.
  */
 export function combineTargets(primary: ConformanceTarget, ...others: readonly ConformanceTarget[]): ConformanceTarget {
   const all = [primary, ...others];
   const openHidPort = all.find((target) => target.openHidPort)?.openHidPort;
   const openBlePort = all.find((target) => target.openBlePort)?.openBlePort;
+  const openFidoBlePort = all.find((target) => target.openFidoBlePort)?.openFidoBlePort;
+  const ctapTransport = ctapTransportOf(primary);
   return {
     name: all.map((target) => target.name).join(' + '),
     openTransport: () => primary.openTransport(),
     ...(openHidPort && { openHidPort }),
     ...(openBlePort && { openBlePort }),
+    ...(openFidoBlePort && { openFidoBlePort }),
+    ...(ctapTransport && { ctapTransport }),
   };
 }

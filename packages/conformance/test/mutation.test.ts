@@ -13,8 +13,9 @@ import { type Mutant, startRig } from './support/mutant-rig.js';
 
 /**
  * The presence timeout case waits the full 30 s and the late Reset 10 s; no mutant touches them, so only the
- * reference run pays for them. A mutant of the security key's traffic runs the fido group, one of the HKP key the
- * rest: neither can show in the other's cases, and the run stays short.
+ * reference run pays for them. A mutant of the security key's traffic runs the fido group (over the FIDO BLE
+ * service when its fault is there), one of the HKP key the rest: neither can show in the other's cases, and the run
+ * stays short.
  */
 const SLOW_CASES = new Set([presenceTimeoutCase.id, lateResetCase.id]);
 const MUTANT_CASES = listCases().filter((descriptor) => !SLOW_CASES.has(descriptor.id));

@@ -34,13 +34,13 @@ export interface BleMessage {
 
 const FRAMING = 'fragments framed as §2.4 says';
 
-export class RawBleLink {
+export class RawBleLink<Port extends GattPort = GattPort> {
   private readonly notifications: TimedFragment[] = [];
   private readonly arrivals = new Arrivals();
   private disconnected: string | undefined;
 
   private constructor(
-    readonly port: GattPort,
+    readonly port: Port,
     readonly controlPointLength: number,
   ) {
     port.onNotify((value) => {
@@ -54,7 +54,7 @@ export class RawBleLink {
   }
 
   /** On a connected port (notifications enabled), reads the control point length as a host does before its first request (§2.2). */
-  static async open(port: GattPort): Promise<RawBleLink> {
+  static async open<Port extends GattPort>(port: Port): Promise<RawBleLink<Port>> {
     const controlPointLength = await port.controlPointLength();
     if (controlPointLength < BLE_MIN_CONTROL_POINT_LENGTH || controlPointLength > BLE_MAX_CONTROL_POINT_LENGTH) {
       fail(`a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`, String(controlPointLength));

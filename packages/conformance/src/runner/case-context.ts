@@ -2,10 +2,11 @@
  * What a running case can use: fresh sessions and raw links (closed after the case), the controller, undo
  * actions that put the key back as it was, unique account names, and notes for the report.
  */
-import type { ConformanceTarget } from '../target.js';
+import { type ConformanceTarget, type CtapTransport, ctapTransportOf } from '../target.js';
 import type { DeviceController } from '../controller/device-controller.js';
 import { RawHidLink } from '../hid/raw-hid-link.js';
 import { RawBleLink } from '../ble/raw-ble-link.js';
+import type { FidoGattPort } from '../ble/fido-gatt-port.js';
 import { HkpSession, type TranscriptEntry } from '../session/hkp-session.js';
 import { CaseSkip } from '../failures.js';
 import { fail } from '../checks.js';
@@ -36,6 +37,10 @@ export interface CaseContext {
   hid(): Promise<RawHidLink>;
   /** A new BLE connection that asked for ATT_MTU `mtu` (default 23), as raw fragments (BLE framing cases). */
   ble(mtu?: number): Promise<RawBleLink>;
+  /** A new BLE connection to the key's FIDO service that asked for ATT_MTU `mtu` (default 23), as raw fragments. */
+  fidoBle(mtu?: number): Promise<RawBleLink<FidoGattPort>>;
+  /** The link the security-key cases speak CTAP over in this run; undefined when the target offers none. */
+  readonly ctapTransport: CtapTransport | undefined;
   /** Runs after the case, pass or fail, last registered first, before its links close: how a case leaves the key as it found it. */
   onCleanup(undo: () => Promise<void>): void;
   /** A name no account on the key has, e.g. "hkc-3f9a1c-hotp". */
@@ -100,6 +105,18 @@ export class RunningCase implements CaseContext {
     const port = await open(mtu);
     this.closers.push(() => port.close());
     return RawBleLink.open(port);
+  }
+
+  async fidoBle(mtu = 23): Promise<RawBleLink<FidoGattPort>> {
+    const open = this.run.target.openFidoBlePort;
+    if (open === undefined) throw new CaseSkip(`needs the key's FIDO BLE service, which ${this.run.target.name} does not reach`);
+    const port = await open(mtu);
+    this.closers.push(() => port.close());
+    return RawBleLink.open(port);
+  }
+
+  get ctapTransport(): CtapTransport | undefined {
+    return ctapTransportOf(this.run.target);
   }
 
   onCleanup(undo: () => Promise<void>): void {

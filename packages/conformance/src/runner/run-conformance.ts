@@ -8,7 +8,7 @@ import { type CaseResult, type ConformanceCase, type GroupId, type Requirement, 
 import { allCases } from '../cases/index.js';
 import { type DeviceController, missingCapabilityReason, noController } from '../controller/device-controller.js';
 import { CaseFailure, CaseSkip, ConformanceError } from '../failures.js';
-import type { ConformanceTarget } from '../target.js';
+import { type ConformanceTarget, ctapTransportOf } from '../target.js';
 import { RunningCase, type RunState } from './case-context.js';
 import { type KeyPin, lockedReason } from './key-pin.js';
 import { selectCases } from './select-cases.js';
@@ -188,12 +188,17 @@ function unmetNeed(conformanceCase: ConformanceCase, run: RunState): string | un
 function reasonFor(need: Requirement, run: RunState, group: GroupId): string | undefined {
   switch (need) {
     case 'hid-port': {
-      // The security-key cases speak CTAPHID on the raw link too; the key's FIDO BLE service is not covered yet.
-      const who = group === 'fido' ? 'The security-key cases (CTAPHID)' : 'HID framing';
-      return run.target.openHidPort ? undefined : `${who} need${group === 'fido' ? '' : 's'} raw 64-byte reports, which ${run.target.name} does not provide`;
+      const who = group === 'fido' ? 'This CTAPHID case' : 'HID framing';
+      return run.target.openHidPort ? undefined : `${who} needs raw 64-byte reports, which ${run.target.name} does not provide`;
     }
     case 'ble-link':
       return run.target.openBlePort ? undefined : `BLE framing needs a raw GATT port, which ${run.target.name} does not provide`;
+    case 'ctap-link':
+      return ctapTransportOf(run.target) !== undefined
+        ? undefined
+        : `The security-key cases need raw 64-byte reports (CTAPHID) or the key's FIDO BLE service, and ${run.target.name} provides neither`;
+    case 'fido-ble':
+      return run.target.openFidoBlePort ? undefined : `This case needs the key's FIDO BLE service, which ${run.target.name} does not reach`;
     case 'unlocked':
       return lockedReason(run.pin);
     case 'presence':

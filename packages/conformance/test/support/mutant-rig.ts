@@ -18,7 +18,15 @@ import {
 } from '@hkey/firmware-sim';
 import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
 import { type GattPort, type HidReportPort, connectBleLinkPort, connectUdpReportPort } from '@hkey/bridge';
-import { type ConformanceTarget, type DeviceController, bleGattTarget, combineTargets, hidPortTarget } from '@hkey/conformance';
+import {
+  type ConformanceTarget,
+  type CtapTransport,
+  type DeviceController,
+  bleGattTarget,
+  combineTargets,
+  connectFidoBleLinkPort,
+  hidPortTarget,
+} from '@hkey/conformance';
 
 export interface Mutant {
   /** The fault, in a few words. */
@@ -35,6 +43,10 @@ export interface Mutant {
   readonly hidReport?: (report: Uint8Array) => Uint8Array;
   /** Returns a function that alters each BLE notification of one connection on its way to the host. */
   readonly bleNotification?: () => (value: Uint8Array) => Uint8Array;
+  /** The same for fidoStatus notifications of one FIDO service connection. */
+  readonly fidoNotification?: () => (value: Uint8Array) => Uint8Array;
+  /** Where the security-key cases speak CTAP; default CTAPHID (a fault on the FIDO BLE service needs 'ble'). */
+  readonly ctapTransport?: CtapTransport;
 }
 
 export interface Rig {
@@ -46,7 +58,9 @@ export interface Rig {
 const SERIAL = 'HK-RIG-000001';
 
 export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
-  const key = await VirtualKey.start({ store: mutant.store?.() ?? new MemoryStore(), handlers: mutant.handlers, identity: { serial: SERIAL } });
+  // The rig offers the FIDO BLE service beside USB, so GetInfo names both (CTAP 2.1 §6.4), as the simulator's does.
+  const fido = { transports: ['usb', 'ble'] };
+  const key = await VirtualKey.start({ store: mutant.store?.() ?? new MemoryStore(), handlers: mutant.handlers, identity: { serial: SERIAL }, fido });
   if (mutant.session) {
     const wrap = mutant.session;
     const open = key.openSession.bind(key);
@@ -57,14 +71,17 @@ export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
   const udp = await startUdpHidServer(new HidEndpoint<UdpPeer>(key, mutant.hid), { port: 0 });
   const link = await startBleLinkServer([new BleEndpoint(key, mutant.ble)], { port: 0 });
   const udpAddress = { host: '127.0.0.1', port: udp.port };
+  const keyOnLink = { host: '127.0.0.1', port: link.port, serial: SERIAL };
   const target = combineTargets(
     hidPortTarget(`udp://127.0.0.1:${udp.port}`, async () => alterReports(await connectUdpReportPort(udpAddress), mutant.hidReport), 'udp'),
-    bleGattTarget(`ble-link://127.0.0.1:${link.port}/${SERIAL}`, async (mtu) =>
-      alterNotifications(await connectBleLinkPort({ host: '127.0.0.1', port: link.port, serial: SERIAL }, { mtu }), mutant.bleNotification?.()),
+    bleGattTarget(
+      `ble-link://127.0.0.1:${link.port}/${SERIAL}`,
+      async (mtu) => alterNotifications(await connectBleLinkPort(keyOnLink, { mtu }), mutant.bleNotification?.()),
+      async (mtu) => alterNotifications(await connectFidoBleLinkPort(keyOnLink, mtu), mutant.fidoNotification?.()),
     ),
   );
   return {
-    target,
+    target: mutant.ctapTransport === undefined ? target : { ...target, ctapTransport: mutant.ctapTransport },
     controller: rigController(key, button),
     close: async () => {
       await Promise.all([udp.close(), link.close()]);
@@ -77,9 +94,10 @@ function alterReports(port: HidReportPort, alter: ((report: Uint8Array) => Uint8
   return { ...port, send: (report) => port.send(report), onReport: (listener) => port.onReport((report) => listener(alter(report))) };
 }
 
-function alterNotifications(port: GattPort, alter: ((value: Uint8Array) => Uint8Array) | undefined): GattPort {
+function alterNotifications<Port extends GattPort>(port: Port, alter: ((value: Uint8Array) => Uint8Array) | undefined): Port {
   if (alter === undefined) return port;
   return {
+    ...port,
     get mtu() {
       return port.mtu;
     },

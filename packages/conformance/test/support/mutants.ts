@@ -319,6 +319,13 @@ export const MUTANTS: readonly Mutant[] = [
     session: alteredFido({ response: (response) => (response.length === 1 && response[0] === CtapStatus.KEEPALIVE_CANCEL ? Uint8Array.of(CtapStatus.OPERATION_DENIED) : response) }),
   },
   {
+    name: 'KEEPALIVE UP_NEEDED sent as status 0x03 on the FIDO BLE service',
+    killer: 'FIDO-03',
+    ctapTransport: 'ble',
+    // A KEEPALIVE fits one fragment: CMD 0x82, length 00 01, the status.
+    fidoNotification: () => (value) => (value.length === 4 && value[0] === 0x82 && value[3] === 0x02 ? Uint8Array.of(0x82, 0x00, 0x01, 0x03) : value),
+  },
+  {
     name: 'the U2F counter stuck at 1',
     killer: 'FIDO-23',
     session: alteredFido({

@@ -6,12 +6,13 @@
 import { AuthenticatorDataFlag, CtapCommand, CtapStatus, ctapMap } from '@hkey/protocol';
 import { check, describeBytes, fail, sameBytes } from '../../checks.js';
 import { defineCase } from '../../case.js';
+import { KeepaliveStatus } from './ctap-link.js';
 import { FidoChannel } from './fido-channel.js';
 import { agree } from './pin-client.js';
 import { type Assertion, concatBytes, flagNames, getAssertion, getAssertionParams, makeCredential, makeCredentialParams, randomBytes, rpIdHash, runRpId } from './requests.js';
 import { certificate, coseKeyObject, signatureVerifies } from './verify.js';
 
-const needs = ['hid-port', 'presence'] as const;
+const needs = ['ctap-link', 'presence'] as const;
 const { UP, AT, ED } = AuthenticatorDataFlag;
 
 function checkFlags(flags: number, expected: number, what: string): void {
@@ -112,7 +113,7 @@ export const credentialCases = [
       const rpId = runRpId(ctx, 'exclude');
       const made = await makeCredential(channel, { rpId });
       const excluded = await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, excludeList: [randomBytes(32), made.credentialId] }), CtapStatus.CREDENTIAL_EXCLUDED, 'MakeCredential excluding the credential', { presence: { kind: 'press' } });
-      check(excluded.keepalives.some((keepalive) => keepalive.payload[0] === 2), 'the button asked for before CREDENTIAL_EXCLUDED (CTAP 2.1 §6.1.2 step 7)', () => 'no KEEPALIVE UPNEEDED');
+      check(excluded.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED), 'the button asked for before CREDENTIAL_EXCLUDED (CTAP 2.1 §6.1.2 step 7)', () => 'no KEEPALIVE UPNEEDED');
       await makeCredential(channel, { rpId: runRpId(ctx, 'exclude-other'), excludeList: [made.credentialId] });
       const edited = made.credentialId.slice();
       edited[0] = (edited[0] as number) ^ 0x01;

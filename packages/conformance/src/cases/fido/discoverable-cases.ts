@@ -21,7 +21,7 @@ import { type PinToken, pinToken, pinUvAuth, setPin } from './pin-client.js';
 import { descriptor, getAssertion, getAssertionParams, makeCredential, randomBytes, readAssertion, rpIdHash, runRpId } from './requests.js';
 import { freshSecurityKey } from './security-key-reset.js';
 
-const needs = ['hid-port', 'presence', 'restart'] as const;
+const needs = ['ctap-link', 'presence', 'restart'] as const;
 const PIN = '2580';
 const RK = ctapMap([['rk', true]]);
 

@@ -1,22 +1,25 @@
 /**
- * The security key's requests on one CTAPHID channel of the raw HID link (docs/protocol.md §9, CTAP 2.1
- * §11.2.9.1): CTAP2 commands in CTAPHID_CBOR and U2F APDUs in CTAPHID_MSG, encoded and decoded with the protocol
- * package's CTAP2 codec. Every CBOR answer must be on the CBOR command and canonical (CTAP 2.1 §8); KEEPALIVE
- * UPNEEDED is answered with the case's presence action, and a key that waits for its button unasked fails.
+ * The security key's requests on a CTAP link (docs/protocol.md §9): CTAPHID on the raw HID link (CTAP 2.1
+ * §11.2.9.1) or the FIDO BLE service (CTAP 2.1 §11.4, §2.12), whichever the run speaks CTAP over, encoded and
+ * decoded with the protocol package's CTAP2 codec. Every CBOR answer must be canonical (CTAP 2.1 §8); KEEPALIVE
+ * UP_NEEDED is answered with the case's presence action, and a key that waits for its button unasked fails.
  */
-import { CtapError, type CtapMap, ctapStatusName, decodeCtap, encodeCtap, HidCommand, HidKeepaliveStatus } from '@hkey/protocol';
+import { CtapError, type CtapMap, ctapStatusName, decodeCtap, encodeCtap } from '@hkey/protocol';
 import { byteName, check, describeBytes, fail } from '../../checks.js';
 import type { PresenceAction } from '../../controller/device-controller.js';
-import { type HidMessage, type RawHidLink, describeMessage } from '../../hid/raw-hid-link.js';
 import type { CaseContext } from '../../runner/case-context.js';
 import { delay } from '../../checks.js';
 import { ANSWER_MS, SILENCE_MS } from '../support/timing.js';
+import { BleCtapLink } from './ble-ctap-link.js';
+import { type CtapLink, type CtapRequestKind, KeepaliveStatus } from './ctap-link.js';
+import { CtaphidLink } from './ctaphid-link.js';
 
 export interface CtapAnswer {
   readonly status: number;
   /** The response map; undefined when the status byte came alone. */
   readonly body: CtapMap | undefined;
-  readonly keepalives: readonly HidMessage[];
+  /** The KEEPALIVE statuses seen before the answer. */
+  readonly keepalives: readonly number[];
   /** When the answer's first packet arrived (performance.now()). */
   readonly at: number;
 }
@@ -48,14 +51,18 @@ const COME_BACK_MS = 30_000;
 export class FidoChannel {
   private constructor(
     private readonly ctx: CaseContext,
-    readonly link: RawHidLink,
-    readonly cid: number,
+    readonly link: CtapLink,
   ) {}
 
-  /** A new raw link and a channel on it (CTAP 2.1 §11.2.9.1.3). */
+  /** A new connection on the run's CTAP link: a CTAPHID channel (CTAP 2.1 §11.2.9.1.3) or a FIDO BLE connection. */
   static async open(ctx: CaseContext): Promise<FidoChannel> {
-    const link = await ctx.hid();
-    return new FidoChannel(ctx, link, await link.allocate());
+    const link = ctx.ctapTransport === 'ble' ? await BleCtapLink.open(await ctx.fidoBle()) : await CtaphidLink.open(await ctx.hid());
+    return new FidoChannel(ctx, link);
+  }
+
+  /** Requests on a link the case opened itself, for the cases of one transport. */
+  static over(ctx: CaseContext, link: CtapLink): FidoChannel {
+    return new FidoChannel(ctx, link);
   }
 
   /** Power-cycles the key and opens a channel once it answers again: a power cycle forgets every channel. */
@@ -74,7 +81,7 @@ export class FidoChannel {
 
   /** Sends a CTAP2 request; read its answer with answer(). Resolves when the last packet left. */
   send(request: Uint8Array): Promise<number> {
-    return this.link.sendMessage(this.cid, HidCommand.CBOR, request);
+    return this.link.send('ctap2', request);
   }
 
   /** One CTAP2 command and its answer. */
@@ -97,61 +104,74 @@ export class FidoChannel {
     return answer;
   }
 
-  /** The answer to the CBOR request in progress, KEEPALIVEs collected; presence handled as `options` says. */
+  /** The answer to the CTAP2 request in progress, KEEPALIVEs collected; presence handled as `options` says. */
   async answer(options: FidoCallOptions = {}): Promise<CtapAnswer> {
-    const keepalives: HidMessage[] = [];
+    const keepalives: number[] = [];
     let answered = false;
     for (;;) {
-      const message = await this.link.readMessage(this.cid, ANSWER_MS);
-      if (message === undefined) fail('an answer to the CBOR request (CTAP 2.1 §11.2.9.1.2)', `silence for ${ANSWER_MS} ms`);
-      if (message.cmd === HidCommand.KEEPALIVE) {
-        keepalives.push(message);
-        if (message.payload[0] === HidKeepaliveStatus.UPNEEDED && !answered) {
+      const event = await this.link.next('ctap2', ANSWER_MS);
+      if (event === undefined) fail(`an answer to the CTAP2 request on ${this.link.name}`, `silence for ${ANSWER_MS} ms`);
+      if (event.kind === 'keepalive') {
+        keepalives.push(checkedStatus(event.status));
+        if (event.status === KeepaliveStatus.UP_NEEDED && !answered) {
           answered = true;
           if (options.presence === undefined) {
-            await this.cancel();
-            fail('an answer without waiting for the button', 'KEEPALIVE UPNEEDED: the key waited for its button');
+            await this.link.cancel();
+            fail('an answer without waiting for the button', 'KEEPALIVE UP_NEEDED: the key waited for its button');
           }
           await this.ctx.controller.answerPresence(options.presence);
         }
         continue;
       }
-      if (message.cmd !== HidCommand.CBOR) fail('the answer on CTAPHID_CBOR (0x10) (CTAP 2.1 §11.2.9.1.2)', describeMessage(message));
-      check(message.payload.length > 0, 'a CBOR answer starting with its status byte (CTAP 2.1 §8.2)', () => 'an empty CBOR answer');
-      return { status: message.payload[0] as number, body: responseMap(message.payload), keepalives, at: message.at };
+      check(event.payload.length > 0, 'a CTAP2 answer starting with its status byte (CTAP 2.1 §8.2)', () => 'an empty answer');
+      return { status: event.payload[0] as number, body: responseMap(event.payload), keepalives, at: event.at };
     }
   }
 
-  /** CTAPHID_CANCEL for the request in progress (CTAP 2.1 §11.2.9.1.5); resolves when it left. */
+  /** CANCEL for the request in progress (CTAP 2.1 §11.2.9.1.5, §11.4); resolves when it left. */
   cancel(): Promise<number> {
-    return this.link.sendMessage(this.cid, HidCommand.CANCEL, new Uint8Array(0));
+    return this.link.cancel();
   }
 
-  /** Sends the CBOR request and returns once the key says it waits for the button, leaving it waiting. */
-  async untilUpNeeded(request: Uint8Array): Promise<HidMessage[]> {
+  /** Sends the CTAP2 request and returns once the key says it waits for the button, leaving it waiting. */
+  async untilUpNeeded(request: Uint8Array): Promise<number[]> {
     this.ctx.onCleanup(async () => {
       await this.cancel();
-      await this.link.readResponse(this.cid, SILENCE_MS);
+      await this.drain('ctap2');
     });
     await this.send(request);
-    const keepalives: HidMessage[] = [];
+    const keepalives: number[] = [];
     for (;;) {
-      const message = await this.link.readMessage(this.cid, ANSWER_MS);
-      if (message?.cmd !== HidCommand.KEEPALIVE) fail('KEEPALIVE UPNEEDED while the key waits for the button (CTAP 2.1 §11.2.9.1.7)', describeMessage(message));
-      keepalives.push(message);
-      if (message.payload[0] === HidKeepaliveStatus.UPNEEDED) return keepalives;
+      const event = await this.link.next('ctap2', ANSWER_MS);
+      if (event?.kind !== 'keepalive') fail(`KEEPALIVE UP_NEEDED on ${this.link.name} while the key waits for the button (CTAP 2.1 §11.2.9.1.7, §11.4)`, event === undefined ? 'no answer' : `the answer (${describeBytes(event.payload)})`);
+      keepalives.push(checkedStatus(event.status));
+      if (event.status === KeepaliveStatus.UP_NEEDED) return keepalives;
     }
   }
 
-  /** One U2F APDU in CTAPHID_MSG (CTAP 2.1 §11.2.9.1.1); the answer must come on MSG and end in a status word. */
+  /** One U2F APDU (CTAPHID_MSG, or MSG on BLE); the answer must end in a status word. */
   async u2f(apdu: Uint8Array): Promise<U2fAnswer> {
-    await this.link.sendMessage(this.cid, HidCommand.MSG, apdu);
-    const message = await this.link.readResponse(this.cid, ANSWER_MS);
-    if (message?.cmd !== HidCommand.MSG) fail('the answer on CTAPHID_MSG (0x03)', describeMessage(message));
-    check(message.payload.length >= 2, 'a response APDU ending in a 2-byte status word', () => describeBytes(message.payload));
-    const end = message.payload.length - 2;
-    return { data: message.payload.slice(0, end), statusWord: ((message.payload[end] as number) << 8) | (message.payload[end + 1] as number) };
+    await this.link.send('u2f', apdu);
+    const payload = await this.drain('u2f', ANSWER_MS);
+    if (payload === undefined) fail(`an answer to the U2F request on ${this.link.name}`, `silence for ${ANSWER_MS} ms`);
+    check(payload.length >= 2, 'a response APDU ending in a 2-byte status word', () => describeBytes(payload));
+    const end = payload.length - 2;
+    return { data: payload.slice(0, end), statusWord: ((payload[end] as number) << 8) | (payload[end + 1] as number) };
   }
+
+  /** Reads past KEEPALIVEs to the answer; undefined after `idleMs` of silence. */
+  private async drain(kind: CtapRequestKind, idleMs = SILENCE_MS): Promise<Uint8Array | undefined> {
+    for (;;) {
+      const event = await this.link.next(kind, idleMs);
+      if (event?.kind !== 'keepalive') return event?.payload;
+    }
+  }
+}
+
+/** A KEEPALIVE status the key may send; another would leave a host unsure whether to prompt for a touch. */
+function checkedStatus(status: number): number {
+  check(status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED, 'KEEPALIVE status PROCESSING (1) or UP_NEEDED (2) (CTAP 2.1 §11.2.9.1.7, §11.4)', () => `status ${byteName(status)}`);
+  return status;
 }
 
 /** The CBOR after the status byte: a canonical map (CTAP 2.1 §8), or nothing. */

@@ -11,7 +11,7 @@ import { pinRetries, pinToken, pinUvAuth, requestToken, setPin } from './pin-cli
 import { flagNames, getAssertion, getAssertionParams, makeCredential, makeCredentialParams, randomBytes, runRpId } from './requests.js';
 import { freshSecurityKey } from './security-key-reset.js';
 
-const needs = ['hid-port', 'presence', 'restart'] as const;
+const needs = ['ctap-link', 'presence', 'restart'] as const;
 /** The suite's test PIN and a wrong one. */
 const PIN = '2580';
 const WRONG_PIN = '0852';

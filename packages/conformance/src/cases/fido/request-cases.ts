@@ -5,7 +5,7 @@ import { defineCase } from '../../case.js';
 import { FidoChannel } from './fido-channel.js';
 import { getAssertionParams, makeCredentialParams, runRpId } from './requests.js';
 
-const needs = ['hid-port'] as const;
+const needs = ['ctap-link'] as const;
 
 /** getPINRetries, {2: 1}, written by hand so each rule can be broken on its own. */
 const CBOR_RULES: readonly (readonly [string, string])[] = [

@@ -2,12 +2,13 @@
 import { CtapCommand, CtapStatus, GetInfoKey, ctapMap } from '@hkey/protocol';
 import { check, checkEqual, delay } from '../../checks.js';
 import { defineCase } from '../../case.js';
+import { KeepaliveStatus } from './ctap-link.js';
 import { FidoChannel } from './fido-channel.js';
 import { pinRetries, pinToken, pinUvAuth, setPin } from './pin-client.js';
 import { getAssertionParams, makeCredential, randomBytes, runRpId } from './requests.js';
 import { freshSecurityKey } from './security-key-reset.js';
 
-const needs = ['hid-port', 'presence', 'restart'] as const;
+const needs = ['ctap-link', 'presence', 'restart'] as const;
 const PIN = '2580';
 /** CTAP 2.1 §6.6: Reset is refused later than this after power-up. */
 const RESET_WINDOW_MS = 10_000;
@@ -29,7 +30,7 @@ const resetWithinWindowCase = defineCase({
     const plain = await makeCredential(channel, { rpId });
     channel = await FidoChannel.afterRestart(ctx);
     const reset = await channel.expectStatus(CtapCommand.Reset, undefined, CtapStatus.OK, 'Reset within 10 s of power-up, with a press', { presence: { kind: 'press' } });
-    check(reset.keepalives.some((keepalive) => keepalive.payload[0] === 2), 'Reset waiting for the button (KEEPALIVE UPNEEDED)', () => 'no button wait');
+    check(reset.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED), 'Reset waiting for the button (KEEPALIVE UPNEEDED)', () => 'no button wait');
     const info = await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo after Reset');
     const options = info.get(GetInfoKey.options);
     checkEqual(options instanceof Map ? options.get('clientPin') : undefined, false, 'options.clientPin after Reset');

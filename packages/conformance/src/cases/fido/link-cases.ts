@@ -1,4 +1,8 @@
-/** The security key on CTAPHID (docs/protocol.md §9, CTAP 2.1 §11.2): INIT capabilities, CBOR and MSG, KEEPALIVE and CANCEL. */
+/**
+ * The security key's transport (docs/protocol.md §9): on CTAPHID (CTAP 2.1 §11.2) INIT capabilities and CBOR and
+ * MSG each answered on its own command; on any CTAP link KEEPALIVE UP_NEEDED while the key waits for its button
+ * and CANCEL ending the wait. The FIDO BLE service's own rules are in ble-service-cases.ts.
+ */
 import {
   CtapCommand,
   CtapStatus,
@@ -6,7 +10,6 @@ import {
   HidCapability,
   HidCommand,
   HidError,
-  HidKeepaliveStatus,
   U2fStatusWord,
   decodeHidInitResponse,
   encodeHidInitRequest,
@@ -16,13 +19,16 @@ import { defineCase } from '../../case.js';
 import { describeMessage } from '../../hid/raw-hid-link.js';
 import { expectHidAnswer, expectHidError } from '../hid/checks.js';
 import { ANSWER_MS, CANCEL_ANSWER_MS } from '../support/timing.js';
+import { KeepaliveStatus } from './ctap-link.js';
 import { FidoChannel, ctapRequest, ctapStatusText } from './fido-channel.js';
+import { CtaphidLink } from './ctaphid-link.js';
 import { makeCredentialParams, randomBytes, runRpId } from './requests.js';
 
 const needs = ['hid-port'] as const;
+const onAnyLink = ['ctap-link', 'presence'] as const;
 const U2F_VERSION_APDU = Uint8Array.of(0x00, 0x03, 0x00, 0x00);
 
-export const ctaphidCases = [
+export const linkCases = [
   defineCase({
     id: 'FIDO-01',
     group: 'fido',
@@ -48,28 +54,29 @@ export const ctaphidCases = [
     spec: '§9, CTAP 2.1 §11.2.9.1.1, §11.2.9.1.2',
     needs,
     async run(ctx) {
-      const channel = await FidoChannel.open(ctx);
-      await channel.link.sendMessage(channel.cid, HidCommand.CBOR, new Uint8Array(0));
-      await expectHidError(channel.link, channel.cid, HidError.INVALID_LEN, 'CBOR with an empty payload');
+      const { hid, cid } = await CtaphidLink.open(await ctx.hid());
+      const channel = FidoChannel.over(ctx, new CtaphidLink(hid, cid));
+      await hid.sendMessage(cid, HidCommand.CBOR, new Uint8Array(0));
+      await expectHidError(hid, cid, HidError.INVALID_LEN, 'CBOR with an empty payload');
       await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo in CBOR');
       const version = await channel.u2f(U2F_VERSION_APDU);
       check(version.statusWord === U2fStatusWord.NO_ERROR, 'U2F VERSION in MSG answered 9000', () => version.statusWord.toString(16));
-      await channel.link.sendMessage(channel.cid, HidCommand.PING, Uint8Array.of(1, 2, 3));
-      await expectHidAnswer(channel.link, channel.cid, HidCommand.PING, 'PING still echoed between security-key requests');
+      await hid.sendMessage(cid, HidCommand.PING, Uint8Array.of(1, 2, 3));
+      await expectHidAnswer(hid, cid, HidCommand.PING, 'PING still echoed between security-key requests');
     },
   }),
   defineCase({
     id: 'FIDO-03',
     group: 'fido',
-    title: 'While MakeCredential waits for the button the key sends KEEPALIVE UPNEEDED; a press completes it',
-    spec: '§9, CTAP 2.1 §11.2.9.1.7, §6.1.2',
-    needs: ['hid-port', 'presence'],
+    title: 'While MakeCredential waits for the button the key sends KEEPALIVE UP_NEEDED (2); a press completes it',
+    spec: '§2.6, §9, CTAP 2.1 §11.2.9.1.7, §11.4, §6.1.2',
+    needs: onAnyLink,
     async run(ctx) {
       const channel = await FidoChannel.open(ctx);
       const answer = await channel.call(CtapCommand.MakeCredential, makeCredentialParams({ rpId: runRpId(ctx, 'keepalive') }), { presence: { kind: 'press' } });
-      const statuses = answer.keepalives.map((keepalive) => keepalive.payload[0]);
-      check(statuses.includes(HidKeepaliveStatus.UPNEEDED), 'KEEPALIVE with status UPNEEDED (2) before the press', () => (statuses.length === 0 ? 'no KEEPALIVE' : `statuses ${statuses.join(', ')}`));
-      check(statuses.every((status) => status === HidKeepaliveStatus.PROCESSING || status === HidKeepaliveStatus.UPNEEDED), 'KEEPALIVE status 1 or 2', () => statuses.join(', '));
+      const statuses = answer.keepalives;
+      check(statuses.includes(KeepaliveStatus.UP_NEEDED), `KEEPALIVE with status UP_NEEDED (2) on ${channel.link.name} before the press`, () => (statuses.length === 0 ? 'no KEEPALIVE' : `statuses ${statuses.join(', ')}`));
+      check(statuses.every((status) => status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED), 'KEEPALIVE status 1 or 2', () => statuses.join(', '));
       check(answer.status === CtapStatus.OK, 'MakeCredential OK after the press', () => ctapStatusText(answer.status));
     },
   }),
@@ -77,8 +84,8 @@ export const ctaphidCases = [
     id: 'FIDO-04',
     group: 'fido',
     title: 'CANCEL while MakeCredential waits for the button: the request answers KEEPALIVE_CANCEL (0x2D) within 100 ms',
-    spec: '§9, CTAP 2.1 §11.2.9.1.5, §8.2',
-    needs: ['hid-port', 'presence'],
+    spec: '§2.7, §9, CTAP 2.1 §11.2.9.1.5, §11.4, §8.2',
+    needs: onAnyLink,
     async run(ctx) {
       const channel = await FidoChannel.open(ctx);
       await channel.untilUpNeeded(ctapRequest(CtapCommand.MakeCredential, makeCredentialParams({ rpId: runRpId(ctx, 'cancel') })));
