@@ -122,7 +122,7 @@ export function combineTargets(primary: ConformanceTarget, ...others: readonly C
   const openHidPort = all.find((target) => target.openHidPort)?.openHidPort;
   const openBlePort = all.find((target) => target.openBlePort)?.openBlePort;
   const openFidoBlePort = all.find((target) => target.openFidoBlePort)?.openFidoBlePort;
-  const ctapTransport = ctapTransportOf(primary);
+  const ctapTransport = ctapTransportOf(primary) ?? (openHidPort ? 'hid' : openFidoBlePort ? 'ble' : undefined);
   return {
     name: all.map((target) => target.name).join(' + '),
     openTransport: () => primary.openTransport(),

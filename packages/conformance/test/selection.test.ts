@@ -14,7 +14,7 @@ test('case ids are unique, numbered per group, and every case cites the spec', (
     expect(Object.keys(GROUPS)).toContain(descriptor.group);
   }
   const counts = Object.fromEntries(Object.keys(GROUPS).map((group) => [group, cases.filter((descriptor) => descriptor.group === group).length]));
-  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21, fido: 23 });
+  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21, fido: 25 });
 });
 
 test('--only takes group and case ids in any case, keeps table order, and refuses unknown names', () => {
@@ -32,21 +32,25 @@ test('--list prints every case with its spec reference and what it needs', () =>
   expect(lines[0]).toMatch(/^HID-01 +§1\.4, §1\.6 +INIT on the broadcast CID/);
   expect(listing).toMatch(/^SEM-17 .*\[presence, destructive\]$/m);
   expect(listing).toMatch(/^HID-23 .*\[hid-port, presence, unlocked\]$/m);
-  expect(listing).toMatch(/^FIDO-14 +§9, CTAP 2\.1 §6\.5\.5\.7.*\[hid-port, presence, restart, destructive\]$/m);
+  expect(listing).toMatch(/^FIDO-01 .*\[hid-port\]$/m);
+  expect(listing).toMatch(/^FIDO-14 +§9, CTAP 2\.1 §6\.5\.5\.7.*\[ctap-link, presence, restart, destructive\]$/m);
+  expect(listing).toMatch(/^FIDO-24 +§2\.12, CTAP 2\.1 §11\.4.*\[fido-ble\]$/m);
 });
 
 test('a run does only what --only selects, and skips what it cannot do with a reason, never passing it', async () => {
   const rig = await startRig();
   try {
-    const report = await runConformance({ target: transportTarget('messages only', () => rig.target.openTransport()), only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20', 'FIDO-05'] });
+    const report = await runConformance({ target: transportTarget('messages only', () => rig.target.openTransport()), only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20', 'FIDO-01', 'FIDO-05', 'FIDO-24'] });
     expect(report.results.map((result) => [result.id, result.outcome, result.reason])).toEqual([
       ['HID-05', 'skip', 'HID framing needs raw 64-byte reports, which messages only does not provide'],
       ['MSG-01', 'pass', undefined],
       ['SEM-09', 'skip', expect.stringMatching(/needs someone to act on the key/)],
       ['SEM-20', 'skip', expect.stringMatching(/^destructive/)],
-      ['FIDO-05', 'skip', 'The security-key cases (CTAPHID) need raw 64-byte reports, which messages only does not provide'],
+      ['FIDO-01', 'skip', 'This CTAPHID case needs raw 64-byte reports, which messages only does not provide'],
+      ['FIDO-05', 'skip', 'The security-key cases need raw 64-byte reports (CTAPHID) or the key\'s FIDO BLE service, and messages only provides neither'],
+      ['FIDO-24', 'skip', 'This case needs the key\'s FIDO BLE service, which messages only does not reach'],
     ]);
-    expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 4, total: 5 });
+    expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 6, total: 7 });
   } finally {
     await rig.close();
   }
