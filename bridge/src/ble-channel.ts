@@ -22,6 +22,10 @@
  *   of them; a key that has the whole message answers or sends KEEPALIVE within 100 ms (§2.6), so one that
  *   stays silent for 300 ms gets the same CANCEL and the message again.
  *
+ * The same channel serves the FIDO service (§2.12, CTAP 2.1 §11.4), whose framing is identical: MSG carries a CTAP2
+ * request or a U2F APDU instead of an HKP request, and a cancelled CTAP2 request is answered KEEPALIVE_CANCEL
+ * (`BleService` 'fido'). A connection to a key with both services has one channel on each.
+ *
  * BLE ERROR codes have no TransportError codes of their own yet: BUSY becomes DEVICE_BUSY, REQ_TIMEOUT
  * TIMEOUT, the others PROTOCOL_VIOLATION, each with a message naming the BLE code.
  */
@@ -37,6 +41,7 @@ import {
   BleKeepaliveStatus,
   BleReassembler,
   type BleReceiveResult,
+  CtapStatus,
   HKP_SERVICE_REVISION,
   Status,
   encodeBleMessage,
@@ -45,7 +50,11 @@ import { BleTransportError, BridgeError, TransportError } from './errors.js';
 import { ExchangeQueue, type GiveUpReason } from './exchange-queue.js';
 import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
 
-/** A connected HKP GATT service (§2.2), whatever the Bluetooth stack underneath. */
+/**
+ * A connected HKP GATT service (§2.2), or FIDO service (§2.12), whatever the Bluetooth stack underneath. A FIDO
+ * service's port writes with response whatever `withResponse` says (fidoControlPoint takes Write Requests only),
+ * and drops a write the key refuses for its length, as a write without response is dropped (§2.3).
+ */
 export interface GattPort {
   /** The ATT_MTU in force now: 23 until an exchange raises it. Already updated when onMtuChange listeners run. */
   readonly mtu: number;
@@ -61,6 +70,21 @@ export interface GattPort {
   onMtuChange?(listener: (mtu: number) => void): () => void;
   /** Disconnects. */
   close(): Promise<void>;
+}
+
+/** Which GATT service a channel runs on: the HKP service (§2.2) or the FIDO service (§2.12). */
+export type BleService = 'hkp' | 'fido';
+
+/** The CLA byte that starts every U2F request APDU; no CTAP2 command byte is 0x00 (§2.12). */
+const U2F_CLA = 0x00;
+
+/**
+ * The answer a key gives a MSG it stopped because of CANCEL: HKP status CANCELLED (§2.7), or for a CTAP2 request on
+ * the FIDO service CTAP2_ERR_KEEPALIVE_CANCEL (§2.12). U2F has no cancelled answer: the key answers the APDU.
+ */
+function isCancelledAnswer(service: BleService, request: Uint8Array, answer: Uint8Array): boolean {
+  if (service === 'hkp') return answer[0] === Status.CANCELLED;
+  return request[0] !== U2F_CLA && answer.length === 1 && answer[0] === CtapStatus.KEEPALIVE_CANCEL;
 }
 
 export interface BleChannelOptions {
@@ -143,6 +167,8 @@ export class BleChannel {
     /** The largest control point write the key accepts (§2.2). */
     readonly controlPointLength: number,
     options: BleChannelOptions,
+    /** The service the port reaches. */
+    readonly service: BleService,
   ) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
@@ -154,8 +180,12 @@ export class BleChannel {
     ];
   }
 
-  /** Reads the control point length and starts the channel. On failure the port is closed. */
-  static async open(port: GattPort, options: BleChannelOptions = {}): Promise<BleChannel> {
+  /**
+   * Reads the control point length and starts the channel on `service` (for the FIDO service the port's control
+   * point length is fidoControlPointLength, and FIDO2 is selected and fidoStatus subscribed already). On failure the
+   * port is closed.
+   */
+  static async open(port: GattPort, options: BleChannelOptions = {}, service: BleService = 'hkp'): Promise<BleChannel> {
     let length: number;
     try {
       length = await port.controlPointLength();
@@ -165,9 +195,13 @@ export class BleChannel {
     }
     if (!Number.isInteger(length) || length < BLE_MIN_CONTROL_POINT_LENGTH || length > BLE_MAX_CONTROL_POINT_LENGTH) {
       await closeQuietly(port);
-      throw new TransportError('PROTOCOL_VIOLATION', { message: `The device's control point length is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so it is not an HKP/1 key.` });
+      const message =
+        service === 'hkp'
+          ? `The device's control point length is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so it is not an HKP/1 key.`
+          : `The key's fidoControlPointLength is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so its FIDO service cannot be used.`;
+      throw new TransportError('PROTOCOL_VIOLATION', { message });
     }
-    return new BleChannel(port, length, options);
+    return new BleChannel(port, length, options, service);
   }
 
   /** The ATT_MTU in force. */
@@ -180,7 +214,7 @@ export class BleChannel {
     return fragmentSizeFor(this.port.mtu, this.controlPointLength);
   }
 
-  /** Sends one HKP request with MSG and resolves with the HKP response. */
+  /** Sends one MSG and resolves with the key's MSG answer: an HKP request and response, or on the FIDO service a CTAP2 request or U2F APDU and its answer. */
   exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
     return this.enqueue(BleCommand.MSG, message, options);
   }
@@ -325,7 +359,7 @@ export class BleChannel {
       this.outOfStep = true;
       return this.queue.reject(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
     }
-    if (call.phase === 'cancelling' && call.cmd === BleCommand.MSG && result.payload[0] === Status.CANCELLED) {
+    if (call.phase === 'cancelling' && call.cmd === BleCommand.MSG && isCancelledAnswer(this.service, call.payload, result.payload)) {
       return this.queue.reject(call, this.giveUpError(call));
     }
     this.queue.resolve(call, result.payload);

@@ -37,8 +37,9 @@ export interface ExchangeOptions {
 }
 
 /**
- * The security-key side of a link that carries CTAPHID (docs/protocol.md §9.3): CTAPHID_CBOR and CTAPHID_MSG run
- * in the same queue as HKP exchanges, with the same keepalives, cancels and timeouts. After a cancel the key answers
+ * The security-key side of a link: CTAPHID_CBOR and CTAPHID_MSG (docs/protocol.md §9.3), running in the same
+ * queue as HKP exchanges, or MSG on the FIDO GATT service of a BLE connection (§2.12), with its own queue next to
+ * the HKP service's; either way with the same keepalives, cancels and timeouts. After a cancel the key answers
  * CTAP2_ERR_KEEPALIVE_CANCEL, and the call rejects with TransportError CANCELLED (or TIMEOUT), as for HKP.
  */
 export interface FidoExchange {
@@ -50,7 +51,7 @@ export interface FidoExchange {
 
 export interface Transport {
   readonly descriptor: DeviceDescriptor;
-  /** Present where the link carries CTAPHID CBOR and MSG: HID-framed links whose key announces CBOR, and the bridge's ws. */
+  /** Present where the link carries CTAP: HID-framed links whose key announces CBOR, BLE links to a key with the FIDO service, and the bridge's ws. */
   readonly fido?: FidoExchange;
   /**
    * Sends one whole HKP request (command byte + CBOR parameters) and resolves with the whole HKP response

@@ -9,7 +9,11 @@
  * - connecting exchanges the MTU (what connectAsync's `mtu` option asks, else 256, as the hci-socket binding does)
  *   before any other GATT operation and then emits 'mtu';
  *   connectAsync on a peripheral noble has forgotten, or one out of range, never settles (cancelConnect ends it);
- * - discoverSomeServicesAndCharacteristicsAsync rejects with a plain string when the service is missing;
+ * - discoverSomeServicesAndCharacteristicsAsync rejects with a plain string when a service is missing; UUIDs of the
+ *   Bluetooth base (the FIDO service, 0xFFFD) are spelled by their 16 bits ('fffd'), as noble's gatt does;
+ * - the key's GATT server offers the HKP service and, like the simulator's, the FIDO service of CTAP 2.1 §11.4
+ *   (fidoControlPoint takes Write Requests only, fidoServiceRevisionBitfield reads and takes writes, refusing a
+ *   revision it lacks with ATT error 0x13 and a value that is not one byte with 0x0d);
  * - reads emit 'data' with isNotification false, notifications with true; writes are queued and resolve in order
  *   in later turns; a write without response the key refuses is dropped, one in flight when the link drops
  *   rejects, and one made after the link dropped never settles (noble warns about an unknown peripheral);
@@ -17,8 +21,8 @@
  *   after disconnectAsync.
  */
 import { EventEmitter } from 'node:events';
-import { HKP_GATT } from '@hkey/protocol';
-import type { BleConnection, BleEndpoint } from '@hkey/firmware-sim';
+import { FIDO_GATT, HKP_GATT } from '@hkey/protocol';
+import type { BleConnection, BleEndpoint, GattCharacteristic } from '@hkey/firmware-sim';
 import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from '@hkey/bridge';
 
 type AdapterState = 'unknown' | 'poweredOn' | 'poweredOff' | 'unauthorized' | 'unsupported' | 'resetting';
@@ -31,6 +35,23 @@ const HKP_UUIDS = {
   controlPointLength: nobleUuid(HKP_GATT.CONTROL_POINT_LENGTH_UUID),
   serviceRevision: nobleUuid(HKP_GATT.SERVICE_REVISION_UUID),
 };
+/** 0xFFFD, as noble spells a UUID of the Bluetooth base. */
+const FIDO_SERVICE = 'fffd';
+export const FIDO_UUIDS = {
+  controlPoint: nobleUuid(FIDO_GATT.CONTROL_POINT_UUID),
+  status: nobleUuid(FIDO_GATT.STATUS_UUID),
+  controlPointLength: nobleUuid(FIDO_GATT.CONTROL_POINT_LENGTH_UUID),
+  revisionBitfield: nobleUuid(FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID),
+};
+const HKP_CHARACTERISTICS = [HKP_UUIDS.controlPoint, HKP_UUIDS.status, HKP_UUIDS.controlPointLength, HKP_UUIDS.serviceRevision];
+const FIDO_CHARACTERISTICS = Object.values(FIDO_UUIDS);
+/** What a read of each readable characteristic asks the key's GATT server. */
+const READABLE = new Map<string, GattCharacteristic>([
+  [HKP_UUIDS.controlPointLength, 'control-point-length'],
+  [HKP_UUIDS.serviceRevision, 'service-revision'],
+  [FIDO_UUIDS.controlPointLength, 'fido-control-point-length'],
+  [FIDO_UUIDS.revisionBitfield, 'fido-service-revision-bitfield'],
+]);
 
 export interface RadioDevice {
   /** noble's peripheral id (the address without colons on Linux). */
@@ -41,8 +62,10 @@ export interface RadioDevice {
   readonly serviceUuids?: readonly string[];
   /** The key's GATT server; absent for a device that advertises but serves no HKP characteristics. */
   readonly endpoint?: BleEndpoint;
-  /** Characteristics the device offers (noble spelling); default all four of the HKP service. */
+  /** Characteristics the device offers (noble spelling); default all four of the HKP service, and the FIDO service's four unless `fido` is false. */
   readonly characteristics?: readonly string[];
+  /** Whether the GATT server offers the FIDO service (§2.12); default true, as the simulator's does. */
+  readonly fido?: boolean;
 }
 
 /** Runs tasks one per later turn, in order: a radio delivers in order, never synchronously. */
@@ -190,6 +213,8 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
   failWrites: Error | undefined;
   /** Runs as each control point write reaches the key. */
   onWrite: (value: Uint8Array) => void = noop;
+  /** Every write to the FIDO service that reached the key, in order. */
+  readonly fidoWrites: { readonly uuid: string; readonly value: Uint8Array }[] = [];
   connection: BleConnection | undefined;
   private pendingConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private requestedMtu: number | undefined;
@@ -238,9 +263,11 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
       return Promise.reject('Could not find all requested services');
     }
     return this.operation(() => {
-      if (!serviceUuids.includes(HKP_UUIDS.service)) return Promise.reject('Could not find all requested services');
-      const wanted = this.characteristics.filter((characteristic) => characteristicUuids.length === 0 || characteristicUuids.includes(characteristic.uuid));
-      return { services: [{ uuid: HKP_UUIDS.service }], characteristics: wanted };
+      const offered = this.device.fido === false ? [HKP_UUIDS.service] : [HKP_UUIDS.service, FIDO_SERVICE];
+      if (serviceUuids.length === 0 || !serviceUuids.every((uuid) => offered.includes(uuid))) return Promise.reject('Could not find all requested services');
+      const inServices = new Set([...(serviceUuids.includes(HKP_UUIDS.service) ? HKP_CHARACTERISTICS : []), ...(serviceUuids.includes(FIDO_SERVICE) ? FIDO_CHARACTERISTICS : [])]);
+      const wanted = this.characteristics.filter((characteristic) => inServices.has(characteristic.uuid) && (characteristicUuids.length === 0 || characteristicUuids.includes(characteristic.uuid)));
+      return { services: serviceUuids.map((uuid) => ({ uuid })), characteristics: wanted };
     });
   }
 
@@ -286,7 +313,8 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
       this.state = 'connected';
     } else {
       const connection = endpoint.connect({
-        notify: (value) => this.status?.notified(value),
+        notify: (value) => this.characteristic(HKP_UUIDS.status)?.notified(value),
+        notifyFido: (value) => this.characteristic(FIDO_UUIDS.status)?.notified(value),
         mtuChanged: (mtu) => {
           this.mtu = mtu;
           this.emit('mtu', mtu);
@@ -295,7 +323,7 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
       });
       this.connection = connection;
       this.state = 'connected';
-      const offered = this.device.characteristics ?? Object.values(HKP_UUIDS).filter((uuid) => uuid !== HKP_UUIDS.service);
+      const offered = this.device.characteristics ?? (this.device.fido === false ? HKP_CHARACTERISTICS : [...HKP_CHARACTERISTICS, ...FIDO_CHARACTERISTICS]);
       this.characteristics = offered.map((uuid) => new FakeCharacteristic(this, uuid));
       // Queued first, so every later GATT operation sees the exchanged MTU.
       void this.operation((link) => {
@@ -307,8 +335,8 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
     this.pendingConnect = undefined;
   }
 
-  private get status(): FakeCharacteristic | undefined {
-    return this.characteristics.find((characteristic) => characteristic.uuid === HKP_UUIDS.status);
+  private characteristic(uuid: string): FakeCharacteristic | undefined {
+    return this.characteristics.find((characteristic) => characteristic.uuid === uuid);
   }
 }
 
@@ -325,8 +353,9 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
 
   readAsync(): Promise<Buffer> {
     return this.peripheral.operation((connection) => {
-      if (this.uuid !== HKP_UUIDS.controlPointLength && this.uuid !== HKP_UUIDS.serviceRevision) throw new Error('ATT error 0x02 (read not permitted)');
-      const value = Buffer.from(connection.read(this.uuid === HKP_UUIDS.controlPointLength ? 'control-point-length' : 'service-revision'));
+      const readable = READABLE.get(this.uuid);
+      if (readable === undefined) throw new Error('ATT error 0x02 (read not permitted)');
+      const value = Buffer.from(connection.read(readable));
       this.emit('data', value, false);
       return value;
     });
@@ -342,6 +371,7 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
     return this.peripheral.operation((connection) => {
       const failure = this.peripheral.failWrites;
       if (failure !== undefined) throw failure;
+      if (this.uuid === FIDO_UUIDS.controlPoint || this.uuid === FIDO_UUIDS.revisionBitfield) return this.writeFido(connection, value, withoutResponse);
       if (this.uuid !== HKP_UUIDS.controlPoint) throw new Error('ATT error 0x03 (write not permitted)');
       this.peripheral.onWrite(value);
       // A write command the key refuses is dropped on air; a write request gets the ATT error (§2.3).
@@ -349,19 +379,38 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
     });
   }
 
+  /** fidoControlPoint and fidoServiceRevisionBitfield take Write Requests only (CTAP 2.1 §11.4.1). */
+  private writeFido(connection: BleConnection, value: Uint8Array, withoutResponse: boolean): void {
+    if (withoutResponse) throw new Error('ATT error 0x03 (write not permitted)');
+    this.peripheral.fidoWrites.push({ uuid: this.uuid, value });
+    if (this.uuid === FIDO_UUIDS.controlPoint) {
+      if (!connection.writeFidoControlPoint(value)) throw new Error('ATT error 0x0d (invalid attribute value length)');
+      return;
+    }
+    const outcome = connection.writeFidoServiceRevision(value);
+    if (outcome === 'invalid-length') throw new Error('ATT error 0x0d (invalid attribute value length)');
+    if (outcome === 'value-not-allowed') throw new Error('ATT error 0x13 (value not allowed)');
+  }
+
   subscribeAsync(): Promise<void> {
     return this.peripheral.operation((connection) => {
-      if (this.uuid !== HKP_UUIDS.status) throw new Error('ATT error 0x03 (notify not permitted)');
-      connection.subscribe(true);
+      if (this.uuid !== HKP_UUIDS.status && this.uuid !== FIDO_UUIDS.status) throw new Error('ATT error 0x03 (notify not permitted)');
+      this.subscribeOnKey(connection, true);
       this.subscribed = true;
     });
   }
 
   unsubscribeAsync(): Promise<void> {
     return this.peripheral.operation((connection) => {
-      connection.subscribe(false);
+      this.subscribeOnKey(connection, false);
       this.subscribed = false;
     });
+  }
+
+  /** Writes the characteristic's CCCD on the key. */
+  private subscribeOnKey(connection: BleConnection, enable: boolean): void {
+    if (this.uuid === FIDO_UUIDS.status) connection.subscribeFidoStatus(enable);
+    else if (this.uuid === HKP_UUIDS.status) connection.subscribe(enable);
   }
 
   /** A value the key notified on this characteristic. */

@@ -1,6 +1,7 @@
 /**
  * The FIDO2 / U2F client of the bridge (CTAP 2.1, docs/protocol.md §9) over any Transport with the `fido`
- * capability: virtual, UDP, USB HID, WebHID, and keys behind `hkey bridge` (ws). It speaks CTAP at the level of a
+ * capability: virtual, UDP, USB HID, WebHID, Bluetooth (the FIDO GATT service over the BLE link, noble, Web
+ * Bluetooth), and keys behind `hkey bridge` (ws). It speaks CTAP at the level of a
  * platform such as a browser's: the caller brings the clientDataHash (and builds clientDataJSON) and the relying
  * party verifies what comes back. Errors: CtapError (CTAP_<STATUS>) for the key's refusals, U2fError for U2F
  * status words, BridgeError / TransportError for the rest; no PIN ever appears in one.
@@ -39,7 +40,7 @@ export class FidoClient {
   /** CTAP1 over CTAPHID_MSG. */
   readonly u2f: U2fClient;
 
-  /** Throws BridgeError FIDO_UNSUPPORTED when the transport carries no CTAP (BLE, keys without CBOR). */
+  /** Throws BridgeError FIDO_UNSUPPORTED when the transport carries no CTAP (keys without CBOR or without the FIDO GATT service). */
   constructor(
     readonly transport: Transport,
     options: FidoClientOptions = {},

@@ -85,7 +85,7 @@ export class U2fError extends BridgeError {
   }
 }
 
-/** The transport reaches no security key: it has no CTAPHID CBOR (BLE links, keys without FIDO). */
+/** The transport reaches no security key: no CTAPHID CBOR, no FIDO GATT service, or a key without FIDO. */
 export function fidoUnsupported(): BridgeError {
-  return new BridgeError('FIDO_UNSUPPORTED', 'This connection does not carry CTAP: the key announces no FIDO2 support, or the link (BLE) has no FIDO service in the bridge yet.');
+  return new BridgeError('FIDO_UNSUPPORTED', 'This connection does not carry CTAP: the key announces no FIDO2 support, or offers no FIDO service over Bluetooth.');
 }

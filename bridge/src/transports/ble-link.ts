@@ -18,6 +18,7 @@ import {
   encodeUint16,
 } from '@hkey/protocol';
 import { type BleChannelOptions, type GattPort, assertServiceRevision } from '../ble-channel.js';
+import { selectFido2 } from '../ble-fido.js';
 import { BleTransport } from '../ble-transport.js';
 import { pollDevices } from '../device-poller.js';
 import { BridgeError, TransportError } from '../errors.js';
@@ -104,16 +105,30 @@ interface PendingRequest {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+/** The link refused an operation with ERROR `linkCode` (§8.2). */
+class LinkRefusal extends TransportError {
+  constructor(
+    readonly linkCode: number,
+    message: string,
+  ) {
+    super('PROTOCOL_VIOLATION', { message });
+  }
+}
+
 /**
  * One TCP connection to a BLE link. The link answers operations in order, so answers are matched to requests
  * first in, first out. ERROR frames carry no operation: one goes to the oldest pending request, and with none
  * pending it refused a WRITE_COMMAND, which, like a write without response the key refuses (§2.3), is dropped.
+ * (A WRITE_COMMAND refused while a FIDO_WRITE waits for its WRITTEN is taken as the FIDO_WRITE's refusal; the
+ * FIDO port drops refused writes and the HKP channel drops refused write commands, so either reading settles the
+ * same way.)
  */
 class BleLinkSocket {
   mtu = BLE_DEFAULT_ATT_MTU;
   private readonly reader = new BleLinkFrameReader();
   private readonly pending: PendingRequest[] = [];
   private readonly notifyListeners = new Set<(value: Uint8Array) => void>();
+  private readonly fidoNotifyListeners = new Set<(value: Uint8Array) => void>();
   private readonly mtuListeners = new Set<(mtu: number) => void>();
   private readonly disconnectListeners = new Set<(reason: string) => void>();
   /** Why the link went away, once it has. */
@@ -190,6 +205,12 @@ class BleLinkSocket {
     return () => this.notifyListeners.delete(listener);
   }
 
+  /** fidoStatus notifications (FIDO_NOTIFY). */
+  onFidoNotify(listener: (value: Uint8Array) => void): () => void {
+    this.fidoNotifyListeners.add(listener);
+    return () => this.fidoNotifyListeners.delete(listener);
+  }
+
   onMtuChange(listener: (mtu: number) => void): () => void {
     this.mtuListeners.add(listener);
     return () => this.mtuListeners.delete(listener);
@@ -237,6 +258,9 @@ class BleLinkSocket {
     switch (op) {
       case BleLinkOp.NOTIFY:
         for (const listener of this.notifyListeners) listener(data);
+        return;
+      case BleLinkOp.FIDO_NOTIFY:
+        for (const listener of this.fidoNotifyListeners) listener(data);
         return;
       case BleLinkOp.MTU_CHANGED: {
         const mtu = decodeUint16(data);
@@ -288,7 +312,7 @@ function linkError(data: Uint8Array): TransportError {
   if (data[0] === BleLinkError.NO_SUCH_KEY) {
     return new TransportError('NOT_FOUND', { message: 'No key with this serial is on the simulator\'s BLE link; list the keys to see which are there.' });
   }
-  return new TransportError('PROTOCOL_VIOLATION', { message: `The simulator's BLE link refused an operation (${text.decode(data.subarray(1))}).` });
+  return new LinkRefusal(data[0] ?? 0, `The simulator's BLE link refused an operation (${text.decode(data.subarray(1))}).`);
 }
 
 /** Scans one simulator's BLE link: the serials of the keys it advertises. */
@@ -315,6 +339,50 @@ export interface BleLinkConnectOptions {
  * enable notifications. The control point length is read by the channel (BleChannel.open).
  */
 export async function connectBleLinkPort(key: BleLinkKeyAddress, options: BleLinkConnectOptions = {}): Promise<GattPort> {
+  return hkpPort(await connectBleLink(key, options));
+}
+
+/** Both services of one connection: the HKP port, and the FIDO port when the key offers FIDO2 over BLE. */
+export interface BleLinkPorts {
+  readonly hkp: GattPort;
+  readonly fido: GattPort | undefined;
+}
+
+/**
+ * connectBleLinkPort, then the FIDO service as CTAP 2.1 §11.4 has a host prepare it (§2.12): read
+ * fidoServiceRevisionBitfield, select FIDO2, enable fidoStatus notifications. A key that refuses the read offers no
+ * FIDO service; one without the FIDO2 bit is not driven over it either. Closing the HKP port ends the connection;
+ * the FIDO port's close leaves it to that.
+ */
+export async function connectBleLinkPorts(key: BleLinkKeyAddress, options: BleLinkConnectOptions = {}): Promise<BleLinkPorts> {
+  const link = await connectBleLink(key, options);
+  let fido: GattPort | undefined;
+  try {
+    fido = await prepareFido(link);
+  } catch (error) {
+    await link.close();
+    throw error;
+  }
+  return { hkp: hkpPort(link), fido };
+}
+
+async function prepareFido(link: BleLinkSocket): Promise<GattPort | undefined> {
+  let bitfield: Uint8Array;
+  try {
+    bitfield = await link.read(BleLinkCharacteristic.FIDO_SERVICE_REVISION_BITFIELD);
+  } catch (error) {
+    if (error instanceof LinkRefusal) return undefined;
+    throw error;
+  }
+  const selected = await selectFido2(bitfield, async (value) => {
+    await link.request(BleLinkOp.FIDO_SELECT_REVISION, value, BleLinkOp.WRITTEN);
+  });
+  if (!selected) return undefined;
+  await link.request(BleLinkOp.FIDO_SUBSCRIBE, Uint8Array.of(1), BleLinkOp.FIDO_SUBSCRIBED);
+  return fidoPort(link);
+}
+
+async function connectBleLink(key: BleLinkKeyAddress, options: BleLinkConnectOptions): Promise<BleLinkSocket> {
   const mtu = options.mtu ?? DEFAULT_BLE_LINK_MTU;
   if (!Number.isInteger(mtu) || mtu < BLE_DEFAULT_ATT_MTU || mtu > BLE_MAX_ATT_MTU) {
     throw new RangeError(`The ATT MTU to ask for must be an integer from ${BLE_DEFAULT_ATT_MTU} to ${BLE_MAX_ATT_MTU}.`);
@@ -331,6 +399,10 @@ export async function connectBleLinkPort(key: BleLinkKeyAddress, options: BleLin
     await link.close();
     throw error;
   }
+  return link;
+}
+
+function hkpPort(link: BleLinkSocket): GattPort {
   return {
     get mtu() {
       return link.mtu;
@@ -348,6 +420,34 @@ export async function connectBleLinkPort(key: BleLinkKeyAddress, options: BleLin
     onDisconnect: (listener) => link.onDisconnect(listener),
     onMtuChange: (listener) => link.onMtuChange(listener),
     close: () => link.close(),
+  };
+}
+
+/** The FIDO service of the connection (§2.12); FIDO2 is selected and fidoStatus subscribed already. */
+function fidoPort(link: BleLinkSocket): GattPort {
+  return {
+    get mtu() {
+      return link.mtu;
+    },
+    async controlPointLength() {
+      const length = decodeUint16(await link.read(BleLinkCharacteristic.FIDO_CONTROL_POINT_LENGTH));
+      if (length === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: "The key's fidoControlPointLength is not a 16-bit value, so its FIDO service cannot be used." });
+      return length;
+    },
+    async write(value) {
+      try {
+        await link.request(BleLinkOp.FIDO_WRITE, value, BleLinkOp.WRITTEN);
+      } catch (error) {
+        // Longer than the fragment size after an MTU change: dropped, and the channel writes the message again (§2.3).
+        if (error instanceof LinkRefusal && error.linkCode === BleLinkError.BAD_LENGTH) return;
+        throw error;
+      }
+    },
+    onNotify: (listener) => link.onFidoNotify(listener),
+    onDisconnect: (listener) => link.onDisconnect(listener),
+    onMtuChange: (listener) => link.onMtuChange(listener),
+    // The HKP port owns the connection and ends it.
+    close: async () => undefined,
   };
 }
 
@@ -381,8 +481,8 @@ export class BleLinkTransportKind implements TransportKind {
   /** Opens ble-link://host:port/SERIAL, or a descriptor from list(). */
   async open(descriptor: DeviceDescriptor | string): Promise<BleTransport> {
     const key = parseBleLinkKey(typeof descriptor === 'string' ? descriptor : descriptor.id);
-    const port = await connectBleLinkPort(key, { mtu: this.options.mtu, timeoutMs: this.options.timeoutMs });
-    return BleTransport.open(bleLinkDescriptor(key), port, this.options);
+    const ports = await connectBleLinkPorts(key, { mtu: this.options.mtu, timeoutMs: this.options.timeoutMs });
+    return BleTransport.open(bleLinkDescriptor(key), ports.hkp, this.options, ports.fido);
   }
 }
 

@@ -16,6 +16,14 @@ export interface HkpCharacteristics {
   readonly serviceRevision: NobleCharacteristicLike;
 }
 
+/** The FIDO service's characteristics (§2.12) on one connected key. */
+export interface FidoCharacteristics {
+  readonly controlPoint: NobleCharacteristicLike;
+  readonly status: NobleCharacteristicLike;
+  readonly controlPointLength: NobleCharacteristicLike;
+  readonly revisionBitfield: NobleCharacteristicLike;
+}
+
 /** Common HCI disconnect reasons (Bluetooth Core, vol 1 part F) in words; others by number. */
 const HCI_REASONS = new Map<number, string>([
   [0x08, 'connection timeout'],

@@ -4,13 +4,14 @@
  * or forbidden, calls fail with NOT_FOUND or PERMISSION_DENIED and say what to do. Keys are found by the HKP
  * service UUID they advertise (docs/protocol.md §2.2) and named ble://<noble peripheral id>.
  */
-import { BLE_DEFAULT_ATT_MTU, BLE_MAX_ATT_MTU, HKP_GATT, decodeUint16 } from '@hkey/protocol';
-import { type BleChannelOptions, type GattPort, assertServiceRevision } from '../ble-channel.js';
+import { BLE_DEFAULT_ATT_MTU, BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT, decodeUint16 } from '@hkey/protocol';
+import { type BleChannelOptions, type BleService, type GattPort, assertServiceRevision } from '../ble-channel.js';
+import { selectFido2 } from '../ble-fido.js';
 import { BleTransport } from '../ble-transport.js';
 import { BridgeError, TransportError } from '../errors.js';
 import type { GattConnection } from '../gatt-connection.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
-import { type HkpCharacteristics, describeDisconnect, nobleGattConnection } from './noble-gatt.js';
+import { type FidoCharacteristics, type HkpCharacteristics, describeDisconnect, nobleGattConnection } from './noble-gatt.js';
 
 /** The part of @stoprocent/noble's default export this kind uses: the real module satisfies it, tests pass fakes. */
 export interface NobleLike {
@@ -69,13 +70,18 @@ export interface NobleTransportOptions extends BleChannelOptions {
   readonly lostAfterMs?: number;
 }
 
-/** noble spells UUIDs in lowercase without dashes. */
-const nobleUuid = (uuid: string): string => uuid.replaceAll('-', '').toLowerCase();
+/** noble spells UUIDs in lowercase without dashes, and those of the Bluetooth base UUID by their 16 bits ('fffd'). */
+export function nobleUuid(uuid: string): string {
+  const short = /^0000([0-9a-f]{4})-0000-1000-8000-00805f9b34fb$/.exec(uuid.toLowerCase());
+  return short?.[1] ?? uuid.replaceAll('-', '').toLowerCase();
+}
 const SERVICE = nobleUuid(HKP_GATT.SERVICE_UUID);
 const CONTROL_POINT = nobleUuid(HKP_GATT.CONTROL_POINT_UUID);
 const STATUS = nobleUuid(HKP_GATT.STATUS_UUID);
 const CONTROL_POINT_LENGTH = nobleUuid(HKP_GATT.CONTROL_POINT_LENGTH_UUID);
 const SERVICE_REVISION = nobleUuid(HKP_GATT.SERVICE_REVISION_UUID);
+const FIDO_SERVICE = nobleUuid(FIDO_GATT.SERVICE_UUID);
+const FIDO_UUIDS = [FIDO_GATT.CONTROL_POINT_UUID, FIDO_GATT.STATUS_UUID, FIDO_GATT.CONTROL_POINT_LENGTH_UUID, FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID].map(nobleUuid);
 
 const ID_PREFIX = 'ble://';
 
@@ -102,18 +108,36 @@ function adapterError(state: string): TransportError | undefined {
   }
 }
 
-/** One connected key as a GattPort; notifications are on already. */
-function noblePort(peripheral: NoblePeripheralLike, { controlPoint, status, controlPointLength: length }: HkpCharacteristics): GattPort {
+/**
+ * One service of a connected key as a GattPort; notifications are on already. The HKP port owns the connection;
+ * the FIDO port writes with response (fidoControlPoint has no other write), drops a write the key refuses while
+ * connected (§2.3) and leaves disconnecting to the HKP port.
+ */
+function noblePort(peripheral: NoblePeripheralLike, { controlPoint, status, controlPointLength: length }: Omit<HkpCharacteristics, 'serviceRevision'>, service: BleService): GattPort {
+  const buffer = (value: Uint8Array): Buffer => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   return {
     get mtu() {
       return peripheral.mtu ?? BLE_DEFAULT_ATT_MTU;
     },
     async controlPointLength() {
       const value = decodeUint16(await length.readAsync());
-      if (value === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The control point length is not a 16-bit value, so the device is not an HKP/1 key.' });
+      if (value === undefined) {
+        const message = service === 'hkp' ? 'The control point length is not a 16-bit value, so the device is not an HKP/1 key.' : "The key's fidoControlPointLength is not a 16-bit value, so its FIDO service cannot be used.";
+        throw new TransportError('PROTOCOL_VIOLATION', { message });
+      }
       return value;
     },
-    write: (value, withResponse = false) => controlPoint.writeAsync(Buffer.from(value.buffer, value.byteOffset, value.byteLength), !withResponse),
+    write:
+      service === 'hkp'
+        ? (value, withResponse = false) => controlPoint.writeAsync(buffer(value), !withResponse)
+        : async (value) => {
+            try {
+              await controlPoint.writeAsync(buffer(value), false);
+            } catch (error) {
+              if (peripheral.state === 'connected') return;
+              throw error;
+            }
+          },
     onNotify(listener) {
       const onData = (data: Uint8Array, isNotification: boolean): void => {
         if (isNotification) listener(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -138,7 +162,7 @@ function noblePort(peripheral: NoblePeripheralLike, { controlPoint, status, cont
       if (peripheral.state !== 'connected') return;
       // Best effort: the disconnect below ends the subscription anyway.
       await status.unsubscribeAsync().catch(noop);
-      await peripheral.disconnectAsync();
+      if (service === 'hkp') await peripheral.disconnectAsync();
     },
   };
 }
@@ -206,17 +230,20 @@ export class NobleTransportKind implements TransportKind {
 
   /** Opens ble://<id>, or a descriptor from list(); a key known from an earlier scan or connection is connected again. */
   async open(descriptor: DeviceDescriptor | string): Promise<BleTransport> {
-    const { peripheral, characteristics } = await this.reach(descriptor);
+    const { peripheral, characteristics, fido } = await this.reach(descriptor);
+    let fidoPrepared = false;
     try {
       assertServiceRevision(await characteristics.serviceRevision.readAsync());
       await characteristics.status.subscribeAsync();
+      if (fido !== undefined) fidoPrepared = await prepareFido(fido);
     } catch (error) {
       await peripheral.disconnectAsync().catch(noop);
       if (error instanceof BridgeError) throw error;
       // A key refuses these to a host it is not bonded with (§2.2).
-      throw gone(peripheral, error) ?? new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its HKP service; pair it with this computer (docs/hardware.md) and try again.' });
+      throw gone(peripheral, error) ?? new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its services; pair it with this computer (docs/hardware.md) and try again.' });
     }
-    return BleTransport.open(nobleDescriptor(peripheral), noblePort(peripheral, characteristics), this.options);
+    const fidoPort = fido !== undefined && fidoPrepared ? noblePort(peripheral, fido, 'fido') : undefined;
+    return BleTransport.open(nobleDescriptor(peripheral), noblePort(peripheral, characteristics, 'hkp'), this.options, fidoPort);
   }
 
   /**
@@ -228,8 +255,8 @@ export class NobleTransportKind implements TransportKind {
     return nobleGattConnection(peripheral, characteristics);
   }
 
-  /** Finds and connects the key, and its HKP characteristics. */
-  private async reach(descriptor: DeviceDescriptor | string): Promise<{ peripheral: NoblePeripheralLike; characteristics: HkpCharacteristics }> {
+  /** Finds and connects the key, and the characteristics of its HKP service and, when it offers one, its FIDO service. */
+  private async reach(descriptor: DeviceDescriptor | string): Promise<{ peripheral: NoblePeripheralLike; characteristics: HkpCharacteristics; fido: FidoCharacteristics | undefined }> {
     const id = typeof descriptor === 'string' ? descriptor : descriptor.id;
     if (!id.startsWith(ID_PREFIX) || id.length === ID_PREFIX.length) {
       throw new TransportError('NOT_FOUND', { message: 'A Bluetooth key id looks like ble://<peripheral id>; list the keys to find it.' });
@@ -239,8 +266,10 @@ export class NobleTransportKind implements TransportKind {
     const peripheral = this.known.get(id.slice(ID_PREFIX.length)) ?? (await this.find(id.slice(ID_PREFIX.length), deadline));
     if (peripheral.state !== 'connected') await this.connectInTime(peripheral, deadline);
     let characteristics: HkpCharacteristics;
+    let fido: FidoCharacteristics | undefined;
     try {
       characteristics = await discover(peripheral);
+      fido = await discoverFido(peripheral);
     } catch (error) {
       await peripheral.disconnectAsync().catch(noop);
       throw error;
@@ -251,7 +280,7 @@ export class NobleTransportKind implements TransportKind {
       peripheral.removeListener('disconnect', forget);
     };
     peripheral.on('disconnect', forget);
-    return { peripheral, characteristics };
+    return { peripheral, characteristics, fido };
   }
 
   /** noble, loaded once; a failed load is tried again next time, since the user may install it meanwhile. */
@@ -400,6 +429,31 @@ async function discover(peripheral: NoblePeripheralLike): Promise<HkpCharacteris
     throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
   }
   return { controlPoint, status, controlPointLength, serviceRevision };
+}
+
+/** The FIDO service's characteristics (§2.12), or undefined when the key offers no FIDO service. */
+async function discoverFido(peripheral: NoblePeripheralLike): Promise<FidoCharacteristics | undefined> {
+  let characteristics: readonly NobleCharacteristicLike[];
+  try {
+    ({ characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([FIDO_SERVICE], FIDO_UUIDS));
+  } catch (error) {
+    // noble rejects with a plain string when the service is missing: an HKP key without the security-key mode.
+    const lost = gone(peripheral, error);
+    if (lost !== undefined) throw lost;
+    return undefined;
+  }
+  const [controlPoint, status, controlPointLength, revisionBitfield] = FIDO_UUIDS.map((uuid) => characteristics.find((characteristic) => characteristic.uuid === uuid));
+  if (controlPoint === undefined || status === undefined || controlPointLength === undefined || revisionBitfield === undefined) {
+    throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key lacks characteristics of the FIDO service (CTAP 2.1 §11.4.1), so it cannot be used as a security key.' });
+  }
+  return { controlPoint, status, controlPointLength, revisionBitfield };
+}
+
+/** Selects FIDO2 and subscribes fidoStatus (§2.12); false when the key offers no FIDO2. */
+async function prepareFido(fido: FidoCharacteristics): Promise<boolean> {
+  const selected = await selectFido2(new Uint8Array(await fido.revisionBitfield.readAsync()), (value) => fido.revisionBitfield.writeAsync(Buffer.from(value), false));
+  if (selected) await fido.status.subscribeAsync();
+  return selected;
 }
 
 function noop(): void {}
