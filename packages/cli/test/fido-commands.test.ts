@@ -173,3 +173,28 @@ describe('hkey fido', { timeout: 120_000 }, () => {
     expect(leaks).toEqual([]);
   });
 });
+
+describe('hkey fido over the simulator BLE link', { timeout: 60_000 }, () => {
+  let bleSimulator: Simulator;
+  let bleKey: string;
+
+  beforeAll(async () => {
+    bleSimulator = await Simulator.start({ devices: 1, udpPort: 0, blePort: 0, presence: 'auto-approve' });
+    bleKey = `ble-link://127.0.0.1:${bleSimulator.bleLink?.port}/${bleSimulator.devices[0]?.key.serial}`;
+  });
+
+  afterAll(async () => {
+    await bleSimulator?.close();
+  });
+
+  test('info and PIN retries through the key\'s FIDO GATT service', async () => {
+    const info = await hkey(['--transport', bleKey, 'fido', 'info', '--json']);
+    expect(info.code).toBe(0);
+    expect(json(info.stdout)).toMatchObject({ versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'], transports: ['usb', 'ble'], pinSet: false });
+    const set = await hkey(['--transport', bleKey, '--pin-stdin', 'fido', 'pin', 'set', '--json'], { stdin: `${firstPin}\n` });
+    expect(set.code).toBe(0);
+    const retries = await hkey(['--transport', bleKey, 'fido', 'pin', 'retries', '--json']);
+    expect(retries.code).toBe(0);
+    expect(json(retries.stdout)).toMatchObject({ retries: 8 });
+  });
+});
