@@ -23,7 +23,8 @@ declare global {
 
 /** A virtual key with one account (TOTP and a password), plugged into the page's source once provisioned. */
 async function plugInPageKey(source: InPageDeviceSource, secret: Uint8Array): Promise<void> {
-  const key = await VirtualKey.start({ identity: { serial: 'HK-PAGE-000001' } });
+  // Offered over WebHID and Web Bluetooth, so its GetInfo lists both transports (CTAP 2.1 §6.4).
+  const key = await VirtualKey.start({ identity: { serial: 'HK-PAGE-000001' }, fido: { transports: ['usb', 'ble'] } });
   const transport = await openVirtualTransport(connectInProcess(key));
   const client = new KeyClient(transport);
   await client.setTime();

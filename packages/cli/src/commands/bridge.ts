@@ -22,7 +22,8 @@ export interface BridgeOptions {
 async function virtualSource(count: number): Promise<InProcessSource> {
   const source = new InProcessSource();
   for (let index = 1; index <= count; index++) {
-    const key = await VirtualKey.start({ identity: { serial: `HK-SIM-${String(index).padStart(6, '0')}` } });
+    // It offers USB (hid link) and BLE (gatt link), so its GetInfo lists both (CTAP 2.1 §6.4).
+    const key = await VirtualKey.start({ identity: { serial: `HK-SIM-${String(index).padStart(6, '0')}` }, fido: { transports: ['usb', 'ble'] } });
     const ble = new BleEndpoint(key);
     source.add({ id: `virtual-${index}`, name: 'Hideez Key (virtual)', serial: key.serial, connectHid: () => connectInProcess(key), connectGatt: () => connectGattEndpoint(ble) });
   }
