@@ -50,7 +50,7 @@ describe('INIT payloads (docs/protocol.md §1.6)', () => {
   });
 
   test('response layout: nonce(8) CID(4) version major minor build capabilities', () => {
-    expect(toHex(encodeHidInitResponse(response))).toBe('0011223344556677' + 'a1b2c3d4' + '02' + '01' + '02' + '03' + '09');
+    expect(toHex(encodeHidInitResponse(response))).toBe('0011223344556677' + 'a1b2c3d4' + '02' + '01' + '02' + '03' + '05');
   });
 
   test('response round trip', () => {
