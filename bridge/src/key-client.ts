@@ -12,15 +12,11 @@ import {
   encodeRequest,
 } from '@hkey/protocol';
 import { DeviceStatusError, type DeviceStatusName, TransportError } from './errors.js';
-import type { ExchangeOptions, KeepaliveStatus, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-  /** Gives up after this long in total, cancelling the command on the key (TransportError TIMEOUT). */
-  readonly timeoutMs?: number;
-  /** Called once when the key starts waiting for its button. */
-  readonly onUserPresence?: () => void;
-}
+import { type CallOptions, exchangeOptions } from './call-options.js';
+
+export type { CallOptions };
 
 export type DeviceInfo = ResponseOf<'GetInfo'>;
 export type AccountId = RequestOf<'AccountGet'>['id'];
@@ -143,20 +139,4 @@ export class KeyClient {
     const status = decoded.status as DeviceStatusName;
     throw new DeviceStatusError(status, decoded.details as ErrorDetailsOf<typeof status> | undefined);
   }
-}
-
-/** Turns onUserPresence into a keepalive listener that fires it once; no closure when it is not wanted. */
-function exchangeOptions(options: CallOptions): ExchangeOptions {
-  const onUserPresence = options.onUserPresence;
-  if (onUserPresence === undefined) return options;
-  let announced = false;
-  return {
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-    onKeepalive: (status: KeepaliveStatus) => {
-      if (status !== 'user-presence' || announced) return;
-      announced = true;
-      onUserPresence();
-    },
-  };
 }

@@ -5,32 +5,12 @@
  */
 import { CtapStatus, type CtapMap, decodeCtap, encodeCtap, HkeyError } from '@hkey/protocol';
 import { TransportError } from '../errors.js';
-import type { ExchangeOptions, FidoExchange, KeepaliveStatus, Transport } from '../transport.js';
+import { type CallOptions, exchangeOptions } from '../call-options.js';
+import type { ExchangeOptions, FidoExchange, Transport } from '../transport.js';
 import { ctapStatusError, fidoUnsupported } from './fido-errors.js';
 
-export interface FidoCallOptions {
-  readonly signal?: AbortSignal;
-  /** Gives up after this long in total, cancelling the request on the key (TransportError TIMEOUT). */
-  readonly timeoutMs?: number;
-  /** Called once when the key starts waiting for a touch (KEEPALIVE UPNEEDED, or a U2F request that needs one). */
-  readonly onUserPresence?: () => void;
-}
-
-/** The request's options with onUserPresence turned into a keepalive listener that fires it once. */
-export function exchangeOptions(options: FidoCallOptions): ExchangeOptions {
-  const onUserPresence = options.onUserPresence;
-  if (onUserPresence === undefined) return options;
-  let announced = false;
-  return {
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-    onKeepalive: (status: KeepaliveStatus) => {
-      if (status !== 'user-presence' || announced) return;
-      announced = true;
-      onUserPresence();
-    },
-  };
-}
+/** FIDO calls take the same options as HKP calls. */
+export type FidoCallOptions = CallOptions;
 
 /** A malformed answer: never the key's refusal, always a broken key or link. */
 function malformed(cause: unknown): TransportError {
