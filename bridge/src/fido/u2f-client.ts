@@ -3,7 +3,7 @@
  * authenticate. U2F cannot wait for the button: a request that needs a touch answers CONDITIONS_NOT_SATISFIED, and
  * the host repeats it until the key has been touched, as browsers do, within `timeoutMs` (default 30 s).
  */
-import { U2F_REGISTER_ID, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, encodeU2fRequest } from '@hkey/protocol';
+import { U2F_REGISTER_ID, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, concatBytes, encodeU2fRequest } from '@hkey/protocol';
 import { TransportError } from '../errors.js';
 import type { CtapChannel, FidoCallOptions } from './ctap-channel.js';
 import { U2fError } from './fido-errors.js';
@@ -44,7 +44,7 @@ export class U2fClient {
 
   /** Registers with `application` (SHA-256 of the AppID) for `challenge` (SHA-256 of the client data); needs a touch. */
   async register(challenge: Uint8Array, application: Uint8Array, options: FidoCallOptions = {}): Promise<U2fRegistration> {
-    const data = await this.untilTouched(U2fInstruction.REGISTER, 0, concat(check32(challenge), check32(application)), options);
+    const data = await this.untilTouched(U2fInstruction.REGISTER, 0, concatBytes(check32(challenge), check32(application)), options);
     return readRegistration(data);
   }
 
@@ -100,7 +100,7 @@ function check32(bytes: Uint8Array): Uint8Array {
 
 function authenticateData(challenge: Uint8Array, application: Uint8Array, keyHandle: Uint8Array): Uint8Array {
   if (keyHandle.length === 0 || keyHandle.length > 255) throw new TransportError('PROTOCOL_VIOLATION', { message: 'A U2F key handle has 1 to 255 bytes.' });
-  return concat(check32(challenge), check32(application), new Uint8Array([keyHandle.length]), keyHandle);
+  return concatBytes(check32(challenge), check32(application), new Uint8Array([keyHandle.length]), keyHandle);
 }
 
 /** 0x05 | publicKey (65) | L | keyHandle (L) | certificate (DER) | signature (U2F Raw Message Formats §4.3). */
@@ -133,16 +133,6 @@ function derLength(data: Uint8Array, start: number): number {
 
 function malformed(): TransportError {
   return new TransportError('PROTOCOL_VIOLATION', { message: 'The security key sent a malformed U2F response; reconnect it, and report the problem if it persists.' });
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -3,13 +3,13 @@
  * and flags of authenticatorData, the counter, packed attestation and assertion signatures checked with node:crypto,
  * excludeList and allowList, and hmac-secret. Non-discoverable credentials only: they leave nothing on the key.
  */
-import { AuthenticatorDataFlag, CtapCommand, CtapStatus, ctapMap } from '@hkey/protocol';
+import { AuthenticatorDataFlag, CtapCommand, CtapStatus, concatBytes, ctapMap } from '@hkey/protocol';
 import { check, describeBytes, fail, sameBytes } from '../../checks.js';
 import { defineCase } from '../../case.js';
 import { KeepaliveStatus } from './ctap-link.js';
 import { FidoChannel } from './fido-channel.js';
 import { agree } from './pin-client.js';
-import { type Assertion, concatBytes, flagNames, getAssertion, getAssertionParams, makeCredential, makeCredentialParams, randomBytes, rpIdHash, runRpId } from './requests.js';
+import { type Assertion, flagNames, getAssertion, getAssertionParams, makeCredential, makeCredentialParams, randomBytes, rpIdHash, runRpId } from './requests.js';
 import { certificate, coseKeyObject, signatureVerifies } from './verify.js';
 
 const needs = ['ctap-link', 'presence'] as const;

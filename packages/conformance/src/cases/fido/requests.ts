@@ -160,16 +160,6 @@ export async function getAssertion(channel: FidoChannel, request: GetAssertionRe
   return readAssertion(await channel.ok(CtapCommand.GetAssertion, getAssertionParams(request), `GetAssertion for ${request.rpId}`, options));
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 export function flagNames(flags: number): string {
   const names = [['UP', 0x01], ['UV', 0x04], ['AT', 0x40], ['ED', 0x80]] as const;
   const set = names.filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);

@@ -3,12 +3,12 @@
  * the status words for bad requests, REGISTER and AUTHENTICATE with their presence rules, signatures checked with
  * node:crypto, and the counter.
  */
-import { U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, encodeU2fRequest } from '@hkey/protocol';
+import { U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, concatBytes, encodeU2fRequest } from '@hkey/protocol';
 import { check, checkEqual, delay, fail, fromHex } from '../../checks.js';
 import { defineCase } from '../../case.js';
 import type { CaseContext } from '../../runner/case-context.js';
 import { FidoChannel, type U2fAnswer } from './fido-channel.js';
-import { concatBytes, randomBytes, rpIdHash, runRpId } from './requests.js';
+import { randomBytes, rpIdHash, runRpId } from './requests.js';
 import { certificate, p256KeyObject, signatureVerifies } from './verify.js';
 
 const { NO_ERROR, CONDITIONS_NOT_SATISFIED, WRONG_DATA, WRONG_LENGTH, CLA_NOT_SUPPORTED, INS_NOT_SUPPORTED } = U2fStatusWord;
