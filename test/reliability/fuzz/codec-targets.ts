@@ -40,20 +40,9 @@ import {
 import { check } from './budget.js';
 import { anyText, mutateBytes, mutatedText, nearValidBytes, position, seededBytes, seededText } from './mutate.js';
 import { expectedDecoding, requestMap } from './schema-values.js';
+import { fail, hex, sameBytes } from './oracle.js';
 
 const COMMANDS = Object.keys(Commands) as CommandName[];
-
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // base32 (docs/protocol.md §7.3)

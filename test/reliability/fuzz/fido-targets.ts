@@ -32,6 +32,7 @@ import { checkAsync } from './budget.js';
 import { PLACEHOLDER_ID, RP_IDS, clientPinBody, credentialManagementBody, getAssertionBody, looseEncode, makeCredentialBody } from './ctap-values.js';
 import { containsBytes, mutatedBytes, seededBytes } from './mutate.js';
 import { U2F_APPLICATION } from './ctap-targets.js';
+import { fail, hex } from './oracle.js';
 
 const utf8 = new TextEncoder();
 const START_MS = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -42,14 +43,6 @@ const PLANTED = PINS.slice(0, 3).flatMap((pin) => [utf8.encode(pin), sha256(utf8
 
 const STATUSES = new Set<number>(Object.values(CtapStatus));
 const U2F_WORDS = new Set<number>(Object.values(U2fStatusWord));
-
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
 
 type ButtonAnswer = 'approved' | 'denied' | 'timeout' | 'cancelled';
 

@@ -16,6 +16,7 @@ import {
   hotp,
 } from '@hkey/protocol';
 import type { DeviceState, PresenceOutcome, PresenceSource, StoredAccount } from '@hkey/firmware-sim';
+import { fail } from './oracle.js';
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string | undefined): number => (text === undefined ? 0 : utf8.encode(text).length);
@@ -72,10 +73,6 @@ export interface Prediction {
 }
 
 const PIN_POLICY = /^[0-9]{4,8}$/;
-
-function fail(message: string): never {
-  throw new Error(message);
-}
 
 /** JSON with sorted keys, no undefined fields, bigints as "123n" and bytes as hex: a comparison form. */
 export function canonical(value: unknown): string {

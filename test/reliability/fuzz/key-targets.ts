@@ -23,6 +23,7 @@ import { checkAsync } from './budget.js';
 import { type ModelAccount, type ModelSeed, KeyModel, ScriptedButton, canonical, deviceState, recordBytes } from './key-model.js';
 import { containsBytes, mutatedBytes, seededBytes, seededText } from './mutate.js';
 import { requestMap, textOfBytes } from './schema-values.js';
+import { fail } from './oracle.js';
 
 const COMMANDS = Object.keys(Commands) as CommandName[];
 const START_MS = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -98,10 +99,6 @@ const step: fc.Arbitrary<Step> = fc.record({
   writeFault: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   waitMs: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(999, 1000, 30_000, 86_400_000) }),
 });
-
-function fail(message: string): never {
-  throw new Error(message);
-}
 
 /** The secrets of a run: what the seed holds and what its requests carried (docs/protocol.md §6.4). */
 class PlantedSecrets {

@@ -15,10 +15,7 @@ import { checkAsync } from './budget.js';
 import { mutateBytes, position, seededBytes } from './mutate.js';
 import { SEEDS } from './key-targets.js';
 import { type Rig, bleFragments, checkHkpResponse, checkKeyInvariants, hkpPayload, plantedSecrets, startKey } from './transport-targets.js';
-
-function fail(message: string): never {
-  throw new Error(message);
-}
+import { fail } from './oracle.js';
 
 const SERIAL = 'HK-FUZZ-000001';
 const HANG_MS = 5000;

@@ -19,8 +19,8 @@ type ByteEdit =
 /** Positions are fractions of the input's length, so one edit list applies to inputs of any size. */
 export const position = fc.integer({ min: 0, max: 0xffff }).map((value) => value / 0x10000);
 
-/** mulberry32: a tiny deterministic generator for bulk content. */
-function generator(seed: number): () => number {
+/** mulberry32: a tiny deterministic generator for bulk content and seeded choices. */
+export function generator(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -19,10 +19,7 @@ import { checkAsync } from './budget.js';
 import { type ModelSeed, deviceState, recordBytes } from './key-model.js';
 import { PIN_POOL, SEEDS } from './key-targets.js';
 import { anyText, mutatedBytes, mutatedText, seededBytes } from './mutate.js';
-
-function fail(message: string): never {
-  throw new Error(message);
-}
+import { fail } from './oracle.js';
 
 const FILE_CODES = new Set(['STATE_CORRUPT', 'STATE_UNKNOWN_FORMAT', 'STATE_UNSUPPORTED_VERSION', 'STATE_INVALID', 'STATE_PASSPHRASE_REQUIRED', 'STATE_WRONG_PASSPHRASE']);
 

@@ -47,13 +47,10 @@ import { checkAsync } from './budget.js';
 import { type ModelSeed, deviceState, recordBytes } from './key-model.js';
 import { PIN_POOL, SEEDS } from './key-targets.js';
 import { containsBytes, mutateBytes, mutatedBytes, seededBytes } from './mutate.js';
+import { fail } from './oracle.js';
 
 const START_MS = Date.UTC(2026, 10, 23, 12, 0, 0);
 const PRESENCE_TIMEOUT_MS = 3000;
-
-function fail(message: string): never {
-  throw new Error(message);
-}
 
 /** Lets the key's asynchronous command handling run to its next wait (a timer or the button). */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
