@@ -5,28 +5,30 @@
  * through the bridge), so one PIN entry must not leave the key open after the command is done.
  * The simulator is imported only for `virtual`, and the bridge loads node-hid or noble only for hid and ble addresses.
  *
- * An address names one key (udp://HOST:PORT, hid:PATH, ble://ID, ble-link://HOST:PORT/SERIAL, ws://HOST:PORT/ID,
- * virtual) or a place to look for keys (hid: every USB key; ble: every Bluetooth key in range; tcp://HOST:PORT:
- * every key on a simulator's BLE link; ws://HOST:PORT: every key a bridge serves, with the token the bridge printed
- * in HKEY_BRIDGE_TOKEN).
+ * Addresses are those of the bridge's registry (ADDRESS_SCHEMES): one key, or a place to look for keys (hid, ble,
+ * tcp://HOST:PORT, ws://HOST:PORT; a bridge with the token it printed in HKEY_BRIDGE_TOKEN).
  */
 import {
-  BleLinkTransportKind,
+  AddressError,
+  type AddressTransportOptions,
   type DeviceInfo,
   KeyClient,
   NobleTransportKind,
-  NodeHidTransportKind,
   type Transport,
-  UdpTransportKind,
-  WsTransportKind,
+  type TransportAddress,
+  formatAddress,
   isDeviceStatus,
+  isPlace as isPlaceAddress,
+  listAddresses,
+  openAddress,
+  parseAddress,
 } from '@hkey/bridge';
 import type { ResponseOf } from '@hkey/protocol';
 import { CliError, errorMessage } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import { keepsProcessAlive } from './lingering.js';
 import { PinReader } from './pin-input.js';
-import type { RunContext } from './program.js';
+import type { RunContext } from './context.js';
 
 const DEFAULT_TRANSPORT = 'udp://127.0.0.1:8111';
 
@@ -65,22 +67,28 @@ export interface OpenKey {
   close(): Promise<void>;
 }
 
-/** Whether an address names a place to look for keys rather than one key. */
-export const isPlace = (url: string): boolean => url === 'hid' || url === 'ble' || url.startsWith('tcp://') || /^wss?:\/\/[^/]+\/?$/.test(url);
-
-/** The bridge behind ws://HOST:PORT[/ID]: its WebSocket endpoint and the key id, if any. */
-function bridgeAddress(url: string): { kind: WsTransportKind; id: string | undefined } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not quoted back: a bridge URL may carry its token.
-    throw new CliError('USAGE_TRANSPORT', 'The bridge address is not a valid URL: use ws://HOST:PORT[/ID], e.g. ws://127.0.0.1:8120.', ExitCode.USAGE);
-  }
-  const id = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined;
-  const endpoint = `${parsed.protocol}//${parsed.host}/v1`;
-  return { kind: new WsTransportKind({ url: endpoint, token: process.env.HKEY_BRIDGE_TOKEN || undefined, client: `hkey CLI (pid ${process.pid})` }), id };
+/** The registry refuses addresses in sentences that never quote them (a bridge URL may carry a token): usage errors here. */
+function asUsage(error: unknown): never {
+  if (error instanceof AddressError) throw new CliError('USAGE_TRANSPORT', error.message, ExitCode.USAGE);
+  throw error;
 }
+
+export function parseTransport(url: string): TransportAddress {
+  try {
+    return parseAddress(url);
+  } catch (error) {
+    return asUsage(error);
+  }
+}
+
+/** Whether an address names a place to look for keys rather than one key. */
+export const isPlace = (url: string): boolean => {
+  try {
+    return isPlaceAddress(parseAddress(url));
+  } catch {
+    return false;
+  }
+};
 
 let bluetooth: NobleTransportKind | undefined;
 
@@ -92,28 +100,21 @@ function nobleKind(): NobleTransportKind {
   return bluetooth;
 }
 
+const transportOptions = (openTimeoutMs?: number): AddressTransportOptions => ({
+  openTimeoutMs,
+  bluetooth: nobleKind,
+  bridge: { token: process.env.HKEY_BRIDGE_TOKEN || undefined, client: `hkey CLI (pid ${process.pid})` },
+  // The simulator is loaded only when a command asks for the virtual key.
+  virtual: async () => (await import('./virtual-key.js')).openPersistentVirtualKey(),
+});
+
 export async function openTransport(url: string, openTimeoutMs?: number): Promise<Transport> {
-  if (url.startsWith('udp://')) return new UdpTransportKind({ addresses: [url], openTimeoutMs }).open(url);
-  if (url.startsWith('hid:')) return new NodeHidTransportKind({ openTimeoutMs }).open(url);
-  if (url.startsWith('ble://')) return nobleKind().open(url);
-  if (url.startsWith('ble-link://')) return new BleLinkTransportKind({ timeoutMs: openTimeoutMs }).open(url);
-  if (url === 'virtual') return (await import('./virtual-key.js')).openPersistentVirtualKey();
-  if (url.startsWith('ws://') || url.startsWith('wss://')) {
-    const { kind, id } = bridgeAddress(url);
-    if (id !== undefined) return kind.open(id);
-  }
-  throw new CliError('USAGE_TRANSPORT', `Unknown transport "${url}": use udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual.`, ExitCode.USAGE);
+  return openAddress(parseTransport(url), transportOptions(openTimeoutMs)).catch(asUsage);
 }
 
-/** The key addresses at a place (hid, ble, tcp://HOST:PORT); a key address stands for itself. */
+/** The key addresses at a place (hid, ble, tcp://HOST:PORT, ws://HOST:PORT); a key address stands for itself. */
 async function expand(url: string): Promise<string[]> {
-  if (!isPlace(url)) return [url];
-  if (url.startsWith('ws')) {
-    const base = url.replace(/\/$/, '');
-    return (await bridgeAddress(url).kind.list()).map((descriptor) => `${base}/${encodeURIComponent(descriptor.id)}`);
-  }
-  const kind = url === 'hid' ? new NodeHidTransportKind() : url === 'ble' ? nobleKind() : new BleLinkTransportKind({ addresses: [url] });
-  return (await kind.list()).map((descriptor) => descriptor.id);
+  return (await listAddresses(parseTransport(url), transportOptions())).map(formatAddress);
 }
 
 /**

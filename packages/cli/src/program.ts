@@ -5,24 +5,9 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { integer, list, port } from './arguments.js';
 import { CliError } from './cli-error.js';
+import type { GlobalOptions, RunContext } from './context.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { Output } from './output.js';
-
-export interface GlobalOptions {
-  transport?: string[];
-  device?: string;
-  pinStdin: boolean;
-  stayUnlocked: boolean;
-  json: boolean;
-  quiet: boolean;
-  verbose: boolean;
-  timeout: number;
-}
-
-export interface RunContext {
-  readonly output: Output;
-  readonly globals: GlobalOptions;
-}
 
 type Action = (context: RunContext, ...args: never[]) => Promise<number | void>;
 
@@ -86,7 +71,9 @@ export function buildProgram(): Command {
     .description('Work with Hideez Keys, real or virtual: inspect, provision, simulate.')
     .version('0.1.0')
     .addOption(
-      new Option('-t, --transport <url>', 'where keys are: udp://host:port, hid[:path], ble[://id], tcp://host:port (simulator BLE link), ble-link://host:port/serial or virtual; repeat or comma-separate for several')
+      // The bridge's ADDRESS_SYNTAX, spelled out (a test keeps them equal): importing @hkey/bridge here would load it
+      // for every command, `hkey --help` too.
+      new Option('-t, --transport <url>', 'where keys are: udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual; repeat or comma-separate for several')
         .env('HKEY_TRANSPORT')
         .argParser(list),
     )
@@ -445,7 +432,12 @@ secret, other parameters) is reported as changed and not written again; exit 10 
     .description('print a shell completion script')
     .addArgument(new Argument('<shell>', 'shell to complete for').choices(['bash', 'zsh', 'fish']))
     .addHelpText('after', examples('hkey completion bash > /etc/bash_completion.d/hkey', 'hkey completion zsh > "${fpath[1]}/_hkey"', 'hkey completion fish > ~/.config/fish/completions/hkey.fish'))
-    .action(run(async () => (await import('./commands/completion.js')).completion));
+    .action(
+      run(async () => {
+        const { completion } = await import('./commands/completion.js');
+        return (context: RunContext, shell: Parameters<typeof completion>[1]) => completion(context, shell, buildProgram());
+      }),
+    );
 
   program
     .command('conformance')

@@ -4,6 +4,7 @@
  * for HID (§1) and a GATT port for BLE (§2). Cases whose link a target lacks are skipped with a reason.
  */
 import {
+  AddressError,
   BleTransport,
   type BleLinkKeyAddress,
   type GattPort,
@@ -13,8 +14,7 @@ import {
   type TransportName,
   connectBleLinkPort,
   connectUdpReportPort,
-  parseBleLinkAddress,
-  parseBleLinkKey,
+  parseAddress,
   parseUdpAddress,
   scanBleLink,
 } from '@hkey/bridge';
@@ -98,8 +98,9 @@ export function bleLinkTarget(url: string): ConformanceTarget {
 }
 
 async function keyOnLink(url: string): Promise<BleLinkKeyAddress> {
-  if (url.startsWith('ble-link:')) return parseBleLinkKey(url);
-  const link = parseBleLinkAddress(url);
+  const link = parseAddress(url);
+  if (link.scheme === 'ble-link') return link;
+  if (link.scheme !== 'tcp') throw new AddressError('ADDRESS_MALFORMED', 'A simulator BLE link address looks like ble-link://HOST:PORT/SERIAL or tcp://HOST:PORT.');
   const serials = await scanBleLink(link);
   if (serials.length !== 1 || serials[0] === undefined) {
     throw new ConformanceError('BLE_LINK_AMBIGUOUS', `The BLE link at ${url} advertises ${serials.length} keys; name one as ble-link://${link.host}:${link.port}/SERIAL.`);

@@ -20,8 +20,9 @@ import {
   udpTarget,
 } from '@hkey/conformance';
 import { CliError } from '../cli-error.js';
+import { openTransport, parseTransport } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 export interface ConformanceCommandOptions {
   control?: string;
@@ -43,19 +44,26 @@ async function target(url: string | undefined, bleLink: string | undefined): Pro
     if (ble === undefined) throw new CliError('USAGE_TARGET', 'Name the key to test: --transport udp://HOST:PORT, --transport virtual, or --ble-link URL.');
     return ble;
   }
-  let primary: ConformanceTarget;
-  if (url.startsWith('udp://')) primary = udpTarget(url);
-  else if (url.startsWith('ble-link://') || url.startsWith('tcp://')) primary = bleLinkTarget(url);
-  else if (url === 'virtual') {
-    const [{ VirtualKey, connectInProcess }] = await Promise.all([import('@hkey/firmware-sim')]);
-    const key = await VirtualKey.start();
-    primary = hidPortTarget('virtual', async () => connectInProcess(key), 'virtual');
-  } else {
-    // USB, Bluetooth and bridge keys: message and semantics cases run; framing cases need a raw link and are skipped.
-    const { openTransport } = await import('../connect.js');
-    primary = transportTarget(url, () => openTransport(url));
-  }
+  const primary = await targetAt(url);
   return ble === undefined ? primary : combineTargets(primary, ble);
+}
+
+async function targetAt(url: string): Promise<ConformanceTarget> {
+  switch (parseTransport(url).scheme) {
+    case 'udp':
+      return udpTarget(url);
+    case 'ble-link':
+    case 'tcp':
+      return bleLinkTarget(url);
+    case 'virtual': {
+      const { VirtualKey, connectInProcess } = await import('@hkey/firmware-sim');
+      const key = await VirtualKey.start();
+      return hidPortTarget('virtual', async () => connectInProcess(key), 'virtual');
+    }
+    default:
+      // USB, Bluetooth and bridge keys: message and semantics cases run; framing cases need a raw link and are skipped.
+      return transportTarget(url, () => openTransport(url));
+  }
 }
 
 function controller(options: ConformanceCommandOptions): DeviceController {
