@@ -259,7 +259,7 @@ describe('user presence (docs/protocol.md §6.3)', () => {
     expect(button.press()).toBe(true);
     const response = await pending;
     expect(Buffer.from(response as Uint8Array).toString('utf8')).toContain('correct horse');
-    expect(statuses).toContain('up-needed');
+    expect(statuses).toContain('user-presence');
   });
 
   test('timeout after 30 s, cancel, deny, and DEVICE_BUSY for others meanwhile', async () => {

@@ -110,7 +110,7 @@ export class BleServiceChannel {
         return (flight.controller ??= new AbortController()).signal;
       },
       onStatus: (status) => {
-        const next = status === 'up-needed' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
+        const next = status === 'user-presence' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
         if (next === flight.status || this.inFlight !== flight) return;
         flight.status = next;
         // Tell the host at once that the button is needed; the ticker keeps the cadence.

@@ -4,8 +4,8 @@ export type SessionTransport = 'hid' | 'ble' | 'virtual';
 export interface HandleOptions {
   /** Aborting cancels a wait for the button: the command answers CANCELLED. */
   readonly signal?: AbortSignal;
-  /** Called when the command starts waiting for the button ('up-needed') and when it is processing. */
-  readonly onStatus?: (status: 'processing' | 'up-needed') => void;
+  /** Called when the command starts waiting for the button ('user-presence') and when it is processing. */
+  readonly onStatus?: (status: 'processing' | 'user-presence') => void;
 }
 
 export interface KeySession {

@@ -374,7 +374,7 @@ export class VirtualKey {
 
   /** Waits for the button, telling the host (keepalive) and the event log; every mode's user presence goes through here. */
   private async askButton(kind: PresenceKind, reason: string, options: HandleOptions | FidoCallOptions): Promise<PresenceOutcome> {
-    options.onStatus?.('up-needed');
+    options.onStatus?.('user-presence');
     this.events.emit({ type: 'presence', state: 'waiting', kind, reason });
     const outcome = await this.presence.request(
       { kind, reason, holdMs: HOLD_MS, timeoutMs: this.presenceTimeoutMs, signal: options.signal ?? NEVER_ABORTED },

@@ -20,7 +20,7 @@ export type PresenceAnswer = 'approved' | 'denied' | 'timeout' | 'cancelled' | '
 
 export interface FidoCallOptions {
   readonly signal?: AbortSignal;
-  readonly onStatus?: (status: 'processing' | 'up-needed') => void;
+  readonly onStatus?: (status: 'processing' | 'user-presence') => void;
 }
 
 /** What the key gives its authenticator. */

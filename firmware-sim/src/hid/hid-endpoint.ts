@@ -262,7 +262,7 @@ export class HidEndpoint<Peer> {
           return (transaction.controller ??= new AbortController()).signal;
         },
         onStatus: (status) => {
-          const next = status === 'up-needed' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
+          const next = status === 'user-presence' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
           if (next === transaction.status || this.transaction !== transaction) return;
           transaction.status = next;
           // Tell the host at once that the button is needed; the ticker keeps the cadence.
