@@ -113,8 +113,8 @@ export async function openTransport(url: string, openTimeoutMs?: number): Promis
 }
 
 /** The key addresses at a place (hid, ble, tcp://HOST:PORT, ws://HOST:PORT); a key address stands for itself. */
-async function expand(url: string): Promise<string[]> {
-  return (await listAddresses(parseTransport(url), transportOptions())).map(formatAddress);
+async function expand(url: string, address: TransportAddress): Promise<string[]> {
+  return isPlaceAddress(address) ? (await listAddresses(address, transportOptions())).map(formatAddress) : [url];
 }
 
 /**
@@ -196,10 +196,12 @@ export interface ProbeResult {
 
 /** Opens every key at the addresses (and places) at once with a short timeout; the caller closes the keys it got. */
 export async function probeKeys(urls: readonly string[], lock: LockPolicy): Promise<ProbeResult[]> {
+  // A malformed address is a usage error before anything is probed: a row for it would print it back.
+  const places = urls.map((url) => ({ url, address: parseTransport(url) }));
   const expanded = await Promise.all(
-    urls.map(async (url): Promise<ProbeResult[] | string[]> => {
+    places.map(async ({ url, address }): Promise<ProbeResult[] | string[]> => {
       try {
-        return await expand(url);
+        return await expand(url, address);
       } catch (error) {
         return [{ url, error }];
       }
