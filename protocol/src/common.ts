@@ -2,6 +2,8 @@
 export * from './errors.js';
 export * from './bytes.js';
 export type * from './cbor-types.js';
+export * from './status.js';
+export * from './limits.js';
 export * from './cbor/index.js';
 export * from './messages/index.js';
 export * from './hid/index.js';

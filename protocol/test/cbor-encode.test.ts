@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeCbor, encodeCbor, encodeMessage } from '../src/cbor/index.js';
 import type { CborMap, CborValue } from '../src/cbor-types.js';
 import { CborError } from '../src/errors.js';
-import { Status } from '../src/messages/status.js';
+import { Status } from '../src/status.js';
 import { hex, toHex } from './cbor-helpers.js';
 
 /** RFC 8949 Appendix A examples that fall within the HKP/1 data model (docs/protocol.md §3.2). */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { CborError } from '../src/errors.js';
-import { Status } from '../src/messages/status.js';
+import { Status } from '../src/status.js';
 import type { CborStatusName } from '../src/cbor/index.js';
 
 /** Bytes from hex written as in the spec ("a1 01 02"); spaces are ignored. */

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeCbor, decodeMessageParams, encodeCbor } from '../src/cbor/index.js';
 import type { CborMap, CborValue } from '../src/cbor-types.js';
 import { CborError } from '../src/errors.js';
-import { Status, type StatusName } from '../src/messages/status.js';
+import { Status, type StatusName } from '../src/status.js';
 import { toHex } from './cbor-helpers.js';
 
 /** cbor-x as an independent reference: Maps stay Maps, no records, byte strings untagged. */

@@ -1,5 +1,5 @@
 import { CborError } from '../errors.js';
-import { Status, type StatusName } from '../messages/status.js';
+import { Status, type StatusName } from '../status.js';
 
 /** Decoder codes are exactly the names of the CBOR statuses they answer with. */
 export type CborStatusName = Extract<StatusName, `CBOR_${string}`>;

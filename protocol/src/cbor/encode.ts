@@ -12,7 +12,7 @@
  */
 import type { CborMap, CborValue } from '../cbor-types.js';
 import { CborError } from '../errors.js';
-import { Status } from '../messages/status.js';
+import { Status } from '../status.js';
 import { cborError } from './cbor-error.js';
 import { MAX_CONFIGURABLE_DEPTH } from './limits.js';
 

@@ -7,7 +7,7 @@ import type { CborMap } from '../cbor-types.js';
 import { MessageError } from '../errors.js';
 import { type CommandName, type RequestOf, type ResponseOf, Commands, ErrorDetails, commandName } from './commands.js';
 import { type Infer, type Schema, decodeMap, encodeMap } from './schema.js';
-import { Status, type StatusName, statusName } from './status.js';
+import { Status, type StatusName, statusName } from '../status.js';
 
 export interface DecodedRequest<N extends CommandName = CommandName> {
   readonly command: N;

@@ -3,9 +3,9 @@
  * state and the statuses each command can return. The device, the client and the spec tables use it.
  */
 import { type Infer, type Schema, optional, required } from './schema.js';
-import type { StatusName } from './status.js';
+import { Limits } from '../limits.js';
+import type { StatusName } from '../status.js';
 import {
-  Limits,
   PinState,
   accountFlags,
   accountId,

@@ -1,27 +1,7 @@
 /** Shared field definitions of the HKP/1 data model (docs/protocol.md §5). */
+import { Limits } from '../limits.js';
 import { type Infer, optional, required } from './schema.js';
 import { arrayOf, bool, bytes, enumeration, mapOf, text, uint, uint64 } from './types.js';
-
-/** Limits of the data model (docs/protocol.md §5.2). */
-export const Limits = {
-  maxMessageBytes: 7609,
-  accountNameBytes: 64,
-  loginBytes: 128,
-  passwordBytes: 128,
-  urlBytes: 256,
-  appBytes: 128,
-  maxUrls: 8,
-  maxApps: 8,
-  secretMinBytes: 10,
-  secretMaxBytes: 64,
-  pinMinDigits: 4,
-  pinMaxDigits: 8,
-  pinRetriesMin: 3,
-  pinRetriesMax: 10,
-  pinRetriesDefault: 8,
-  maxPeriodSeconds: 3600,
-  wipeHoldMs: 10_000,
-} as const;
 
 export const OtpKind = { TOTP: 0, HOTP: 1 } as const;
 export const OtpAlgorithmCode = { SHA1: 1, SHA256: 2, SHA512: 3 } as const;

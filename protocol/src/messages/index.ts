@@ -1,4 +1,3 @@
-export * from './status.js';
 export * from './schema.js';
 export * from './types.js';
 export * from './fields.js';

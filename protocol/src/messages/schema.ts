@@ -5,7 +5,7 @@
  */
 import type { CborMap, CborValue } from '../cbor-types.js';
 import { MessageError } from '../errors.js';
-import { Status } from './status.js';
+import { Status } from '../status.js';
 
 export interface FieldType<T> {
   /** How the spec's tables describe this type, e.g. "uint 1..65535". */

@@ -5,7 +5,7 @@
 import { type CommandName, Commands, ErrorDetails } from './commands.js';
 import { AccountSchema, AccountSummarySchema, OtpCredentialSchema } from './fields.js';
 import { type Schema, schemaFields } from './schema.js';
-import { STATUS_DESCRIPTIONS, Status, type StatusName } from './status.js';
+import { STATUS_DESCRIPTIONS, Status, type StatusName } from '../status.js';
 
 const hex = (value: number): string => `0x${value.toString(16).padStart(2, '0').toUpperCase()}`;
 

@@ -1,4 +1,4 @@
-import { Limits } from '../messages/fields.js';
+import { Limits } from '../limits.js';
 import { isOtpAlgorithm, type OtpAlgorithm } from './algorithm.js';
 import { otpError } from './otp-error-code.js';
 

@@ -1,4 +1,4 @@
-import { Limits } from '../messages/fields.js';
+import { Limits } from '../limits.js';
 import { isOtpAlgorithm, type OtpAlgorithm } from '../otp/algorithm.js';
 import type { OtpCounter } from '../otp/counter.js';
 import { MAX_OTP_COUNTER } from '../otp/counter.js';

@@ -1,5 +1,5 @@
 import { Base32Error } from '../errors.js';
-import { Limits } from '../messages/fields.js';
+import { Limits } from '../limits.js';
 import { decodeBase32 } from '../secret/decode-base32.js';
 import { otpauthError } from './otpauth-error-code.js';
 

@@ -7,7 +7,7 @@ import { withKey } from '../connect.js';
 import { type OtpParameterInput, type ResolvedOtp, accountNameFromUri, describeOtp, hasOtpParameters, resolveOtp } from '../otp-credential.js';
 import { table } from '../output.js';
 import { type PasswordOptions, readPassword } from '../password-input.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { type SecretSourceOptions, type SuppliedSecret, hasSecretSource, readSecret } from '../secret-input.js';
 import { canPrompt, confirm } from '../terminal.js';
 

@@ -5,7 +5,7 @@
 import { BleEndpoint, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
 import { type BridgeDeviceSource, InProcessSource, connectGattEndpoint, nobleSource, nodeHidSource, startBridgeServer, udpSource } from '@hkey/bridge';
 import { ExitCode } from '../exit-codes.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 export interface BridgeOptions {
   port: number;

@@ -3,7 +3,7 @@
  * drift from the commands and options that exist.
  */
 import type { Command, Option } from 'commander';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 interface CompletionOption {
   readonly names: readonly string[];
@@ -153,9 +153,9 @@ ${lines.join('\n')}
 `;
 }
 
-export async function completion({ output }: RunContext, shell: 'bash' | 'zsh' | 'fish'): Promise<void> {
-  const { buildProgram } = await import('../program.js');
-  const [root, ...rest] = nodes(buildProgram());
+/** `program` is the whole `hkey` tree, handed in by program.ts (which imports this module only when it runs). */
+export async function completion({ output }: RunContext, shell: 'bash' | 'zsh' | 'fish', program: Command): Promise<void> {
+  const [root, ...rest] = nodes(program);
   if (root === undefined) return;
   // Global options are offered everywhere; the root node lists only its subcommands.
   const tree = [{ ...root, options: [] }, ...rest];

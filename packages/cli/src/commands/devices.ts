@@ -3,7 +3,7 @@ import { errorCode, errorMessage } from '../cli-error.js';
 import { candidateTransports, isPlace, lockPolicy, probeKeys } from '../connect.js';
 import { table } from '../output.js';
 import { pinText } from '../pin-state.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 /** Probe errors that mean "nothing there"; anything else is a key that answered badly and is worth showing. */
 const ABSENT = new Set(['NOT_FOUND', 'TIMEOUT', 'DISCONNECTED']);

@@ -7,7 +7,7 @@ import type { FidoClient, PinUvAuthToken } from '@hkey/bridge';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { FidoPinReader, withFido } from './fido-session.js';
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');

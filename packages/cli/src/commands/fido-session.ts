@@ -8,7 +8,7 @@ import { FidoClient } from '@hkey/bridge';
 import { CliError, errorCode } from '../cli-error.js';
 import { withKey } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { readStdinLines } from '../stdin.js';
 import { canPrompt, promptHidden } from '../terminal.js';
 

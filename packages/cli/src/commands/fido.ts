@@ -7,7 +7,7 @@ import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { table } from '../output.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { canPrompt, confirm } from '../terminal.js';
 import { FidoPinReader, withFido } from './fido-session.js';
 

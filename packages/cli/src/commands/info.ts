@@ -2,7 +2,7 @@ import { Capability } from '@hkey/protocol';
 import { withKey } from '../connect.js';
 import { table } from '../output.js';
 import { pinText } from '../pin-state.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 const CAPABILITY_NAMES = (bits: number): string =>
   (Object.keys(Capability) as (keyof typeof Capability)[]).filter((name) => bits & Capability[name]).join(', ');

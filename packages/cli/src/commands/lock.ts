@@ -1,6 +1,6 @@
 /** `hkey lock`: locks the key's session, so commands need the PIN again. */
 import { withKey } from '../connect.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 export async function lock(context: RunContext): Promise<void> {
   const info = await withKey(context, async (key) => {

@@ -1,7 +1,7 @@
 /** `hkey otp NAME|ID`: the current code, computed on the key. */
 import { findAccountOrFail } from '../account-fields.js';
 import { withKey } from '../connect.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
 
 export async function otp(context: RunContext, nameOrId: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { findAccountOrFail } from '../account-fields.js';
 import { withKey } from '../connect.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 export async function password(context: RunContext, nameOrId: string): Promise<void> {
   const { output, globals } = context;

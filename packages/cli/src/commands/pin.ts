@@ -3,7 +3,7 @@ import { unlock, withKey } from '../connect.js';
 import { PinReader } from '../pin-input.js';
 import { pinText } from '../pin-state.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 /** `hkey pin status` */
 export async function pinStatus(context: RunContext): Promise<void> {

@@ -11,7 +11,7 @@ import { ExitCode } from '../exit-codes.js';
 import { describeOtp } from '../otp-credential.js';
 import { table } from '../output.js';
 import { PinReader } from '../pin-input.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { AuditLog, type RowState, readDoneRows } from '../provision/audit-log.js';
 import { type BatchRow, type RowProblem, readBatch } from '../provision/batch-file.js';
 import { openAuditKey, readAuditKey, rowFingerprint } from '../provision/row-fingerprint.js';

@@ -3,7 +3,7 @@ import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestation
 import { type ControlServer, FileStore, LOOPBACK, Simulator, certificatePem, describeDevice, loadAttestationCa, startControlServer } from '@hkey/firmware-sim/node';
 import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SimOptions {

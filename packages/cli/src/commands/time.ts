@@ -1,5 +1,5 @@
 import { withKey } from '../connect.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 
 /** `hkey time set UNIX_SECONDS` */
 export async function timeSet(context: RunContext, seconds: number): Promise<void> {

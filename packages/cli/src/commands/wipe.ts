@@ -1,7 +1,7 @@
 /** `hkey wipe`: erases the key after a 10-second button hold; the only way out of a blocked PIN. */
 import { withKey } from '../connect.js';
 import { PRESENCE_WAIT_MS } from '../presence.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { canPrompt, confirm } from '../terminal.js';
 
 export async function wipe(context: RunContext, options: { yes?: boolean }): Promise<void> {

@@ -1,0 +1,20 @@
+/** Limits of the data model (docs/protocol.md §5.2). */
+export const Limits = {
+  maxMessageBytes: 7609,
+  accountNameBytes: 64,
+  loginBytes: 128,
+  passwordBytes: 128,
+  urlBytes: 256,
+  appBytes: 128,
+  maxUrls: 8,
+  maxApps: 8,
+  secretMinBytes: 10,
+  secretMaxBytes: 64,
+  pinMinDigits: 4,
+  pinMaxDigits: 8,
+  pinRetriesMin: 3,
+  pinRetriesMax: 10,
+  pinRetriesDefault: 8,
+  maxPeriodSeconds: 3600,
+  wipeHoldMs: 10_000,
+} as const;
