@@ -1,5 +1,5 @@
 /**
- * The host side of HKP over Bluetooth LE (docs/protocol.md §2) over any GATT-like port: the simulator's BLE
+ * The host side of HKP over Bluetooth LE (docs/protocol.md §2) over any GattConnection: the simulator's BLE
  * link, noble, Web Bluetooth. One BleChannel is one BLE connection, and so one HKP session: it cuts requests
  * into control point writes, reassembles the status notifications, follows KEEPALIVE, cancels with CANCEL and
  * turns ERROR into TransportError. Requests run one at a time from a FIFO queue (ExchangeQueue).
@@ -24,7 +24,8 @@
  *
  * The same channel serves the FIDO service (§2.12, CTAP 2.1 §11.4), whose framing is identical: MSG carries a CTAP2
  * request or a U2F APDU instead of an HKP request, and a cancelled CTAP2 request is answered KEEPALIVE_CANCEL
- * (`BleService` 'fido'). A connection to a key with both services has one channel on each.
+ * (`BleService` 'fido'). A connection to a key with both services has one channel on each; the HKP channel owns
+ * the connection and closes it.
  *
  * BLE ERROR codes have no TransportError codes of their own yet: BUSY becomes DEVICE_BUSY, REQ_TIMEOUT
  * TIMEOUT, the others PROTOCOL_VIOLATION, each with a message naming the BLE code.
@@ -33,47 +34,21 @@ import {
   BLE_ATT_HEADER_SIZE,
   BLE_DEFAULT_ATT_MTU,
   BLE_MAX_ATT_MTU,
-  BLE_MAX_CONTROL_POINT_LENGTH,
   BLE_MAX_MESSAGE_SIZE,
-  BLE_MIN_CONTROL_POINT_LENGTH,
   BleCommand,
   BleError,
   BleKeepaliveStatus,
   BleReassembler,
   type BleReceiveResult,
   CtapStatus,
-  HKP_SERVICE_REVISION,
   Status,
   encodeBleMessage,
 } from '@hkey/protocol';
+import { BLE_SERVICE_CHARACTERISTICS, type BleServiceCharacteristics, prepareBleService } from './ble-service.js';
 import { BleTransportError, BridgeError, TransportError } from './errors.js';
 import { ExchangeQueue, type GiveUpReason } from './exchange-queue.js';
+import type { BleService, GattConnection } from './gatt-connection.js';
 import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
-
-/**
- * A connected HKP GATT service (§2.2), or FIDO service (§2.12), whatever the Bluetooth stack underneath. A FIDO
- * service's port writes with response whatever `withResponse` says (fidoControlPoint takes Write Requests only),
- * and drops a write the key refuses for its length, as a write without response is dropped (§2.3).
- */
-export interface GattPort {
-  /** The ATT_MTU in force now: 23 until an exchange raises it. Already updated when onMtuChange listeners run. */
-  readonly mtu: number;
-  /** Reads the control point length characteristic (§2.2). */
-  controlPointLength(): Promise<number>;
-  /** One control point write, without response unless `withResponse`. Rejects when the link is gone. */
-  write(value: Uint8Array, withResponse?: boolean): Promise<void>;
-  /** Every value notified on the status characteristic; returns an unsubscribe function. */
-  onNotify(listener: (value: Uint8Array) => void): () => void;
-  /** The link went away by itself (out of range, adapter off, the key dropped it). A listener added afterwards is called at once. */
-  onDisconnect(listener: (reason: string) => void): () => void;
-  /** ATT_MTU changed during the connection, on stacks that report it. */
-  onMtuChange?(listener: (mtu: number) => void): () => void;
-  /** Disconnects. */
-  close(): Promise<void>;
-}
-
-/** Which GATT service a channel runs on: the HKP service (§2.2) or the FIDO service (§2.12). */
-export type BleService = 'hkp' | 'fido';
 
 /** The CLA byte that starts every U2F request APDU; no CTAP2 command byte is 0x00 (§2.12). */
 const U2F_CLA = 0x00;
@@ -161,57 +136,54 @@ export class BleChannel {
   private timerDue = Infinity;
   private readonly disconnectListeners = new Set<(error: TransportError) => void>();
   private readonly stopListening: readonly (() => void)[];
+  private readonly characteristics: BleServiceCharacteristics;
 
   private constructor(
-    private readonly port: GattPort,
+    private readonly connection: GattConnection,
     /** The largest control point write the key accepts (§2.2). */
     readonly controlPointLength: number,
     options: BleChannelOptions,
-    /** The service the port reaches. */
+    /** The service the channel runs on. */
     readonly service: BleService,
   ) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.characteristics = BLE_SERVICE_CHARACTERISTICS[service];
     this.queue = new ExchangeQueue<BleCall, Uint8Array>({ start: (call) => this.start(call), giveUp: (call, reason, cause) => this.giveUp(call, reason, cause) });
     this.stopListening = [
-      port.onNotify(this.onNotify),
-      port.onDisconnect((reason) => this.lose(new TransportError('DISCONNECTED', { message: `The key disconnected (${reason}); reconnect it and open it again.` }))),
-      port.onMtuChange?.((mtu) => this.onMtuChange(mtu)) ?? noop,
+      connection.onNotify((value, characteristic) => {
+        if (characteristic === this.characteristics.status) this.onNotify(value);
+      }),
+      connection.onDisconnect((reason) => this.lose(new TransportError('DISCONNECTED', { message: `The key disconnected (${reason}); reconnect it and open it again.` }))),
+      connection.onMtuChange?.((mtu) => this.onMtuChange(mtu)) ?? noop,
     ];
   }
 
   /**
-   * Reads the control point length and starts the channel on `service` (for the FIDO service the port's control
-   * point length is fidoControlPointLength, and FIDO2 is selected and fidoStatus subscribed already). On failure the
-   * port is closed.
+   * Prepares `service` on a connected key (prepareBleService: revision, notifications, control point length) and
+   * starts a channel on it; undefined for a FIDO service without FIDO2. On failure the connection is closed.
    */
-  static async open(port: GattPort, options: BleChannelOptions = {}, service: BleService = 'hkp'): Promise<BleChannel> {
-    let length: number;
+  static async open(connection: GattConnection, options?: BleChannelOptions): Promise<BleChannel>;
+  static async open(connection: GattConnection, options: BleChannelOptions | undefined, service: BleService): Promise<BleChannel | undefined>;
+  static async open(connection: GattConnection, options: BleChannelOptions = {}, service: BleService = 'hkp'): Promise<BleChannel | undefined> {
+    let length: number | undefined;
     try {
-      length = await port.controlPointLength();
+      length = await prepareBleService(connection, service);
     } catch (error) {
-      await closeQuietly(port);
+      await closeQuietly(connection);
       throw error instanceof BridgeError ? error : new TransportError('DISCONNECTED', { cause: error });
     }
-    if (!Number.isInteger(length) || length < BLE_MIN_CONTROL_POINT_LENGTH || length > BLE_MAX_CONTROL_POINT_LENGTH) {
-      await closeQuietly(port);
-      const message =
-        service === 'hkp'
-          ? `The device's control point length is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so it is not an HKP/1 key.`
-          : `The key's fidoControlPointLength is outside ${BLE_MIN_CONTROL_POINT_LENGTH}..${BLE_MAX_CONTROL_POINT_LENGTH}, so its FIDO service cannot be used.`;
-      throw new TransportError('PROTOCOL_VIOLATION', { message });
-    }
-    return new BleChannel(port, length, options, service);
+    return length === undefined ? undefined : new BleChannel(connection, length, options, service);
   }
 
   /** The ATT_MTU in force. */
   get mtu(): number {
-    return this.port.mtu;
+    return this.connection.mtu;
   }
 
   /** The size of the fragments the next message is cut into: min(control point length, ATT_MTU − 3) (§2.3). */
   get fragmentSize(): number {
-    return fragmentSizeFor(this.port.mtu, this.controlPointLength);
+    return fragmentSizeFor(this.connection.mtu, this.controlPointLength);
   }
 
   /** Sends one MSG and resolves with the key's MSG answer: an HKP request and response, or on the FIDO service a CTAP2 request or U2F APDU and its answer. */
@@ -238,9 +210,9 @@ export class BleChannel {
     const onKey = running !== undefined && running.phase !== 'draining';
     this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
     // So the key stops waiting for a button nobody will see the result of.
-    if (onKey) this.writing = this.writing.then(() => this.port.write(CANCEL, false)).catch(noop);
+    if (onKey) this.writing = this.writing.then(() => this.send(CANCEL)).catch(noop);
     await this.writing;
-    await this.port.close();
+    await this.release();
   }
 
   private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
@@ -325,7 +297,7 @@ export class BleChannel {
     return new TransportError(reason, call.abortReason === undefined ? undefined : { cause: call.abortReason });
   }
 
-  private readonly onNotify = (value: Uint8Array): void => {
+  private onNotify(value: Uint8Array): void {
     const now = Date.now();
     const result = this.reassembler.feed(value, now);
     const call = this.queue.current;
@@ -336,7 +308,7 @@ export class BleChannel {
     }
     if (this.reassembler.needsPoll) this.arm(now + POLL_MS);
     if (result !== undefined) this.onResult(result);
-  };
+  }
 
   private onResult(result: BleReceiveResult): void {
     const call = this.queue.current;
@@ -409,7 +381,7 @@ export class BleChannel {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerDue = due;
     this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
-    // A channel waiting for a key must not keep a Node process alive on its own (the port decides that).
+    // A channel waiting for a key must not keep a Node process alive on its own (the connection decides that).
     (this.timer as { unref?: () => void }).unref?.();
   }
 
@@ -463,20 +435,39 @@ export class BleChannel {
     return due;
   }
 
-  /** Queues one control point write without response; a failed write means the link is gone. Resolves either way. */
+  /** Queues one control point write; a failed write means the link is gone. Resolves either way. */
   private write(value: Uint8Array): Promise<void> {
     if (this.closed) return this.writing;
-    const written = this.writing.then(() => this.port.write(value, false)).catch((error: unknown) => this.lose(new TransportError('DISCONNECTED', { cause: error })));
+    const written = this.writing.then(() => this.send(value)).catch((error: unknown) => this.lose(new TransportError('DISCONNECTED', { cause: error })));
     this.writing = written;
     return written;
   }
 
-  /** The link broke: fail everything, tell the listeners, close the port. */
+  /**
+   * One control point write. A value the stack or the key refuses for its length (after an MTU change) is dropped,
+   * as a Write Command is on air (§2.3): the MTU handling above writes the message again.
+   */
+  private async send(value: Uint8Array): Promise<void> {
+    const { controlPoint, writeWithResponse } = this.characteristics;
+    try {
+      await this.connection.write(value, writeWithResponse, controlPoint);
+    } catch (error) {
+      if (error instanceof BridgeError && (error.code === 'GATT_INVALID_LENGTH' || error.code === 'GATT_WRITE_TOO_LONG')) return;
+      throw error;
+    }
+  }
+
+  /** Disconnects, when this channel owns the connection (the HKP channel does; the FIDO channel shares it). */
+  private release(): Promise<void> {
+    return this.service === 'hkp' ? this.connection.close() : Promise.resolve();
+  }
+
+  /** The link broke: fail everything, tell the listeners, close the connection. */
   private lose(error: TransportError): void {
     if (this.closed) return;
     this.shutdown(error);
     for (const listener of this.disconnectListeners) listener(error);
-    void closeQuietly(this.port);
+    void this.release().catch(noop);
   }
 
   private shutdown(error: TransportError): void {
@@ -489,20 +480,10 @@ export class BleChannel {
   }
 }
 
-/**
- * Checks the service revision characteristic (§2.2): a host that does not understand the revision does not use
- * the service. Ports call it while connecting; throws PROTOCOL_VIOLATION.
- */
-export function assertServiceRevision(value: Uint8Array): void {
-  if (new TextDecoder().decode(value) !== HKP_SERVICE_REVISION) {
-    throw new TransportError('PROTOCOL_VIOLATION', { message: `The key's HKP service is not revision ${HKP_SERVICE_REVISION}, which this bridge speaks; update the bridge.` });
-  }
-}
-
-/** The link is going or gone: a port that fails to close has nothing left to report. */
-async function closeQuietly(port: GattPort): Promise<void> {
+/** The link is going or gone: a connection that fails to close has nothing left to report. */
+async function closeQuietly(connection: GattConnection): Promise<void> {
   try {
-    await port.close();
+    await connection.close();
   } catch {
     // See above.
   }

@@ -1,6 +1,7 @@
 /** A Transport over a BLE connection: what every GATT-based link (simulator BLE link, noble, Web Bluetooth) hands out. */
-import { BleChannel, type BleChannelOptions, type GattPort } from './ble-channel.js';
+import { BleChannel, type BleChannelOptions } from './ble-channel.js';
 import { ChannelTransport } from './channel-transport.js';
+import type { GattConnection } from './gatt-connection.js';
 import type { DeviceDescriptor, FidoExchange } from './transport.js';
 
 export class BleTransport extends ChannelTransport<BleChannel> {
@@ -21,23 +22,16 @@ export class BleTransport extends ChannelTransport<BleChannel> {
   }
 
   /**
-   * Starts a channel on a connected `port`, and one on `fidoPort` (the FIDO service of the same connection, FIDO2
-   * selected and fidoStatus subscribed) when given. Both ports are closed again when that fails.
+   * Starts a channel on the HKP service of a connected key, and one on its FIDO service when it offers one with
+   * FIDO2. The connection is closed when that fails.
    */
-  static async open(descriptor: DeviceDescriptor, port: GattPort, options?: BleChannelOptions, fidoPort?: GattPort): Promise<BleTransport> {
-    let fidoChannel: BleChannel | undefined;
-    if (fidoPort !== undefined) {
-      try {
-        fidoChannel = await BleChannel.open(fidoPort, options, 'fido');
-      } catch (error) {
-        await port.close().catch(() => undefined);
-        throw error;
-      }
-    }
+  static async open(descriptor: DeviceDescriptor, connection: GattConnection, options?: BleChannelOptions): Promise<BleTransport> {
+    const channel = await BleChannel.open(connection, options);
     try {
-      return new BleTransport(descriptor, await BleChannel.open(port, options), fidoChannel);
+      const fidoChannel = connection.services.includes('fido') ? await BleChannel.open(connection, options, 'fido') : undefined;
+      return new BleTransport(descriptor, channel, fidoChannel);
     } catch (error) {
-      await fidoChannel?.close().catch(() => undefined);
+      await channel.close().catch(() => undefined);
       throw error;
     }
   }

@@ -4,7 +4,7 @@
  * pushes events (no id). Bytes travel as lowercase hex. Shared by the server and its clients; isomorphic.
  */
 import type { DeviceDescriptor } from './transport.js';
-import type { GattReadable } from './gatt-connection.js';
+import type { BleService, GattNotifying, GattReadable, GattWritable } from './gatt-connection.js';
 
 export const BRIDGE_PROTOCOL_VERSION = 1;
 /** The WebSocket path of protocol version 1. */
@@ -42,7 +42,8 @@ export interface BridgeRequests {
   list: { params: Record<string, never>; result: { devices: BridgeDevice[] } };
   watch: { params: Record<string, never>; result: { devices: BridgeDevice[] } };
   unwatch: { params: Record<string, never>; result: Record<string, never> };
-  acquire: { params: { device: string; link: BridgeLink }; result: { session: string; device: BridgeDevice } };
+  /** `services`: on a gatt session, the key's GATT services (absent from older bridges: the HKP service only). */
+  acquire: { params: { device: string; link: BridgeLink }; result: { session: string; device: BridgeDevice; services?: BleService[] } };
   release: { params: { session: string }; result: Record<string, never> };
   exchange: { params: { session: string; data: string; timeoutMs?: number }; result: { data: string } };
   /** CTAPHID_CBOR (a CTAP2 request) or CTAPHID_MSG (a U2F APDU) on an hkp session. */
@@ -51,8 +52,8 @@ export interface BridgeRequests {
   'hid-send': { params: { session: string; report: string }; result: Record<string, never> };
   'gatt-mtu': { params: { session: string; mtu: number }; result: { mtu: number } };
   'gatt-read': { params: { session: string; characteristic: GattReadable }; result: { value: string } };
-  'gatt-write': { params: { session: string; value: string; response: boolean }; result: Record<string, never> };
-  'gatt-subscribe': { params: { session: string; enable: boolean }; result: Record<string, never> };
+  'gatt-write': { params: { session: string; value: string; response: boolean; characteristic?: GattWritable }; result: Record<string, never> };
+  'gatt-subscribe': { params: { session: string; enable: boolean; characteristic?: GattNotifying }; result: Record<string, never> };
 }
 
 export type BridgeRequestType = keyof BridgeRequests;
@@ -64,7 +65,8 @@ export type BridgeEvent =
   | { type: 'device-removed'; device: BridgeDevice }
   | { type: 'keepalive'; request: string | number; status: 'processing' | 'user-presence' }
   | { type: 'hid-report'; session: string; report: string }
-  | { type: 'gatt-notify'; session: string; value: string }
+  /** `characteristic` is absent from bridges older than the FIDO service on the gatt link: the HKP status characteristic. */
+  | { type: 'gatt-notify'; session: string; value: string; characteristic?: GattNotifying }
   | { type: 'session-ended'; session: string; error: BridgeErrorBody };
 
 export type BridgeReply =

@@ -8,6 +8,7 @@ export * from './lease.js';
 export * from './key-client.js';
 export * from './transports/virtual.js';
 export * from './ble-channel.js';
+export * from './ble-service.js';
 export * from './ble-transport.js';
 export * from './bridge-protocol.js';
 export * from './gatt-connection.js';

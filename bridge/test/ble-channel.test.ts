@@ -1,14 +1,15 @@
 /** BleChannel against a scripted key: the error, cancel, timeout and resynchronisation paths of docs/protocol.md §2. */
 import { describe, expect, test } from 'vitest';
-import { BleCommand, BleError, BleKeepaliveStatus, BleReassembler, Status, encodeBleMessage } from '@hkey/protocol';
-import { BleChannel, type BleChannelOptions, type GattPort, type KeepaliveStatus } from '@hkey/bridge';
+import { BleCommand, BleError, BleKeepaliveStatus, BleReassembler, HKP_SERVICE_REVISION, Status, encodeBleMessage } from '@hkey/protocol';
+import { BleChannel, type BleChannelOptions, type GattConnection, type GattNotifying, type GattReadable, type KeepaliveStatus } from '@hkey/bridge';
 import { failure, sleep } from './rig.js';
 
 /**
- * A GATT port whose key is a script: every complete message the host writes goes to `onMessage`, which answers
+ * A GATT connection whose key is a script: every complete message the host writes goes to `onMessage`, which answers
  * with send() or not at all. Writes resolve in a later turn, as a BLE stack's do.
  */
-class ScriptedKey implements GattPort {
+class ScriptedKey implements GattConnection {
+  readonly services = ['hkp'] as const;
   mtu = 23;
   length = 512;
   failWrites = false;
@@ -19,13 +20,19 @@ class ScriptedKey implements GattPort {
   /** Runs as each write arrives, before the key looks at it. */
   onWrite: (index: number) => void = () => undefined;
   private readonly reassembler = new BleReassembler();
-  private readonly notifyListeners = new Set<(value: Uint8Array) => void>();
+  private readonly notifyListeners = new Set<(value: Uint8Array, characteristic: GattNotifying) => void>();
   private readonly disconnectListeners = new Set<(reason: string) => void>();
   private readonly mtuListeners = new Set<(mtu: number) => void>();
 
-  async controlPointLength(): Promise<number> {
-    return this.length;
+  async exchangeMtu(): Promise<number> {
+    return this.mtu;
   }
+
+  async read(characteristic: GattReadable): Promise<Uint8Array> {
+    return characteristic === 'service-revision' ? new TextEncoder().encode(HKP_SERVICE_REVISION) : Uint8Array.of(this.length >> 8, this.length & 0xff);
+  }
+
+  async subscribe(): Promise<void> {}
 
   async write(value: Uint8Array): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
@@ -48,7 +55,7 @@ class ScriptedKey implements GattPort {
 
   notify(value: Uint8Array): void {
     setImmediate(() => {
-      for (const listener of this.notifyListeners) listener(value);
+      for (const listener of this.notifyListeners) listener(value, 'status');
     });
   }
 
@@ -61,7 +68,7 @@ class ScriptedKey implements GattPort {
     for (const listener of this.disconnectListeners) listener(reason);
   }
 
-  onNotify(listener: (value: Uint8Array) => void): () => void {
+  onNotify(listener: (value: Uint8Array, characteristic: GattNotifying) => void): () => void {
     this.notifyListeners.add(listener);
     return () => this.notifyListeners.delete(listener);
   }
@@ -316,7 +323,7 @@ describe('MTU', () => {
     expect((await failure(BleChannel.open(short))).code).toBe('PROTOCOL_VIOLATION');
     expect(short.closed).toBe(true);
     const broken = new ScriptedKey();
-    broken.controlPointLength = () => Promise.reject(new Error('GATT read failed'));
+    broken.read = () => Promise.reject(new Error('GATT read failed'));
     expect((await failure(BleChannel.open(broken))).code).toBe('DISCONNECTED');
     expect(broken.closed).toBe(true);
   });

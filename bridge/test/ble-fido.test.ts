@@ -11,11 +11,11 @@ import {
   BleLinkTransportKind,
   BleTransport,
   FidoClient,
-  type GattPort,
+  type GattConnection,
   KeyClient,
   NobleTransportKind,
   TransportError,
-  connectBleLinkPorts,
+  connectBleLinkGatt,
   parseBleLinkKey,
 } from '@hkey/bridge';
 import { FIDO_UUIDS, FakeNoble, type RadioDevice } from './fake-noble.js';
@@ -53,13 +53,15 @@ async function bleLinkRig({ mtu = 247, presence = 'auto' }: RigOptions = {}): Pr
   const device = simulator.devices[0];
   if (device === undefined) throw new Error('the simulator has no key');
   if (presence === 'button') device.setPresencePolicy('button');
-  const ports = await connectBleLinkPorts(parseBleLinkKey(`ble-link://127.0.0.1:${simulator.bleLink?.port}/${device.key.serial}`), { mtu });
-  if (ports.fido === undefined) throw new Error('the simulator offers no FIDO service');
+  const connection = await connectBleLinkGatt(parseBleLinkKey(`ble-link://127.0.0.1:${simulator.bleLink?.port}/${device.key.serial}`), { mtu });
+  if (!connection.services.includes('fido')) throw new Error('the simulator offers no FIDO service');
   const writes: Uint8Array[] = [];
-  const fido = ports.fido;
-  const recorded: GattPort = { ...fido, mtu: fido.mtu, write: (value, withResponse) => (writes.push(value.slice()), fido.write(value, withResponse)) };
-  Object.defineProperty(recorded, 'mtu', { get: () => fido.mtu });
-  const transport = await BleTransport.open({ id: 'ble-link-fido', transport: 'ble' }, ports.hkp, {}, recorded);
+  const write: GattConnection['write'] = (value, withResponse, characteristic) => {
+    if (characteristic === 'fido-control-point') writes.push(value.slice());
+    return connection.write(value, withResponse, characteristic);
+  };
+  const recorded: GattConnection = Object.create(connection, { write: { value: write } });
+  const transport = await BleTransport.open({ id: 'ble-link-fido', transport: 'ble' }, recorded);
   cleanups.push(() => transport.close());
   return { transport, fido: new FidoClient(transport), key: device.key, button: device.button, fidoWrites: () => writes };
 }

@@ -1,18 +1,18 @@
 /** KeyClient over the BLE transport, end to end against the simulator's BLE link (docs/protocol.md §2, §8.2). */
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { AccountFlag, BleCommand, decodeResponse, encodeRequest, totp } from '@hkey/protocol';
+import { AccountFlag, BleCommand, decodeControlPointLength, decodeResponse, encodeRequest, totp } from '@hkey/protocol';
 import { type SimulatedDevice, Simulator } from '@hkey/firmware-sim/node';
 import {
   BleLinkTransportKind,
   type BleLinkTransportOptions,
   BleTransport,
   BridgeError,
-  type GattPort,
+  type GattConnection,
   KeyClient,
   type KeepaliveStatus,
   UdpTransportKind,
-  connectBleLinkPort,
+  connectBleLinkGatt,
   parseBleLinkAddress,
   parseBleLinkKey,
 } from '@hkey/bridge';
@@ -50,26 +50,30 @@ interface Wire {
   readonly notifications: Uint8Array[];
 }
 
-/** Opens the key over a port that records its traffic; `onWrite` runs before each write goes out. */
+/** Opens the key over a connection that records its HKP traffic; `onWrite` runs before each control point write goes out. */
 async function openRecorded(mtu: number, onWrite?: (value: Uint8Array, index: number) => void): Promise<{ transport: BleTransport; wire: Wire }> {
   const key = parseBleLinkKey(`ble-link://127.0.0.1:${simulator.bleLink?.port}/${device.key.serial}`);
-  const port = await connectBleLinkPort(key, { mtu });
+  const port = await connectBleLinkGatt(key, { mtu });
   const wire: Wire = { writes: [], notifications: [] };
-  const recorded: GattPort = {
+  port.onNotify((value, characteristic) => {
+    if (characteristic === 'status') wire.notifications.push(value.slice());
+  });
+  const recorded: GattConnection = {
+    services: port.services,
     get mtu() {
       return port.mtu;
     },
-    controlPointLength: () => port.controlPointLength(),
-    write(value, withResponse) {
-      onWrite?.(value, wire.writes.length);
-      wire.writes.push(value.slice());
-      return port.write(value, withResponse);
+    exchangeMtu: (clientMtu) => port.exchangeMtu(clientMtu),
+    read: (characteristic) => port.read(characteristic),
+    subscribe: (enable, characteristic) => port.subscribe(enable, characteristic),
+    write(value, withResponse, characteristic = 'control-point') {
+      if (characteristic === 'control-point') {
+        onWrite?.(value, wire.writes.length);
+        wire.writes.push(value.slice());
+      }
+      return port.write(value, withResponse, characteristic);
     },
-    onNotify: (listener) =>
-      port.onNotify((value) => {
-        wire.notifications.push(value.slice());
-        listener(value);
-      }),
+    onNotify: (listener) => port.onNotify(listener),
     onDisconnect: (listener) => port.onDisconnect(listener),
     onMtuChange: (listener) => port.onMtuChange?.(listener) ?? (() => undefined),
     close: () => port.close(),
@@ -126,14 +130,15 @@ describe('BLE link transport kind', () => {
     expect(await kind({ addresses: [link, `tcp://127.0.0.1:${deadPort}`] }).list()).toHaveLength(1);
   });
 
-  test('the port: writes with response are acknowledged, and one longer than the fragment size is refused', async () => {
+  test('the GATT connection: writes with response are acknowledged, and one longer than the fragment size is refused', async () => {
     const key = parseBleLinkKey(`ble-link://127.0.0.1:${simulator.bleLink?.port}/${device.key.serial}`);
-    const port = await connectBleLinkPort(key, { mtu: 23 });
+    const port = await connectBleLinkGatt(key, { mtu: 23 });
+    await port.subscribe(true);
     const notified = new Promise<Uint8Array>((resolve) => port.onNotify(resolve));
     await port.write(Uint8Array.of(BleCommand.PING, 0, 1, 0x42), true);
     expect(await notified).toEqual(Uint8Array.of(BleCommand.PING, 0, 1, 0x42));
-    expect((await failure(port.write(new Uint8Array(21), true))).code).toBe('PROTOCOL_VIOLATION');
-    expect(await port.controlPointLength()).toBe(509);
+    expect((await failure(port.write(new Uint8Array(21), true))).code).toBe('GATT_INVALID_LENGTH');
+    expect(decodeControlPointLength(await port.read('control-point-length'))).toBe(509);
     await port.close();
   });
 

@@ -4,7 +4,7 @@
  * Real Chromium runs them end to end in test/browser.
  */
 import { describe, expect, test } from 'vitest';
-import { HKP_GATT, HKP_HID_USAGE_PAGE, totp } from '@hkey/protocol';
+import { BleCommand, BleReassembler, FIDO_GATT, HKP_GATT, HKP_HID_USAGE_PAGE, type CtapMap, decodeCtap, encodeBleMessage, totp } from '@hkey/protocol';
 import { BleEndpoint, connectInProcess } from '@hkey/firmware-sim';
 import {
   InPageDeviceSource,
@@ -12,11 +12,12 @@ import {
   type ShimHIDDevice,
   WebBluetoothTransportKind,
   WebHidTransportKind,
+  bridgeDeviceSource,
   connectGattEndpoint,
   installWebBluetooth,
   installWebHid,
 } from '../src/index.browser.js';
-import { provisionedKey } from './bridge-server-rig.js';
+import { provisionedKey, serverRig } from './bridge-server-rig.js';
 import { SECRET } from './rig.js';
 
 async function pageWithKey(prompt: 'grant' | 'deny' = 'grant') {
@@ -151,4 +152,70 @@ describe('Web Bluetooth shim', () => {
     await key.powerCycle();
     await lost;
   });
+
+  test("through a real bridge server: a page reaches the FIDO service, selects FIDO2 and gets a CTAP GetInfo answered on fidoStatus", async () => {
+    const rig = await serverRig();
+    try {
+      const { bluetooth } = installWebBluetooth({ source: bridgeDeviceSource({ url: rig.server.url, token: rig.server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, {});
+      const device = await bluetooth.requestDevice({ filters: [{ services: [HKP_GATT.SERVICE_UUID] }], optionalServices: [0xfffd] });
+      const server = await device.gatt.connect();
+      expect((await server.getPrimaryServices()).map((service) => service.uuid)).toEqual([HKP_GATT.SERVICE_UUID, FIDO_GATT.SERVICE_UUID]);
+      const fido = await server.getPrimaryService(0xfffd);
+      expect(fido.uuid).toBe(FIDO_GATT.SERVICE_UUID);
+
+      const bitfield = await fido.getCharacteristic(FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID);
+      expect((await bitfield.readValue()).getUint8(0)).toBe(0x60);
+      // Two revisions at once is not a selection (ATT Value Not Allowed); FIDO2 alone is.
+      expect((await rejection(bitfield.writeValueWithResponse(Uint8Array.of(0x60)))).name).toBe('NetworkError');
+      await bitfield.writeValueWithResponse(Uint8Array.of(0x20));
+      const length = (await (await fido.getCharacteristic(FIDO_GATT.CONTROL_POINT_LENGTH_UUID)).readValue()).getUint16(0);
+      expect(length).toBe(244);
+
+      // Both status characteristics notify; each carries its own service's answers only.
+      const fidoAnswers = notifiedMessages(await (await fido.getCharacteristic(FIDO_GATT.STATUS_UUID)).startNotifications());
+      const hkp = await server.getPrimaryService(HKP_GATT.SERVICE_UUID);
+      const hkpAnswers = notifiedMessages(await (await hkp.getCharacteristic(HKP_GATT.STATUS_UUID)).startNotifications());
+      const controlPoint = await fido.getCharacteristic(FIDO_GATT.CONTROL_POINT_UUID);
+      expect(controlPoint.properties).toMatchObject({ write: true, writeWithoutResponse: false });
+      expect((await rejection(controlPoint.writeValueWithoutResponse(Uint8Array.of(BleCommand.PING, 0, 0)))).name).toBe('NotSupportedError');
+      // A PING, then authenticatorGetInfo (0x04), cut in fragments of 20 bytes as at an ATT_MTU of 23.
+      const ping = Uint8Array.from({ length: 50 }, (_, index) => index);
+      for (const fragment of encodeBleMessage(BleCommand.PING, ping, 20)) await controlPoint.writeValueWithResponse(fragment);
+      expect(await fidoAnswers.next()).toEqual({ cmd: BleCommand.PING, payload: ping });
+      for (const fragment of encodeBleMessage(BleCommand.MSG, Uint8Array.of(0x04), 20)) await controlPoint.writeValueWithResponse(fragment);
+      const answer = await fidoAnswers.next();
+      expect(answer.cmd).toBe(BleCommand.MSG);
+      expect(answer.payload[0]).toBe(0);
+      const info = decodeCtap(answer.payload.subarray(1)) as CtapMap;
+      expect(info.get(1)).toContain('FIDO_2_1');
+      expect(hkpAnswers.received).toBe(0);
+      server.disconnect();
+    } finally {
+      await rig.close();
+    }
+  });
 });
+
+/** The whole messages a status characteristic notifies (§2.4), in order. */
+function notifiedMessages(characteristic: EventTarget & { value: DataView | null }) {
+  const reassembler = new BleReassembler();
+  const messages: { cmd: number; payload: Uint8Array }[] = [];
+  let wake: () => void = () => undefined;
+  let received = 0;
+  characteristic.addEventListener('characteristicvaluechanged', () => {
+    received += 1;
+    const value = characteristic.value as DataView;
+    const result = reassembler.feed(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), Date.now());
+    if (result?.type === 'message') messages.push({ cmd: result.cmd, payload: result.payload });
+    wake();
+  });
+  return {
+    get received() {
+      return received;
+    },
+    async next(): Promise<{ cmd: number; payload: Uint8Array }> {
+      while (messages.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return messages.shift() as { cmd: number; payload: Uint8Array };
+    },
+  };
+}

@@ -14,6 +14,7 @@ import {
   toHex,
 } from '../bridge-protocol.js';
 import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js';
+import type { GattNotifying, GattReadable, GattWritable } from '../gatt-connection.js';
 import type { LeaseRegistry } from '../lease.js';
 import type { ExchangeOptions, Transport } from '../transport.js';
 import type { DeviceHub } from './device-hub.js';
@@ -31,6 +32,9 @@ export interface ClientLimits {
 }
 
 const LINKS: readonly BridgeLink[] = ['hkp', 'hid', 'gatt'];
+const GATT_READABLE: readonly GattReadable[] = ['control-point-length', 'service-revision', 'fido-control-point-length', 'fido-service-revision-bitfield'];
+const GATT_WRITABLE: readonly GattWritable[] = ['control-point', 'fido-control-point', 'fido-service-revision-bitfield'];
+const GATT_NOTIFYING: readonly GattNotifying[] = ['status', 'fido-status'];
 const CTAP_COMMANDS = ['cbor', 'msg'] as const;
 
 type Exchange = (message: Uint8Array, options: ExchangeOptions) => Promise<Uint8Array>;
@@ -130,15 +134,15 @@ export class ClientConnection {
         return { mtu: await this.linkOf(body, 'gatt').gatt.exchangeMtu(int(body, 'mtu', 23, 517)) };
       case 'gatt-read': {
         const gatt = this.linkOf(body, 'gatt').gatt;
-        return { value: toHex(await gatt.read(oneOf(body, 'characteristic', ['control-point-length', 'service-revision'] as const))) };
+        return { value: toHex(await gatt.read(oneOf(body, 'characteristic', GATT_READABLE))) };
       }
       case 'gatt-write': {
         const gatt = this.linkOf(body, 'gatt').gatt;
-        await gatt.write(bytes(body, 'value', 1, 512), bool(body, 'response'));
+        await gatt.write(bytes(body, 'value', 1, 512), bool(body, 'response'), body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE));
         return {};
       }
       case 'gatt-subscribe':
-        await this.linkOf(body, 'gatt').gatt.subscribe(bool(body, 'enable'));
+        await this.linkOf(body, 'gatt').gatt.subscribe(bool(body, 'enable'), body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_NOTIFYING));
         return {};
       default:
         throw new BadMessageError(`Unknown request type; see docs/bridge-protocol.md.`, 'UNKNOWN_TYPE');
@@ -158,7 +162,7 @@ export class ClientConnection {
     try {
       opened = await openLink(entry, link, {
         report: (report) => this.emit({ type: 'hid-report', session: token, report: toHex(report) }),
-        notify: (value) => this.emit({ type: 'gatt-notify', session: token, value: toHex(value) }),
+        notify: (value, characteristic) => this.emit({ type: 'gatt-notify', session: token, value: toHex(value), characteristic }),
         ended: (error) => this.sessionEnded(token, error),
       });
     } catch (error) {
@@ -173,7 +177,7 @@ export class ClientConnection {
       throw new TransportError('DISCONNECTED');
     }
     this.sessions.set(token, session);
-    return { session: token, device: entry.device };
+    return { session: token, device: entry.device, ...(opened.handle.link === 'gatt' && { services: opened.handle.gatt.services }) };
   }
 
   /** One whole message on the session's hkp link (HKP, or CTAP with `ctap`), cancellable by request id. */

@@ -1,7 +1,7 @@
 /** Opens one of a key's links for a session and turns its callbacks into the three events a session forwards. */
 import type { BridgeLink } from '../bridge-protocol.js';
 import { type BridgeError, TransportError } from '../errors.js';
-import type { GattConnection } from '../gatt-connection.js';
+import type { GattConnection, GattNotifying } from '../gatt-connection.js';
 import type { HidReportPort } from '../hid-report-port.js';
 import type { Transport } from '../transport.js';
 import type { HubEntry } from './device-hub.js';
@@ -14,7 +14,7 @@ export type LinkHandle =
 
 export interface LinkEvents {
   report(report: Uint8Array): void;
-  notify(value: Uint8Array): void;
+  notify(value: Uint8Array, characteristic: GattNotifying): void;
   /** The link went away by itself. */
   ended(error: BridgeError): void;
 }

@@ -1,12 +1,13 @@
 /**
  * The GATT objects of the Web Bluetooth shim: BluetoothRemoteGATTServer, Service and Characteristic with the
- * HKP service of docs/protocol.md §2.2, over a GattConnection. Errors carry Chrome's names and messages.
+ * HKP service of docs/protocol.md §2.2 and, on a security key, the FIDO service of §2.12, over a GattConnection.
+ * Errors carry Chrome's names and messages.
  */
-import { BLE_MAX_ATT_MTU, HKP_GATT } from '@hkey/protocol';
+import { BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT } from '@hkey/protocol';
 import { BridgeError } from '../errors.js';
-import type { GattConnection, GattReadable } from '../gatt-connection.js';
+import type { BleService, GattConnection, GattNotifying, GattReadable, GattWritable } from '../gatt-connection.js';
 import { type BufferLike, copyBytes, defineEventHandlers, domError, reason } from './dom.js';
-import type { ShimBluetoothDevice } from './webbluetooth.js';
+import type { BluetoothDeviceLike } from './bluetooth-device-like.js';
 
 /** A UUID alias (number) or lowercase 128-bit UUID, as BluetoothUUID.getService/getCharacteristic accept them. */
 export function canonicalUuid(name: string | number, kind: 'Service' | 'Characteristic'): string {
@@ -33,17 +34,47 @@ const NO_PROPERTIES = {
 
 type Properties = typeof NO_PROPERTIES;
 
+/** One characteristic: its UUID, its properties, and its name on the GattConnection for each operation it allows. */
 interface CharacteristicSpec {
   readonly uuid: string;
   readonly properties: Properties;
   readonly readable?: GattReadable;
+  readonly writable?: GattWritable;
+  readonly notifying?: GattNotifying;
 }
 
-const CHARACTERISTICS: readonly CharacteristicSpec[] = [
-  { uuid: HKP_GATT.CONTROL_POINT_UUID, properties: { ...NO_PROPERTIES, write: true, writeWithoutResponse: true } },
-  { uuid: HKP_GATT.STATUS_UUID, properties: { ...NO_PROPERTIES, notify: true } },
-  { uuid: HKP_GATT.CONTROL_POINT_LENGTH_UUID, properties: { ...NO_PROPERTIES, read: true }, readable: 'control-point-length' },
-  { uuid: HKP_GATT.SERVICE_REVISION_UUID, properties: { ...NO_PROPERTIES, read: true }, readable: 'service-revision' },
+interface ServiceSpec {
+  readonly uuid: string;
+  readonly service: BleService;
+  readonly characteristics: readonly CharacteristicSpec[];
+}
+
+const SERVICES: readonly ServiceSpec[] = [
+  {
+    uuid: HKP_GATT.SERVICE_UUID,
+    service: 'hkp',
+    characteristics: [
+      { uuid: HKP_GATT.CONTROL_POINT_UUID, properties: { ...NO_PROPERTIES, write: true, writeWithoutResponse: true }, writable: 'control-point' },
+      { uuid: HKP_GATT.STATUS_UUID, properties: { ...NO_PROPERTIES, notify: true }, notifying: 'status' },
+      { uuid: HKP_GATT.CONTROL_POINT_LENGTH_UUID, properties: { ...NO_PROPERTIES, read: true }, readable: 'control-point-length' },
+      { uuid: HKP_GATT.SERVICE_REVISION_UUID, properties: { ...NO_PROPERTIES, read: true }, readable: 'service-revision' },
+    ],
+  },
+  {
+    uuid: FIDO_GATT.SERVICE_UUID,
+    service: 'fido',
+    characteristics: [
+      { uuid: FIDO_GATT.CONTROL_POINT_UUID, properties: { ...NO_PROPERTIES, write: true }, writable: 'fido-control-point' },
+      { uuid: FIDO_GATT.STATUS_UUID, properties: { ...NO_PROPERTIES, notify: true }, notifying: 'fido-status' },
+      { uuid: FIDO_GATT.CONTROL_POINT_LENGTH_UUID, properties: { ...NO_PROPERTIES, read: true }, readable: 'fido-control-point-length' },
+      {
+        uuid: FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID,
+        properties: { ...NO_PROPERTIES, read: true, write: true },
+        readable: 'fido-service-revision-bitfield',
+        writable: 'fido-service-revision-bitfield',
+      },
+    ],
+  },
 ];
 
 const DISCONNECTED = 'GATT Server is disconnected. Cannot perform GATT operations. (Re)connect first with `device.gatt.connect`.';
@@ -52,16 +83,16 @@ const MAX_VALUE = 512;
 export class ShimGATTServer {
   private connection: GattConnection | undefined;
   private connecting: Promise<ShimGATTServer> | undefined;
-  private service: ShimGATTService | undefined;
+  private readonly serviceObjects = new Map<string, ShimGATTService>();
   private stops: (() => void)[] = [];
-  /** Characteristics with notifications started; the status characteristic is the only one that notifies. */
+  /** Characteristics with notifications started: the status characteristics of either service. */
   private readonly notifying = new Set<ShimGATTCharacteristic>();
 
   /** @internal */
   constructor(
-    readonly device: ShimBluetoothDevice,
+    readonly device: BluetoothDeviceLike,
     private readonly open: () => Promise<GattConnection>,
-    private readonly serviceAllowed: () => boolean,
+    private readonly serviceAllowed: (uuid: string) => boolean,
   ) {}
 
   get connected(): boolean {
@@ -99,13 +130,13 @@ export class ShimGATTServer {
     return this.connection;
   }
 
-  /** @internal */
-  async setNotifying(characteristic: ShimGATTCharacteristic, enable: boolean): Promise<void> {
+  /** @internal Writes the CCCD when the characteristic's notifications change. */
+  async setNotifying(characteristic: ShimGATTCharacteristic, name: GattNotifying, enable: boolean): Promise<void> {
     const link = this.link();
-    const before = this.notifying.size;
+    if (this.notifying.has(characteristic) === enable) return;
     if (enable) this.notifying.add(characteristic);
     else this.notifying.delete(characteristic);
-    if ((before === 0) !== (this.notifying.size === 0)) await link.subscribe(enable).catch(gattFailure);
+    await link.subscribe(enable, name).catch(gattFailure);
   }
 
   private async establish(): Promise<ShimGATTServer> {
@@ -119,8 +150,8 @@ export class ShimGATTServer {
     }
     this.connection = connection;
     this.stops = [
-      connection.onNotify((value) => {
-        for (const characteristic of this.notifying) characteristic.notified(value);
+      connection.onNotify((value, name) => {
+        for (const characteristic of this.notifying) characteristic.notified(value, name);
       }),
       connection.onDisconnect(() => this.drop()),
     ];
@@ -132,7 +163,7 @@ export class ShimGATTServer {
     const connection = this.connection;
     if (connection === undefined) return undefined;
     this.connection = undefined;
-    this.service = undefined;
+    this.serviceObjects.clear();
     this.notifying.clear();
     for (const stop of this.stops) stop();
     this.stops = [];
@@ -144,24 +175,35 @@ export class ShimGATTServer {
     if (this.connection === undefined) {
       throw domError('NetworkError', 'GATT Server is disconnected. Cannot retrieve services. (Re)connect first with `device.gatt.connect`.');
     }
-    if (uuid !== undefined && uuid !== HKP_GATT.SERVICE_UUID) return [];
-    if (!this.serviceAllowed()) {
+    const offered = this.connection.services;
+    const specs = SERVICES.filter((spec) => offered.includes(spec.service) && (uuid === undefined || spec.uuid === uuid));
+    if (uuid !== undefined && specs.length > 0 && !this.serviceAllowed(uuid)) {
       throw domError('SecurityError', "Origin is not allowed to access the service. Tip: Add the service UUID to 'optionalServices' in requestDevice() options.");
     }
-    this.service ??= new ShimGATTService(this);
-    return [this.service];
+    return specs
+      .filter((spec) => this.serviceAllowed(spec.uuid))
+      .map((spec) => {
+        let service = this.serviceObjects.get(spec.uuid);
+        if (service === undefined) this.serviceObjects.set(spec.uuid, (service = new ShimGATTService(this, spec)));
+        return service;
+      });
   }
 }
 
 export class ShimGATTService {
-  readonly uuid = HKP_GATT.SERVICE_UUID;
+  readonly uuid: string;
   readonly isPrimary = true;
   private readonly characteristics = new Map<string, ShimGATTCharacteristic>();
 
   /** @internal */
-  constructor(readonly server: ShimGATTServer) {}
+  constructor(
+    readonly server: ShimGATTServer,
+    private readonly spec: ServiceSpec,
+  ) {
+    this.uuid = spec.uuid;
+  }
 
-  get device(): ShimBluetoothDevice {
+  get device(): BluetoothDeviceLike {
     return this.server.device;
   }
 
@@ -180,7 +222,7 @@ export class ShimGATTService {
 
   private find(uuid: string | undefined): ShimGATTCharacteristic[] {
     this.server.link();
-    return CHARACTERISTICS.filter((spec) => uuid === undefined || spec.uuid === uuid).map((spec) => {
+    return this.spec.characteristics.filter((spec) => uuid === undefined || spec.uuid === uuid).map((spec) => {
       let characteristic = this.characteristics.get(spec.uuid);
       if (characteristic === undefined) this.characteristics.set(spec.uuid, (characteristic = new ShimGATTCharacteristic(this, spec)));
       return characteristic;
@@ -226,18 +268,19 @@ export class ShimGATTCharacteristic extends EventTarget {
   }
 
   async startNotifications(): Promise<ShimGATTCharacteristic> {
-    if (!this.properties.notify) throw domError('NotSupportedError', 'GATT operation not permitted.');
-    await this.service.server.setNotifying(this, true);
+    if (this.spec.notifying === undefined) throw domError('NotSupportedError', 'GATT operation not permitted.');
+    await this.service.server.setNotifying(this, this.spec.notifying, true);
     return this;
   }
 
   async stopNotifications(): Promise<ShimGATTCharacteristic> {
-    await this.service.server.setNotifying(this, false);
+    if (this.spec.notifying !== undefined) await this.service.server.setNotifying(this, this.spec.notifying, false);
     return this;
   }
 
   /** @internal */
-  notified(value: Uint8Array): void {
+  notified(value: Uint8Array, name: GattNotifying): void {
+    if (name !== this.spec.notifying) return;
     this.value = new DataView(value.slice().buffer);
     this.dispatchEvent(new Event('characteristicvaluechanged', { bubbles: true }));
   }
@@ -245,9 +288,10 @@ export class ShimGATTCharacteristic extends EventTarget {
   private async write(data: BufferLike, withResponse: boolean): Promise<void> {
     const bytes = copyBytes(data);
     const link = this.service.server.link();
-    if (!(withResponse ? this.properties.write : this.properties.writeWithoutResponse)) throw domError('NotSupportedError', 'GATT operation not permitted.');
+    const writable = this.spec.writable;
+    if (writable === undefined || !(withResponse ? this.properties.write : this.properties.writeWithoutResponse)) throw domError('NotSupportedError', 'GATT operation not permitted.');
     if (bytes.length > MAX_VALUE) throw domError('InvalidModificationError', `Value can't exceed ${MAX_VALUE} bytes.`);
-    await link.write(bytes, withResponse).catch(gattFailure);
+    await link.write(bytes, withResponse, writable).catch(gattFailure);
   }
 }
 defineEventHandlers(ShimGATTCharacteristic.prototype, ['characteristicvaluechanged']);

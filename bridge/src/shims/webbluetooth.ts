@@ -1,8 +1,8 @@
 /**
  * navigator.bluetooth for pages written against Web Bluetooth, backed by a DeviceSource (the bridge server or
- * keys in the page). Keys advertise the HKP service (docs/protocol.md §2.2). As in Chrome: requestDevice needs a
- * user gesture and filters or acceptAllDevices, a cancelled chooser rejects with NotFoundError, and only services
- * named in filters or optionalServices can be used.
+ * keys in the page). Keys advertise the HKP service (docs/protocol.md §2.2); security keys serve the FIDO service
+ * (§2.12) too. As in Chrome: requestDevice needs a user gesture and filters or acceptAllDevices, a cancelled
+ * chooser rejects with NotFoundError, and only services named in filters or optionalServices can be used.
  */
 import { HKP_GATT } from '@hkey/protocol';
 import type { DeviceSource, ShimDevice } from './device-source.js';
@@ -37,7 +37,7 @@ export class ShimBluetoothDevice extends EventTarget {
     this.gatt = new ShimGATTServer(
       this,
       () => bluetooth.source.connectGatt(shimDevice.id),
-      () => bluetooth.serviceAllowed(shimDevice.id),
+      (uuid) => bluetooth.serviceAllowed(shimDevice.id, uuid),
     );
   }
 
@@ -64,8 +64,8 @@ export class ShimBluetooth extends EventTarget {
   /** @internal */
   readonly source: DeviceSource;
   private readonly grants: Grants;
-  /** Keys granted without the HKP service in filters or optionalServices: visible, but their service is off limits. */
-  private readonly withoutService = new Set<string>();
+  /** The services each granted key's page may use: those named in filters or optionalServices, over all grants. */
+  private readonly allowedServices = new Map<string, Set<string>>();
   private readonly devices = new Map<string, ShimBluetoothDevice>();
 
   constructor(private readonly options: WebBluetoothShimOptions) {
@@ -91,14 +91,15 @@ export class ShimBluetooth extends EventTarget {
     const chosen = await choose(this.options.prompt ?? 'dialog', { api: 'bluetooth', origin: globalThis.location?.origin ?? 'This page', devices });
     if (chosen === undefined) throw domError('NotFoundError', 'User cancelled the requestDevice() chooser.');
     this.grants.add(chosen.id);
-    if (services.has(HKP_GATT.SERVICE_UUID)) this.withoutService.delete(chosen.id);
-    else this.withoutService.add(chosen.id);
+    const allowed = this.allowedServices.get(chosen.id) ?? new Set<string>();
+    for (const service of services) allowed.add(service);
+    this.allowedServices.set(chosen.id, allowed);
     return this.device(chosen);
   }
 
-  /** @internal */
-  serviceAllowed(id: string): boolean {
-    return !this.withoutService.has(id);
+  /** @internal Keys granted before this page load (remembered grants) may use every service. */
+  serviceAllowed(id: string, uuid: string): boolean {
+    return this.allowedServices.get(id)?.has(uuid) ?? true;
   }
 
   /** @internal */

@@ -17,11 +17,11 @@ import {
   encodeBleLinkFrame,
   encodeUint16,
 } from '@hkey/protocol';
-import { type BleChannelOptions, type GattPort, assertServiceRevision } from '../ble-channel.js';
-import { selectFido2 } from '../ble-fido.js';
+import type { BleChannelOptions } from '../ble-channel.js';
 import { BleTransport } from '../ble-transport.js';
 import { pollDevices } from '../device-poller.js';
 import { BridgeError, TransportError } from '../errors.js';
+import { type GattConnection, type GattNotifying, type GattReadable, type GattWritable, keyRefusedValue, keyRefusedWrite } from '../gatt-connection.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
 
 export const DEFAULT_BLE_LINK_ADDRESS = `tcp://127.0.0.1:${BLE_LINK_DEFAULT_PORT}`;
@@ -120,15 +120,13 @@ class LinkRefusal extends TransportError {
  * first in, first out. ERROR frames carry no operation: one goes to the oldest pending request, and with none
  * pending it refused a WRITE_COMMAND, which, like a write without response the key refuses (§2.3), is dropped.
  * (A WRITE_COMMAND refused while a FIDO_WRITE waits for its WRITTEN is taken as the FIDO_WRITE's refusal; the
- * FIDO port drops refused writes and the HKP channel drops refused write commands, so either reading settles the
- * same way.)
+ * channels drop refused control point writes of either kind, so either reading settles the same way.)
  */
 class BleLinkSocket {
   mtu = BLE_DEFAULT_ATT_MTU;
   private readonly reader = new BleLinkFrameReader();
   private readonly pending: PendingRequest[] = [];
-  private readonly notifyListeners = new Set<(value: Uint8Array) => void>();
-  private readonly fidoNotifyListeners = new Set<(value: Uint8Array) => void>();
+  private readonly notifyListeners = new Set<(value: Uint8Array, characteristic: GattNotifying) => void>();
   private readonly mtuListeners = new Set<(mtu: number) => void>();
   private readonly disconnectListeners = new Set<(reason: string) => void>();
   /** Why the link went away, once it has. */
@@ -200,15 +198,10 @@ class BleLinkSocket {
     });
   }
 
-  onNotify(listener: (value: Uint8Array) => void): () => void {
+  /** Status notifications (NOTIFY) and fidoStatus notifications (FIDO_NOTIFY). */
+  onNotify(listener: (value: Uint8Array, characteristic: GattNotifying) => void): () => void {
     this.notifyListeners.add(listener);
     return () => this.notifyListeners.delete(listener);
-  }
-
-  /** fidoStatus notifications (FIDO_NOTIFY). */
-  onFidoNotify(listener: (value: Uint8Array) => void): () => void {
-    this.fidoNotifyListeners.add(listener);
-    return () => this.fidoNotifyListeners.delete(listener);
   }
 
   onMtuChange(listener: (mtu: number) => void): () => void {
@@ -257,11 +250,11 @@ class BleLinkSocket {
   private onFrame(op: number, data: Uint8Array): void {
     switch (op) {
       case BleLinkOp.NOTIFY:
-        for (const listener of this.notifyListeners) listener(data);
+      case BleLinkOp.FIDO_NOTIFY: {
+        const characteristic = op === BleLinkOp.NOTIFY ? 'status' : 'fido-status';
+        for (const listener of this.notifyListeners) listener(data, characteristic);
         return;
-      case BleLinkOp.FIDO_NOTIFY:
-        for (const listener of this.fidoNotifyListeners) listener(data);
-        return;
+      }
       case BleLinkOp.MTU_CHANGED: {
         const mtu = decodeUint16(data);
         if (mtu === undefined) return;
@@ -334,120 +327,70 @@ export interface BleLinkConnectOptions {
   readonly timeoutMs?: number;
 }
 
+const READ_TARGETS: Readonly<Record<GattReadable, number>> = {
+  'control-point-length': BleLinkCharacteristic.CONTROL_POINT_LENGTH,
+  'service-revision': BleLinkCharacteristic.SERVICE_REVISION,
+  'fido-control-point-length': BleLinkCharacteristic.FIDO_CONTROL_POINT_LENGTH,
+  'fido-service-revision-bitfield': BleLinkCharacteristic.FIDO_SERVICE_REVISION_BITFIELD,
+};
+
+/** The write request of each writable characteristic (§8.2); the FIDO service's take Write Requests only. */
+const WRITE_REQUESTS: Readonly<Record<GattWritable, number>> = {
+  'control-point': BleLinkOp.WRITE_REQUEST,
+  'fido-control-point': BleLinkOp.FIDO_WRITE,
+  'fido-service-revision-bitfield': BleLinkOp.FIDO_SELECT_REVISION,
+};
+
 /**
- * Connects to one key the way a BLE host does (§2.2, §2.3): CONNECT, EXCHANGE_MTU, read the service revision,
- * enable notifications. The control point length is read by the channel (BleChannel.open).
+ * Connects to one key the way a BLE host does (§2.2, §2.3): CONNECT, then EXCHANGE_MTU. The simulator's keys offer
+ * the HKP service and the FIDO service (§2.12).
  */
-export async function connectBleLinkPort(key: BleLinkKeyAddress, options: BleLinkConnectOptions = {}): Promise<GattPort> {
-  return hkpPort(await connectBleLink(key, options));
-}
-
-/** Both services of one connection: the HKP port, and the FIDO port when the key offers FIDO2 over BLE. */
-export interface BleLinkPorts {
-  readonly hkp: GattPort;
-  readonly fido: GattPort | undefined;
-}
-
-/**
- * connectBleLinkPort, then the FIDO service as CTAP 2.1 §11.4 has a host prepare it (§2.12): read
- * fidoServiceRevisionBitfield, select FIDO2, enable fidoStatus notifications. A key that refuses the read offers no
- * FIDO service; one without the FIDO2 bit is not driven over it either. Closing the HKP port ends the connection;
- * the FIDO port's close leaves it to that.
- */
-export async function connectBleLinkPorts(key: BleLinkKeyAddress, options: BleLinkConnectOptions = {}): Promise<BleLinkPorts> {
-  const link = await connectBleLink(key, options);
-  let fido: GattPort | undefined;
-  try {
-    fido = await prepareFido(link);
-  } catch (error) {
-    await link.close();
-    throw error;
-  }
-  return { hkp: hkpPort(link), fido };
-}
-
-async function prepareFido(link: BleLinkSocket): Promise<GattPort | undefined> {
-  let bitfield: Uint8Array;
-  try {
-    bitfield = await link.read(BleLinkCharacteristic.FIDO_SERVICE_REVISION_BITFIELD);
-  } catch (error) {
-    if (error instanceof LinkRefusal) return undefined;
-    throw error;
-  }
-  const selected = await selectFido2(bitfield, async (value) => {
-    await link.request(BleLinkOp.FIDO_SELECT_REVISION, value, BleLinkOp.WRITTEN);
-  });
-  if (!selected) return undefined;
-  await link.request(BleLinkOp.FIDO_SUBSCRIBE, Uint8Array.of(1), BleLinkOp.FIDO_SUBSCRIBED);
-  return fidoPort(link);
-}
-
-async function connectBleLink(key: BleLinkKeyAddress, options: BleLinkConnectOptions): Promise<BleLinkSocket> {
+export async function connectBleLinkGatt(key: BleLinkKeyAddress, options: BleLinkConnectOptions = {}): Promise<GattConnection> {
   const mtu = options.mtu ?? DEFAULT_BLE_LINK_MTU;
   if (!Number.isInteger(mtu) || mtu < BLE_DEFAULT_ATT_MTU || mtu > BLE_MAX_ATT_MTU) {
     throw new RangeError(`The ATT MTU to ask for must be an integer from ${BLE_DEFAULT_ATT_MTU} to ${BLE_MAX_ATT_MTU}.`);
   }
   const link = await BleLinkSocket.connect(key, options.timeoutMs ?? 2000);
+  const connection = bleLinkGatt(link);
   try {
     link.mtu = decodeUint16(await link.request(BleLinkOp.CONNECT, utf8.encode(key.serial), BleLinkOp.CONNECTED)) ?? BLE_DEFAULT_ATT_MTU;
-    if (mtu !== BLE_DEFAULT_ATT_MTU) {
-      link.mtu = decodeUint16(await link.request(BleLinkOp.EXCHANGE_MTU, encodeUint16(mtu), BleLinkOp.MTU)) ?? link.mtu;
-    }
-    assertServiceRevision(await link.read(BleLinkCharacteristic.SERVICE_REVISION));
-    await link.request(BleLinkOp.SUBSCRIBE, Uint8Array.of(1), BleLinkOp.SUBSCRIBED);
+    if (mtu !== BLE_DEFAULT_ATT_MTU) await connection.exchangeMtu(mtu);
   } catch (error) {
     await link.close();
     throw error;
   }
-  return link;
+  return connection;
 }
 
-function hkpPort(link: BleLinkSocket): GattPort {
+function bleLinkGatt(link: BleLinkSocket): GattConnection {
   return {
+    services: ['hkp', 'fido'],
     get mtu() {
       return link.mtu;
     },
-    async controlPointLength() {
-      const length = decodeUint16(await link.read(BleLinkCharacteristic.CONTROL_POINT_LENGTH));
-      if (length === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The control point length is not a 16-bit value, so the device is not an HKP/1 key.' });
-      return length;
+    async exchangeMtu(clientMtu) {
+      link.mtu = decodeUint16(await link.request(BleLinkOp.EXCHANGE_MTU, encodeUint16(clientMtu), BleLinkOp.MTU)) ?? link.mtu;
+      return link.mtu;
     },
-    async write(value, withResponse = false) {
-      if (withResponse) await link.request(BleLinkOp.WRITE_REQUEST, value, BleLinkOp.WRITTEN);
-      else await link.send(BleLinkOp.WRITE_COMMAND, value);
+    read: (characteristic) => link.read(READ_TARGETS[characteristic]),
+    async write(value, withResponse, characteristic = 'control-point') {
+      if (!withResponse && characteristic === 'control-point') return link.send(BleLinkOp.WRITE_COMMAND, value);
+      try {
+        await link.request(WRITE_REQUESTS[characteristic], value, BleLinkOp.WRITTEN);
+      } catch (error) {
+        if (error instanceof LinkRefusal && error.linkCode === BleLinkError.BAD_LENGTH) throw keyRefusedWrite(error);
+        if (error instanceof LinkRefusal && error.linkCode === BleLinkError.VALUE_NOT_ALLOWED) throw keyRefusedValue(error);
+        throw error;
+      }
+    },
+    async subscribe(enable, characteristic = 'status') {
+      const [op, answer] = characteristic === 'status' ? [BleLinkOp.SUBSCRIBE, BleLinkOp.SUBSCRIBED] : [BleLinkOp.FIDO_SUBSCRIBE, BleLinkOp.FIDO_SUBSCRIBED];
+      await link.request(op, Uint8Array.of(enable ? 1 : 0), answer);
     },
     onNotify: (listener) => link.onNotify(listener),
     onDisconnect: (listener) => link.onDisconnect(listener),
     onMtuChange: (listener) => link.onMtuChange(listener),
     close: () => link.close(),
-  };
-}
-
-/** The FIDO service of the connection (§2.12); FIDO2 is selected and fidoStatus subscribed already. */
-function fidoPort(link: BleLinkSocket): GattPort {
-  return {
-    get mtu() {
-      return link.mtu;
-    },
-    async controlPointLength() {
-      const length = decodeUint16(await link.read(BleLinkCharacteristic.FIDO_CONTROL_POINT_LENGTH));
-      if (length === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: "The key's fidoControlPointLength is not a 16-bit value, so its FIDO service cannot be used." });
-      return length;
-    },
-    async write(value) {
-      try {
-        await link.request(BleLinkOp.FIDO_WRITE, value, BleLinkOp.WRITTEN);
-      } catch (error) {
-        // Longer than the fragment size after an MTU change: dropped, and the channel writes the message again (§2.3).
-        if (error instanceof LinkRefusal && error.linkCode === BleLinkError.BAD_LENGTH) return;
-        throw error;
-      }
-    },
-    onNotify: (listener) => link.onFidoNotify(listener),
-    onDisconnect: (listener) => link.onDisconnect(listener),
-    onMtuChange: (listener) => link.onMtuChange(listener),
-    // The HKP port owns the connection and ends it.
-    close: async () => undefined,
   };
 }
 
@@ -481,8 +424,8 @@ export class BleLinkTransportKind implements TransportKind {
   /** Opens ble-link://host:port/SERIAL, or a descriptor from list(). */
   async open(descriptor: DeviceDescriptor | string): Promise<BleTransport> {
     const key = parseBleLinkKey(typeof descriptor === 'string' ? descriptor : descriptor.id);
-    const ports = await connectBleLinkPorts(key, { mtu: this.options.mtu, timeoutMs: this.options.timeoutMs });
-    return BleTransport.open(bleLinkDescriptor(key), ports.hkp, this.options, ports.fido);
+    const connection = await connectBleLinkGatt(key, { mtu: this.options.mtu, timeoutMs: this.options.timeoutMs });
+    return BleTransport.open(bleLinkDescriptor(key), connection, this.options);
   }
 }
 

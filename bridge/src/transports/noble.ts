@@ -4,14 +4,15 @@
  * or forbidden, calls fail with NOT_FOUND or PERMISSION_DENIED and say what to do. Keys are found by the HKP
  * service UUID they advertise (docs/protocol.md §2.2) and named ble://<noble peripheral id>.
  */
-import { BLE_DEFAULT_ATT_MTU, BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT, decodeUint16 } from '@hkey/protocol';
-import { type BleChannelOptions, type BleService, type GattPort, assertServiceRevision } from '../ble-channel.js';
-import { selectFido2 } from '../ble-fido.js';
+import { BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT } from '@hkey/protocol';
+import type { BleChannelOptions } from '../ble-channel.js';
 import { BleTransport } from '../ble-transport.js';
 import { BridgeError, TransportError } from '../errors.js';
 import type { GattConnection } from '../gatt-connection.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
-import { type FidoCharacteristics, type HkpCharacteristics, describeDisconnect, nobleGattConnection } from './noble-gatt.js';
+import { type NobleCharacteristicLike, type NobleCharacteristics, type NoblePeripheralLike, nobleGattConnection } from './noble-gatt.js';
+
+export type { NobleCharacteristicLike, NoblePeripheralLike };
 
 /** The part of @stoprocent/noble's default export this kind uses: the real module satisfies it, tests pass fakes. */
 export interface NobleLike {
@@ -24,37 +25,6 @@ export interface NobleLike {
   /** UUIDs in noble's spelling: lowercase, no dashes. */
   startScanningAsync(serviceUuids?: string[], allowDuplicates?: boolean): Promise<void>;
   stopScanningAsync(): Promise<void>;
-}
-
-export interface NoblePeripheralLike {
-  readonly id: string;
-  readonly address: string;
-  /** 'connected' while connected. */
-  readonly state: string;
-  /** The ATT_MTU once noble has exchanged it after connecting; null before. */
-  readonly mtu: number | null;
-  readonly advertisement: { readonly localName?: string };
-  /** `mtu`: the ATT_MTU to ask for; noble's Linux (hci-socket) binding takes it, the others negotiate by themselves. */
-  connectAsync(options?: { readonly mtu?: number }): Promise<void>;
-  cancelConnect(): void;
-  disconnectAsync(): Promise<void>;
-  discoverSomeServicesAndCharacteristicsAsync(serviceUuids: string[], characteristicUuids: string[]): Promise<{ readonly characteristics: readonly NobleCharacteristicLike[] }>;
-  /** `reason` is an HCI status on Linux, text elsewhere and when the adapter goes off ('cleanup'). */
-  on(event: 'disconnect', listener: (reason: number | string) => void): unknown;
-  on(event: 'mtu', listener: (mtu: number) => void): unknown;
-  removeListener(event: 'disconnect', listener: (reason: number | string) => void): unknown;
-  removeListener(event: 'mtu', listener: (mtu: number) => void): unknown;
-}
-
-export interface NobleCharacteristicLike {
-  readonly uuid: string;
-  readAsync(): Promise<Uint8Array>;
-  writeAsync(data: Buffer, withoutResponse: boolean): Promise<void>;
-  subscribeAsync(): Promise<void>;
-  unsubscribeAsync(): Promise<void>;
-  /** Values read and notified; `isNotification` tells them apart. */
-  on(event: 'data', listener: (data: Uint8Array, isNotification: boolean) => void): unknown;
-  removeListener(event: 'data', listener: (data: Uint8Array, isNotification: boolean) => void): unknown;
 }
 
 export interface NobleTransportOptions extends BleChannelOptions {
@@ -76,12 +46,24 @@ export function nobleUuid(uuid: string): string {
   return short?.[1] ?? uuid.replaceAll('-', '').toLowerCase();
 }
 const SERVICE = nobleUuid(HKP_GATT.SERVICE_UUID);
-const CONTROL_POINT = nobleUuid(HKP_GATT.CONTROL_POINT_UUID);
-const STATUS = nobleUuid(HKP_GATT.STATUS_UUID);
-const CONTROL_POINT_LENGTH = nobleUuid(HKP_GATT.CONTROL_POINT_LENGTH_UUID);
-const SERVICE_REVISION = nobleUuid(HKP_GATT.SERVICE_REVISION_UUID);
 const FIDO_SERVICE = nobleUuid(FIDO_GATT.SERVICE_UUID);
-const FIDO_UUIDS = [FIDO_GATT.CONTROL_POINT_UUID, FIDO_GATT.STATUS_UUID, FIDO_GATT.CONTROL_POINT_LENGTH_UUID, FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID].map(nobleUuid);
+/** Each service's characteristics by name, with their UUIDs in noble's spelling. */
+const HKP_CHARACTERISTICS = namedUuids({
+  'control-point': HKP_GATT.CONTROL_POINT_UUID,
+  status: HKP_GATT.STATUS_UUID,
+  'control-point-length': HKP_GATT.CONTROL_POINT_LENGTH_UUID,
+  'service-revision': HKP_GATT.SERVICE_REVISION_UUID,
+});
+const FIDO_CHARACTERISTICS = namedUuids({
+  'fido-control-point': FIDO_GATT.CONTROL_POINT_UUID,
+  'fido-status': FIDO_GATT.STATUS_UUID,
+  'fido-control-point-length': FIDO_GATT.CONTROL_POINT_LENGTH_UUID,
+  'fido-service-revision-bitfield': FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID,
+});
+
+function namedUuids(uuids: { readonly [name in keyof NobleCharacteristics]?: string }): readonly (readonly [keyof NobleCharacteristics, string])[] {
+  return Object.entries(uuids).map(([name, uuid]) => [name as keyof NobleCharacteristics, nobleUuid(uuid as string)]);
+}
 
 const ID_PREFIX = 'ble://';
 
@@ -106,65 +88,6 @@ function adapterError(state: string): TransportError | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * One service of a connected key as a GattPort; notifications are on already. The HKP port owns the connection;
- * the FIDO port writes with response (fidoControlPoint has no other write), drops a write the key refuses while
- * connected (§2.3) and leaves disconnecting to the HKP port.
- */
-function noblePort(peripheral: NoblePeripheralLike, { controlPoint, status, controlPointLength: length }: Omit<HkpCharacteristics, 'serviceRevision'>, service: BleService): GattPort {
-  const buffer = (value: Uint8Array): Buffer => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  return {
-    get mtu() {
-      return peripheral.mtu ?? BLE_DEFAULT_ATT_MTU;
-    },
-    async controlPointLength() {
-      const value = decodeUint16(await length.readAsync());
-      if (value === undefined) {
-        const message = service === 'hkp' ? 'The control point length is not a 16-bit value, so the device is not an HKP/1 key.' : "The key's fidoControlPointLength is not a 16-bit value, so its FIDO service cannot be used.";
-        throw new TransportError('PROTOCOL_VIOLATION', { message });
-      }
-      return value;
-    },
-    write:
-      service === 'hkp'
-        ? (value, withResponse = false) => controlPoint.writeAsync(buffer(value), !withResponse)
-        : async (value) => {
-            try {
-              await controlPoint.writeAsync(buffer(value), false);
-            } catch (error) {
-              if (peripheral.state === 'connected') return;
-              throw error;
-            }
-          },
-    onNotify(listener) {
-      const onData = (data: Uint8Array, isNotification: boolean): void => {
-        if (isNotification) listener(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      };
-      status.on('data', onData);
-      return () => status.removeListener('data', onData);
-    },
-    onDisconnect(listener) {
-      if (peripheral.state !== 'connected') {
-        queueMicrotask(() => listener('the key is not connected'));
-        return noop;
-      }
-      const onGone = (reason: number | string): void => listener(describeDisconnect(reason));
-      peripheral.on('disconnect', onGone);
-      return () => peripheral.removeListener('disconnect', onGone);
-    },
-    onMtuChange(listener) {
-      peripheral.on('mtu', listener);
-      return () => peripheral.removeListener('mtu', listener);
-    },
-    async close() {
-      if (peripheral.state !== 'connected') return;
-      // Best effort: the disconnect below ends the subscription anyway.
-      await status.unsubscribeAsync().catch(noop);
-      if (service === 'hkp') await peripheral.disconnectAsync();
-    },
-  };
 }
 
 export class NobleTransportKind implements TransportKind {
@@ -230,20 +153,8 @@ export class NobleTransportKind implements TransportKind {
 
   /** Opens ble://<id>, or a descriptor from list(); a key known from an earlier scan or connection is connected again. */
   async open(descriptor: DeviceDescriptor | string): Promise<BleTransport> {
-    const { peripheral, characteristics, fido } = await this.reach(descriptor);
-    let fidoPrepared = false;
-    try {
-      assertServiceRevision(await characteristics.serviceRevision.readAsync());
-      await characteristics.status.subscribeAsync();
-      if (fido !== undefined) fidoPrepared = await prepareFido(fido);
-    } catch (error) {
-      await peripheral.disconnectAsync().catch(noop);
-      if (error instanceof BridgeError) throw error;
-      // A key refuses these to a host it is not bonded with (§2.2).
-      throw gone(peripheral, error) ?? new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its services; pair it with this computer (docs/hardware.md) and try again.' });
-    }
-    const fidoPort = fido !== undefined && fidoPrepared ? noblePort(peripheral, fido, 'fido') : undefined;
-    return BleTransport.open(nobleDescriptor(peripheral), noblePort(peripheral, characteristics, 'hkp'), this.options, fidoPort);
+    const { peripheral, connection } = await this.reach(descriptor);
+    return BleTransport.open(nobleDescriptor(peripheral), connection, this.options);
   }
 
   /**
@@ -251,12 +162,11 @@ export class NobleTransportKind implements TransportKind {
    * link hands to a page's Web Bluetooth shim, which reads the revision and subscribes itself.
    */
   async openGattConnection(descriptor: DeviceDescriptor | string): Promise<GattConnection> {
-    const { peripheral, characteristics } = await this.reach(descriptor);
-    return nobleGattConnection(peripheral, characteristics);
+    return (await this.reach(descriptor)).connection;
   }
 
-  /** Finds and connects the key, and the characteristics of its HKP service and, when it offers one, its FIDO service. */
-  private async reach(descriptor: DeviceDescriptor | string): Promise<{ peripheral: NoblePeripheralLike; characteristics: HkpCharacteristics; fido: FidoCharacteristics | undefined }> {
+  /** Finds and connects the key and discovers its HKP service and, when it offers one, its FIDO service. */
+  private async reach(descriptor: DeviceDescriptor | string): Promise<{ peripheral: NoblePeripheralLike; connection: GattConnection }> {
     const id = typeof descriptor === 'string' ? descriptor : descriptor.id;
     if (!id.startsWith(ID_PREFIX) || id.length === ID_PREFIX.length) {
       throw new TransportError('NOT_FOUND', { message: 'A Bluetooth key id looks like ble://<peripheral id>; list the keys to find it.' });
@@ -265,11 +175,9 @@ export class NobleTransportKind implements TransportKind {
     await this.ready();
     const peripheral = this.known.get(id.slice(ID_PREFIX.length)) ?? (await this.find(id.slice(ID_PREFIX.length), deadline));
     if (peripheral.state !== 'connected') await this.connectInTime(peripheral, deadline);
-    let characteristics: HkpCharacteristics;
-    let fido: FidoCharacteristics | undefined;
+    let characteristics: NobleCharacteristics;
     try {
-      characteristics = await discover(peripheral);
-      fido = await discoverFido(peripheral);
+      characteristics = { ...(await discover(peripheral)), ...(await discoverFido(peripheral)) };
     } catch (error) {
       await peripheral.disconnectAsync().catch(noop);
       throw error;
@@ -280,7 +188,7 @@ export class NobleTransportKind implements TransportKind {
       peripheral.removeListener('disconnect', forget);
     };
     peripheral.on('disconnect', forget);
-    return { peripheral, characteristics, fido };
+    return { peripheral, connection: nobleGattConnection(peripheral, characteristics) };
   }
 
   /** noble, loaded once; a failed load is tried again next time, since the user may install it meanwhile. */
@@ -415,45 +323,47 @@ function gone(peripheral: NoblePeripheralLike, error: unknown): TransportError |
   return peripheral.state === 'connected' ? undefined : new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected while connecting; wake it and try again.' });
 }
 
+/** The characteristics of `service` named in `wanted`, or undefined when the key lacks any of them. */
+async function discoverService(peripheral: NoblePeripheralLike, service: string, wanted: typeof HKP_CHARACTERISTICS): Promise<NobleCharacteristics | undefined> {
+  const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync(
+    [service],
+    wanted.map(([, uuid]) => uuid),
+  );
+  const found: Partial<Record<keyof NobleCharacteristics, NobleCharacteristicLike>> = {};
+  for (const [name, uuid] of wanted) {
+    const characteristic = characteristics.find((candidate) => candidate.uuid === uuid);
+    if (characteristic === undefined) return undefined;
+    found[name] = characteristic;
+  }
+  return found;
+}
+
 /** The four characteristics of the HKP service (§2.2). */
-async function discover(peripheral: NoblePeripheralLike): Promise<HkpCharacteristics> {
-  let characteristics: readonly NobleCharacteristicLike[];
+async function discover(peripheral: NoblePeripheralLike): Promise<NobleCharacteristics> {
+  let found: NobleCharacteristics | undefined;
   try {
-    ({ characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([SERVICE], [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION]));
+    found = await discoverService(peripheral, SERVICE, HKP_CHARACTERISTICS);
   } catch (error) {
     // noble rejects with a plain string when the service is missing.
     throw gone(peripheral, error) ?? new TransportError('PROTOCOL_VIOLATION', { cause: error, message: 'The device does not offer the HKP service, so it is not an HKP/1 key.' });
   }
-  const [controlPoint, status, controlPointLength, serviceRevision] = [CONTROL_POINT, STATUS, CONTROL_POINT_LENGTH, SERVICE_REVISION].map((uuid) => characteristics.find((characteristic) => characteristic.uuid === uuid));
-  if (controlPoint === undefined || status === undefined || controlPointLength === undefined || serviceRevision === undefined) {
-    throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
-  }
-  return { controlPoint, status, controlPointLength, serviceRevision };
+  if (found === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
+  return found;
 }
 
-/** The FIDO service's characteristics (§2.12), or undefined when the key offers no FIDO service. */
-async function discoverFido(peripheral: NoblePeripheralLike): Promise<FidoCharacteristics | undefined> {
-  let characteristics: readonly NobleCharacteristicLike[];
+/** The FIDO service's characteristics (§2.12), or none when the key offers no FIDO service. */
+async function discoverFido(peripheral: NoblePeripheralLike): Promise<NobleCharacteristics> {
+  let found: NobleCharacteristics | undefined;
   try {
-    ({ characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([FIDO_SERVICE], FIDO_UUIDS));
+    found = await discoverService(peripheral, FIDO_SERVICE, FIDO_CHARACTERISTICS);
   } catch (error) {
     // noble rejects with a plain string when the service is missing: an HKP key without the security-key mode.
     const lost = gone(peripheral, error);
     if (lost !== undefined) throw lost;
-    return undefined;
+    return {};
   }
-  const [controlPoint, status, controlPointLength, revisionBitfield] = FIDO_UUIDS.map((uuid) => characteristics.find((characteristic) => characteristic.uuid === uuid));
-  if (controlPoint === undefined || status === undefined || controlPointLength === undefined || revisionBitfield === undefined) {
-    throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key lacks characteristics of the FIDO service (CTAP 2.1 §11.4.1), so it cannot be used as a security key.' });
-  }
-  return { controlPoint, status, controlPointLength, revisionBitfield };
-}
-
-/** Selects FIDO2 and subscribes fidoStatus (§2.12); false when the key offers no FIDO2. */
-async function prepareFido(fido: FidoCharacteristics): Promise<boolean> {
-  const selected = await selectFido2(new Uint8Array(await fido.revisionBitfield.readAsync()), (value) => fido.revisionBitfield.writeAsync(Buffer.from(value), false));
-  if (selected) await fido.status.subscribeAsync();
-  return selected;
+  if (found === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key lacks characteristics of the FIDO service (CTAP 2.1 §11.4.1), so it cannot be used as a security key.' });
+  return found;
 }
 
 function noop(): void {}

@@ -1,15 +1,15 @@
 /**
  * Keys through the browser's Web Bluetooth (navigator.bluetooth, or the shim of the same shape): the HKP GATT
- * service (docs/protocol.md §2.2) as a GattPort under the shared BLE channel, and the FIDO service (§2.12) under
- * a second one when the key offers it. Web Bluetooth hides the ATT_MTU;
- * Chrome's stacks negotiate the largest one, so fragments are as long as the control point length allows unless
- * `mtu` says otherwise. Browser only.
+ * service (docs/protocol.md §2.2), and the FIDO service (§2.12) when the key offers it and the page may use it,
+ * as one GattConnection under the shared BLE channels. Web Bluetooth hides the ATT_MTU; Chrome's stacks negotiate
+ * the largest one, so fragments are as long as the control point length allows unless `mtu` says otherwise.
+ * Browser only.
  */
-import { BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT, decodeControlPointLength } from '@hkey/protocol';
-import { type BleChannelOptions, type BleService, type GattPort, assertServiceRevision } from '../ble-channel.js';
-import { selectFido2 } from '../ble-fido.js';
+import { BLE_MAX_ATT_MTU, FIDO_GATT, HKP_GATT } from '@hkey/protocol';
+import type { BleChannelOptions } from '../ble-channel.js';
 import { BleTransport } from '../ble-transport.js';
 import { TransportError } from '../errors.js';
+import { type GattConnection, type GattNotifying, type GattReadable, type GattWritable, keyRefusedWrite } from '../gatt-connection.js';
 import type { DeviceDescriptor, DeviceObserver, Subscription, TransportKind } from '../transport.js';
 
 /** The parts of Web Bluetooth used here (TypeScript's DOM library has no Web Bluetooth types). */
@@ -19,6 +19,11 @@ export interface WebBluetoothCharacteristic extends EventTarget {
   writeValueWithResponse(value: Uint8Array): Promise<void>;
   writeValueWithoutResponse(value: Uint8Array): Promise<void>;
   startNotifications(): Promise<unknown>;
+  stopNotifications(): Promise<unknown>;
+}
+
+interface WebBluetoothService {
+  getCharacteristic(uuid: string): Promise<WebBluetoothCharacteristic>;
 }
 
 export interface WebBluetoothDevice extends EventTarget {
@@ -26,7 +31,7 @@ export interface WebBluetoothDevice extends EventTarget {
   readonly name?: string;
   readonly gatt?: {
     readonly connected: boolean;
-    connect(): Promise<{ getPrimaryService(uuid: string): Promise<{ getCharacteristic(uuid: string): Promise<WebBluetoothCharacteristic> }> }>;
+    connect(): Promise<{ getPrimaryService(uuid: string): Promise<WebBluetoothService> }>;
     disconnect(): void;
   };
 }
@@ -43,102 +48,77 @@ export interface WebBluetoothTransportOptions extends BleChannelOptions {
   readonly mtu?: number;
 }
 
+type CharacteristicName = GattReadable | GattWritable | GattNotifying;
+
+const HKP_CHARACTERISTICS: readonly (readonly [CharacteristicName, string])[] = [
+  ['control-point', HKP_GATT.CONTROL_POINT_UUID],
+  ['status', HKP_GATT.STATUS_UUID],
+  ['control-point-length', HKP_GATT.CONTROL_POINT_LENGTH_UUID],
+  ['service-revision', HKP_GATT.SERVICE_REVISION_UUID],
+];
+const FIDO_CHARACTERISTICS: readonly (readonly [CharacteristicName, string])[] = [
+  ['fido-control-point', FIDO_GATT.CONTROL_POINT_UUID],
+  ['fido-status', FIDO_GATT.STATUS_UUID],
+  ['fido-control-point-length', FIDO_GATT.CONTROL_POINT_LENGTH_UUID],
+  ['fido-service-revision-bitfield', FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID],
+];
+
 function bytesOf(view: DataView): Uint8Array {
   return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
 }
 
-/** Connects GATT, checks the service revision and enables notifications. */
-export async function connectWebBluetoothPort(device: WebBluetoothDevice, mtu: number = BLE_MAX_ATT_MTU): Promise<GattPort> {
-  return (await connectWebBluetoothPorts(device, mtu)).hkp;
+async function characteristicsOf(service: WebBluetoothService, names: typeof HKP_CHARACTERISTICS): Promise<[CharacteristicName, WebBluetoothCharacteristic][]> {
+  return Promise.all(names.map(async ([name, uuid]) => [name, await service.getCharacteristic(uuid)] as [CharacteristicName, WebBluetoothCharacteristic]));
 }
 
-/**
- * connectWebBluetoothPort, and the FIDO service (§2.12) when the key offers it and the page may use it (it was
- * requested among optionalServices): FIDO2 selected on fidoServiceRevisionBitfield, fidoStatus notifications on.
- */
-export async function connectWebBluetoothPorts(device: WebBluetoothDevice, mtu: number = BLE_MAX_ATT_MTU): Promise<{ hkp: GattPort; fido: GattPort | undefined }> {
+/** Connects GATT and finds the HKP service and, when the page may use it (among optionalServices), the FIDO service. */
+export async function connectWebBluetoothGatt(device: WebBluetoothDevice, mtu: number = BLE_MAX_ATT_MTU): Promise<GattConnection> {
   const gatt = device.gatt;
   if (gatt === undefined) throw new TransportError('NOT_FOUND', { message: 'This Bluetooth device has no GATT server.' });
-  let characteristics: WebBluetoothCharacteristic[];
-  let server: Awaited<ReturnType<typeof gatt.connect>>;
+  const characteristics = new Map<CharacteristicName, WebBluetoothCharacteristic>();
   try {
-    server = await gatt.connect();
-    const service = await server.getPrimaryService(HKP_GATT.SERVICE_UUID);
-    characteristics = await Promise.all(
-      [HKP_GATT.CONTROL_POINT_UUID, HKP_GATT.STATUS_UUID, HKP_GATT.CONTROL_POINT_LENGTH_UUID, HKP_GATT.SERVICE_REVISION_UUID].map((uuid) => service.getCharacteristic(uuid)),
-    );
+    const server = await gatt.connect();
+    for (const [name, characteristic] of await characteristicsOf(await server.getPrimaryService(HKP_GATT.SERVICE_UUID), HKP_CHARACTERISTICS)) characteristics.set(name, characteristic);
+    // NotFoundError (no FIDO service) or SecurityError (not among the page's optionalServices): HKP only.
+    const fido = await server.getPrimaryService(FIDO_GATT.SERVICE_UUID).catch(() => undefined);
+    if (fido !== undefined) for (const [name, characteristic] of await characteristicsOf(fido, FIDO_CHARACTERISTICS)) characteristics.set(name, characteristic);
   } catch (error) {
     gatt.disconnect();
     throw new TransportError('DISCONNECTED', { cause: error, message: `The browser could not connect to the key: ${error instanceof Error ? error.message : String(error)}` });
   }
-  const [controlPoint, status, length, revision] = characteristics as [WebBluetoothCharacteristic, WebBluetoothCharacteristic, WebBluetoothCharacteristic, WebBluetoothCharacteristic];
-  let fido: GattPort | undefined;
-  try {
-    assertServiceRevision(bytesOf(await revision.readValue()));
-    await status.startNotifications();
-    fido = await connectFido(device, server, mtu);
-  } catch (error) {
-    gatt.disconnect();
-    throw error;
-  }
-  return { hkp: webBluetoothPort(device, { controlPoint, status, length }, mtu, 'hkp'), fido };
-}
-
-/** The FIDO service's port, or undefined when the key offers none, the page may not use it, or it lacks FIDO2. */
-async function connectFido(device: WebBluetoothDevice, server: { getPrimaryService(uuid: string): Promise<{ getCharacteristic(uuid: string): Promise<WebBluetoothCharacteristic> }> }, mtu: number): Promise<GattPort | undefined> {
-  let service;
-  try {
-    service = await server.getPrimaryService(FIDO_GATT.SERVICE_UUID);
-  } catch {
-    // NotFoundError (no FIDO service) or SecurityError (not among the page's optionalServices).
-    return undefined;
-  }
-  const [controlPoint, status, length, bitfield] = (await Promise.all(
-    [FIDO_GATT.CONTROL_POINT_UUID, FIDO_GATT.STATUS_UUID, FIDO_GATT.CONTROL_POINT_LENGTH_UUID, FIDO_GATT.SERVICE_REVISION_BITFIELD_UUID].map((uuid) => service.getCharacteristic(uuid)),
-  )) as [WebBluetoothCharacteristic, WebBluetoothCharacteristic, WebBluetoothCharacteristic, WebBluetoothCharacteristic];
-  if (!(await selectFido2(bytesOf(await bitfield.readValue()), (value) => bitfield.writeValueWithResponse(value)))) return undefined;
-  await status.startNotifications();
-  return webBluetoothPort(device, { controlPoint, status, length }, mtu, 'fido');
-}
-
-/**
- * One service as a GattPort. The HKP port owns the connection; the FIDO port writes with response (fidoControlPoint
- * has no other write), drops a write the key refuses while connected (§2.3) and leaves disconnecting to the HKP port.
- */
-function webBluetoothPort(
-  device: WebBluetoothDevice,
-  { controlPoint, status, length }: { controlPoint: WebBluetoothCharacteristic; status: WebBluetoothCharacteristic; length: WebBluetoothCharacteristic },
-  mtu: number,
-  service: BleService,
-): GattPort {
-  const gatt = device.gatt as NonNullable<WebBluetoothDevice['gatt']>;
+  const characteristic = (name: CharacteristicName): WebBluetoothCharacteristic => {
+    const found = characteristics.get(name);
+    if (found === undefined) throw new TransportError('NOT_FOUND', { message: 'The key offers this page no FIDO service.' });
+    return found;
+  };
   return {
+    services: characteristics.has('fido-control-point') ? ['hkp', 'fido'] : ['hkp'],
     mtu,
-    async controlPointLength() {
-      const value = decodeControlPointLength(bytesOf(await length.readValue()));
-      if (value === undefined) {
-        const message = service === 'hkp' ? 'The control point length is not a 16-bit value from 20 to 512, so the device is not an HKP/1 key.' : "The key's fidoControlPointLength is not a 16-bit value from 20 to 512, so its FIDO service cannot be used.";
-        throw new TransportError('PROTOCOL_VIOLATION', { message });
+    exchangeMtu: async () => mtu,
+    read: async (name) => bytesOf(await characteristic(name).readValue()),
+    async write(value, withResponse, name = 'control-point') {
+      const target = characteristic(name);
+      if (!withResponse) return target.writeValueWithoutResponse(value);
+      try {
+        await target.writeValueWithResponse(value);
+      } catch (error) {
+        throw gatt.connected ? keyRefusedWrite(error) : error;
       }
-      return value;
     },
-    write:
-      service === 'hkp'
-        ? (value, withResponse = false) => (withResponse ? controlPoint.writeValueWithResponse(value) : controlPoint.writeValueWithoutResponse(value))
-        : async (value) => {
-            try {
-              await controlPoint.writeValueWithResponse(value);
-            } catch (error) {
-              if (!gatt.connected) throw error;
-            }
-          },
+    async subscribe(enable, name = 'status') {
+      await (enable ? characteristic(name).startNotifications() : characteristic(name).stopNotifications());
+    },
     onNotify(listener) {
-      const onChange = (event: Event): void => {
-        const value = (event.target as WebBluetoothCharacteristic).value;
-        if (value) listener(bytesOf(value));
-      };
-      status.addEventListener('characteristicvaluechanged', onChange);
-      return () => status.removeEventListener('characteristicvaluechanged', onChange);
+      const stops = (['status', 'fido-status'] as const).map((name) => {
+        const onChange = (event: Event): void => {
+          const value = (event.target as WebBluetoothCharacteristic).value;
+          if (value) listener(bytesOf(value), name);
+        };
+        const target = characteristics.get(name);
+        target?.addEventListener('characteristicvaluechanged', onChange);
+        return () => target?.removeEventListener('characteristicvaluechanged', onChange);
+      });
+      return () => stops.forEach((stop) => stop());
     },
     onDisconnect(listener) {
       const onDisconnect = (): void => listener('the Bluetooth connection was lost');
@@ -149,9 +129,7 @@ function webBluetoothPort(
       device.addEventListener('gattserverdisconnected', onDisconnect);
       return () => device.removeEventListener('gattserverdisconnected', onDisconnect);
     },
-    close: async () => {
-      if (service === 'hkp') gatt.disconnect();
-    },
+    close: async () => gatt.disconnect(),
   };
 }
 
@@ -202,7 +180,6 @@ export class WebBluetoothTransportKind implements TransportKind {
     const id = typeof descriptor === 'string' ? descriptor : descriptor.id;
     const device = devices.get(id) ?? (await this.bluetooth.getDevices?.())?.find((candidate) => candidate.id === id);
     if (device === undefined) throw new TransportError('NOT_FOUND', { message: 'This page has no permission for that key; request it again.' });
-    const ports = await connectWebBluetoothPorts(device, this.options.mtu);
-    return BleTransport.open(descriptorOf(device), ports.hkp, this.options, ports.fido);
+    return BleTransport.open(descriptorOf(device), await connectWebBluetoothGatt(device, this.options.mtu), this.options);
   }
 }

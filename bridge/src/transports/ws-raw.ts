@@ -3,15 +3,18 @@
  * GattConnection), for the browser shims and any host that frames messages itself. Each is its own connection
  * and lease, given back when the port is closed.
  */
+import { BLE_DEFAULT_ATT_MTU } from '@hkey/protocol';
 import { fromHex, toHex, type BridgeLink } from '../bridge-protocol.js';
 import { TransportError } from '../errors.js';
-import type { GattConnection } from '../gatt-connection.js';
+import type { BleService, GattConnection } from '../gatt-connection.js';
 import type { HidReportPort } from '../hid-report-port.js';
 import { BridgeConnection, type BridgeConnectionOptions } from './ws-connection.js';
 
 interface RawSession {
   readonly connection: BridgeConnection;
   readonly session: string;
+  /** A gatt session's services, as the bridge answered acquire. */
+  readonly services?: readonly BleService[];
   /** Releases the lease and closes the connection. */
   close(): Promise<void>;
   /** The session ended without close(): the key went away or the bridge closed. */
@@ -21,8 +24,9 @@ interface RawSession {
 async function acquireRaw(options: BridgeConnectionOptions, deviceId: string, link: BridgeLink): Promise<RawSession> {
   const connection = await BridgeConnection.connect(options);
   let session: string;
+  let services: readonly BleService[] | undefined;
   try {
-    session = (await connection.request('acquire', { device: deviceId, link })).session;
+    ({ session, services } = await connection.request('acquire', { device: deviceId, link }));
   } catch (error) {
     connection.close();
     throw error;
@@ -42,6 +46,7 @@ async function acquireRaw(options: BridgeConnectionOptions, deviceId: string, li
   return {
     connection,
     session,
+    services,
     close: async () => {
       if (!open) return;
       open = false;
@@ -78,22 +83,28 @@ export async function openBridgeHidPort(options: BridgeConnectionOptions, device
   };
 }
 
-/** The key's HKP GATT service as GATT operations; the caller fragments messages itself (§2.4). */
+/** The key's GATT services as GATT operations; the caller fragments messages itself (§2.4). */
 export async function openBridgeGatt(options: BridgeConnectionOptions, deviceId: string): Promise<GattConnection> {
   const raw = await acquireRaw(options, deviceId, 'gatt');
   const { connection, session } = raw;
+  let mtu = BLE_DEFAULT_ATT_MTU;
   return {
-    exchangeMtu: async (mtu) => (await connection.request('gatt-mtu', { session, mtu })).mtu,
-    read: async (characteristic) => decode((await connection.request('gatt-read', { session, characteristic })).value),
-    write: async (value, response) => {
-      await connection.request('gatt-write', { session, value: toHex(value), response });
+    services: raw.services ?? ['hkp'],
+    get mtu() {
+      return mtu;
     },
-    subscribe: async (enable) => {
-      await connection.request('gatt-subscribe', { session, enable });
+    exchangeMtu: async (clientMtu) => (mtu = (await connection.request('gatt-mtu', { session, mtu: clientMtu })).mtu),
+    read: async (characteristic) => decode((await connection.request('gatt-read', { session, characteristic })).value),
+    write: async (value, response, characteristic) => {
+      await connection.request('gatt-write', { session, value: toHex(value), response, characteristic });
+    },
+    subscribe: async (enable, characteristic) => {
+      await connection.request('gatt-subscribe', { session, enable, characteristic });
     },
     onNotify: (listener) =>
       connection.on('gatt-notify', (event) => {
-        if (event.session === session) listener(decode(event.value));
+        // Bridges older than the FIDO service on this link name no characteristic: the HKP status characteristic.
+        if (event.session === session) listener(decode(event.value), event.characteristic ?? 'status');
       }),
     onDisconnect: raw.onEnd,
     close: raw.close,

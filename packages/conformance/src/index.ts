@@ -10,8 +10,7 @@ export { GROUPS, type CaseDescriptor, type CaseOutcome, type CaseResult, type Gr
 export { runConformance, type ConformanceOptions, type ConformanceReport, type DeviceIdentity } from './runner/run-conformance.js';
 export { selectCases } from './runner/select-cases.js';
 export { ConformanceError } from './failures.js';
-export { type FidoGattPort, type RevisionWriteOutcome } from './ble/fido-gatt-port.js';
-export { connectFidoBleLinkPort } from './ble/ble-link-fido-port.js';
+export { type RevisionWriteOutcome, selectRevision } from './ble/fido-gatt-port.js';
 export {
   type ConformanceTarget,
   type CtapTransport,

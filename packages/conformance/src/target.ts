@@ -7,19 +7,17 @@ import {
   AddressError,
   BleTransport,
   type BleLinkKeyAddress,
-  type GattPort,
+  type GattConnection,
   type HidReportPort,
   HidTransport,
   type Transport,
   type TransportName,
-  connectBleLinkPort,
+  connectBleLinkGatt,
   connectUdpReportPort,
   parseAddress,
   parseUdpAddress,
   scanBleLink,
 } from '@hkey/bridge';
-import type { FidoGattPort } from './ble/fido-gatt-port.js';
-import { connectFidoBleLinkPort } from './ble/ble-link-fido-port.js';
 import { ConformanceError } from './failures.js';
 
 /** The link the security-key cases speak CTAP over: CTAPHID on raw reports, or the FIDO BLE service. */
@@ -36,12 +34,12 @@ export interface ConformanceTarget {
    * A new BLE connection, notifications enabled, that asked for ATT_MTU `mtu` (23: no exchange), for the BLE
    * framing cases. The port's `mtu` says what the link agreed on.
    */
-  openBlePort?(mtu: number): Promise<GattPort>;
+  openBlePort?(mtu: number): Promise<GattConnection>;
   /**
    * A new BLE connection to the key's FIDO service (CTAP 2.1 §11.4, docs/protocol.md §2.12) that asked for ATT_MTU
    * `mtu`, fidoStatus notifications enabled, for the security-key cases over BLE.
    */
-  openFidoBlePort?(mtu: number): Promise<FidoGattPort>;
+  openFidoBlePort?(mtu: number): Promise<GattConnection>;
   /** Which link the security-key cases use when the target has both; default CTAPHID. */
   readonly ctapTransport?: CtapTransport;
 }
@@ -74,7 +72,7 @@ const MESSAGE_MTU = 247;
  * A key reached through a GATT port (any BLE stack): BLE framing cases on raw ports, the rest through a BLE
  * channel, and the security-key cases on the FIDO service when `openFidoPort` reaches it.
  */
-export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattPort>, openFidoPort?: (mtu: number) => Promise<FidoGattPort>): ConformanceTarget {
+export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattConnection>, openFidoPort?: (mtu: number) => Promise<GattConnection>): ConformanceTarget {
   return {
     name,
     openBlePort: openPort,
@@ -92,8 +90,8 @@ export function bleLinkTarget(url: string): ConformanceTarget {
   const resolveKey = (): Promise<BleLinkKeyAddress> => (key ??= keyOnLink(url));
   return bleGattTarget(
     url,
-    async (mtu) => connectBleLinkPort(await resolveKey(), { mtu }),
-    async (mtu) => connectFidoBleLinkPort(await resolveKey(), mtu),
+    async (mtu) => connectBleLinkGatt(await resolveKey(), { mtu }),
+    async (mtu) => connectBleLinkGatt(await resolveKey(), { mtu }),
   );
 }
 

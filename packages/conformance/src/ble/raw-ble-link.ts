@@ -3,7 +3,7 @@
  * Every message the key notifies is checked against §2.4 as it is reassembled: full fragments but the last,
  * the last carrying exactly what is left, SEQ 0..0x7F wrapping to 0. A broken one fails the case on the spot.
  */
-import type { GattPort } from '@hkey/bridge';
+import { BLE_SERVICE_CHARACTERISTICS, type BleService, type BleServiceCharacteristics, type GattConnection } from '@hkey/bridge';
 import {
   BLE_ATT_HEADER_SIZE,
   BLE_CONT_HEADER_SIZE,
@@ -14,6 +14,7 @@ import {
   BLE_MAX_SEQ,
   BLE_MIN_CONTROL_POINT_LENGTH,
   BleCommand,
+  decodeUint16,
   encodeBleMessage,
 } from '@hkey/protocol';
 import { Arrivals } from '../arrivals.js';
@@ -34,54 +35,63 @@ export interface BleMessage {
 
 const FRAMING = 'fragments framed as §2.4 says';
 
-export class RawBleLink<Port extends GattPort = GattPort> {
+export class RawBleLink {
   private readonly notifications: TimedFragment[] = [];
   private readonly arrivals = new Arrivals();
   private disconnected: string | undefined;
 
   private constructor(
-    readonly port: Port,
+    readonly connection: GattConnection,
     readonly controlPointLength: number,
+    private readonly characteristics: BleServiceCharacteristics,
   ) {
-    port.onNotify((value) => {
+    connection.onNotify((value, characteristic) => {
+      if (characteristic !== characteristics.status) return;
       this.notifications.push({ value: value.slice(), at: performance.now() });
       this.arrivals.notify();
     });
-    port.onDisconnect((reason) => {
+    connection.onDisconnect((reason) => {
       this.disconnected = reason;
       this.arrivals.notify();
     });
   }
 
-  /** On a connected port (notifications enabled), reads the control point length as a host does before its first request (§2.2). */
-  static async open<Port extends GattPort>(port: Port): Promise<RawBleLink<Port>> {
-    const controlPointLength = await port.controlPointLength();
-    if (controlPointLength < BLE_MIN_CONTROL_POINT_LENGTH || controlPointLength > BLE_MAX_CONTROL_POINT_LENGTH) {
-      fail(`a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`, String(controlPointLength));
+  /**
+   * On a connected key, enables the notifications of `service` and reads its control point length, as a host does
+   * before its first request (§2.2, §2.12).
+   */
+  static async open(connection: GattConnection, service: BleService = 'hkp'): Promise<RawBleLink> {
+    const characteristics = BLE_SERVICE_CHARACTERISTICS[service];
+    await connection.subscribe(true, characteristics.status);
+    const value = await connection.read(characteristics.controlPointLength);
+    const controlPointLength = decodeUint16(value);
+    if (controlPointLength === undefined || controlPointLength < BLE_MIN_CONTROL_POINT_LENGTH || controlPointLength > BLE_MAX_CONTROL_POINT_LENGTH) {
+      fail(`a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`, controlPointLength === undefined ? `${value.length} bytes` : String(controlPointLength));
     }
-    return new RawBleLink(port, controlPointLength);
+    return new RawBleLink(connection, controlPointLength, characteristics);
   }
 
   /** ATT_MTU in force. */
   get mtu(): number {
-    return this.port.mtu;
+    return this.connection.mtu;
   }
 
   /** min(control point length, ATT_MTU − 3) (§2.3). */
   get fragmentSize(): number {
-    return Math.min(this.controlPointLength, this.port.mtu - BLE_ATT_HEADER_SIZE);
+    return Math.min(this.controlPointLength, this.connection.mtu - BLE_ATT_HEADER_SIZE);
   }
 
-  /** Writes fragments as Write Without Response; resolves with the time the last one left. */
+  /** Writes fragments (Write Without Response, or Write Requests on fidoControlPoint); resolves with the time the last one left. */
   async send(fragments: readonly Uint8Array[]): Promise<number> {
-    for (const fragment of fragments) await this.port.write(fragment, false);
+    const { controlPoint, writeWithResponse } = this.characteristics;
+    for (const fragment of fragments) await this.connection.write(fragment, writeWithResponse, controlPoint);
     return performance.now();
   }
 
   /** One Write Request; false when it was refused (an ATT error from the key, or the host stack declining to send it). */
   async writeRequest(value: Uint8Array): Promise<boolean> {
     try {
-      await this.port.write(value, true);
+      await this.connection.write(value, true, this.characteristics.controlPoint);
       return true;
     } catch (error) {
       if (this.disconnected !== undefined) throw error;
@@ -142,7 +152,7 @@ export class RawBleLink<Port extends GattPort = GattPort> {
   }
 
   close(): Promise<void> {
-    return this.port.close();
+    return this.connection.close();
   }
 
   private next(timeoutMs: number): Promise<TimedFragment | undefined> {

@@ -6,7 +6,6 @@ import { type ConformanceTarget, type CtapTransport, ctapTransportOf } from '../
 import type { DeviceController } from '../controller/device-controller.js';
 import { RawHidLink } from '../hid/raw-hid-link.js';
 import { RawBleLink } from '../ble/raw-ble-link.js';
-import type { FidoGattPort } from '../ble/fido-gatt-port.js';
 import { HkpSession, type TranscriptEntry } from '../session/hkp-session.js';
 import { CaseSkip } from '../failures.js';
 import { fail } from '../checks.js';
@@ -38,7 +37,7 @@ export interface CaseContext {
   /** A new BLE connection that asked for ATT_MTU `mtu` (default 23), as raw fragments (BLE framing cases). */
   ble(mtu?: number): Promise<RawBleLink>;
   /** A new BLE connection to the key's FIDO service that asked for ATT_MTU `mtu` (default 23), as raw fragments. */
-  fidoBle(mtu?: number): Promise<RawBleLink<FidoGattPort>>;
+  fidoBle(mtu?: number): Promise<RawBleLink>;
   /** The link the security-key cases speak CTAP over in this run; undefined when the target offers none. */
   readonly ctapTransport: CtapTransport | undefined;
   /** Runs after the case, pass or fail, last registered first, before its links close: how a case leaves the key as it found it. */
@@ -107,12 +106,12 @@ export class RunningCase implements CaseContext {
     return RawBleLink.open(port);
   }
 
-  async fidoBle(mtu = 23): Promise<RawBleLink<FidoGattPort>> {
+  async fidoBle(mtu = 23): Promise<RawBleLink> {
     const open = this.run.target.openFidoBlePort;
     if (open === undefined) throw new CaseSkip(`needs the key's FIDO BLE service, which ${this.run.target.name} does not reach`);
     const port = await open(mtu);
     this.closers.push(() => port.close());
-    return RawBleLink.open(port);
+    return RawBleLink.open(port, 'fido');
   }
 
   get ctapTransport(): CtapTransport | undefined {

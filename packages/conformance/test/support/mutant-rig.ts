@@ -17,14 +17,13 @@ import {
   VirtualKey,
 } from '@hkey/firmware-sim';
 import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
-import { type GattPort, type HidReportPort, connectBleLinkPort, connectUdpReportPort } from '@hkey/bridge';
+import { type GattConnection, type GattNotifying, type HidReportPort, connectBleLinkGatt, connectUdpReportPort } from '@hkey/bridge';
 import {
   type ConformanceTarget,
   type CtapTransport,
   type DeviceController,
   bleGattTarget,
   combineTargets,
-  connectFidoBleLinkPort,
   hidPortTarget,
 } from '@hkey/conformance';
 
@@ -76,8 +75,8 @@ export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
     hidPortTarget(`udp://127.0.0.1:${udp.port}`, async () => alterReports(await connectUdpReportPort(udpAddress), mutant.hidReport), 'udp'),
     bleGattTarget(
       `ble-link://127.0.0.1:${link.port}/${SERIAL}`,
-      async (mtu) => alterNotifications(await connectBleLinkPort(keyOnLink, { mtu }), mutant.bleNotification?.()),
-      async (mtu) => alterNotifications(await connectFidoBleLinkPort(keyOnLink, mtu), mutant.fidoNotification?.()),
+      async (mtu) => alterNotifications(await connectBleLinkGatt(keyOnLink, { mtu }), 'status', mutant.bleNotification?.()),
+      async (mtu) => alterNotifications(await connectBleLinkGatt(keyOnLink, { mtu }), 'fido-status', mutant.fidoNotification?.()),
     ),
   );
   return {
@@ -94,19 +93,11 @@ function alterReports(port: HidReportPort, alter: ((report: Uint8Array) => Uint8
   return { ...port, send: (report) => port.send(report), onReport: (listener) => port.onReport((report) => listener(alter(report))) };
 }
 
-function alterNotifications<Port extends GattPort>(port: Port, alter: ((value: Uint8Array) => Uint8Array) | undefined): Port {
-  if (alter === undefined) return port;
-  return {
-    ...port,
-    get mtu() {
-      return port.mtu;
-    },
-    controlPointLength: () => port.controlPointLength(),
-    write: (value, withResponse) => port.write(value, withResponse),
-    onNotify: (listener) => port.onNotify((value) => listener(alter(value))),
-    onDisconnect: (listener) => port.onDisconnect(listener),
-    close: () => port.close(),
-  };
+/** Alters the notifications of one characteristic, as a mutant key would send them. */
+function alterNotifications(connection: GattConnection, altered: GattNotifying, alter: ((value: Uint8Array) => Uint8Array) | undefined): GattConnection {
+  if (alter === undefined) return connection;
+  const onNotify: GattConnection['onNotify'] = (listener) => connection.onNotify((value, characteristic) => listener(characteristic === altered ? alter(value) : value, characteristic));
+  return Object.create(connection, { onNotify: { value: onNotify } });
 }
 
 /** The rig's hands: the button, a power cycle and a flash fault, straight on the key. */

@@ -7,7 +7,7 @@
 import { BleCommand, FidoServiceRevision } from '@hkey/protocol';
 import { check, fail } from '../../checks.js';
 import { type RawBleLink, describeBleMessage } from '../../ble/raw-ble-link.js';
-import type { FidoGattPort } from '../../ble/fido-gatt-port.js';
+import { selectRevision } from '../../ble/fido-gatt-port.js';
 import type { CtapLink, CtapLinkEvent, CtapRequestKind } from './ctap-link.js';
 
 export class BleCtapLink implements CtapLink {
@@ -15,11 +15,11 @@ export class BleCtapLink implements CtapLink {
   readonly name = 'the FIDO BLE service';
 
   /** On a connection whose revision is settled (a case checking the default uses it as it comes). */
-  constructor(readonly ble: RawBleLink<FidoGattPort>) {}
+  constructor(readonly ble: RawBleLink) {}
 
   /** Selects FIDO2 on a new FIDO service connection, as a CTAP2 client does before its first request. */
-  static async open(ble: RawBleLink<FidoGattPort>): Promise<BleCtapLink> {
-    const outcome = await ble.port.selectRevision(Uint8Array.of(FidoServiceRevision.FIDO2));
+  static async open(ble: RawBleLink): Promise<BleCtapLink> {
+    const outcome = await selectRevision(ble.connection, Uint8Array.of(FidoServiceRevision.FIDO2));
     check(outcome === 'selected', 'fidoServiceRevisionBitfield accepting FIDO2 (0x20) (CTAP 2.1 §11.4, §2.12)', () => `the write refused: ${outcome}`);
     return new BleCtapLink(ble);
   }

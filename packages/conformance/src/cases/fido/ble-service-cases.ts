@@ -7,7 +7,7 @@
 import { BleCommand, BleError, CtapCommand, FidoServiceRevision, GetInfoKey, U2F_VERSION, U2fStatusWord } from '@hkey/protocol';
 import { byteName, check, checkEqual, describeBytes } from '../../checks.js';
 import { defineCase } from '../../case.js';
-import type { RevisionWriteOutcome } from '../../ble/fido-gatt-port.js';
+import { type RevisionWriteOutcome, selectRevision } from '../../ble/fido-gatt-port.js';
 import { checkBlePing, expectBleError } from '../ble/checks.js';
 import { BleCtapLink } from './ble-ctap-link.js';
 import { FidoChannel, type U2fAnswer } from './fido-channel.js';
@@ -41,14 +41,14 @@ export const bleServiceCases = [
     async run(ctx) {
       // Opening the connection reads fidoControlPointLength and checks its range (§2.2, §2.12).
       const ble = await ctx.fidoBle();
-      const bits = await ble.port.revisionBitfield();
+      const bits = await ble.connection.read('fido-service-revision-bitfield');
       check(bits.length === 1 && bits[0] === DOCUMENTED_REVISIONS, `fidoServiceRevisionBitfield ${byteName(DOCUMENTED_REVISIONS)}: U2F 1.2 and FIDO2 (§2.12)`, () => describeBytes(bits));
       const channel = FidoChannel.over(ctx, new BleCtapLink(ble));
       await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo before any revision is selected (the key serves FIDO2)');
       for (const [what, value, outcome] of REFUSED_REVISIONS) {
-        checkEqual(await ble.port.selectRevision(value), outcome, `writing ${what} to fidoServiceRevisionBitfield:`);
+        checkEqual(await selectRevision(ble.connection, value), outcome, `writing ${what} to fidoServiceRevisionBitfield:`);
       }
-      checkEqual(await ble.port.selectRevision(Uint8Array.of(U2F_1_2)), 'selected', 'selecting U2F 1.2 (0x40):');
+      checkEqual(await selectRevision(ble.connection, Uint8Array.of(U2F_1_2)), 'selected', 'selecting U2F 1.2 (0x40):');
       const notCtap = await channel.u2f(Uint8Array.of(CtapCommand.GetInfo));
       check(
         notCtap.data.length === 0 && notCtap.statusWord !== U2fStatusWord.NO_ERROR,
@@ -58,7 +58,7 @@ export const bleServiceCases = [
       checkVersion(await channel.u2f(U2F_VERSION_APDU), 'U2F VERSION under U2F 1.2');
       const wrongClass = await channel.u2f(Uint8Array.of(0x80, ...U2F_VERSION_APDU.subarray(1)));
       check(wrongClass.statusWord === U2fStatusWord.CLA_NOT_SUPPORTED, 'under U2F 1.2 VERSION with CLA 80 answered 6E00', () => wrongClass.statusWord.toString(16).padStart(4, '0'));
-      checkEqual(await ble.port.selectRevision(Uint8Array.of(FIDO2)), 'selected', 'selecting FIDO2 (0x20):');
+      checkEqual(await selectRevision(ble.connection, Uint8Array.of(FIDO2)), 'selected', 'selecting FIDO2 (0x20):');
       await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo once FIDO2 is selected again');
     },
   }),
