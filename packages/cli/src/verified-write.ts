@@ -1,14 +1,15 @@
 /**
  * Writes an account with an OTP credential and proves the key computes the codes the server will: the key makes
- * a code, the host computes it with otplib (protocol's verifyTotp/verifyHotp), and they must match. A failure
+ * a code, the host computes it with otplib (otp-verify.ts), and they must match. A failure
  * after the (atomic) AccountCreate deletes the account again, so no unverified account stays on the key.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { KeyClient } from '@hkey/bridge';
-import { AccountFlag, type RequestOf, hotp, verifyHotp, verifyTotp } from '@hkey/protocol';
+import { AccountFlag, type RequestOf, hotp } from '@hkey/protocol';
 import { CliError, errorCode, errorMessage, exitCodeFor } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 import type { ResolvedOtp } from './otp-credential.js';
+import { verifyHotp, verifyTotp } from './otp-verify.js';
 
 export type VerifiedAccountRequest = Omit<RequestOf<'AccountCreate'>, 'otp'> & { otp: ResolvedOtp };
 

@@ -8,11 +8,12 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBase32, hotp, parseOtpauthUri, verifyTotp } from '@hkey/protocol';
+import { decodeBase32, hotp, parseOtpauthUri } from '@hkey/protocol';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, type Sim, hkey, spawnHkey, startSim, transcript } from './cli-harness.js';
 import { filesUnder, findLeaks, freshSecret } from './secret-scan.js';
+import { verifyTotp } from '../src/otp-verify.js';
 
 let dir: string;
 let sim: Sim;

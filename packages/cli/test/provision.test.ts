@@ -7,10 +7,11 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBase32, hotp, verifyTotp } from '@hkey/protocol';
+import { decodeBase32, hotp } from '@hkey/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, type Sim, hkey, jsonLines, setPresent, spawnHkey, startSim, transcript } from './cli-harness.js';
 import { filesUnder, findLeaks, freshSecret } from './secret-scan.js';
+import { verifyTotp } from '../src/otp-verify.js';
 
 let dir: string;
 let sim: Sim;

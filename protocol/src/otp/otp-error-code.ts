@@ -7,8 +7,7 @@ export type OtpErrorCode =
   | 'OTP_INVALID_DIGITS'
   | 'OTP_INVALID_PERIOD'
   | 'OTP_COUNTER_RANGE'
-  | 'OTP_TIME_RANGE'
-  | 'OTP_INVALID_WINDOW';
+  | 'OTP_TIME_RANGE';
 
 export function otpError(code: OtpErrorCode, message: string): OtpError {
   return new OtpError(code, message);

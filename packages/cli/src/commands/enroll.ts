@@ -3,11 +3,12 @@
  * once as an otpauth:// URI and QR code to register on the server. This is the only place hkey prints a secret,
  * by design: the user needs it exactly once, and it is kept nowhere else.
  */
-import { DEFAULT_SECRET_BYTES, type OtpauthParameters, formatOtpauthUri, generateSecret } from '@hkey/protocol';
+import { type OtpauthParameters, formatOtpauthUri } from '@hkey/protocol';
 import { checkRequest, optionForField } from '../account-fields.js';
 import { CliError } from '../cli-error.js';
 import { withKey } from '../connect.js';
 import { resolveOtp } from '../otp-credential.js';
+import { DEFAULT_SECRET_BYTES, generateSecret } from '../otp-secret.js';
 import type { RunContext } from '../program.js';
 import { createVerifiedAccount } from '../verified-write.js';
 

@@ -1,18 +1,9 @@
-// Host-side checks of codes a key produced, delegated to otplib (constant-time compare, bounded windows).
-import { verifySync } from 'otplib';
-import { otpError } from './otp-error-code.js';
-import type { HotpOptions, TotpOptions } from './engine.js';
-import { HKP_GUARDRAILS, isWellFormedToken, MAX_CODES_PER_VERIFICATION, otplibAlgorithm } from './otplib-bridge.js';
-import {
-  checkAlgorithm,
-  checkDigits,
-  checkPeriod,
-  checkSecret,
-  DEFAULT_OTP_ALGORITHM,
-  DEFAULT_OTP_DIGITS,
-  DEFAULT_TOTP_PERIOD,
-} from './parameters.js';
-import { totpStep } from './time-step.js';
+/**
+ * Host-side checks of codes a key produced, with otplib: an implementation independent of the protocol package's
+ * OTP engine (constant-time compare, bounded windows), so a bug in one cannot hide behind the other.
+ */
+import { type HotpOptions, Limits, OtpError, type TotpOptions, createOtpEngine, totpStep } from '@hkey/protocol';
+import { createGuardrails, type HashAlgorithm, verifySync } from 'otplib';
 
 export interface VerifyHotpOptions extends HotpOptions {
   secret: Uint8Array;
@@ -38,20 +29,39 @@ export interface VerifyTotpOptions extends TotpOptions {
 /** On success, `step` is the matching time step and `delta` its distance from the current one. */
 export type VerifyTotpResult = { valid: true; step: number; delta: number } | { valid: false };
 
+/** otplib's limits widened to HKP/1's (docs/protocol.md §5.1): secrets down to 10 bytes. */
+const HKP_GUARDRAILS = createGuardrails({
+  MIN_SECRET_BYTES: Limits.secretMinBytes,
+  MAX_SECRET_BYTES: Limits.secretMaxBytes,
+  MAX_PERIOD: Limits.maxPeriodSeconds,
+});
+
+/** otplib computes at most this many codes per verification (its MAX_WINDOW guardrail, a DoS bound). */
+const MAX_CODES_PER_VERIFICATION = HKP_GUARDRAILS.MAX_WINDOW;
+
 function checkWindow(value: number, max: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw otpError('OTP_INVALID_WINDOW', `${name} must be an integer from 0 to ${max}.`);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new OtpError('OTP_INVALID_WINDOW', `${name} must be an integer from 0 to ${max}.`);
   return value;
 }
 
+/** A token of the wrong shape is simply not valid; otplib would throw instead. */
+function isWellFormedToken(token: unknown, digits: number): token is string {
+  return typeof token === 'string' && token.length === digits && /^[0-9]+$/.test(token);
+}
+
+/** The credential's parameters with their defaults, checked by the protocol's rules (OtpError otherwise). */
+function checkedCredential(secret: Uint8Array, options: TotpOptions): { algorithm: HashAlgorithm; digits: number; period: number; t0: number } {
+  const { algorithm, digits, period, t0 } = createOtpEngine(secret, options);
+  return { algorithm: algorithm.toLowerCase() as HashAlgorithm, digits, period, t0 };
+}
+
 export function verifyHotp(options: VerifyHotpOptions): VerifyHotpResult {
-  checkSecret(options.secret);
-  const algorithm = checkAlgorithm(options.algorithm ?? DEFAULT_OTP_ALGORITHM);
-  const digits = checkDigits(options.digits ?? DEFAULT_OTP_DIGITS);
+  const { algorithm, digits } = checkedCredential(options.secret, { algorithm: options.algorithm, digits: options.digits });
   const lookAhead = checkWindow(options.lookAhead ?? 0, MAX_CODES_PER_VERIFICATION - 1, 'lookAhead');
   const { counter } = options;
   // otplib counts in doubles: keep every counter it will try exact.
   if (!Number.isSafeInteger(counter) || counter < 0 || counter > Number.MAX_SAFE_INTEGER - lookAhead) {
-    throw otpError('OTP_COUNTER_RANGE', 'verifyHotp needs counter + lookAhead from 0 to 2^53-1.');
+    throw new OtpError('OTP_COUNTER_RANGE', 'verifyHotp needs counter + lookAhead from 0 to 2^53-1.');
   }
   if (!isWellFormedToken(options.token, digits)) return { valid: false };
   const result = verifySync({
@@ -60,7 +70,7 @@ export function verifyHotp(options: VerifyHotpOptions): VerifyHotpResult {
     token: options.token,
     counter,
     counterTolerance: [0, lookAhead],
-    algorithm: otplibAlgorithm(algorithm),
+    algorithm,
     digits,
     guardrails: HKP_GUARDRAILS,
   });
@@ -68,11 +78,7 @@ export function verifyHotp(options: VerifyHotpOptions): VerifyHotpResult {
 }
 
 export function verifyTotp(options: VerifyTotpOptions): VerifyTotpResult {
-  checkSecret(options.secret);
-  const algorithm = checkAlgorithm(options.algorithm ?? DEFAULT_OTP_ALGORITHM);
-  const digits = checkDigits(options.digits ?? DEFAULT_OTP_DIGITS);
-  const period = checkPeriod(options.period ?? DEFAULT_TOTP_PERIOD);
-  const t0 = options.t0 ?? 0;
+  const { algorithm, digits, period, t0 } = checkedCredential(options.secret, options);
   const step = totpStep(options.time, period, t0);
   const window = checkWindow(options.window ?? 1, (MAX_CODES_PER_VERIFICATION - 1) / 2, 'window');
   if (!isWellFormedToken(options.token, digits)) return { valid: false };
@@ -85,7 +91,7 @@ export function verifyTotp(options: VerifyTotpOptions): VerifyTotpResult {
     period,
     // otplib's tolerance is in seconds; whole periods make it exactly `window` steps each way.
     epochTolerance: window * period,
-    algorithm: otplibAlgorithm(algorithm),
+    algorithm,
     digits,
     guardrails: HKP_GUARDRAILS,
   });
