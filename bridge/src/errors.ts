@@ -1,7 +1,8 @@
 /**
  * Errors of the bridge. Every one is a BridgeError (an HkeyError) with a stable string `code`: codes are
  * public API and are never renamed once shipped. Messages are one sentence, name the next step where there
- * is one, and never contain parameter values (PINs, names, passwords).
+ * is one, and never contain parameter values (PINs, names, passwords). They name no command of a particular
+ * program, as pages show them too: a program adds its own commands by code (the CLI's cli-error.ts).
  *
  * Two codes are shared on purpose between a device status and a transport condition because they mean
  * the same thing to a caller: CANCELLED (the key answered 0x43, or the host gave up after a CANCEL) and
@@ -47,12 +48,12 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   MISSING_PARAMETER: 'The key is missing a required parameter; supply it and try again.',
   INVALID_PARAMETER: 'The key rejected a parameter as malformed or out of range; check the values and try again.',
   UNKNOWN_PARAMETER: 'The key does not know one of the parameters; update its firmware or drop the parameter.',
-  PIN_REQUIRED: 'The key is locked: verify the PIN first (`hkey pin verify`).',
+  PIN_REQUIRED: 'The key is locked: verify the PIN first.',
   PIN_INVALID: 'Wrong PIN; check it and try again.',
-  PIN_BLOCKED: 'PIN blocked: only `hkey wipe` can reset this key.',
+  PIN_BLOCKED: 'PIN blocked: only a wipe can reset this key.',
   PIN_POLICY_VIOLATION: 'A new PIN must be 4 to 8 digits.',
-  PIN_NOT_SET: 'This key has no PIN; set one first (`hkey pin set`).',
-  PIN_ALREADY_SET: 'This key already has a PIN; change it instead (`hkey pin change`).',
+  PIN_NOT_SET: 'This key has no PIN; set one first.',
+  PIN_ALREADY_SET: 'This key already has a PIN; change it instead.',
   USER_PRESENCE_DENIED: 'The request was declined on the key.',
   USER_PRESENCE_TIMEOUT: 'Nobody pressed the key\'s button in time; try again and press it when it blinks.',
   USER_PRESENCE_HOLD_TOO_SHORT: 'The button was released too early; hold it for the full 10 seconds.',
@@ -91,7 +92,7 @@ export class DeviceStatusError<S extends DeviceStatusName = DeviceStatusName> ex
 function deviceStatusMessage(status: DeviceStatusName, details: unknown): string {
   if (status === 'PIN_INVALID' && details !== undefined) {
     const { retries } = details as ErrorDetailsOf<'PIN_INVALID'>;
-    if (retries === 0) return 'Wrong PIN, and no attempts are left: the key is now blocked and only `hkey wipe` can reset it.';
+    if (retries === 0) return 'Wrong PIN, and no attempts are left: the key is now blocked and only a wipe can reset it.';
     return `Wrong PIN: ${retries} ${retries === 1 ? 'attempt' : 'attempts'} left before the key blocks.`;
   }
   if (status === 'STORAGE_FULL' && details !== undefined) {
@@ -144,7 +145,7 @@ const TRANSPORT_MESSAGES: Readonly<Record<TransportErrorCode, string>> = {
   DISCONNECTED: 'The key was disconnected; reconnect it and open it again.',
   TIMEOUT: 'The key did not answer in time; check that it is connected and try again.',
   CANCELLED: 'The request was cancelled.',
-  NOT_FOUND: 'No key answers at this address; start the simulator (`hkey sim`) or check the address.',
+  NOT_FOUND: 'No key answers at this address; start the key or its simulator, or check the address.',
   PERMISSION_DENIED: 'The system denied access to the key; check its device permissions (udev rules on Linux).',
   DEVICE_BUSY: 'The key is in use by another application; close it there or wait until it lets go.',
   PROTOCOL_VIOLATION: 'The key sent a malformed response; reconnect it, and report the problem if it persists.',

@@ -124,7 +124,7 @@ describe.each(LINKS)('KeyClient over %s', (link) => {
     }
     const blocked = await failure(client.getOtp(1));
     expect(blocked).toMatchObject({ code: 'PIN_BLOCKED', statusByte: 0x32 });
-    expect(blocked.message).toContain('hkey wipe');
+    expect(blocked.message).toContain('wipe');
 
     await client.wipe({ onUserPresence: () => button.hold(Limits.wipeHoldMs) });
     expect(await client.getInfo()).toMatchObject({ pinState: 'NOT_SET', accountCount: 0 });

@@ -76,7 +76,7 @@ export class BridgeConnection {
     if (options.client !== undefined) url.searchParams.set('client', options.client);
     const socket = new Socket(url.href);
     const unavailable = (): BridgeError =>
-      new BridgeError('BRIDGE_UNAVAILABLE', `Could not connect to the bridge at ${shownUrl}; check that \`hkey bridge\` runs, and pass its token or start it with --origin for this page.`);
+      new BridgeError('BRIDGE_UNAVAILABLE', `Could not connect to the bridge at ${shownUrl}; check that it runs, and pass its token or have it allow this page's origin.`);
     return new Promise<BridgeConnection>((resolve, reject) => {
       let connection: BridgeConnection | undefined;
       const timer = setTimeout(() => {

@@ -37,20 +37,40 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Where the CLI knows a better next step than the library's message (commands that exist in this CLI). */
-const CLI_MESSAGES: Readonly<Record<string, string>> = {
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+// Read by shape, not instanceof: importing @hkey/bridge here would load it for every command, `hkey --help` too.
+const retriesLeft = (error: unknown): unknown => (error as { details?: { retries?: unknown } }).details?.retries;
+/** The bridge's general sentence for NOT_FOUND, as against a more specific one (e.g. "No HKP key is plugged in at this path"). */
+const NO_KEY_AT_ADDRESS = /^No key answers at this address;/;
+
+/**
+ * Where the CLI knows a better next step than the library's message (commands that exist in this CLI): the
+ * libraries ship to browsers too, so their messages name no hkey command. A function answers undefined to keep
+ * the library's message.
+ */
+const CLI_MESSAGES: Readonly<Record<string, string | ((error: unknown) => string | undefined)>> = {
   PIN_REQUIRED: 'The key is locked: unlock it with `hkey pin verify`, or give the PIN with --pin-stdin or HKEY_PIN.',
+  PIN_INVALID: (error) =>
+    retriesLeft(error) === 0 ? 'Wrong PIN, and no attempts are left: the key is now blocked and only `hkey wipe` can reset it.' : undefined,
+  PIN_BLOCKED: 'PIN blocked: only `hkey wipe` can reset this key.',
   PIN_NOT_SET: 'This key has no PIN: set one first with `hkey pin set`.',
   PIN_ALREADY_SET: 'This key already has a PIN: change it with `hkey pin change`.',
   ACCOUNT_NOT_FOUND: 'No such account on the key: see `hkey accounts list --all`.',
+  NOT_FOUND: (error) => (NO_KEY_AT_ADDRESS.test(errorText(error)) ? 'No key answers at this address; start the simulator (`hkey sim`) or check the address.' : undefined),
+  BRIDGE_UNAVAILABLE: 'Could not connect to the bridge at the --transport address: check that `hkey bridge` runs there, and pass the token it printed in HKEY_BRIDGE_TOKEN.',
+  CTAP_KEY_STORE_FULL: 'The security key has no room for another discoverable credential; delete one first (`hkey fido credentials delete`).',
+  CTAP_PIN_BLOCKED: 'The FIDO PIN is blocked: only a reset of the security key (`hkey fido reset`) clears it, erasing its credentials.',
+  CTAP_PIN_NOT_SET: 'The security key has no FIDO PIN; set one first (`hkey fido pin set`).',
+  CTAP_PUAT_REQUIRED: 'The security key needs its FIDO PIN for this; set one first (`hkey fido pin set`).',
 };
 
 /** The one sentence the CLI prints for an error. */
 export function errorMessage(error: unknown): string {
   if (error instanceof CliError) return error.message;
   const code = errorCode(error);
-  if (code !== undefined && CLI_MESSAGES[code] !== undefined) return CLI_MESSAGES[code];
-  return error instanceof Error ? error.message : String(error);
+  const cliMessage = code !== undefined && Object.hasOwn(CLI_MESSAGES, code) ? CLI_MESSAGES[code] : undefined;
+  return (typeof cliMessage === 'function' ? cliMessage(error) : cliMessage) ?? errorText(error);
 }
 
 /** Ctrl-C at a prompt or during a long job. */
