@@ -9,7 +9,7 @@ import { CliError } from '../cli-error.js';
 import { withKey } from '../connect.js';
 import { resolveOtp } from '../otp-credential.js';
 import { DEFAULT_SECRET_BYTES, generateSecret } from '../otp-secret.js';
-import type { RunContext } from '../program.js';
+import type { RunContext } from '../context.js';
 import { createVerifiedAccount } from '../verified-write.js';
 
 export interface EnrollOptions {
