@@ -16,7 +16,12 @@ function percentile(sorted: Float64Array, fraction: number): number {
  * Runs `workers` loops of `operation` (worker i gets index i) for `durationMs` after a warm-up, recording each
  * operation's latency.
  */
-export async function measureLoops(workers: number, operation: (worker: number) => Promise<unknown>, durationMs = 2000, warmupMs = 300): Promise<LatencyResult> {
+export async function measureLoops(
+  workers: number,
+  operation: (worker: number) => Promise<unknown>,
+  durationMs = 2000,
+  warmupMs = 300,
+): Promise<LatencyResult> {
   const latencies: number[] = [];
   let stopAt = performance.now() + warmupMs + durationMs;
   const recordFrom = performance.now() + warmupMs;

@@ -91,7 +91,9 @@ export function renderTable(title: string, results: readonly ComparisonResult[])
   for (const { comparison, subject, reference, ratio } of results) {
     const target = comparison.targetText ?? (comparison.target === undefined ? '' : `>= ${comparison.target}x`);
     const met = comparison.target === undefined ? '' : ratio >= comparison.target ? 'yes' : 'NO';
-    lines.push(`| ${comparison.benchmark} | ${comparison.subject.name} | ${rate(subject)} | ${comparison.reference.name} | ${rate(reference)} | ${ratio.toFixed(2)}x | ${target} | ${met} |`);
+    lines.push(
+      `| ${comparison.benchmark} | ${comparison.subject.name} | ${rate(subject)} | ${comparison.reference.name} | ${rate(reference)} | ${ratio.toFixed(2)}x | ${target} | ${met} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -6,9 +6,11 @@ import ts from 'typescript';
 const root = resolve(import.meta.dirname, '..');
 const sourceDirs = ['protocol/src', 'firmware-sim/src', 'bridge/src', 'packages/cli/src', 'packages/conformance/src'];
 
-const files = sourceDirs.flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
-  .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-  .map((name) => join(root, dir, name)));
+const files = sourceDirs.flatMap((dir) =>
+  readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+    .map((name) => join(root, dir, name)),
+);
 const known = new Set(files);
 
 /** The source files one file imports by relative path (`./x.js` is `./x.ts` on disk). */

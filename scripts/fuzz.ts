@@ -18,7 +18,17 @@ if (values.cases !== undefined) env.HKEY_FUZZ_CASES = values.cases;
 // One seed for all three files, so the run can be repeated as a whole.
 env.HKEY_FUZZ_SEED = values.seed ?? String(1 + Math.floor(Math.random() * 0x7fff_fffe));
 
-const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability/fuzz.test.ts', 'test/reliability/bridge-ws-fuzz.test.ts', 'test/reliability/cli-args-fuzz.test.ts'], { cwd: root, env, stdio: 'inherit' });
+const vitest = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    'test/reliability/fuzz.test.ts',
+    'test/reliability/bridge-ws-fuzz.test.ts',
+    'test/reliability/cli-args-fuzz.test.ts',
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
 
 try {
   const rows = readFileSync(report, 'utf8')

@@ -46,49 +46,61 @@ async function hammer(clients: { client: KeyClient; id: number; name: string }[]
   return { ...tally, perSecond: tally.operations / ((performance.now() - started) / 1000), p99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0 };
 }
 
-test(`bridge: 100 WebSocket clients for ${SECONDS} s, nothing lost, duplicated or misrouted`, async () => {
-  const source = new InProcessSource();
-  for (let index = 0; index < 100; index++) {
-    const key = await VirtualKey.start({ identity: { serial: `HK-LOAD-${index}` } });
-    source.add({ id: `load-${index}`, name: 'load key', serial: key.serial, connectHid: () => connectInProcess(key) });
-  }
-  const bridge = await startBridgeServer({ sources: [source], port: 0 });
-  cleanups.push(() => bridge.close());
-  const kind = new WsTransportKind({ url: bridge.url, token: bridge.token, client: 'load test' });
-  const devices = await kind.list();
-  expect(devices).toHaveLength(100);
-  const clients = await Promise.all(
-    devices.map(async (device, index) => {
-      const client = new KeyClient(await kind.open(device));
-      cleanups.push(() => client.transport.close());
-      const name = `client-${index}`;
-      const { id } = await client.createAccount({ name });
-      return { client, id, name };
-    }),
-  );
-  const result = await hammer(clients, SECONDS);
-  console.log(`bridge load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`);
-  expect(result.failed).toBe(0);
-  expect(result.wrong).toBe(0);
-  expect(result.operations).toBeGreaterThan(100);
-}, (SECONDS + 60) * 1000);
+test(
+  `bridge: 100 WebSocket clients for ${SECONDS} s, nothing lost, duplicated or misrouted`,
+  async () => {
+    const source = new InProcessSource();
+    for (let index = 0; index < 100; index++) {
+      const key = await VirtualKey.start({ identity: { serial: `HK-LOAD-${index}` } });
+      source.add({ id: `load-${index}`, name: 'load key', serial: key.serial, connectHid: () => connectInProcess(key) });
+    }
+    const bridge = await startBridgeServer({ sources: [source], port: 0 });
+    cleanups.push(() => bridge.close());
+    const kind = new WsTransportKind({ url: bridge.url, token: bridge.token, client: 'load test' });
+    const devices = await kind.list();
+    expect(devices).toHaveLength(100);
+    const clients = await Promise.all(
+      devices.map(async (device, index) => {
+        const client = new KeyClient(await kind.open(device));
+        cleanups.push(() => client.transport.close());
+        const name = `client-${index}`;
+        const { id } = await client.createAccount({ name });
+        return { client, id, name };
+      }),
+    );
+    const result = await hammer(clients, SECONDS);
+    console.log(
+      `bridge load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`,
+    );
+    expect(result.failed).toBe(0);
+    expect(result.wrong).toBe(0);
+    expect(result.operations).toBeGreaterThan(100);
+  },
+  (SECONDS + 60) * 1000,
+);
 
-test(`UDP simulator: 16 clients for ${SECONDS} s, nothing lost, duplicated or misrouted`, async () => {
-  const simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 16 });
-  cleanups.push(() => simulator.close());
-  const clients = await Promise.all(
-    simulator.devices.map(async (device, index) => {
-      const address = `udp://127.0.0.1:${device.udp.port}`;
-      const client = new KeyClient(await new UdpTransportKind({ addresses: [address] }).open(address));
-      cleanups.push(() => client.transport.close());
-      const name = `udp-client-${index}`;
-      const { id } = await client.createAccount({ name });
-      return { client, id, name };
-    }),
-  );
-  const result = await hammer(clients, SECONDS);
-  console.log(`UDP load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`);
-  expect(result.failed).toBe(0);
-  expect(result.wrong).toBe(0);
-  expect(result.operations).toBeGreaterThan(16);
-}, (SECONDS + 60) * 1000);
+test(
+  `UDP simulator: 16 clients for ${SECONDS} s, nothing lost, duplicated or misrouted`,
+  async () => {
+    const simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 16 });
+    cleanups.push(() => simulator.close());
+    const clients = await Promise.all(
+      simulator.devices.map(async (device, index) => {
+        const address = `udp://127.0.0.1:${device.udp.port}`;
+        const client = new KeyClient(await new UdpTransportKind({ addresses: [address] }).open(address));
+        cleanups.push(() => client.transport.close());
+        const name = `udp-client-${index}`;
+        const { id } = await client.createAccount({ name });
+        return { client, id, name };
+      }),
+    );
+    const result = await hammer(clients, SECONDS);
+    console.log(
+      `UDP load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`,
+    );
+    expect(result.failed).toBe(0);
+    expect(result.wrong).toBe(0);
+    expect(result.operations).toBeGreaterThan(16);
+  },
+  (SECONDS + 60) * 1000,
+);

@@ -30,7 +30,9 @@ beforeAll(async () => {
   // The simulator inherits this: its state file is encrypted at rest, so it too must hold no secret in clear.
   process.env.HKEY_STATE_PASSPHRASE = 'hygiene passphrase';
   sim = await startSim(['--udp', '0', '--ble-port', '0', '--control-port', '0', '--state', join(dir, 'key.json'), '--verbose']);
-  events = new WebSocket(`${String(sim.ready.control).replace('http', 'ws')}/v1/events`, { headers: { authorization: `Bearer ${String(sim.ready.controlToken)}` } });
+  events = new WebSocket(`${String(sim.ready.control).replace('http', 'ws')}/v1/events`, {
+    headers: { authorization: `Bearer ${String(sim.ready.controlToken)}` },
+  });
   events.on('message', (data) => outputs.push(String(data)));
   await new Promise((resolve) => events.once('open', resolve));
 }, 60_000);
@@ -50,7 +52,15 @@ test('no secret, PIN or password leaks anywhere', async () => {
 
   await ok(['--pin-stdin', '--stay-unlocked', 'pin', 'set'], `${PIN}\n${PIN}\n`);
   await ok(['accounts', 'add', '--name', 'totp', '--secret-stdin'], secrets.cliTotp.base32);
-  const uri = formatOtpauthUri({ type: 'hotp', issuer: 'Hygiene', accountName: 'alice', secret: secrets.cliHotp.bytes, algorithm: 'SHA1', digits: 6, counter: 3 });
+  const uri = formatOtpauthUri({
+    type: 'hotp',
+    issuer: 'Hygiene',
+    accountName: 'alice',
+    secret: secrets.cliHotp.bytes,
+    algorithm: 'SHA1',
+    digits: 6,
+    counter: 3,
+  });
   await ok(['accounts', 'add', '--name', 'hotp', '--uri-stdin'], uri);
   await ok(['otp', 'totp', '--json']);
   await ok(['otp', 'hotp']);

@@ -27,8 +27,22 @@ const makeCredential = new Uint8Array([
     ctapMap([
       [MakeCredentialKey.clientDataHash, new Uint8Array(32).fill(3)],
       [MakeCredentialKey.rp, ctapMap([['id', 'example.com']])],
-      [MakeCredentialKey.user, ctapMap([['id', new Uint8Array(16).fill(4)], ['name', 'alice@example.com']])],
-      [MakeCredentialKey.pubKeyCredParams, [ctapMap([['alg', CoseAlgorithm.ES256], ['type', 'public-key']])]],
+      [
+        MakeCredentialKey.user,
+        ctapMap([
+          ['id', new Uint8Array(16).fill(4)],
+          ['name', 'alice@example.com'],
+        ]),
+      ],
+      [
+        MakeCredentialKey.pubKeyCredParams,
+        [
+          ctapMap([
+            ['alg', CoseAlgorithm.ES256],
+            ['type', 'public-key'],
+          ]),
+        ],
+      ],
       [MakeCredentialKey.options, ctapMap([['rk', true]])],
     ]),
   ),
@@ -71,4 +85,6 @@ for (let i = 0; i < count; i++) {
 gc?.();
 await new Promise((resolve) => setTimeout(resolve, 50));
 gc?.();
-process.stdout.write(`${JSON.stringify({ keys: keys.length, endpoints: endpoints.length, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ keys: keys.length, endpoints: endpoints.length, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed })}\n`,
+);

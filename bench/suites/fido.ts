@@ -50,9 +50,30 @@ function makeCredentialRequest(discoverable: boolean, user = 'user-0001'): Uint8
     ...encodeCtap(
       ctapMap([
         [MakeCredentialKey.clientDataHash, clientDataHash],
-        [MakeCredentialKey.rp, ctapMap([['id', 'example.com'], ['name', 'Example']])],
-        [MakeCredentialKey.user, ctapMap([['id', utf8.encode(user)], ['name', `${user}@example.com`], ['displayName', 'Alice']])],
-        [MakeCredentialKey.pubKeyCredParams, [ctapMap([['alg', CoseAlgorithm.ES256], ['type', 'public-key']])]],
+        [
+          MakeCredentialKey.rp,
+          ctapMap([
+            ['id', 'example.com'],
+            ['name', 'Example'],
+          ]),
+        ],
+        [
+          MakeCredentialKey.user,
+          ctapMap([
+            ['id', utf8.encode(user)],
+            ['name', `${user}@example.com`],
+            ['displayName', 'Alice'],
+          ]),
+        ],
+        [
+          MakeCredentialKey.pubKeyCredParams,
+          [
+            ctapMap([
+              ['alg', CoseAlgorithm.ES256],
+              ['type', 'public-key'],
+            ]),
+          ],
+        ],
         [MakeCredentialKey.options, discoverable ? ctapMap([['rk', true]]) : undefined],
       ]),
     ),
@@ -71,7 +92,15 @@ async function inProcessGetAssertion(): Promise<number> {
       ctapMap([
         [GetAssertionKey.rpId, 'example.com'],
         [GetAssertionKey.clientDataHash, clientDataHash],
-        [GetAssertionKey.allowList, [ctapMap([['id', credentialId], ['type', 'public-key']])]],
+        [
+          GetAssertionKey.allowList,
+          [
+            ctapMap([
+              ['id', credentialId],
+              ['type', 'public-key'],
+            ]),
+          ],
+        ],
       ]),
     ),
   ]);
@@ -93,7 +122,11 @@ async function udpGetAssertion() {
     const { udp } = simulator.devices[0]!;
     const transport = await new UdpTransportKind({ addresses: [`udp://${udp.host}:${udp.port}`] }).open(`udp://${udp.host}:${udp.port}`);
     const fido = new FidoClient(transport);
-    const created = await fido.makeCredential({ clientDataHash, rp: { id: 'example.com', name: 'Example' }, user: { id: utf8.encode('user-0001'), name: 'alice' } });
+    const created = await fido.makeCredential({
+      clientDataHash,
+      rp: { id: 'example.com', name: 'Example' },
+      user: { id: utf8.encode('user-0001'), name: 'alice' },
+    });
     const params = { rpId: 'example.com', clientDataHash, allowList: [{ id: created.credentialId }] };
     const result = await measureLoops(1, () => fido.getAssertion(params), 2000, 300);
     await transport.close();

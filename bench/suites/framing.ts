@@ -11,7 +11,9 @@ interface LedgerFraming {
   getReducedResult(acc: unknown): Buffer | null | undefined;
 }
 // The reference is CommonJS; loading it through require keeps its default export callable under NodeNext types.
-const createHIDframing = (createRequire(import.meta.url)('@ledgerhq/devices/lib/hid-framing') as { default: (channel: number, packetSize: number) => LedgerFraming }).default;
+const createHIDframing = (
+  createRequire(import.meta.url)('@ledgerhq/devices/lib/hid-framing') as { default: (channel: number, packetSize: number) => LedgerFraming }
+).default;
 
 function payload(size: number): Uint8Array {
   return Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);

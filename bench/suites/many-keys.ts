@@ -11,7 +11,10 @@ interface Usage {
 }
 
 function run(count: number, fido = false): Usage {
-  const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, String(count), ...(fido ? ['fido'] : [])], { encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG } });
+  const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, String(count), ...(fido ? ['fido'] : [])], {
+    encoding: 'utf8',
+    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+  });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as Usage;
 }
 

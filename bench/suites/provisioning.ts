@@ -15,7 +15,21 @@ const ROWS = 500;
 const KEYS = 8;
 
 async function startSim(devices: number, realistic: boolean): Promise<{ transports: string[]; stop(): void }> {
-  const args = ['sim', '--json', '--udp', '0', '--ble-port', '0', '--control-port', '0', '--storage', '1048576', '--devices', String(devices), ...(realistic ? ['--realistic-timing'] : [])];
+  const args = [
+    'sim',
+    '--json',
+    '--udp',
+    '0',
+    '--ble-port',
+    '0',
+    '--control-port',
+    '0',
+    '--storage',
+    '1048576',
+    '--devices',
+    String(devices),
+    ...(realistic ? ['--realistic-timing'] : []),
+  ];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const ready = await new Promise<{ devices: { udp: string }[] }>((resolve, reject) => {
@@ -37,7 +51,11 @@ async function provisionSeconds(devices: number, dir: string, label: string, rea
     const file = join(dir, `${label}.csv`);
     await writeFile(file, `${csv}\n`);
     const started = performance.now();
-    execFileSync(process.execPath, [BIN, 'provision', file, '--parallel', '--quiet', '--audit', join(dir, `${label}.jsonl`), '--transport', sim.transports.join(',')], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [BIN, 'provision', file, '--parallel', '--quiet', '--audit', join(dir, `${label}.jsonl`), '--transport', sim.transports.join(',')],
+      { stdio: 'inherit' },
+    );
     return (performance.now() - started) / 1000;
   } finally {
     sim.stop();
@@ -65,7 +83,9 @@ export async function renderProvisioning(): Promise<string> {
       const scaling = one / eight;
       const target = realistic ? `>= 6x with ${KEYS} keys` : 'CPU-bound (see notes)';
       const met = realistic ? (scaling >= 6 ? 'yes' : 'NO') : '';
-      lines.push(`| ${ROWS} rows written and verified, ${pace} | \`hkey provision --parallel\`, ${KEYS} keys | ${eight.toFixed(2)} | the same rows on 1 key | ${one.toFixed(2)} | ${scaling.toFixed(2)}x | ${target} | ${met} |`);
+      lines.push(
+        `| ${ROWS} rows written and verified, ${pace} | \`hkey provision --parallel\`, ${KEYS} keys | ${eight.toFixed(2)} | the same rows on 1 key | ${one.toFixed(2)} | ${scaling.toFixed(2)}x | ${target} | ${met} |`,
+      );
     }
     return `${lines.join('\n')}\n`;
   } finally {

@@ -56,7 +56,14 @@ export async function measureRoundTrips(): Promise<RoundTripRow[]> {
   const inProcess = await clientWithAccount(async () => new KeyClient(await openVirtualTransport(connectInProcess(key))));
   const local = await measureLoops(1, () => inProcess.client.getOtp(inProcess.id));
   await inProcess.client.transport.close();
-  rows.push({ benchmark: 'in-process GetOtp round trip, 1 client', result: local, reference: 'raw createHmac HOTP (ops/s)', referenceValue: Math.round(raw).toLocaleString('en-US'), target: '>= 50,000/s', met: local.perSecond >= 50_000 });
+  rows.push({
+    benchmark: 'in-process GetOtp round trip, 1 client',
+    result: local,
+    reference: 'raw createHmac HOTP (ops/s)',
+    referenceValue: Math.round(raw).toLocaleString('en-US'),
+    target: '>= 50,000/s',
+    met: local.perSecond >= 50_000,
+  });
 
   const simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 16 });
   let udpSingle = 0;
@@ -107,7 +114,14 @@ export async function measureRoundTrips(): Promise<RoundTripRow[]> {
     const [usb] = await udpClients(slow, 1, true);
     const result = await measureLoops(1, () => usb!.client.getOtp(usb!.id), 2000);
     await usb!.client.transport.close();
-    rows.push({ benchmark: 'UDP GetOtp against a key at USB full-speed timing (1 ms per report)', result, reference: 'physical limit: 2 reports x 1 ms', referenceValue: '500/s', target: '<= 500/s (never faster than the wire)', met: result.perSecond <= 500 });
+    rows.push({
+      benchmark: 'UDP GetOtp against a key at USB full-speed timing (1 ms per report)',
+      result,
+      reference: 'physical limit: 2 reports x 1 ms',
+      referenceValue: '500/s',
+      target: '<= 500/s (never faster than the wire)',
+      met: result.perSecond <= 500,
+    });
     const address = `udp://127.0.0.1:${slow.devices[0]!.udp.port}`;
     const transport = await new UdpTransportKind({ addresses: [address] }).open(address);
     const big = new Uint8Array(7609);
@@ -128,10 +142,17 @@ export async function measureRoundTrips(): Promise<RoundTripRow[]> {
 }
 
 export function renderRoundTrips(rows: readonly RoundTripRow[]): string {
-  const lines = ['### Round trips', '', '| benchmark | round trips/s | p50 ms | p99 ms | reference | reference value | target | met |', '| --- | ---: | ---: | ---: | --- | ---: | --- | --- |'];
+  const lines = [
+    '### Round trips',
+    '',
+    '| benchmark | round trips/s | p50 ms | p99 ms | reference | reference value | target | met |',
+    '| --- | ---: | ---: | ---: | --- | ---: | --- | --- |',
+  ];
   for (const row of rows) {
     const { perSecond, p50Ms, p99Ms } = row.result;
-    lines.push(`| ${row.benchmark} | ${Math.round(perSecond).toLocaleString('en-US')} | ${p50Ms.toFixed(3)} | ${p99Ms.toFixed(3)} | ${row.reference} | ${row.referenceValue} | ${row.target} | ${row.met ? 'yes' : 'NO'} |`);
+    lines.push(
+      `| ${row.benchmark} | ${Math.round(perSecond).toLocaleString('en-US')} | ${p50Ms.toFixed(3)} | ${p99Ms.toFixed(3)} | ${row.reference} | ${row.referenceValue} | ${row.target} | ${row.met ? 'yes' : 'NO'} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -138,10 +138,18 @@ const SCHEMES: { readonly [S in AddressScheme]: SchemeDefinition<S> } = {
 const definitions: readonly SchemeDefinition<AddressScheme>[] = Object.values(SCHEMES) as SchemeDefinition<AddressScheme>[];
 
 /** Every scheme, in the order help texts list them. */
-export const ADDRESS_SCHEMES: readonly AddressSchemeInfo[] = definitions.map(({ scheme, transport, syntax, description, example }) => ({ scheme, transport, syntax, description, example }));
+export const ADDRESS_SCHEMES: readonly AddressSchemeInfo[] = definitions.map(({ scheme, transport, syntax, description, example }) => ({
+  scheme,
+  transport,
+  syntax,
+  description,
+  example,
+}));
 
 /** "udp://HOST:PORT, hid[:PATH], … or virtual": what an address may look like, for messages. */
-export const ADDRESS_SYNTAX = ADDRESS_SCHEMES.map((info) => info.syntax).join(', ').replace(/, (?=[^,]*$)/, ' or ');
+export const ADDRESS_SYNTAX = ADDRESS_SCHEMES.map((info) => info.syntax)
+  .join(', ')
+  .replace(/, (?=[^,]*$)/, ' or ');
 
 export type AddressErrorCode = 'ADDRESS_UNKNOWN' | 'ADDRESS_MALFORMED' | 'ADDRESS_NOT_A_KEY';
 
@@ -213,7 +221,8 @@ function transportKind(address: Exclude<TransportAddress, { scheme: 'virtual' }>
 
 /** Opens the one key an address names. */
 export async function openAddress(address: TransportAddress, options: AddressTransportOptions): Promise<Transport> {
-  if (isPlace(address)) throw new AddressError('ADDRESS_NOT_A_KEY', 'This address names a place to look for keys, not one key: list the keys there and name one of them.');
+  if (isPlace(address))
+    throw new AddressError('ADDRESS_NOT_A_KEY', 'This address names a place to look for keys, not one key: list the keys there and name one of them.');
   if (address.scheme === 'virtual') return options.virtual();
   return transportKind(address, options).open(address.scheme === 'ws' ? (address.id ?? '') : formatAddress(address));
 }

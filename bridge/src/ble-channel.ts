@@ -149,12 +149,17 @@ export class BleChannel {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
     this.characteristics = BLE_SERVICE_CHARACTERISTICS[service];
-    this.queue = new ExchangeQueue<BleCall, Uint8Array>({ start: (call) => this.start(call), giveUp: (call, reason, cause) => this.giveUp(call, reason, cause) });
+    this.queue = new ExchangeQueue<BleCall, Uint8Array>({
+      start: (call) => this.start(call),
+      giveUp: (call, reason, cause) => this.giveUp(call, reason, cause),
+    });
     this.stopListening = [
       connection.onNotify((value, characteristic) => {
         if (characteristic === this.characteristics.status) this.onNotify(value);
       }),
-      connection.onDisconnect((reason) => this.lose(new TransportError('DISCONNECTED', { message: `The key disconnected (${reason}); reconnect it and open it again.` }))),
+      connection.onDisconnect((reason) =>
+        this.lose(new TransportError('DISCONNECTED', { message: `The key disconnected (${reason}); reconnect it and open it again.` })),
+      ),
       connection.onMtuChange?.((mtu) => this.onMtuChange(mtu)) ?? noop,
     ];
   }
@@ -194,7 +199,10 @@ export class BleChannel {
   /** BLE PING: the key echoes `data` (§2.5). */
   async ping(data: Uint8Array, options?: ExchangeOptions): Promise<void> {
     const echo = await this.enqueue(BleCommand.PING, data, options);
-    if (!sameBytes(echo, data)) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key answered PING with other bytes; reconnect it, and report the problem if it persists.' });
+    if (!sameBytes(echo, data))
+      throw new TransportError('PROTOCOL_VIOLATION', {
+        message: 'The key answered PING with other bytes; reconnect it, and report the problem if it persists.',
+      });
   }
 
   /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
@@ -401,7 +409,8 @@ export class BleChannel {
   private check(call: BleCall, now: number): void {
     switch (call.phase) {
       case 'draining':
-        if (now - call.drainingSince >= this.idleTimeoutMs) return this.queue.reject(call, call.busy ? new BleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
+        if (now - call.drainingSince >= this.idleTimeoutMs)
+          return this.queue.reject(call, call.busy ? new BleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
         if (now - call.lastHeard < QUIET_MS) return;
         this.outOfStep = false;
         return this.transmit(call);
@@ -430,8 +439,7 @@ export class BleChannel {
     if (call?.phase === 'draining') due = Math.min(due, call.lastHeard + QUIET_MS, call.drainingSince + this.idleTimeoutMs);
     else if (call?.phase === 'sending' || call?.phase === 'waiting') {
       due = Math.min(due, call.lastHeard + this.idleTimeoutMs, call.unsure && !call.heardSinceSent ? call.sentAt + QUIET_MS : Infinity);
-    }
-    else if (call?.phase === 'cancelling') due = Math.min(due, call.graceUntil);
+    } else if (call?.phase === 'cancelling') due = Math.min(due, call.graceUntil);
     return due;
   }
 

@@ -44,14 +44,17 @@ export async function prepareBleService(connection: GattConnection, service: Ble
 /** A host that does not understand the HKP service's revision does not use the service (§2.2). */
 function assertServiceRevision(value: Uint8Array): void {
   if (new TextDecoder().decode(value) !== HKP_SERVICE_REVISION) {
-    throw new TransportError('PROTOCOL_VIOLATION', { message: `The key's HKP service is not revision ${HKP_SERVICE_REVISION}, which this bridge speaks; update the bridge.` });
+    throw new TransportError('PROTOCOL_VIOLATION', {
+      message: `The key's HKP service is not revision ${HKP_SERVICE_REVISION}, which this bridge speaks; update the bridge.`,
+    });
   }
 }
 
 /** Reads fidoServiceRevisionBitfield and selects FIDO2 by writing its bit alone; false when the key lacks FIDO2. */
 async function selectFido2(connection: GattConnection): Promise<boolean> {
   const bitfield = await connection.read('fido-service-revision-bitfield');
-  if (bitfield.length < 1) throw new TransportError('PROTOCOL_VIOLATION', { message: "The key's fidoServiceRevisionBitfield is empty, so its FIDO service cannot be used." });
+  if (bitfield.length < 1)
+    throw new TransportError('PROTOCOL_VIOLATION', { message: "The key's fidoServiceRevisionBitfield is empty, so its FIDO service cannot be used." });
   if (((bitfield[0] as number) & FidoServiceRevision.FIDO2) === 0) return false;
   await connection.write(Uint8Array.of(FidoServiceRevision.FIDO2), true, 'fido-service-revision-bitfield');
   return true;

@@ -70,8 +70,7 @@ export type BridgeEvent =
   | { type: 'session-ended'; session: string; error: BridgeErrorBody };
 
 export type BridgeReply =
-  | { v: 1; id: string | number; type: 'result'; result: unknown }
-  | { v: 1; id: string | number | null; type: 'error'; error: BridgeErrorBody };
+  { v: 1; id: string | number; type: 'result'; result: unknown } | { v: 1; id: string | number | null; type: 'error'; error: BridgeErrorBody };
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
 

@@ -9,16 +9,7 @@
  * DEVICE_BUSY (the key serves another session, or another owner holds the lease). `instanceof` tells
  * them apart when that matters.
  */
-import {
-  BleError,
-  type BleErrorName,
-  type ErrorDetailsOf,
-  HidError,
-  type HidErrorName,
-  HkeyError,
-  Status,
-  type StatusName,
-} from '@hkey/protocol';
+import { BleError, type BleErrorName, type ErrorDetailsOf, HidError, type HidErrorName, HkeyError, Status, type StatusName } from '@hkey/protocol';
 
 export class BridgeError extends HkeyError {}
 
@@ -55,7 +46,7 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   PIN_NOT_SET: 'This key has no PIN; set one first.',
   PIN_ALREADY_SET: 'This key already has a PIN; change it instead.',
   USER_PRESENCE_DENIED: 'The request was declined on the key.',
-  USER_PRESENCE_TIMEOUT: 'Nobody pressed the key\'s button in time; try again and press it when it blinks.',
+  USER_PRESENCE_TIMEOUT: "Nobody pressed the key's button in time; try again and press it when it blinks.",
   USER_PRESENCE_HOLD_TOO_SHORT: 'The button was released too early; hold it for the full 10 seconds.',
   CANCELLED: 'The request was cancelled.',
   ACCOUNT_NOT_FOUND: 'No such account on the key; list the accounts to find its id.',
@@ -64,9 +55,9 @@ const DEVICE_STATUS_MESSAGES: Readonly<Record<DeviceStatusName, string>> = {
   NO_OTP: 'The account has no OTP credential; add one first.',
   NO_PASSWORD: 'The account has no password.',
   STORAGE_FULL: 'The key is full; delete accounts to make room.',
-  OTP_COUNTER_EXHAUSTED: 'The account\'s HOTP counter is used up; give it a new OTP secret.',
+  OTP_COUNTER_EXHAUSTED: "The account's HOTP counter is used up; give it a new OTP secret.",
   DEVICE_BUSY: 'The key is serving another connection; try again in a moment.',
-  BATTERY_EMPTY: 'The key\'s battery is empty; charge it and try again.',
+  BATTERY_EMPTY: "The key's battery is empty; charge it and try again.",
   STORAGE_FAILURE: 'The key could not write its storage and changed nothing; try again, and replace the key if it keeps failing.',
   OTHER: 'The key reported an unexpected error; try again or power-cycle it.',
 };

@@ -56,12 +56,20 @@ export function writeTooLong(value: Uint8Array, mtu: number): BridgeError | unde
 
 /** The key refused a Write Request: for a control point, a value longer than its control point length (§2.3). */
 export function keyRefusedWrite(cause?: unknown): BridgeError {
-  return new BridgeError('GATT_INVALID_LENGTH', 'The key refused the write: longer than its control point length (ATT error 0x0D).', cause === undefined ? undefined : { cause });
+  return new BridgeError(
+    'GATT_INVALID_LENGTH',
+    'The key refused the write: longer than its control point length (ATT error 0x0D).',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** The key refused a fidoServiceRevisionBitfield write: not exactly one revision it supports (ATT error 0x13). */
 export function keyRefusedValue(cause?: unknown): BridgeError {
-  return new BridgeError('GATT_VALUE_NOT_ALLOWED', 'The key refused the value: select exactly one revision it supports (ATT error 0x13).', cause === undefined ? undefined : { cause });
+  return new BridgeError(
+    'GATT_VALUE_NOT_ALLOWED',
+    'The key refused the value: select exactly one revision it supports (ATT error 0x13).',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** A GATT operation on a connection that is closed. */

@@ -3,7 +3,15 @@
  * here by its shape only so the bridge does not depend on the simulator. Isomorphic: the in-page virtual key of
  * the Web Bluetooth shim and `hkey bridge --virtual` both use it.
  */
-import { type GattConnection, type GattNotifying, type GattReadable, connectionClosed, keyRefusedValue, keyRefusedWrite, writeTooLong } from './gatt-connection.js';
+import {
+  type GattConnection,
+  type GattNotifying,
+  type GattReadable,
+  connectionClosed,
+  keyRefusedValue,
+  keyRefusedWrite,
+  writeTooLong,
+} from './gatt-connection.js';
 
 /** What the host side of one connection hears from the key. */
 export interface GattEndpointHost {

@@ -307,7 +307,10 @@ export class HidChannel implements EventListenerObject {
         const init = decodeHidInitResponse(event.payload);
         if (init === undefined || !sameBytes(init.nonce, call.nonce)) return;
         if (init.protocolVersion !== HID_PROTOCOL_VERSION) {
-          return this.fail(call, new TransportError('PROTOCOL_VIOLATION', { message: 'The device does not speak CTAPHID version 2, so it is not an HKP/1 key.' }));
+          return this.fail(
+            call,
+            new TransportError('PROTOCOL_VIOLATION', { message: 'The device does not speak CTAPHID version 2, so it is not an HKP/1 key.' }),
+          );
         }
         if (init.cid !== this.reader.cid) this.reader = new HidResponseReader(init.cid);
         this.init = init;

@@ -10,7 +10,9 @@ export class HidTransport extends ChannelTransport<HidChannel> {
 
   constructor(descriptor: DeviceDescriptor, channel: HidChannel) {
     super(descriptor, channel);
-    this.fido = channel.speaksCtap ? { cbor: (request, options) => channel.cbor(request, options), msg: (apdu, options) => channel.msg(apdu, options) } : undefined;
+    this.fido = channel.speaksCtap
+      ? { cbor: (request, options) => channel.cbor(request, options), msg: (apdu, options) => channel.msg(apdu, options) }
+      : undefined;
   }
 
   /** Allocates a channel on `port`; the port is closed again when that fails. */

@@ -2,15 +2,7 @@
  * The typed client of HKP/1 (docs/protocol.md §4) over any Transport: one method per command, results
  * decoded strictly, error statuses thrown as DeviceStatusError, malformed responses as PROTOCOL_VIOLATION.
  */
-import {
-  type CommandName,
-  type ErrorDetailsOf,
-  HkeyError,
-  type RequestOf,
-  type ResponseOf,
-  decodeResponse,
-  encodeRequest,
-} from '@hkey/protocol';
+import { type CommandName, type ErrorDetailsOf, HkeyError, type RequestOf, type ResponseOf, decodeResponse, encodeRequest } from '@hkey/protocol';
 import { DeviceStatusError, type DeviceStatusName, TransportError } from './errors.js';
 import type { Transport } from './transport.js';
 

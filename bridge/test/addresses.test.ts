@@ -53,7 +53,12 @@ test('written forms that mean the same address format to one spelling', () => {
 const hostname = fc.oneof(fc.ipV4(), fc.constantFrom('localhost', 'key-host.example', '::1', 'fe80::1'));
 const port = fc.integer({ min: 1, max: 65_535 });
 const serial = fc.string({ minLength: 1, maxLength: 20, unit: 'binary' }).filter((text) => !text.includes('/') && text !== '.' && text !== '..');
-const bridgeHost = fc.tuple(fc.oneof(fc.ipV4(), fc.constantFrom('localhost', 'bridge.example', '[::1]')), port.filter((value) => value !== 80 && value !== 443)).map(([name, value]) => `${name}:${value}`);
+const bridgeHost = fc
+  .tuple(
+    fc.oneof(fc.ipV4(), fc.constantFrom('localhost', 'bridge.example', '[::1]')),
+    port.filter((value) => value !== 80 && value !== 443),
+  )
+  .map(([name, value]) => `${name}:${value}`);
 const address: fc.Arbitrary<TransportAddress> = fc.oneof(
   fc.record({ scheme: fc.constant('udp' as const), host: hostname, port }),
   fc.oneof(fc.constant({ scheme: 'hid' as const }), fc.record({ scheme: fc.constant('hid' as const), path: fc.string({ minLength: 1, unit: 'binary' }) })),
@@ -142,7 +147,10 @@ test('a UDP key opens through the registry; virtual opens with the opener the pr
   } finally {
     await udp.close();
   }
-  const virtual = await openAddress({ scheme: 'virtual' }, { ...noVirtual, virtual: () => HidTransport.open({ id: 'virtual', transport: 'virtual' }, connectInProcess(key)) });
+  const virtual = await openAddress(
+    { scheme: 'virtual' },
+    { ...noVirtual, virtual: () => HidTransport.open({ id: 'virtual', transport: 'virtual' }, connectInProcess(key)) },
+  );
   try {
     expect((await new KeyClient(virtual).getInfo()).serial).toBe('HK-ADDR-1');
   } finally {

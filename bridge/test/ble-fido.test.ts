@@ -72,13 +72,28 @@ async function nobleRig({ mtu = 512, presence = 'auto' }: RigOptions = {}, devic
   const key = await VirtualKey.start({ presence: presence === 'button' ? button : autoApprove, identity: { serial: 'HK-NOBLE-FIDO' } });
   const noble = new FakeNoble('poweredOn');
   cleanups.push(() => noble.shutdown());
-  noble.bringIntoRange({ id: 'c0ffee00f1d0', address: 'c0:ff:ee:00:f1:d0', localName: 'Hideez Key', endpoint: new BleEndpoint(key, { maxMtu: mtu }), ...device });
+  noble.bringIntoRange({
+    id: 'c0ffee00f1d0',
+    address: 'c0:ff:ee:00:f1:d0',
+    localName: 'Hideez Key',
+    endpoint: new BleEndpoint(key, { maxMtu: mtu }),
+    ...device,
+  });
   const kind = new NobleTransportKind({ loadNoble: async () => noble, scanMs: 100, adapterTimeoutMs: 300, openTimeoutMs: 1000 });
   const transport = await kind.open('ble://c0ffee00f1d0');
   cleanups.push(() => transport.close());
   const peripheral = noble.peripheral('c0ffee00f1d0');
   const fidoWrites = (): Uint8Array[] => (peripheral?.fidoWrites ?? []).filter((write) => write.uuid === FIDO_UUIDS.controlPoint).map((write) => write.value);
-  return { transport, get fido() { return new FidoClient(transport); }, key, button, fidoWrites, noble };
+  return {
+    transport,
+    get fido() {
+      return new FidoClient(transport);
+    },
+    key,
+    button,
+    fidoWrites,
+    noble,
+  };
 }
 
 const RIGS = { 'ble-link': bleLinkRig, noble: (options?: RigOptions) => nobleRig(options) } as const;

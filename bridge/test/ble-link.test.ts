@@ -88,7 +88,8 @@ function bytes(length: number): Uint8Array {
 }
 
 /** SEQ bytes of the continuation fragments of every message in `fragments`. */
-const sequences = (fragments: readonly Uint8Array[]): number[] => fragments.filter((fragment) => (fragment[0] as number) < 0x80).map((fragment) => fragment[0] as number);
+const sequences = (fragments: readonly Uint8Array[]): number[] =>
+  fragments.filter((fragment) => (fragment[0] as number) < 0x80).map((fragment) => fragment[0] as number);
 
 describe('addresses', () => {
   test('links are tcp://host:port, keys ble-link://host:port/SERIAL', () => {
@@ -166,7 +167,11 @@ describe('KeyClient over BLE', () => {
     const { client } = await openKey();
     expect(await client.getInfo()).toMatchObject({ serial: device.key.serial, protocolVersion: 1, pinState: 'NOT_SET', accountCount: 0 });
     await client.setTime(2_000_000_000);
-    const account = await client.createAccount({ name: 'GitHub', login: 'alice', otp: { secret: SECRET, kind: 'TOTP', digits: 8, algorithm: 'SHA256', period: 60 } });
+    const account = await client.createAccount({
+      name: 'GitHub',
+      login: 'alice',
+      otp: { secret: SECRET, kind: 'TOTP', digits: 8, algorithm: 'SHA256', period: 60 },
+    });
     expect(await client.getAccount(account.id)).toMatchObject({ name: 'GitHub', login: 'alice' });
     const code = await client.getOtp(account.id);
     const validUntil = Number(code.validUntil);

@@ -1,6 +1,15 @@
 /** Keys through the bridge server: HKP exchanges, raw HID reports, GATT operations, hot-plug and unplug. */
 import { afterEach, describe, expect, test } from 'vitest';
-import { BleCommand, BleReassembler, HKP_SERVICE_REVISION, decodeControlPointLength, encodeBleMessage, encodeRequest, decodeResponse, totp } from '@hkey/protocol';
+import {
+  BleCommand,
+  BleReassembler,
+  HKP_SERVICE_REVISION,
+  decodeControlPointLength,
+  encodeBleMessage,
+  encodeRequest,
+  decodeResponse,
+  totp,
+} from '@hkey/protocol';
 import { HidEndpoint, connectInProcess, neverPress } from '@hkey/firmware-sim';
 import {
   BridgeError,

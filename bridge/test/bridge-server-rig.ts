@@ -1,7 +1,15 @@
 /** Bridge server test rigs: a server with in-process simulated keys, and a raw WebSocket client of it. */
 import { request as httpRequest } from 'node:http';
 import { BleEndpoint, type InProcessHidPort, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
-import { type BridgeServer, type BridgeServerOptions, InProcessSource, KeyClient, connectGattEndpoint, openVirtualTransport, startBridgeServer } from '@hkey/bridge';
+import {
+  type BridgeServer,
+  type BridgeServerOptions,
+  InProcessSource,
+  KeyClient,
+  connectGattEndpoint,
+  openVirtualTransport,
+  startBridgeServer,
+} from '@hkey/bridge';
 import { WebSocket } from 'ws';
 import { SECRET } from './rig.js';
 
@@ -125,8 +133,15 @@ export function httpGet(server: BridgeServer, path: string, headers: Record<stri
 }
 
 /** The HTTP status of a WebSocket handshake made with exactly these headers (101 when accepted). */
-export function handshakeStatus(server: BridgeServer, headers: Record<string, string>, path = '/v1', upgrade = true): Promise<{ status: number; body: string }> {
-  const upgradeHeaders = upgrade ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } : {};
+export function handshakeStatus(
+  server: BridgeServer,
+  headers: Record<string, string>,
+  path = '/v1',
+  upgrade = true,
+): Promise<{ status: number; body: string }> {
+  const upgradeHeaders = upgrade
+    ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    : {};
   return new Promise((resolve, reject) => {
     const request = httpRequest({
       host: '127.0.0.1',
@@ -147,4 +162,3 @@ export function handshakeStatus(server: BridgeServer, headers: Record<string, st
     request.end();
   });
 }
-

@@ -67,7 +67,16 @@ describe('admission', () => {
 
   test('a Host header naming another machine is refused (DNS rebinding)', async () => {
     const { server } = await start();
-    for (const host of ['evil.example', `evil.example:${server.port}`, '10.0.0.1', 'localhost@evil.example', 'localhost.:80', `127.0.0.1.rebind.evil.com:${server.port}`, '127.1', '127.0.0.01']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${server.port}`,
+      '10.0.0.1',
+      'localhost@evil.example',
+      'localhost.:80',
+      `127.0.0.1.rebind.evil.com:${server.port}`,
+      '127.1',
+      '127.0.0.01',
+    ]) {
       const refused = await handshakeStatus(server, { host, origin: DEV_ORIGIN });
       expect(refused.status, host).toBe(403);
       expect(JSON.parse(refused.body).error.code).toBe('HOST_REFUSED');
@@ -122,7 +131,9 @@ describe('listening', () => {
     const warnings: string[] = [];
     const server = await startBridgeServer({ sources: [], port: 0, host: '0.0.0.0', allowRemote: true, onWarning: (message) => warnings.push(message) });
     try {
-      expect(warnings.some((message) => message.includes('other machines can reach it') && message.includes('Only clients that present the token get in'))).toBe(true);
+      expect(
+        warnings.some((message) => message.includes('other machines can reach it') && message.includes('Only clients that present the token get in')),
+      ).toBe(true);
       expect(server.tokenRequiredFromAll).toBe(true);
       // Beyond loopback, IP-literal Host headers pass (no rebinding without a name); names still need listing.
       expect((await handshakeStatus(server, { host: `192.0.2.7:${server.port}`, origin: DEV_ORIGIN }, `/v1?token=${server.token}`)).status).toBe(101);

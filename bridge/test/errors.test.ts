@@ -70,7 +70,9 @@ test('no message names an hkey command', () => {
   const messages = [
     ...statuses.map((name) => new DeviceStatusError(name).message),
     new DeviceStatusError('PIN_INVALID', { retries: 0 }).message,
-    ...(['DISCONNECTED', 'TIMEOUT', 'CANCELLED', 'NOT_FOUND', 'PERMISSION_DENIED', 'DEVICE_BUSY', 'PROTOCOL_VIOLATION'] as const).map((code) => new TransportError(code).message),
+    ...(['DISCONNECTED', 'TIMEOUT', 'CANCELLED', 'NOT_FOUND', 'PERMISSION_DENIED', 'DEVICE_BUSY', 'PROTOCOL_VIOLATION'] as const).map(
+      (code) => new TransportError(code).message,
+    ),
     ...Object.values(CtapStatus).map((status) => ctapStatusError(status).message),
   ];
   expect(messages.filter((message) => NAMES_A_COMMAND.test(message))).toEqual([]);

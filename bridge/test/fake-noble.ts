@@ -257,7 +257,10 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
     this.linkLost(0x16);
   }
 
-  async discoverSomeServicesAndCharacteristicsAsync(serviceUuids: string[], characteristicUuids: string[]): Promise<{ services: unknown[]; characteristics: FakeCharacteristic[] }> {
+  async discoverSomeServicesAndCharacteristicsAsync(
+    serviceUuids: string[],
+    characteristicUuids: string[],
+  ): Promise<{ services: unknown[]; characteristics: FakeCharacteristic[] }> {
     if (this.device.endpoint === undefined && this.state === 'connected') {
       await new Promise((resolve) => setImmediate(resolve));
       return Promise.reject('Could not find all requested services');
@@ -265,8 +268,13 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
     return this.operation(() => {
       const offered = this.device.fido === false ? [HKP_UUIDS.service] : [HKP_UUIDS.service, FIDO_SERVICE];
       if (serviceUuids.length === 0 || !serviceUuids.every((uuid) => offered.includes(uuid))) return Promise.reject('Could not find all requested services');
-      const inServices = new Set([...(serviceUuids.includes(HKP_UUIDS.service) ? HKP_CHARACTERISTICS : []), ...(serviceUuids.includes(FIDO_SERVICE) ? FIDO_CHARACTERISTICS : [])]);
-      const wanted = this.characteristics.filter((characteristic) => inServices.has(characteristic.uuid) && (characteristicUuids.length === 0 || characteristicUuids.includes(characteristic.uuid)));
+      const inServices = new Set([
+        ...(serviceUuids.includes(HKP_UUIDS.service) ? HKP_CHARACTERISTICS : []),
+        ...(serviceUuids.includes(FIDO_SERVICE) ? FIDO_CHARACTERISTICS : []),
+      ]);
+      const wanted = this.characteristics.filter(
+        (characteristic) => inServices.has(characteristic.uuid) && (characteristicUuids.length === 0 || characteristicUuids.includes(characteristic.uuid)),
+      );
       return { services: serviceUuids.map((uuid) => ({ uuid })), characteristics: wanted };
     });
   }

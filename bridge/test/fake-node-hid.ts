@@ -40,7 +40,19 @@ export class FakeNodeHid implements NodeHidLike {
     const endpoint = new HidEndpoint<FakeHidDevice>(key);
     endpoint.attach((report, device) => device.received(report));
     this.plugged.set(path, {
-      info: { vendorId: 0x1234, productId: 0x5678, path, serialNumber: key.serial, manufacturer: 'Hideez', product: 'Hideez Key', release: 0x100, interface: 0, usagePage: HKP_HID_USAGE_PAGE, usage: HKP_HID_USAGE, ...info },
+      info: {
+        vendorId: 0x1234,
+        productId: 0x5678,
+        path,
+        serialNumber: key.serial,
+        manufacturer: 'Hideez',
+        product: 'Hideez Key',
+        release: 0x100,
+        interface: 0,
+        usagePage: HKP_HID_USAGE_PAGE,
+        usage: HKP_HID_USAGE,
+        ...info,
+      },
       endpoint,
       open: new Set(),
     });

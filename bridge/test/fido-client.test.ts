@@ -82,9 +82,13 @@ describe.each(LINKS)('FidoClient over %s', (link) => {
     expect(verifiesEs256(registration.publicKey, concat(assertion.authData, clientDataHash), assertion.signature)).toBe(true);
     expect(verifiesEs256(registration.publicKey, concat(assertion.authData, hashOf('other')), assertion.signature)).toBe(false);
 
-    const excluded = await rejection(fido.makeCredential({ clientDataHash: hashOf('again'), rp, user: alice, excludeList: [{ id: registration.credentialId }] }));
+    const excluded = await rejection(
+      fido.makeCredential({ clientDataHash: hashOf('again'), rp, user: alice, excludeList: [{ id: registration.credentialId }] }),
+    );
     expect(excluded).toMatchObject({ code: 'CTAP_CREDENTIAL_EXCLUDED' });
-    expect(await fido.getAssertion({ rpId: 'other.example', clientDataHash, allowList: [{ id: registration.credentialId }] }).catch((error: unknown) => error)).toMatchObject({
+    expect(
+      await fido.getAssertion({ rpId: 'other.example', clientDataHash, allowList: [{ id: registration.credentialId }] }).catch((error: unknown) => error),
+    ).toMatchObject({
       code: 'CTAP_NO_CREDENTIALS',
     });
   });
@@ -130,7 +134,9 @@ describe.each(LINKS)('FidoClient over %s', (link) => {
       expect(verifiesEs256(publicKey, concat(assertion.authData, clientDataHash), assertion.signature)).toBe(true);
     }
     // A token bound to example.com serves no other RP.
-    expect(await fido.getAssertion({ rpId: 'other.example', clientDataHash, pinToken: getToken }).catch((error: unknown) => error)).toMatchObject({ code: 'CTAP_PIN_AUTH_INVALID' });
+    expect(await fido.getAssertion({ rpId: 'other.example', clientDataHash, pinToken: getToken }).catch((error: unknown) => error)).toMatchObject({
+      code: 'CTAP_PIN_AUTH_INVALID',
+    });
 
     const manage = await fido.clientPin.getPinToken(NEW_PIN, { permissions: ['credentialManagement'] });
     expect(await fido.credentialManagement.metadata(manage)).toMatchObject({ existingCredentials: 2 });
@@ -139,7 +145,9 @@ describe.each(LINKS)('FidoClient over %s', (link) => {
     expect(stored.map((credential) => credential.user.name).sort()).toEqual(['alice@example.com', 'bob@example.com']);
     await fido.credentialManagement.delete(manage, registration.credentialId);
     expect((await fido.credentialManagement.credentials(manage, rp.id)).map((credential) => credential.user.name)).toEqual(['bob@example.com']);
-    expect(await fido.credentialManagement.delete(manage, registration.credentialId).catch((error: unknown) => error)).toMatchObject({ code: 'CTAP_NO_CREDENTIALS' });
+    expect(await fido.credentialManagement.delete(manage, registration.credentialId).catch((error: unknown) => error)).toMatchObject({
+      code: 'CTAP_NO_CREDENTIALS',
+    });
     await fido.credentialManagement.delete(manage, second.credentialId);
     expect(await fido.credentialManagement.relyingParties(manage)).toEqual([]);
   });
@@ -174,7 +182,11 @@ describe.each(LINKS)('FidoClient over %s', (link) => {
     const counter = new Uint8Array(4);
     new DataView(counter.buffer).setUint32(0, login.counter);
     const signed = new Uint8Array([...application, 1, ...counter, ...challenge]);
-    const key = createPublicKey({ key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), registration.publicKey]), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), registration.publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
     expect(verify('sha256', signed, key, login.signature)).toBe(true);
 
     const silent = await fido.u2f.authenticate(challenge, application, registration.keyHandle, 'dont-enforce');
@@ -227,7 +239,13 @@ describe.each(LINKS)('FidoClient over %s', (link) => {
   test('HKP and CTAP share one queue: interleaved calls all succeed in order', async () => {
     const { fido, client } = await open(link);
     const results = await Promise.all([client.getInfo(), fido.getInfo(), client.getInfo(), fido.u2f.version(), fido.getInfo()]);
-    expect(results.map((result) => (typeof result === 'string' ? result : 'serial' in result ? 'hkp' : 'ctap'))).toEqual(['hkp', 'ctap', 'hkp', 'U2F_V2', 'ctap']);
+    expect(results.map((result) => (typeof result === 'string' ? result : 'serial' in result ? 'hkp' : 'ctap'))).toEqual([
+      'hkp',
+      'ctap',
+      'hkp',
+      'U2F_V2',
+      'ctap',
+    ]);
   });
 });
 
@@ -249,7 +267,12 @@ test('reset within 10 seconds of power-up erases the credentials and the PIN; NO
 });
 
 test('a transport without CTAP: FidoClient refuses with FIDO_UNSUPPORTED', () => {
-  const hkpOnly: Transport = { descriptor: { id: 'x', transport: 'ble' }, exchange: async () => new Uint8Array([0]), close: async () => undefined, on: () => () => undefined };
+  const hkpOnly: Transport = {
+    descriptor: { id: 'x', transport: 'ble' },
+    exchange: async () => new Uint8Array([0]),
+    close: async () => undefined,
+    on: () => () => undefined,
+  };
   expect(() => new FidoClient(hkpOnly)).toThrow(expect.objectContaining({ code: 'FIDO_UNSUPPORTED' }));
   expect(() => new FidoClient(hkpOnly)).toThrow(BridgeError);
 });
@@ -291,7 +314,9 @@ describe('FidoClient through the bridge server (ws)', () => {
     const since = key.events.lastSeq;
     controller.abort();
     expect((await failure(pending)).code).toBe('CANCELLED');
-    await expect.poll(() => key.events.since(since)).toContainEqual(expect.objectContaining({ type: 'response', command: 'fido.Selection', status: 'KEEPALIVE_CANCEL' }));
+    await expect
+      .poll(() => key.events.since(since))
+      .toContainEqual(expect.objectContaining({ type: 'response', command: 'fido.Selection', status: 'KEEPALIVE_CANCEL' }));
     const timedOut = await failure(fido.selection({ timeoutMs: 300 }));
     expect(timedOut.code).toBe('TIMEOUT');
   });
@@ -300,8 +325,14 @@ describe('FidoClient through the bridge server (ws)', () => {
     server = await serverRig();
     const raw = await RawClient.connect(server.server);
     const hid = (await raw.call('acquire', { device: 'virtual-1', link: 'hid' })) as unknown as { result: { session: string } };
-    expect(await raw.call('ctap', { session: hid.result.session, command: 'cbor', data: '04' })).toMatchObject({ type: 'error', error: { code: 'WRONG_LINK' } });
-    expect(await raw.call('ctap', { session: hid.result.session, command: 'nmsg', data: '04' })).toMatchObject({ type: 'error', error: { code: 'BAD_MESSAGE' } });
+    expect(await raw.call('ctap', { session: hid.result.session, command: 'cbor', data: '04' })).toMatchObject({
+      type: 'error',
+      error: { code: 'WRONG_LINK' },
+    });
+    expect(await raw.call('ctap', { session: hid.result.session, command: 'nmsg', data: '04' })).toMatchObject({
+      type: 'error',
+      error: { code: 'BAD_MESSAGE' },
+    });
     raw.close();
   });
 });

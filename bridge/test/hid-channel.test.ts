@@ -19,7 +19,7 @@ afterEach(async () => {
 const isInit = (report: Uint8Array, cmd: number): boolean => report[4] === (cmd | 0x80);
 
 describe('channel allocation and resynchronisation', () => {
-  test('INIT responses carrying another host\'s nonce are ignored', async () => {
+  test("INIT responses carrying another host's nonce are ignored", async () => {
     const foreignCid = 0x0badcafe;
     const { client, transport } = await open('in-process', {
       wrap: (port) =>
@@ -215,7 +215,7 @@ describe('keepalive, timeouts and cancellation', () => {
     expect(key.events.since(0).some((event) => event.type === 'presence' && event.state === 'cancelled')).toBe(true);
   });
 
-  test('a CANCEL that comes too late settles the call with the key\'s answer: the command took effect', async () => {
+  test("a CANCEL that comes too late settles the call with the key's answer: the command took effect", async () => {
     let saving: () => void = () => undefined;
     class SlowStore extends MemoryStore {
       override async save(state: DeviceState): Promise<void> {
@@ -241,7 +241,11 @@ describe('keepalive, timeouts and cancellation', () => {
     const { client, button } = await open('in-process');
     const { id } = await client.createAccount({ name: 'site', password: 'pw' });
     const controller = new AbortController();
-    const calls = [client.getPassword(id, { signal: controller.signal }), client.getInfo({ signal: controller.signal }), client.getInfo({ signal: controller.signal })];
+    const calls = [
+      client.getPassword(id, { signal: controller.signal }),
+      client.getInfo({ signal: controller.signal }),
+      client.getInfo({ signal: controller.signal }),
+    ];
     await untilWaiting(button);
     controller.abort();
     for (const call of calls) expect((await failure(call)).code).toBe('CANCELLED');

@@ -28,7 +28,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function fake(options: NobleTransportOptions & { adapter?: ConstructorParameters<typeof FakeNoble>[0]; device?: Partial<RadioDevice> } = {}): Promise<FakeRig> {
+async function fake(
+  options: NobleTransportOptions & { adapter?: ConstructorParameters<typeof FakeNoble>[0]; device?: Partial<RadioDevice> } = {},
+): Promise<FakeRig> {
   const button = new Button();
   const key = await VirtualKey.start({ presence: button, identity: { serial: 'HK-NOBLE-1' } });
   const endpoint = new BleEndpoint(key);

@@ -6,7 +6,15 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { totp } from '@hkey/protocol';
 import { Button, VirtualKey } from '@hkey/firmware-sim';
-import { type DeviceChange, type HidTransport, KeyClient, NodeHidTransportKind, type NodeHidTransportOptions, nodeHidSource, startBridgeServer } from '@hkey/bridge';
+import {
+  type DeviceChange,
+  type HidTransport,
+  KeyClient,
+  NodeHidTransportKind,
+  type NodeHidTransportOptions,
+  nodeHidSource,
+  startBridgeServer,
+} from '@hkey/bridge';
 import { WebHidTransportKind, bridgeDeviceSource, installWebHid } from '../src/index.browser.js';
 import { FakeNodeHid } from './fake-node-hid.js';
 import { failure, SECRET, sleep } from './rig.js';
@@ -82,8 +90,26 @@ describe(`node-hid transport, shared with real hardware (${HARDWARE ? 'real node
 describe.skipIf(HARDWARE)('node-hid transport over the fake', () => {
   test('only interfaces with the HKP usage are keys; vendorId and productId narrow the search', async () => {
     const rig = await fake();
-    rig.hid.plugOther({ vendorId: 0x046d, productId: 0xc31c, path: '/dev/hidraw0', product: 'Keyboard', release: 1, interface: 0, usagePage: 0x01, usage: 0x06 });
-    rig.hid.plugOther({ vendorId: 0x1050, productId: 0x0407, path: '/dev/hidraw1', product: 'FIDO key', release: 1, interface: 1, usagePage: 0xf1d0, usage: 0x01 });
+    rig.hid.plugOther({
+      vendorId: 0x046d,
+      productId: 0xc31c,
+      path: '/dev/hidraw0',
+      product: 'Keyboard',
+      release: 1,
+      interface: 0,
+      usagePage: 0x01,
+      usage: 0x06,
+    });
+    rig.hid.plugOther({
+      vendorId: 0x1050,
+      productId: 0x0407,
+      path: '/dev/hidraw1',
+      product: 'FIDO key',
+      release: 1,
+      interface: 1,
+      usagePage: 0xf1d0,
+      usage: 0x01,
+    });
     const other = await VirtualKey.start({ identity: { serial: 'HK-USB-2' } });
     rig.hid.plugKey('/dev/hidraw8', other, { vendorId: 0x4321 });
     expect(await rig.kind.list()).toEqual([

@@ -23,7 +23,12 @@ import { SECRET } from './rig.js';
 async function pageWithKey(prompt: 'grant' | 'deny' = 'grant') {
   const { key, accountId } = await provisionedKey('HK-SIM-000007');
   const source = new InPageDeviceSource();
-  const unplug = source.add({ id: 'page-key', name: 'Hideez Key (in page)', connectHid: () => connectInProcess(key), connectGatt: () => connectGattEndpoint(new BleEndpoint(key, { controlPointLength: 100 })) });
+  const unplug = source.add({
+    id: 'page-key',
+    name: 'Hideez Key (in page)',
+    connectHid: () => connectInProcess(key),
+    connectGatt: () => connectGattEndpoint(new BleEndpoint(key, { controlPointLength: 100 })),
+  });
   const navigator = {};
   const { hid } = installWebHid({ source, prompt, remember: 'session', requireUserActivation: false }, navigator);
   const { bluetooth } = installWebBluetooth({ source, prompt, remember: 'session', requireUserActivation: false }, navigator);
@@ -48,7 +53,13 @@ describe('WebHID shim', () => {
     expect(navigator.hid).toBe(hid);
     expect(await hid.getDevices()).toEqual([]);
     const [device] = await hid.requestDevice({ filters: [{ usagePage: HKP_HID_USAGE_PAGE }] });
-    expect(device?.collections[0]).toMatchObject({ usagePage: 0xff48, usage: 1, inputReports: [{ reportId: 0 }], outputReports: [{ reportId: 0 }], featureReports: [] });
+    expect(device?.collections[0]).toMatchObject({
+      usagePage: 0xff48,
+      usage: 1,
+      inputReports: [{ reportId: 0 }],
+      outputReports: [{ reportId: 0 }],
+      featureReports: [],
+    });
     expect(device?.productName).toBe('Hideez Key (in page)');
     expect(device?.opened).toBe(false);
     expect((await hid.getDevices())[0]).toBe(device);
@@ -138,7 +149,10 @@ describe('Web Bluetooth shim', () => {
 
   test('a denied chooser rejects with NotFoundError', async () => {
     const { bluetooth } = await pageWithKey('deny');
-    expect(await rejection(bluetooth.requestDevice({ filters: [{ namePrefix: 'Hideez' }] }))).toEqual({ name: 'NotFoundError', message: 'User cancelled the requestDevice() chooser.' });
+    expect(await rejection(bluetooth.requestDevice({ filters: [{ namePrefix: 'Hideez' }] }))).toEqual({
+      name: 'NotFoundError',
+      message: 'User cancelled the requestDevice() chooser.',
+    });
   });
 
   test('WebBluetoothTransportKind runs KeyClient over it; the key dropping the link ends the transport', async () => {
@@ -153,10 +167,13 @@ describe('Web Bluetooth shim', () => {
     await lost;
   });
 
-  test("through a real bridge server: a page reaches the FIDO service, selects FIDO2 and gets a CTAP GetInfo answered on fidoStatus", async () => {
+  test('through a real bridge server: a page reaches the FIDO service, selects FIDO2 and gets a CTAP GetInfo answered on fidoStatus', async () => {
     const rig = await serverRig();
     try {
-      const { bluetooth } = installWebBluetooth({ source: bridgeDeviceSource({ url: rig.server.url, token: rig.server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false }, {});
+      const { bluetooth } = installWebBluetooth(
+        { source: bridgeDeviceSource({ url: rig.server.url, token: rig.server.token }), prompt: 'grant', remember: 'session', requireUserActivation: false },
+        {},
+      );
       const device = await bluetooth.requestDevice({ filters: [{ services: [HKP_GATT.SERVICE_UUID] }], optionalServices: [0xfffd] });
       const server = await device.gatt.connect();
       expect((await server.getPrimaryServices()).map((service) => service.uuid)).toEqual([HKP_GATT.SERVICE_UUID, FIDO_GATT.SERVICE_UUID]);

@@ -134,16 +134,45 @@ async function ctap(command: number, params?: CtapMap, keepalives?: number[]): P
 const makeCredential = (): CtapMap =>
   ctapMap([
     [MakeCredentialKey.clientDataHash, sha256(utf8.encode('register over BLE'))],
-    [MakeCredentialKey.rp, ctapMap([['id', 'example.com'], ['name', 'Example']])],
-    [MakeCredentialKey.user, ctapMap([['id', utf8.encode('user-1')], ['name', 'alice'], ['displayName', 'Alice']])],
-    [MakeCredentialKey.pubKeyCredParams, [ctapMap([['alg', CoseAlgorithm.ES256], ['type', 'public-key']])]],
+    [
+      MakeCredentialKey.rp,
+      ctapMap([
+        ['id', 'example.com'],
+        ['name', 'Example'],
+      ]),
+    ],
+    [
+      MakeCredentialKey.user,
+      ctapMap([
+        ['id', utf8.encode('user-1')],
+        ['name', 'alice'],
+        ['displayName', 'Alice'],
+      ]),
+    ],
+    [
+      MakeCredentialKey.pubKeyCredParams,
+      [
+        ctapMap([
+          ['alg', CoseAlgorithm.ES256],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
   ]);
 
 const getAssertion = (credentialId: Uint8Array): CtapMap =>
   ctapMap([
     [GetAssertionKey.rpId, 'example.com'],
     [GetAssertionKey.clientDataHash, sha256(utf8.encode('login over BLE'))],
-    [GetAssertionKey.allowList, [ctapMap([['id', credentialId], ['type', 'public-key']])]],
+    [
+      GetAssertionKey.allowList,
+      [
+        ctapMap([
+          ['id', credentialId],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
   ]);
 
 /** One message on the HKP service: control point writes, the answer reassembled from the HKP status characteristic. */

@@ -1,7 +1,16 @@
 /** The BLE link endpoint driven by a hand-made GATT-over-TCP client (docs/protocol.md §2, §8.2). */
 import { type Socket, connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { BleCommand, BleLinkFrameReader, BleLinkOp, BleReassembler, decodeAdvertisements, encodeBleLinkFrame, encodeBleMessage, encodeRequest } from '@hkey/protocol';
+import {
+  BleCommand,
+  BleLinkFrameReader,
+  BleLinkOp,
+  BleReassembler,
+  decodeAdvertisements,
+  encodeBleLinkFrame,
+  encodeBleMessage,
+  encodeRequest,
+} from '@hkey/protocol';
 import { Simulator } from '@hkey/firmware-sim/node';
 
 let simulator: Simulator;

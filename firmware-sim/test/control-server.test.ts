@@ -107,19 +107,37 @@ describe('control API (docs/protocol.md §8.3)', () => {
     expect((await api('POST', `/v1/devices/${serial}/battery`, { percent: 101 })).body).toMatchObject({ error: { code: 'BAD_PARAMETER' } });
     expect((await api('POST', `/v1/devices/${serial}/faults`, { kind: 'explode' })).status).toBe(400);
     expect((await api('GET', '/v1/devices/nope')).status).toBe(404);
-    const raw = await fetch(`${control.url}/v1/devices/${serial}/time`, { method: 'POST', body: '{not json', headers: { authorization: `Bearer ${control.token}` } });
+    const raw = await fetch(`${control.url}/v1/devices/${serial}/time`, {
+      method: 'POST',
+      body: '{not json',
+      headers: { authorization: `Bearer ${control.token}` },
+    });
     expect(raw.status).toBe(400);
   });
 
   test('refuses foreign origins and rebinding Host headers, exactly', async () => {
     const authorization = `Bearer ${control.token}`;
-    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://127.0.0.1.evil.com:80', 'http://localhost:1@evil.com', 'null']) {
+    for (const origin of [
+      'https://evil.example',
+      'http://127.0.0.1.evil.com',
+      'http://localhost.evil.com',
+      'http://127.0.0.1.evil.com:80',
+      'http://localhost:1@evil.com',
+      'null',
+    ]) {
       const refused = await api('GET', '/v1/devices', undefined, { origin });
       expect(refused.status, origin).toBe(403);
       expect(refused.body, origin).toMatchObject({ error: { code: 'ORIGIN_REFUSED' } });
     }
     expect((await api('GET', '/v1/devices', undefined, { origin: 'http://localhost:5173' })).status).toBe(200);
-    for (const host of ['evil.example', '127.0.0.1.rebind.evil.com', `127.0.0.1.rebind.evil.com:${control.port}`, `localhost.evil.com:${control.port}`, 'localhost@evil.example', '127.1']) {
+    for (const host of [
+      'evil.example',
+      '127.0.0.1.rebind.evil.com',
+      `127.0.0.1.rebind.evil.com:${control.port}`,
+      `localhost.evil.com:${control.port}`,
+      'localhost@evil.example',
+      '127.1',
+    ]) {
       const refused = await rawGet('/v1/devices', { host, authorization });
       expect(refused.status, host).toBe(403);
       expect(JSON.parse(refused.body), host).toMatchObject({ error: { code: 'HOST_REFUSED' } });

@@ -29,8 +29,19 @@ function makeCa(name: string, options: { ca?: boolean; curve?: string } = {}): s
   execFileSync('mkdir', ['-p', caDir]);
   openssl(['ecparam', '-name', options.curve ?? 'prime256v1', '-genkey', '-noout', '-out', join(caDir, 'ca.key')]);
   openssl([
-    'req', '-x509', '-new', '-key', join(caDir, 'ca.key'), '-out', join(caDir, 'ca.pem'), '-days', '30', '-subj', `/CN=${name}`,
-    '-addext', `basicConstraints=critical,CA:${options.ca === false ? 'FALSE' : 'TRUE'}`,
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    join(caDir, 'ca.key'),
+    '-out',
+    join(caDir, 'ca.pem'),
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    `basicConstraints=critical,CA:${options.ca === false ? 'FALSE' : 'TRUE'}`,
   ]);
   return caDir;
 }
@@ -41,7 +52,12 @@ async function register(options: { attestation?: AttestationIdentity; attestatio
   const answer = splitAnswer((await key.openSession('hid').ctap(new Uint8Array([CtapCommand.MakeCredential, ...encodeCtap(makeCredentialParams({ hash }))])))!);
   expect(answer.status).toBe(0);
   const authData = answer.body.get(MakeCredentialResponseKey.authData) as Uint8Array;
-  return { fmt: answer.body.get(MakeCredentialResponseKey.fmt), authData, attStmt: answer.body.get(MakeCredentialResponseKey.attStmt) as CtapMap, signed: Buffer.concat([authData, hash]) };
+  return {
+    fmt: answer.body.get(MakeCredentialResponseKey.fmt),
+    authData,
+    attStmt: answer.body.get(MakeCredentialResponseKey.attStmt) as CtapMap,
+    signed: Buffer.concat([authData, hash]),
+  };
 }
 
 function derToPublicKey(certificate: Uint8Array) {
@@ -96,7 +112,12 @@ describe('other formats', () => {
     expect(attStmt.has('x5c')).toBe(false);
     const coseKey = decodeAuthenticatorData(authData).attested!.publicKey;
     const cose = decodeCtap(coseKey) as CtapMap;
-    const jwk = { kty: 'EC', crv: 'P-256', x: Buffer.from(cose.get(-2) as Uint8Array).toString('base64url'), y: Buffer.from(cose.get(-3) as Uint8Array).toString('base64url') };
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: Buffer.from(cose.get(-2) as Uint8Array).toString('base64url'),
+      y: Buffer.from(cose.get(-3) as Uint8Array).toString('base64url'),
+    };
     expect(verify('sha256', signed, createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(attStmt.get('sig') as Uint8Array))).toBe(true);
   });
 

@@ -23,7 +23,16 @@ import {
   pinProtocol,
   sha256,
 } from '@hkey/protocol';
-import { type KeySession, ManualClock, MemoryStore, type PresenceOutcome, type PresenceSource, type StateStore, VirtualKey, seededRandom } from '@hkey/firmware-sim';
+import {
+  type KeySession,
+  ManualClock,
+  MemoryStore,
+  type PresenceOutcome,
+  type PresenceSource,
+  type StateStore,
+  VirtualKey,
+  seededRandom,
+} from '@hkey/firmware-sim';
 
 export interface CtapAnswer {
   readonly status: number;
@@ -70,9 +79,30 @@ export interface MakeCredentialOptions {
 export function makeCredentialParams(options: MakeCredentialOptions = {}): CtapMap {
   return ctapMap([
     [MakeCredentialKey.clientDataHash, options.hash ?? clientDataHash('register')],
-    [MakeCredentialKey.rp, ctapMap([['id', options.rpId ?? 'example.com'], ['name', 'Example']])],
-    [MakeCredentialKey.user, ctapMap([['id', options.userId ?? utf8.encode('user-1')], ['name', options.userName ?? 'alice'], ['displayName', 'Alice']])],
-    [MakeCredentialKey.pubKeyCredParams, [ctapMap([['alg', options.alg ?? CoseAlgorithm.ES256], ['type', 'public-key']])]],
+    [
+      MakeCredentialKey.rp,
+      ctapMap([
+        ['id', options.rpId ?? 'example.com'],
+        ['name', 'Example'],
+      ]),
+    ],
+    [
+      MakeCredentialKey.user,
+      ctapMap([
+        ['id', options.userId ?? utf8.encode('user-1')],
+        ['name', options.userName ?? 'alice'],
+        ['displayName', 'Alice'],
+      ]),
+    ],
+    [
+      MakeCredentialKey.pubKeyCredParams,
+      [
+        ctapMap([
+          ['alg', options.alg ?? CoseAlgorithm.ES256],
+          ['type', 'public-key'],
+        ]),
+      ],
+    ],
     [MakeCredentialKey.excludeList, options.excludeList && options.excludeList.map(descriptor)],
     [MakeCredentialKey.extensions, options.extensions],
     [MakeCredentialKey.options, options.rk === undefined ? undefined : ctapMap([['rk', options.rk]])],
@@ -142,13 +172,27 @@ export class FidoClient {
 
   makeCredential(options: MakeCredentialOptions = {}, uv?: { token: Uint8Array }): Promise<CtapAnswer> {
     const params = makeCredentialParams(options);
-    if (uv) this.authorize(params, uv.token, params.get(MakeCredentialKey.clientDataHash) as Uint8Array, MakeCredentialKey.pinUvAuthParam, MakeCredentialKey.pinUvAuthProtocol);
+    if (uv)
+      this.authorize(
+        params,
+        uv.token,
+        params.get(MakeCredentialKey.clientDataHash) as Uint8Array,
+        MakeCredentialKey.pinUvAuthParam,
+        MakeCredentialKey.pinUvAuthProtocol,
+      );
     return this.call(CtapCommand.MakeCredential, params);
   }
 
   getAssertion(options: GetAssertionOptions = {}, uv?: { token: Uint8Array }): Promise<CtapAnswer> {
     const params = getAssertionParams(options);
-    if (uv) this.authorize(params, uv.token, params.get(GetAssertionKey.clientDataHash) as Uint8Array, GetAssertionKey.pinUvAuthParam, GetAssertionKey.pinUvAuthProtocol);
+    if (uv)
+      this.authorize(
+        params,
+        uv.token,
+        params.get(GetAssertionKey.clientDataHash) as Uint8Array,
+        GetAssertionKey.pinUvAuthParam,
+        GetAssertionKey.pinUvAuthProtocol,
+      );
     return this.call(CtapCommand.GetAssertion, params);
   }
 
@@ -237,7 +281,10 @@ export class FidoClient {
 
   async pinRetries(): Promise<{ retries: number; powerCycleState: boolean }> {
     const answer = await this.call(CtapCommand.ClientPIN, ctapMap([[ClientPinKey.subCommand, ClientPinSubCommand.getPINRetries]]));
-    return { retries: answer.body.get(ClientPinResponseKey.pinRetries) as number, powerCycleState: answer.body.get(ClientPinResponseKey.powerCycleState) as boolean };
+    return {
+      retries: answer.body.get(ClientPinResponseKey.pinRetries) as number,
+      powerCycleState: answer.body.get(ClientPinResponseKey.powerCycleState) as boolean,
+    };
   }
 }
 
@@ -264,7 +311,9 @@ export interface FidoKey {
 
 export const FIDO_START_MS = Date.UTC(2026, 10, 23, 12, 0, 0);
 
-export async function startFidoKey(options: { store?: StateStore; presence?: PresenceSource; storageTotal?: number; protocol?: 1 | 2; clock?: ManualClock } = {}): Promise<FidoKey> {
+export async function startFidoKey(
+  options: { store?: StateStore; presence?: PresenceSource; storageTotal?: number; protocol?: 1 | 2; clock?: ManualClock } = {},
+): Promise<FidoKey> {
   const clock = options.clock ?? new ManualClock(FIDO_START_MS);
   const store = options.store ?? new MemoryStore();
   const presence = options.presence ?? new QueuedPresence();

@@ -34,7 +34,9 @@ async function protectedKey(): Promise<{ fido: FidoKey; ids: Uint8Array[]; token
   const fido = await startFidoKey();
   const ids: Uint8Array[] = [];
   for (const level of [1, 2, 3]) {
-    ids.push(credentialIdOf(await fido.client.makeCredential({ rk: true, userId: utf8.encode(`user-${level}`), extensions: new Map([['credProtect', level]]) })));
+    ids.push(
+      credentialIdOf(await fido.client.makeCredential({ rk: true, userId: utf8.encode(`user-${level}`), extensions: new Map([['credProtect', level]]) })),
+    );
   }
   expect(await fido.client.setPin(PIN)).toBe(CtapStatus.OK);
   const token = async (): Promise<Uint8Array> => {
@@ -92,7 +94,9 @@ describe('excludeList (CTAP 2.1 §6.1.2 step 7)', () => {
     const { fido, ids, token } = await protectedKey();
     const issued = await token();
     const before = fido.key.state.fido?.credentials.length;
-    expect((await fido.client.makeCredential({ rk: true, userId: utf8.encode('user-9'), excludeList: [ids[0] as Uint8Array] }, { token: issued })).status).toBe(CtapStatus.CREDENTIAL_EXCLUDED);
+    expect((await fido.client.makeCredential({ rk: true, userId: utf8.encode('user-9'), excludeList: [ids[0] as Uint8Array] }, { token: issued })).status).toBe(
+      CtapStatus.CREDENTIAL_EXCLUDED,
+    );
     expect(fido.key.state.fido?.credentials.length).toBe(before);
     // Without UV a level 3 credential stays hidden, so the exclusion cannot reveal it: a new credential is made.
     expect((await fido.client.makeCredential({ excludeList: [ids[2] as Uint8Array] })).status).toBe(CtapStatus.OK);

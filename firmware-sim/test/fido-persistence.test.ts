@@ -37,7 +37,9 @@ describe('signature counter', () => {
     counts.push(signCountOf(await second.client.getAssertion()));
     expect(await second.client.status(0x07)).toBe(CtapStatus.OK);
     counts.push(signCountOf(await second.client.makeCredential({ rk: true })));
-    const u2f = await second.client.session.u2f(encodeU2fRequest({ cla: 0, ins: U2fInstruction.AUTHENTICATE, p1: 0x08, p2: 0, data: authenticateData(new Uint8Array(35)) }));
+    const u2f = await second.client.session.u2f(
+      encodeU2fRequest({ cla: 0, ins: U2fInstruction.AUTHENTICATE, p1: 0x08, p2: 0, data: authenticateData(new Uint8Array(35)) }),
+    );
     expect(statusWord(u2f as Uint8Array)).toBe(U2fStatusWord.WRONG_DATA);
     const third = await startFidoKey({ store: new FileStore(path) });
     counts.push(signCountOf(await third.client.getAssertion()));
@@ -81,8 +83,16 @@ describe('FIDO state in the state file', () => {
     ['fido.credentials[0].userName', '65 bytes', (json) => (json.fido.credentials[0]!.userName = 'n'.repeat(65))],
     ['fido.credentials[0].created', 'a fraction', (json) => (json.fido.credentials[0]!.created = 0.5)],
     ['fido.nextCreated', 'not above a creation number', (json) => (json.fido.nextCreated = json.fido.credentials[1]!.created)],
-    ['fido.credentials[1].credentialId', 'the same id twice', (json) => (json.fido.credentials[1] = { ...json.fido.credentials[0], created: json.fido.credentials[1]!.created })],
-    ['fido.credentials[1]', 'the same user of the same RP twice', (json) => (json.fido.credentials[1] = { ...json.fido.credentials[1], rpId: 'example.com', userId: json.fido.credentials[0]!.userId })],
+    [
+      'fido.credentials[1].credentialId',
+      'the same id twice',
+      (json) => (json.fido.credentials[1] = { ...json.fido.credentials[0], created: json.fido.credentials[1]!.created }),
+    ],
+    [
+      'fido.credentials[1]',
+      'the same user of the same RP twice',
+      (json) => (json.fido.credentials[1] = { ...json.fido.credentials[1], rpId: 'example.com', userId: json.fido.credentials[0]!.userId }),
+    ],
     ['storageTotal', 'too small for the credentials', (json) => (json.storageTotal = 150)],
   ];
 

@@ -86,7 +86,10 @@ describe('storage of discoverable credentials (docs/protocol.md §9.5)', () => {
 
   test('KEY_STORE_FULL when the next record does not fit; replacing a user still works; deleting an account makes room', async () => {
     const fido = await startFidoKey({ storageTotal: 700 });
-    const account = decodeResponse('AccountCreate', (await fido.client.session.handle(encodeRequest('AccountCreate', { name: 'filler', password: 'x'.repeat(60) }))) as Uint8Array);
+    const account = decodeResponse(
+      'AccountCreate',
+      (await fido.client.session.handle(encodeRequest('AccountCreate', { name: 'filler', password: 'x'.repeat(60) }))) as Uint8Array,
+    );
     if (!account.ok) throw new Error('AccountCreate failed');
     let made = 0;
     let status: number = CtapStatus.OK;
@@ -109,7 +112,10 @@ describe('storage of discoverable credentials (docs/protocol.md §9.5)', () => {
     expect((await fido.client.makeCredential({ rk: false })).status).toBe(CtapStatus.OK);
     expect((await fido.client.makeCredential({ rk: true, userId: utf8.encode('user-00') })).status).toBe(CtapStatus.OK);
     expect(await hkpStorageFree(fido)).toBe(free);
-    const deleted = decodeResponse('AccountDelete', (await fido.client.session.handle(encodeRequest('AccountDelete', { id: account.result.id }))) as Uint8Array);
+    const deleted = decodeResponse(
+      'AccountDelete',
+      (await fido.client.session.handle(encodeRequest('AccountDelete', { id: account.result.id }))) as Uint8Array,
+    );
     expect(deleted.ok).toBe(true);
     expect((await fido.client.makeCredential({ rk: true, userId: utf8.encode('user-xx') })).status).toBe(CtapStatus.OK);
   });
@@ -119,7 +125,10 @@ describe('storage of discoverable credentials (docs/protocol.md §9.5)', () => {
     await fido.client.makeCredential({ rk: true, userId: utf8.encode('a') });
     await fido.client.makeCredential({ rk: true, userId: utf8.encode('b') });
     expect(await hkpStorageFree(fido)).toBe(250 - 96 - 96);
-    const created = decodeResponse('AccountCreate', (await fido.client.session.handle(encodeRequest('AccountCreate', { name: 'n', password: 'p'.repeat(60) }))) as Uint8Array);
+    const created = decodeResponse(
+      'AccountCreate',
+      (await fido.client.session.handle(encodeRequest('AccountCreate', { name: 'n', password: 'p'.repeat(60) }))) as Uint8Array,
+    );
     expect(created.ok ? 'OK' : created.status).toBe('STORAGE_FULL');
   });
 });

@@ -11,7 +11,9 @@ const secret = Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i);
 function sampleState(): DeviceState {
   return {
     ...initialState({ serial: 'HK-TEST-1', model: 'm', firmware: '1.0.0' }, 4096),
-    accounts: [{ id: 1, name: 'github', flags: 0, password: 'hunter22', otp: { secret, kind: 'HOTP', algorithm: 'SHA256', digits: 8, counter: 2n ** 63n + 5n } }],
+    accounts: [
+      { id: 1, name: 'github', flags: 0, password: 'hunter22', otp: { secret, kind: 'HOTP', algorithm: 'SHA256', digits: 8, counter: 2n ** 63n + 5n } },
+    ],
     pin: { salt: new Uint8Array(16).fill(1), hash: new Uint8Array(32).fill(2), maxRetries: 8, retries: 7 },
     lastId: 1,
   };
@@ -98,7 +100,10 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     await new FileStore(path, { passphrase: 'correct horse' }).save(sampleState());
     const good = JSON.parse(await readFile(path, 'utf8'));
     // Base64 decoding skips a stray character, so without associated data this edit would go unnoticed.
-    const edits = [{ ...good, encryption: { ...good.encryption, iv: `${good.encryption.iv.slice(0, 4)}!${good.encryption.iv.slice(4)}` } }, { ...good, version: 1 }];
+    const edits = [
+      { ...good, encryption: { ...good.encryption, iv: `${good.encryption.iv.slice(0, 4)}!${good.encryption.iv.slice(4)}` } },
+      { ...good, version: 1 },
+    ];
     const store = new FileStore(path, { passphrase: 'correct horse' });
     for (const edited of edits) {
       await writeFile(path, JSON.stringify(edited));
@@ -116,7 +121,16 @@ describe('FileStore (docs/protocol.md §8.4)', () => {
     const key = scryptSync('correct horse', salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const payload = Buffer.concat([cipher.update(JSON.stringify(stateToJson(sampleState())), 'utf8'), cipher.final()]).toString('base64');
-    const encryption = { kdf: 'scrypt', N: 1 << 15, r: 8, p: 1, salt: salt.toString('base64'), cipher: 'aes-256-gcm', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+    const encryption = {
+      kdf: 'scrypt',
+      N: 1 << 15,
+      r: 8,
+      p: 1,
+      salt: salt.toString('base64'),
+      cipher: 'aes-256-gcm',
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
     const checksum = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
     await mkdirFor(path);
     await writeFile(path, JSON.stringify({ format: 'hkey-state', version: 1, checksum, encryption, payload }));
@@ -199,7 +213,10 @@ describe('a key on a state file survives power cuts', () => {
     const path = await tempFile();
     const start = async () => VirtualKey.start({ store: new FileStore(path), clock: new ManualClock(0) });
     let key = await start();
-    const created = decodeResponse('AccountCreate', (await key.openSession('virtual').handle(encodeRequest('AccountCreate', { name: 'h', otp: { secret, kind: 'HOTP' } })))!);
+    const created = decodeResponse(
+      'AccountCreate',
+      (await key.openSession('virtual').handle(encodeRequest('AccountCreate', { name: 'h', otp: { secret, kind: 'HOTP' } })))!,
+    );
     expect(created.ok).toBe(true);
     const codes = new Set<string>();
     for (const fault of ['power-cut-before-commit', 'power-cut-after-commit', 'short-write', 'write-error', undefined] as const) {

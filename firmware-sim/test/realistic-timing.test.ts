@@ -1,6 +1,18 @@
 /** Realistic timing mode: a 7609-byte message takes what the physical transport would (docs/scaling.md). */
 import { describe, expect, test } from 'vitest';
-import { BleCommand, BleReassembler, HID_BROADCAST_CID, HidCommand, HidResponseReader, bleFragmentCount, decodeHidInitResponse, encodeBleMessage, encodeHidInitRequest, encodeHidMessage, hidPacketCount } from '@hkey/protocol';
+import {
+  BleCommand,
+  BleReassembler,
+  HID_BROADCAST_CID,
+  HidCommand,
+  HidResponseReader,
+  bleFragmentCount,
+  decodeHidInitResponse,
+  encodeBleMessage,
+  encodeHidInitRequest,
+  encodeHidMessage,
+  hidPacketCount,
+} from '@hkey/protocol';
 import { BleEndpoint, HidEndpoint, ManualClock, REALISTIC_TIMING, VirtualKey } from '@hkey/firmware-sim';
 
 const MESSAGE = Uint8Array.from({ length: 7609 }, (_, i) => i & 0xff);
@@ -35,7 +47,11 @@ describe('realistic timing', () => {
     const key = await VirtualKey.start({ clock });
     const endpoint = new BleEndpoint(key, { connectionIntervalMs: REALISTIC_TIMING.bleConnectionIntervalMs, maxMtu: 23, fragmentTimeoutMs: 60_000 });
     const notified: { at: number; value: Uint8Array }[] = [];
-    const connection = endpoint.connect({ notify: (value) => notified.push({ at: clock.now(), value }), mtuChanged: () => undefined, disconnected: () => undefined });
+    const connection = endpoint.connect({
+      notify: (value) => notified.push({ at: clock.now(), value }),
+      mtuChanged: () => undefined,
+      disconnected: () => undefined,
+    });
     expect(connection.exchangeMtu(247)).toBe(23);
     connection.subscribe(true);
     const fragments = encodeBleMessage(BleCommand.PING, MESSAGE, connection.fragmentSize);

@@ -222,7 +222,7 @@ describe('UDP channels belong to the address that allocated them (docs/protocol.
     }
   });
 
-  test('200 INITs from another socket do not evict the first socket\'s channel', async () => {
+  test("200 INITs from another socket do not evict the first socket's channel", async () => {
     const cid = await init();
     const flood = await otherApplication();
     try {

@@ -15,7 +15,16 @@ describe('identity and info (docs/protocol.md §4.2)', () => {
   test('a fresh key reports no PIN, full storage and its identity', async () => {
     const h = await harness({ storageTotal: 4096 });
     const info = await h.ok('GetInfo', {});
-    expect(info).toMatchObject({ serial: 'HK-SIM-000001', protocolVersion: 1, pinState: 'NOT_SET', locked: false, storageTotal: 4096, storageFree: 4096, accountCount: 0, battery: 100 });
+    expect(info).toMatchObject({
+      serial: 'HK-SIM-000001',
+      protocolVersion: 1,
+      pinState: 'NOT_SET',
+      locked: false,
+      storageTotal: 4096,
+      storageFree: 4096,
+      accountCount: 0,
+      battery: 100,
+    });
     expect(info.time).toBe(Math.floor(START_MS / 1000));
   });
 
@@ -30,7 +39,13 @@ describe('identity and info (docs/protocol.md §4.2)', () => {
 describe('accounts (docs/protocol.md §4.8-§4.12, §5)', () => {
   test('create, get, list, update and delete', async () => {
     const h = await harness();
-    const created = await h.ok('AccountCreate', { name: 'github', login: 'alice', password: 'pw', urls: ['https://github.com'], otp: { secret: RFC_SECRET, kind: 'TOTP' } });
+    const created = await h.ok('AccountCreate', {
+      name: 'github',
+      login: 'alice',
+      password: 'pw',
+      urls: ['https://github.com'],
+      otp: { secret: RFC_SECRET, kind: 'TOTP' },
+    });
     expect(created.id).toBe(1);
     expect(await h.ok('AccountGet', { id: 1 })).toEqual({
       id: 1,
@@ -119,7 +134,12 @@ describe('OTP through the device (docs/protocol.md §4.13, §7)', () => {
     const secret = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
     const { id } = await h.ok('AccountCreate', { name: 's', login: 'l', otp: { secret, kind: 'HOTP' } });
     const needle = Buffer.from(secret).toString('hex');
-    for (const request of [encodeRequest('AccountGet', { id }), encodeRequest('AccountList', { includeHidden: true }), encodeRequest('GetOtp', { id }), encodeRequest('GetInfo', {})]) {
+    for (const request of [
+      encodeRequest('AccountGet', { id }),
+      encodeRequest('AccountList', { includeHidden: true }),
+      encodeRequest('GetOtp', { id }),
+      encodeRequest('GetInfo', {}),
+    ]) {
       const response = (await h.session.handle(request)) as Uint8Array;
       expect(Buffer.from(response).toString('hex')).not.toContain(needle.slice(0, 20));
     }

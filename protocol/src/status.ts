@@ -100,9 +100,7 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<StatusName, string>> = {
   OTHER: 'An unexpected device error occurred.',
 };
 
-const NAMES_BY_CODE = new Map<number, StatusName>(
-  (Object.keys(Status) as StatusName[]).map((name) => [Status[name], name]),
-);
+const NAMES_BY_CODE = new Map<number, StatusName>((Object.keys(Status) as StatusName[]).map((name) => [Status[name], name]));
 
 /** The name of a status byte, or undefined for a byte HKP/1 does not define. */
 export function statusName(code: number): StatusName | undefined {

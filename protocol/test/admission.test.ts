@@ -42,7 +42,8 @@ describe('isLoopbackHostname', () => {
       fc.property(prefix, suffix, (start, rest) => {
         const name = `${start}${rest}`;
         // Appending to a prefix lands on a real loopback literal only when it completes one (e.g. "127." + "0.0.1").
-        const completesLiteral = /^127\.(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})$/.test(name) && name.split('.').every((octet) => Number(octet) <= 255);
+        const completesLiteral =
+          /^127\.(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})$/.test(name) && name.split('.').every((octet) => Number(octet) <= 255);
         expect(isLoopbackHostname(name)).toBe(completesLiteral);
       }),
     );
@@ -64,12 +65,21 @@ describe('parseHostHeader', () => {
     expect(parseHostHeader(header)).toEqual(expected);
   });
 
-  test.each([undefined, '', 'localhost:', 'localhost:99999', 'localhost@evil.example', 'localhost:1@evil.example', 'localhost/x', 'a b', '[::1', 'localhost:80:80', 'localhost:+80'])(
-    '%j is malformed',
-    (header) => {
-      expect(parseHostHeader(header)).toBeUndefined();
-    },
-  );
+  test.each([
+    undefined,
+    '',
+    'localhost:',
+    'localhost:99999',
+    'localhost@evil.example',
+    'localhost:1@evil.example',
+    'localhost/x',
+    'a b',
+    '[::1',
+    'localhost:80:80',
+    'localhost:+80',
+  ])('%j is malformed', (header) => {
+    expect(parseHostHeader(header)).toBeUndefined();
+  });
 });
 
 describe('parseOrigin and isLoopbackOrigin', () => {

@@ -53,7 +53,10 @@ describe('base32 (docs/protocol.md §7.3)', () => {
   });
 
   it('turns 32 characters into 20 bytes (the usual 160-bit secret)', () => {
-    const vectors = JSON.parse(readFileSync(new URL('../../packages/conformance/vectors/rfc4226-hotp.json', import.meta.url), 'utf8')) as { secretBase32: string; secretHex: string };
+    const vectors = JSON.parse(readFileSync(new URL('../../packages/conformance/vectors/rfc4226-hotp.json', import.meta.url), 'utf8')) as {
+      secretBase32: string;
+      secretHex: string;
+    };
     expect(vectors.secretBase32).toHaveLength(32);
     expect(hex(decodeBase32(vectors.secretBase32))).toBe(vectors.secretHex);
     expect(decodeBase32(vectors.secretBase32)).toHaveLength(20);
@@ -105,7 +108,10 @@ describe('base32 (docs/protocol.md §7.3)', () => {
         expect(text.length % 8 === 0 || !padding).toBe(true);
         if (data.length === 0) return;
         expect(hex(decodeBase32(text))).toBe(hex(data));
-        const spaced = text.toLowerCase().replace(/(.{4})/g, '$1 ').replace(/ (.)/, '-$1');
+        const spaced = text
+          .toLowerCase()
+          .replace(/(.{4})/g, '$1 ')
+          .replace(/ (.)/, '-$1');
         expect(hex(decodeBase32(spaced))).toBe(hex(data));
       }),
       { numRuns: 1000 },

@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { FramingError } from '../src/errors.js';
-import {
-  BLE_MAX_MESSAGE_SIZE,
-  BleCommand,
-  bleFragmentCount,
-  bleFragmentSize,
-  encodeBleMessage,
-} from '../src/ble/index.js';
+import { BLE_MAX_MESSAGE_SIZE, BleCommand, bleFragmentCount, bleFragmentSize, encodeBleMessage } from '../src/ble/index.js';
 import { counting, hex, toHex } from './framing-helpers.js';
 
 function rejects(fn: () => unknown, code: string, transportError: number): void {

@@ -14,9 +14,7 @@ import { sameBytes, seededBytes } from './framing-helpers.js';
 
 const ERROR_CODES = new Set<number>(Object.values(BleError));
 const cmdArb = fc.integer({ min: 0x80, max: 0xff });
-const payloadArb = fc
-  .tuple(fc.integer({ min: 0, max: BLE_MAX_MESSAGE_SIZE }), fc.integer())
-  .map(([length, seed]) => seededBytes(length, seed));
+const payloadArb = fc.tuple(fc.integer({ min: 0, max: BLE_MAX_MESSAGE_SIZE }), fc.integer()).map(([length, seed]) => seededBytes(length, seed));
 
 function expectDefined(result: BleReceiveResult | undefined): void {
   if (result === undefined) return;
@@ -32,23 +30,17 @@ function expectDefined(result: BleReceiveResult | undefined): void {
 describe('BLE framing properties', () => {
   test('round trip at any MTU 23..512 and control point length 20..512', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 23, max: 512 }),
-        fc.integer({ min: 20, max: 512 }),
-        cmdArb,
-        payloadArb,
-        (mtu, controlPointLength, cmd, payload) => {
-          const size = bleFragmentSize(mtu, controlPointLength);
-          const fragments = encodeBleMessage(cmd, payload, size);
-          expect(fragments).toHaveLength(bleFragmentCount(payload.length, size));
-          expect(fragments.every((f) => f.length <= size && f.length <= mtu - 3)).toBe(true);
-          const rx = new BleReassembler();
-          const results = fragments.map((f, i) => rx.feed(f, i * 5));
-          expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
-          const last = results.at(-1);
-          expect(last?.type === 'message' && last.cmd === cmd && sameBytes(last.payload, payload)).toBe(true);
-        },
-      ),
+      fc.property(fc.integer({ min: 23, max: 512 }), fc.integer({ min: 20, max: 512 }), cmdArb, payloadArb, (mtu, controlPointLength, cmd, payload) => {
+        const size = bleFragmentSize(mtu, controlPointLength);
+        const fragments = encodeBleMessage(cmd, payload, size);
+        expect(fragments).toHaveLength(bleFragmentCount(payload.length, size));
+        expect(fragments.every((f) => f.length <= size && f.length <= mtu - 3)).toBe(true);
+        const rx = new BleReassembler();
+        const results = fragments.map((f, i) => rx.feed(f, i * 5));
+        expect(results.slice(0, -1).every((r) => r === undefined)).toBe(true);
+        const last = results.at(-1);
+        expect(last?.type === 'message' && last.cmd === cmd && sameBytes(last.payload, payload)).toBe(true);
+      }),
       { numRuns: 300 },
     );
   });
@@ -71,18 +63,15 @@ describe('BLE framing properties', () => {
 
   test('random byte arrays never throw and yield only defined results', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 80 }),
-        (stream) => {
-          const rx = new BleReassembler();
-          let now = 0;
-          for (const [fragment, gap] of stream) {
-            now += gap;
-            expectDefined(rx.feed(fragment, now));
-            expectDefined(rx.poll(now));
-          }
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 80 }), (stream) => {
+        const rx = new BleReassembler();
+        let now = 0;
+        for (const [fragment, gap] of stream) {
+          now += gap;
+          expectDefined(rx.feed(fragment, now));
+          expectDefined(rx.poll(now));
+        }
+      }),
       { numRuns: 300 },
     );
   });

@@ -1,12 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  BLE_MAX_MESSAGE_SIZE,
-  BleCommand,
-  BleError,
-  BleReassembler,
-  type BleReceiveResult,
-  encodeBleMessage,
-} from '../src/ble/index.js';
+import { BLE_MAX_MESSAGE_SIZE, BleCommand, BleError, BleReassembler, type BleReceiveResult, encodeBleMessage } from '../src/ble/index.js';
 import { counting, hex } from './framing-helpers.js';
 
 function message(cmd: number, payload: Uint8Array): BleReceiveResult {

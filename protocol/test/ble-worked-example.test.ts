@@ -1,12 +1,5 @@
 import { expect, test } from 'vitest';
-import {
-  BleCommand,
-  BleReassembler,
-  bleFragmentSize,
-  decodeControlPointLength,
-  encodeBleMessage,
-  HKP_SERVICE_REVISION,
-} from '../src/ble/index.js';
+import { BleCommand, BleReassembler, bleFragmentSize, decodeControlPointLength, encodeBleMessage, HKP_SERVICE_REVISION } from '../src/ble/index.js';
 import { counting, hex, toHex } from './framing-helpers.js';
 
 // The exchange of docs/protocol.md §2.11, byte for byte.
@@ -28,11 +21,7 @@ test('§2.11 step 2: GetOtp with KEEPALIVE UP_NEEDED', () => {
 });
 
 test('§2.11 step 3: a 40-byte PING takes three fragments', () => {
-  expect(fragments(BleCommand.PING, counting(40))).toEqual([
-    '810028' + toHex(counting(17)),
-    '00' + toHex(counting(19, 17)),
-    '0124252627',
-  ]);
+  expect(fragments(BleCommand.PING, counting(40))).toEqual(['810028' + toHex(counting(17)), '00' + toHex(counting(19, 17)), '0124252627']);
 });
 
 test('§2.11 step 4: CANCEL is answered through the cancelled request', () => {

@@ -37,12 +37,15 @@ const rfc8949Examples: readonly [CborValue, string][] = [
   [[], '80'],
   [[1, 2, 3], '83010203'],
   [[1, [2, 3], [4, 5]], '8301820203820405'],
-  [
-    Array.from({ length: 25 }, (_, index) => index + 1),
-    '98190102030405060708090a0b0c0d0e0f101112131415161718181819',
-  ],
+  [Array.from({ length: 25 }, (_, index) => index + 1), '98190102030405060708090a0b0c0d0e0f101112131415161718181819'],
   [new Map(), 'a0'],
-  [new Map([[1, 2], [3, 4]]), 'a201020304'],
+  [
+    new Map([
+      [1, 2],
+      [3, 4],
+    ]),
+    'a201020304',
+  ],
 ];
 
 describe('canonical encoding (docs/protocol.md §3.2.3)', () => {
@@ -93,7 +96,18 @@ describe('canonical encoding (docs/protocol.md §3.2.3)', () => {
   });
 
   test('map keys are written in ascending order whatever the insertion order', () => {
-    const map: CborMap = new Map<number, CborValue>([[255, 1], [3, 'x'], [24, [true]], [0, new Map([[2, 0], [1, 0]])]]);
+    const map: CborMap = new Map<number, CborValue>([
+      [255, 1],
+      [3, 'x'],
+      [24, [true]],
+      [
+        0,
+        new Map([
+          [2, 0],
+          [1, 0],
+        ]),
+      ],
+    ]);
     expect(toHex(encodeCbor(map))).toBe('a4' + '00a2' + '0100' + '0200' + '036178' + '181881f5' + '18ff01');
   });
 
@@ -135,7 +149,16 @@ describe('values outside the data model', () => {
     ['key -1', new Map([[-1, 0]]), 'CBOR_INVALID_KEY', Status.CBOR_INVALID_KEY],
     ['key 1.5', new Map([[1.5, 0]]), 'CBOR_INVALID_KEY', Status.CBOR_INVALID_KEY],
     ['a string key', new Map([['1', 0]]), 'CBOR_INVALID_KEY', Status.CBOR_INVALID_KEY],
-    ['a bad key after unsorted keys', new Map<unknown, number>([[2, 0], [1, 0], ['x', 0]]), 'CBOR_INVALID_KEY', Status.CBOR_INVALID_KEY],
+    [
+      'a bad key after unsorted keys',
+      new Map<unknown, number>([
+        [2, 0],
+        [1, 0],
+        ['x', 0],
+      ]),
+      'CBOR_INVALID_KEY',
+      Status.CBOR_INVALID_KEY,
+    ],
     ['a plain object', { 1: 2 }, 'CBOR_UNSUPPORTED_TYPE', Status.OTHER],
     ['a Uint16Array', new Uint16Array(2), 'CBOR_UNSUPPORTED_TYPE', Status.OTHER],
     ['a symbol', Symbol('s'), 'CBOR_UNSUPPORTED_TYPE', Status.OTHER],
@@ -175,7 +198,17 @@ describe('encodeMessage (docs/protocol.md §3.1, §3.2.1)', () => {
   });
 
   test('the head byte then the canonical map', () => {
-    expect(toHex(encodeMessage(0x00, new Map<number, CborValue>([[2, 1700000010], [1, '123456']])))).toBe('00a20166313233343536021a6553f10a');
+    expect(
+      toHex(
+        encodeMessage(
+          0x00,
+          new Map<number, CborValue>([
+            [2, 1700000010],
+            [1, '123456'],
+          ]),
+        ),
+      ),
+    ).toBe('00a20166313233343536021a6553f10a');
   });
 
   test('an empty map is still written when given', () => {

@@ -14,12 +14,18 @@ describe('decodeMessageParams (docs/protocol.md §3.2.1)', () => {
 
   test('decodes the map after the head byte', () => {
     expect(decodeMessageParams(hex('00 a2 01 66 31 32 33 34 35 36 02 1a 65 53 f1 0a'), 1)).toEqual(
-      new Map<number, CborValue>([[1, '123456'], [2, 1700000010]]),
+      new Map<number, CborValue>([
+        [1, '123456'],
+        [2, 1700000010],
+      ]),
     );
   });
 
   test('round-trips encodeMessage', () => {
-    const params = new Map<number, CborValue>([[1, new Uint8Array([9, 8])], [7, [true, -3]]]);
+    const params = new Map<number, CborValue>([
+      [1, new Uint8Array([9, 8])],
+      [7, [true, -3]],
+    ]);
     expect(decodeMessageParams(encodeMessage(0x21, params), 1)).toEqual(params);
   });
 

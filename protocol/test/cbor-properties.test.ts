@@ -17,9 +17,7 @@ interface ModelOptions {
   readonly sortedMaps: boolean;
 }
 
-const boundaryIntegers = fc.constantFrom(
-  0, 23, 24, 255, 256, 65535, 65536, 4294967295, -1, -24, -25, -256, -257, -65536, -65537, -4294967296,
-);
+const boundaryIntegers = fc.constantFrom(0, 23, 24, 255, 256, 65535, 65536, 4294967295, -1, -24, -25, -256, -257, -65536, -65537, -4294967296);
 
 function integers(options: ModelOptions): fc.Arbitrary<number | bigint> {
   if (options.int32Only) return fc.oneof(boundaryIntegers, fc.integer({ min: -(2 ** 32), max: 2 ** 32 - 1 }));
@@ -53,11 +51,7 @@ function modelValues(options: ModelOptions, depth = 0): fc.Arbitrary<CborValue> 
   const maps = fc
     .uniqueArray(fc.tuple(fc.integer({ min: 0, max: 255 }), inner), { selector: ([key]) => key, maxLength: 24 })
     .map((entries): CborMap => new Map(options.sortedMaps ? entries.sort(([a], [b]) => a - b) : entries));
-  return fc.oneof(
-    { arbitrary: scalar, weight: 3 },
-    { arbitrary: fc.array(inner, { maxLength: 32 }), weight: 1 },
-    { arbitrary: maps, weight: 1 },
-  );
+  return fc.oneof({ arbitrary: scalar, weight: 3 }, { arbitrary: fc.array(inner, { maxLength: 32 }), weight: 1 }, { arbitrary: maps, weight: 1 });
 }
 
 const anyModelValue = modelValues({ int32Only: false, sortedMaps: false });
@@ -106,9 +100,15 @@ function applyEdits(bytes: Uint8Array, editList: readonly Edit[]): Uint8Array {
 
 /** Random bytes weighted towards heads that exercise the decoder's rules. */
 const cborishBytes = fc
-  .array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x38, 0x41, 0x61, 0x5f, 0x81, 0x9f, 0xa1, 0xa2, 0xbf, 0xc0, 0xf4, 0xf5, 0xf6, 0xf9, 0xff)), {
-    maxLength: 48,
-  })
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x38, 0x41, 0x61, 0x5f, 0x81, 0x9f, 0xa1, 0xa2, 0xbf, 0xc0, 0xf4, 0xf5, 0xf6, 0xf9, 0xff),
+    ),
+    {
+      maxLength: 48,
+    },
+  )
   .map((list) => Uint8Array.from(list));
 
 describe('round trip and canonical form', () => {
@@ -123,11 +123,17 @@ describe('round trip and canonical form', () => {
 
   test('the encoding does not depend on map insertion order', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 255 }), scalars({ int32Only: false, sortedMaps: false })), { selector: ([key]) => key, maxLength: 24 }), (entries) => {
-        const reversed = new Map([...entries].reverse());
-        const sorted = new Map([...entries].sort(([a], [b]) => a - b));
-        expect(toHex(encodeCbor(reversed))).toBe(toHex(encodeCbor(sorted)));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 255 }), scalars({ int32Only: false, sortedMaps: false })), {
+          selector: ([key]) => key,
+          maxLength: 24,
+        }),
+        (entries) => {
+          const reversed = new Map([...entries].reverse());
+          const sorted = new Map([...entries].sort(([a], [b]) => a - b));
+          expect(toHex(encodeCbor(reversed))).toBe(toHex(encodeCbor(sorted)));
+        },
+      ),
     );
   });
 

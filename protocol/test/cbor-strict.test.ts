@@ -217,7 +217,14 @@ describe('strict decoding accepts edge cases', () => {
     ['78 21 ' + 'c3bc'.repeat(16) + '61', 'ü'.repeat(16) + 'a'],
     ['80', []],
     ['a0', new Map()],
-    ['a3 00 00 17 01 18 ff 02', new Map([[0, 0], [23, 1], [255, 2]])],
+    [
+      'a3 00 00 17 01 18 ff 02',
+      new Map([
+        [0, 0],
+        [23, 1],
+        [255, 2],
+      ]),
+    ],
     ['81 81 81 81 00', [[[[0]]]]],
     ['a1 01 81 81 a1 02 03', new Map([[1, [[new Map([[2, 3]])]]]])],
   ])('%s', (input, expected) => {
@@ -248,7 +255,12 @@ describe('strict decoding accepts edge cases', () => {
   });
 
   test('Buffer input works like Uint8Array input', () => {
-    expect(decodeCbor(Buffer.from('a201420102026161', 'hex'))).toEqual(new Map<number, CborValue>([[1, new Uint8Array([1, 2])], [2, 'a']]));
+    expect(decodeCbor(Buffer.from('a201420102026161', 'hex'))).toEqual(
+      new Map<number, CborValue>([
+        [1, new Uint8Array([1, 2])],
+        [2, 'a'],
+      ]),
+    );
   });
 });
 

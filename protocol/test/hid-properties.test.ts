@@ -17,9 +17,7 @@ import { sameBytes, seededBytes } from './framing-helpers.js';
 const ERROR_CODES = new Set<number>(Object.values(HidError));
 const cidArb = fc.integer({ min: 1, max: HID_BROADCAST_CID - 1 });
 const cmdArb = fc.integer({ min: 0, max: 0x7f });
-const payloadArb = fc
-  .tuple(fc.integer({ min: 0, max: HID_MAX_MESSAGE_SIZE }), fc.integer())
-  .map(([length, seed]) => seededBytes(length, seed));
+const payloadArb = fc.tuple(fc.integer({ min: 0, max: HID_MAX_MESSAGE_SIZE }), fc.integer()).map(([length, seed]) => seededBytes(length, seed));
 
 /** A receiver result is nothing, a well-formed message, or one of the defined ERROR codes. */
 function expectDefined(result: HidReceiveResult | undefined): void {
@@ -108,10 +106,7 @@ describe('HID framing properties', () => {
   });
 
   test('random byte arrays never throw and yield only defined results', () => {
-    const packetArb = fc.oneof(
-      fc.uint8Array({ minLength: 64, maxLength: 64 }),
-      fc.uint8Array({ minLength: 0, maxLength: 130 }),
-    );
+    const packetArb = fc.oneof(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ minLength: 0, maxLength: 130 }));
     fc.assert(
       fc.property(fc.array(fc.tuple(packetArb, fc.integer({ min: 0, max: 700 })), { maxLength: 60 }), (stream) => {
         const rx = new HidReceiver();

@@ -1,12 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  encodeHidMessage,
-  HID_BROADCAST_CID,
-  HidCommand,
-  HidError,
-  HidReceiver,
-  type HidReceiveResult,
-} from '../src/hid/index.js';
+import { encodeHidMessage, HID_BROADCAST_CID, HidCommand, HidError, HidReceiver, type HidReceiveResult } from '../src/hid/index.js';
 import { contPacket, counting, hex, initPacket } from './framing-helpers.js';
 
 const A = 0x0a0a0a0a;
@@ -110,9 +103,7 @@ describe('HidReceiver: the ordered rules of docs/protocol.md §1.11', () => {
   test('rule 4: only INIT may use the broadcast CID', () => {
     const rx = new HidReceiver();
     expect(rx.feed(initPacket(HID_BROADCAST_CID, PING, 0), 0)).toEqual(error(HID_BROADCAST_CID, HidError.INVALID_CHANNEL));
-    expect(rx.feed(initPacket(HID_BROADCAST_CID, HKP_MSG, 1, hex('01')), 0)).toEqual(
-      error(HID_BROADCAST_CID, HidError.INVALID_CHANNEL),
-    );
+    expect(rx.feed(initPacket(HID_BROADCAST_CID, HKP_MSG, 1, hex('01')), 0)).toEqual(error(HID_BROADCAST_CID, HidError.INVALID_CHANNEL));
     expect(rx.feed(initPacket(HID_BROADCAST_CID, INIT, 8, counting(8)), 0)).toEqual(message(HID_BROADCAST_CID, INIT, counting(8)));
   });
 
@@ -165,9 +156,7 @@ describe('HidReceiver: the ordered rules of docs/protocol.md §1.11', () => {
     rx.lock(A, 3000, 1000);
     expect(rx.lockHolder(1000)).toBe(A);
     expect(rx.feed(initPacket(B, PING, 0), 1000)).toEqual(error(B, HidError.LOCK_REQUIRED));
-    expect(rx.feed(initPacket(HID_BROADCAST_CID, INIT, 8, counting(8)), 2000)).toEqual(
-      error(HID_BROADCAST_CID, HidError.LOCK_REQUIRED),
-    );
+    expect(rx.feed(initPacket(HID_BROADCAST_CID, INIT, 8, counting(8)), 2000)).toEqual(error(HID_BROADCAST_CID, HidError.LOCK_REQUIRED));
     expect(rx.feed(initPacket(B, LOCK, 1, hex('05')), 2000)).toEqual(error(B, HidError.LOCK_REQUIRED));
     expect(rx.feed(initPacket(A, PING, 0), 2000)).toEqual(message(A, PING, new Uint8Array(0)));
     // The lock runs out at 1000 + 3000.

@@ -1,12 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  decodeHidInitResponse,
-  encodeHidMessage,
-  HID_BROADCAST_CID,
-  HidCommand,
-  HidError,
-  HidResponseReader,
-} from '../src/hid/index.js';
+import { decodeHidInitResponse, encodeHidMessage, HID_BROADCAST_CID, HidCommand, HidError, HidResponseReader } from '../src/hid/index.js';
 import { contPacket, counting, hex, initPacket, report } from './framing-helpers.js';
 
 const A = 0x0a0a0a0a;

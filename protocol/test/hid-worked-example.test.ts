@@ -60,10 +60,7 @@ test('§1.14 step 2: HKP_MSG GetOtp with KEEPALIVE UPNEEDED', () => {
 
 test('§1.14 step 3: a 64-byte PING takes two packets', () => {
   const reports = encodeHidMessage(CID, HidCommand.PING, counting(64));
-  expect(reports.map(toHex)).toEqual([
-    toHex(report(`12345678 81 0040 ${toHex(counting(57))}`)),
-    toHex(report('12345678 00 39 3a 3b 3c 3d 3e 3f')),
-  ]);
+  expect(reports.map(toHex)).toEqual([toHex(report(`12345678 81 0040 ${toHex(counting(57))}`)), toHex(report('12345678 00 39 3a 3b 3c 3d 3e 3f'))]);
 });
 
 test('§1.14 step 4: PING on the broadcast CID is INVALID_CHANNEL', () => {

@@ -83,14 +83,84 @@ describe('requests (docs/protocol.md §3.1, §3.4)', () => {
 
   test('unknown, missing and invalid parameters name the field', () => {
     const cases: [Uint8Array, number, string][] = [
-      [rawRequest(0x20, new Map([[1, 1], [2, 0]])), Status.UNKNOWN_PARAMETER, '2'],
+      [
+        rawRequest(
+          0x20,
+          new Map([
+            [1, 1],
+            [2, 0],
+          ]),
+        ),
+        Status.UNKNOWN_PARAMETER,
+        '2',
+      ],
       [rawRequest(0x20, new Map()), Status.MISSING_PARAMETER, 'id'],
       [rawRequest(0x20, new Map([[1, 0]])), Status.INVALID_PARAMETER, 'id'],
       [rawRequest(0x20, new Map([[1, 'x']])), Status.INVALID_PARAMETER, 'id'],
-      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret], [2, 0], [4, 9]])]])), Status.INVALID_PARAMETER, 'otp.digits'],
-      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret], [2, 0], [6, 1]])]])), Status.INVALID_PARAMETER, 'otp.counter'],
-      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[2, 0]])]])), Status.MISSING_PARAMETER, 'otp.secret'],
-      [rawRequest(0x12, new Map<number, CborValue>([[2, 'a'], [9, new Map<number, CborValue>([[1, secret.subarray(0, 9)], [2, 0]])]])), Status.INVALID_PARAMETER, 'otp.secret'],
+      [
+        rawRequest(
+          0x12,
+          new Map<number, CborValue>([
+            [2, 'a'],
+            [
+              9,
+              new Map<number, CborValue>([
+                [1, secret],
+                [2, 0],
+                [4, 9],
+              ]),
+            ],
+          ]),
+        ),
+        Status.INVALID_PARAMETER,
+        'otp.digits',
+      ],
+      [
+        rawRequest(
+          0x12,
+          new Map<number, CborValue>([
+            [2, 'a'],
+            [
+              9,
+              new Map<number, CborValue>([
+                [1, secret],
+                [2, 0],
+                [6, 1],
+              ]),
+            ],
+          ]),
+        ),
+        Status.INVALID_PARAMETER,
+        'otp.counter',
+      ],
+      [
+        rawRequest(
+          0x12,
+          new Map<number, CborValue>([
+            [2, 'a'],
+            [9, new Map<number, CborValue>([[2, 0]])],
+          ]),
+        ),
+        Status.MISSING_PARAMETER,
+        'otp.secret',
+      ],
+      [
+        rawRequest(
+          0x12,
+          new Map<number, CborValue>([
+            [2, 'a'],
+            [
+              9,
+              new Map<number, CborValue>([
+                [1, secret.subarray(0, 9)],
+                [2, 0],
+              ]),
+            ],
+          ]),
+        ),
+        Status.INVALID_PARAMETER,
+        'otp.secret',
+      ],
       [rawRequest(0x12, new Map<number, CborValue>([[2, 'x'.repeat(65)]])), Status.INVALID_PARAMETER, 'name'],
       [rawRequest(0x12, new Map<number, CborValue>([[2, 'é'.repeat(33)]])), Status.INVALID_PARAMETER, 'name'],
     ];
@@ -114,7 +184,13 @@ describe('requests (docs/protocol.md §3.1, §3.4)', () => {
 
   test('no error message echoes a parameter value', () => {
     const pin = '98765432109876543210';
-    const bytes = rawRequest(0x05, new Map<number, CborValue>([[1, pin], [3, 1]]));
+    const bytes = rawRequest(
+      0x05,
+      new Map<number, CborValue>([
+        [1, pin],
+        [3, 1],
+      ]),
+    );
     try {
       decodeRequest(bytes);
     } catch (error) {

@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bindNobleHmacKey, nobleHmac, OTP_ALGORITHMS, type HmacKeyBinder } from '../src/otp/index.js';
 import { bindNodeHmacKey, nodeHmac, nodeHmacBackend } from '../src/otp/hmac-node.js';
 
-const reference = (algorithm: string, key: Uint8Array, message: Uint8Array): string =>
-  createHmac(algorithm.toLowerCase(), key).update(message).digest('hex');
+const reference = (algorithm: string, key: Uint8Array, message: Uint8Array): string => createHmac(algorithm.toLowerCase(), key).update(message).digest('hex');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 const algorithm = fc.constantFrom(...OTP_ALGORITHMS);

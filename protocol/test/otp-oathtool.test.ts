@@ -67,7 +67,13 @@ describe('cross-check with oathtool', () => {
 
   it.skipIf(!oathtoolFound)(`TOTP at 2^31 + x, 2^32 steps and 20000000000 s matches${needs}`, () => {
     const key = new TextEncoder().encode('12345678901234567890123456789012');
-    for (const [time, period] of [[2 ** 31 + 1, 30], [2 ** 31 - 1, 30], [2 ** 32 + 5, 1], [20_000_000_000, 30], [2 ** 33 + 7, 1]] as const) {
+    for (const [time, period] of [
+      [2 ** 31 + 1, 30],
+      [2 ** 31 - 1, 30],
+      [2 ** 32 + 5, 1],
+      [20_000_000_000, 30],
+      [2 ** 33 + 7, 1],
+    ] as const) {
       const expected = oathtool(key, ['--totp=SHA256', '-s', `${period}s`, '-N', `@${time}`, '-d', '8']);
       expect(api.totp(key, time, { algorithm: 'SHA256', digits: 8, period })).toBe(expected[0]);
     }

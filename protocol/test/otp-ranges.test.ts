@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtpError } from '../src/errors.js';
-import {
-  createOtpApi,
-  MAX_OTP_COUNTER,
-  MAX_TOTP_TIME,
-  nobleHmacBackend,
-  totpRemainingSeconds,
-  totpStep,
-  totpValidUntil,
-} from '../src/otp/index.js';
+import { createOtpApi, MAX_OTP_COUNTER, MAX_TOTP_TIME, nobleHmacBackend, totpRemainingSeconds, totpStep, totpValidUntil } from '../src/otp/index.js';
 import { nodeHmacBackend } from '../src/otp/hmac-node.js';
 
 const node = createOtpApi(nodeHmacBackend);

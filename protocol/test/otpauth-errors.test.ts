@@ -92,7 +92,15 @@ describe('parseOtpauthUri rejects malformed URIs with a code and field (docs/pro
 });
 
 describe('formatOtpauthUri rejects what parseOtpauthUri would', () => {
-  const valid: OtpauthParameters = { type: 'totp', accountName: 'alice', issuer: 'Example', secret: new Uint8Array(20), algorithm: 'SHA1', digits: 6, period: 30 };
+  const valid: OtpauthParameters = {
+    type: 'totp',
+    accountName: 'alice',
+    issuer: 'Example',
+    secret: new Uint8Array(20),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  };
   it.each<[string, Record<string, unknown>, string]>([
     ['type', { type: 'motp' }, 'OTPAUTH_INVALID_TYPE'],
     ['label', { accountName: '' }, 'OTPAUTH_INVALID_LABEL'],
@@ -121,7 +129,11 @@ describe('no OtpauthError message contains the secret or the URI', () => {
   it('for every mutation of a valid URI', () => {
     const secretText = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
     const base = `otpauth://hotp/Example:alice?secret=${secretText}&issuer=Example&counter=5`;
-    const mutation = fc.record({ at: fc.nat({ max: base.length }), cut: fc.nat({ max: 3 }), insert: fc.string({ unit: fc.constantFrom(...'=&?#:%/ 1x!AZ'.split('')), maxLength: 3 }) });
+    const mutation = fc.record({
+      at: fc.nat({ max: base.length }),
+      cut: fc.nat({ max: 3 }),
+      insert: fc.string({ unit: fc.constantFrom(...'=&?#:%/ 1x!AZ'.split('')), maxLength: 3 }),
+    });
     fc.assert(
       fc.property(mutation, ({ at, cut, insert }) => {
         const uri = base.slice(0, at) + insert + base.slice(at + cut);
@@ -143,13 +155,20 @@ describe('no OtpauthError message contains the secret or the URI', () => {
 
   it('throws nothing but OtpauthError for any string', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `otpauth://totp/${s}`), fc.string().map((s) => `otpauth://hotp/a?${s}`)), (uri) => {
-        try {
-          parseOtpauthUri(uri);
-        } catch (error) {
-          expect(error).toBeInstanceOf(OtpauthError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `otpauth://totp/${s}`),
+          fc.string().map((s) => `otpauth://hotp/a?${s}`),
+        ),
+        (uri) => {
+          try {
+            parseOtpauthUri(uri);
+          } catch (error) {
+            expect(error).toBeInstanceOf(OtpauthError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -61,7 +61,8 @@ describe('parseOtpauthUri accepts the Key Uri Format (docs/protocol.md §7.4)', 
   it('reads every period and digits value allowed', () => {
     for (const period of [1, 30, 60, 3600]) expect(parseOtpauthUri(`otpauth://totp/a?secret=${SECRET}&period=${period}`)).toMatchObject({ period });
     for (const digits of [6, 7, 8]) expect(parseOtpauthUri(`otpauth://totp/a?secret=${SECRET}&digits=${digits}`)).toMatchObject({ digits });
-    for (const algorithm of ['SHA1', 'SHA256', 'SHA512']) expect(parseOtpauthUri(`otpauth://totp/a?secret=${SECRET}&algorithm=${algorithm}`)).toMatchObject({ algorithm });
+    for (const algorithm of ['SHA1', 'SHA256', 'SHA512'])
+      expect(parseOtpauthUri(`otpauth://totp/a?secret=${SECRET}&algorithm=${algorithm}`)).toMatchObject({ algorithm });
   });
 
   it('returns counters as numbers while exact, bigints above 2^53-1, up to 2^64-1', () => {

@@ -10,19 +10,37 @@ const isPrintable = (char: string): boolean => {
 
 // Display text the format can carry: anything printable, trimmed, without the label separator.
 const displayText = fc
-  .string({ unit: fc.oneof(fc.constantFrom(...' :+%&=?#/@é山😀'.split(/(?:)/u)), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 24 })
-  .map((text) => [...text].filter((char) => isPrintable(char) && char !== ':').join('').trim())
+  .string({
+    unit: fc.oneof(fc.constantFrom(...' :+%&=?#/@é山😀'.split(/(?:)/u)), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })),
+    minLength: 1,
+    maxLength: 24,
+  })
+  .map((text) =>
+    [...text]
+      .filter((char) => isPrintable(char) && char !== ':')
+      .join('')
+      .trim(),
+  )
   .filter((text) => text.length > 0);
 
 const common = {
   accountName: displayText,
-  issuer: fc.option(fc.oneof(displayText, displayText.map((text) => `${text}:x`)), { nil: undefined }),
+  issuer: fc.option(
+    fc.oneof(
+      displayText,
+      displayText.map((text) => `${text}:x`),
+    ),
+    { nil: undefined },
+  ),
   secret: fc.uint8Array({ minLength: 10, maxLength: 64 }),
   algorithm: fc.constantFrom(...OTP_ALGORITHMS),
   digits: fc.constantFrom<OtpDigits>(6, 7, 8),
 };
 const parameters: fc.Arbitrary<OtpauthParameters> = fc.oneof(
-  fc.record({ type: fc.constant('totp' as const), ...common, period: fc.integer({ min: 1, max: 3600 }) }, { requiredKeys: ['type', 'accountName', 'secret', 'algorithm', 'digits', 'period'] }),
+  fc.record(
+    { type: fc.constant('totp' as const), ...common, period: fc.integer({ min: 1, max: 3600 }) },
+    { requiredKeys: ['type', 'accountName', 'secret', 'algorithm', 'digits', 'period'] },
+  ),
   fc.record(
     { type: fc.constant('hotp' as const), ...common, counter: fc.oneof(fc.maxSafeNat(), fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n })) },
     { requiredKeys: ['type', 'accountName', 'secret', 'algorithm', 'digits', 'counter'] },
@@ -47,7 +65,15 @@ describe('formatOtpauthUri then parseOtpauthUri (docs/protocol.md §7.4)', () =>
   });
 
   it('writes an issuer containing a colon only as the parameter', () => {
-    const uri = formatOtpauthUri({ type: 'hotp', accountName: 'bob', issuer: 'A:B', secret: new Uint8Array(10), algorithm: 'SHA512', digits: 8, counter: 2n ** 64n - 1n });
+    const uri = formatOtpauthUri({
+      type: 'hotp',
+      accountName: 'bob',
+      issuer: 'A:B',
+      secret: new Uint8Array(10),
+      algorithm: 'SHA512',
+      digits: 8,
+      counter: 2n ** 64n - 1n,
+    });
     expect(uri).toBe('otpauth://hotp/bob?secret=AAAAAAAAAAAAAAAA&issuer=A%3AB&algorithm=SHA512&digits=8&counter=18446744073709551615');
   });
 });

@@ -14,7 +14,15 @@ import { type BrowserContext, type Page, chromium } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.HKEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface ShimConfig {
   readonly source: 'bridge' | 'in-page';
@@ -58,7 +66,9 @@ export async function startPageServer(): Promise<PageServer> {
     const [, name, type] = match as unknown as [string, string, string];
     if (type === 'html') {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void response.end(`<!doctype html><meta charset="utf-8"><title>${name}</title><button id="go">Go</button><pre id="result"></pre><script src="/${name}.js"></script>`);
+      return void response.end(
+        `<!doctype html><meta charset="utf-8"><title>${name}</title><button id="go">Go</button><pre id="result"></pre><script src="/${name}.js"></script>`,
+      );
     }
     bundle(name).then(
       (code) => response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(code),

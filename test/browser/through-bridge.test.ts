@@ -49,7 +49,9 @@ describe('through the bridge server', () => {
   test("the bridge's WebHID, Web Bluetooth and WebSocket transports run KeyClient in the page", async () => {
     for (const via of ['webhid', 'webbluetooth', 'ws']) {
       const page = await browser.newPage(viaBridge());
-      expectCurrentCode(await clickGo(page, `${pages.url}/transport-otp.html?via=${via}&account=${rig.accountId}&bridge=${encodeURIComponent(rig.server.url)}`));
+      expectCurrentCode(
+        await clickGo(page, `${pages.url}/transport-otp.html?via=${via}&account=${rig.accountId}&bridge=${encodeURIComponent(rig.server.url)}`),
+      );
       await page.close();
     }
   });
@@ -95,6 +97,10 @@ describe('through the bridge server', () => {
     const losers = printed.filter((text) => !text.startsWith('code: '));
     expect(winners).toHaveLength(1);
     expectCurrentCode(winners[0]!);
-    expect(losers[0]).toMatch(new RegExp(`NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} \\(connection \\d+\\); .*\\[cause DEVICE_BUSY\\]$`));
+    expect(losers[0]).toMatch(
+      new RegExp(
+        `NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} \\(connection \\d+\\); .*\\[cause DEVICE_BUSY\\]$`,
+      ),
+    );
   });
 });

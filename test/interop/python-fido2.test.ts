@@ -41,9 +41,20 @@ describe.skipIf(!available)('python-fido2 against the virtual key over UDP', () 
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr, 'python-fido2 reported a failure').toBe('');
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { check?: string; ok?: boolean; done?: boolean; counter?: number });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { check?: string; ok?: boolean; done?: boolean; counter?: number });
     const checks = lines.filter((line) => line.check !== undefined);
-    expect(checks.map((line) => line.check)).toEqual(['getInfo', 'register second factor', 'login second factor', 'client pin', 'passwordless', 'credential management', 'u2f']);
+    expect(checks.map((line) => line.check)).toEqual([
+      'getInfo',
+      'register second factor',
+      'login second factor',
+      'client pin',
+      'passwordless',
+      'credential management',
+      'u2f',
+    ]);
     expect(checks.every((line) => line.ok)).toBe(true);
     // One global signature counter: every signature the key made moved it on.
     const counters = checks.map((line) => line.counter).filter((counter): counter is number => counter !== undefined);

@@ -25,7 +25,10 @@ const ORIGIN = 'https://example.com';
 const PIN = '862413';
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
-const pem = (der: Uint8Array): string => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+const pem = (der: Uint8Array): string =>
+  `-----BEGIN CERTIFICATE-----\n${Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
 
 /** What a browser does before calling the authenticator (WebAuthn Level 2 §5.8.1): clientDataJSON and its hash. */
 function clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string): { json: Uint8Array; hash: Uint8Array } {
@@ -66,7 +69,9 @@ async function register(options: { userName: string; passwordless: boolean }): P
     rpID: RP_ID,
     userName: options.userName,
     attestationType: 'direct',
-    authenticatorSelection: options.passwordless ? { residentKey: 'required', userVerification: 'required' } : { residentKey: 'discouraged', userVerification: 'discouraged' },
+    authenticatorSelection: options.passwordless
+      ? { residentKey: 'required', userVerification: 'required' }
+      : { residentKey: 'discouraged', userVerification: 'discouraged' },
   });
   const data = clientData('webauthn.create', creation.challenge);
   const pinToken = options.passwordless ? await fido.clientPin.getPinToken(PIN, { permissions: ['makeCredential'], rpId: RP_ID }) : undefined;

@@ -27,8 +27,35 @@ afterAll(async () => {
   printReport();
 });
 
-const TYPES = ['list', 'watch', 'unwatch', 'acquire', 'release', 'exchange', 'cancel', 'hid-send', 'gatt-mtu', 'gatt-read', 'gatt-write', 'gatt-subscribe', 'nonsense', ''];
-const anyValue = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant('fuzz-key'), fc.constant('hkp'), fc.constant('hid'), fc.constant('gatt'), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxz'), maxLength: 200 }), fc.array(fc.integer(), { maxLength: 5 }));
+const TYPES = [
+  'list',
+  'watch',
+  'unwatch',
+  'acquire',
+  'release',
+  'exchange',
+  'cancel',
+  'hid-send',
+  'gatt-mtu',
+  'gatt-read',
+  'gatt-write',
+  'gatt-subscribe',
+  'nonsense',
+  '',
+];
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant('fuzz-key'),
+  fc.constant('hkp'),
+  fc.constant('hid'),
+  fc.constant('gatt'),
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxz'), maxLength: 200 }),
+  fc.array(fc.integer(), { maxLength: 5 }),
+);
 const request = fc.record(
   {
     v: fc.oneof(fc.constant(1), fc.constant(2), fc.constant('1'), fc.constant(null)),
@@ -81,34 +108,38 @@ async function connect(): Promise<{ socket: WebSocket; replies: unknown[]; next(
   return { socket, replies, next };
 }
 
-test(`bridge WebSocket messages: ${CASES} mutated requests, one well-formed reply each, the server survives`, async () => {
-  const started = performance.now();
-  const { socket, next } = await connect();
-  expect(await next()).toMatchObject({ type: 'hello' });
-  let sent = 0;
-  await fc.assert(
-    fc.asyncProperty(text, async (message) => {
-      sent += 1;
-      socket.send(message);
-      // Events (device-added, hid-report, session-ended...) may come between; the reply to this message is the first result or error.
-      for (;;) {
-        const reply = (await next()) as { v?: unknown; type?: unknown; error?: { code?: unknown; message?: unknown } };
-        if (reply.type !== 'result' && reply.type !== 'error') continue;
-        expect(reply.v).toBe(1);
-        if (reply.type === 'error') {
-          expect(typeof reply.error?.code).toBe('string');
-          expect(typeof reply.error?.message).toBe('string');
+test(
+  `bridge WebSocket messages: ${CASES} mutated requests, one well-formed reply each, the server survives`,
+  async () => {
+    const started = performance.now();
+    const { socket, next } = await connect();
+    expect(await next()).toMatchObject({ type: 'hello' });
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(text, async (message) => {
+        sent += 1;
+        socket.send(message);
+        // Events (device-added, hid-report, session-ended...) may come between; the reply to this message is the first result or error.
+        for (;;) {
+          const reply = (await next()) as { v?: unknown; type?: unknown; error?: { code?: unknown; message?: unknown } };
+          if (reply.type !== 'result' && reply.type !== 'error') continue;
+          expect(reply.v).toBe(1);
+          if (reply.type === 'error') {
+            expect(typeof reply.error?.code).toBe('string');
+            expect(typeof reply.error?.message).toBe('string');
+          }
+          return;
         }
-        return;
-      }
-    }),
-    { numRuns: CASES, seed: fuzzSeed },
-  );
-  socket.close();
-  const fresh = await connect();
-  expect(await fresh.next()).toMatchObject({ type: 'hello' });
-  fresh.socket.send(JSON.stringify({ v: 1, id: 'after', type: 'list' }));
-  expect(await fresh.next()).toMatchObject({ v: 1, id: 'after', type: 'result' });
-  fresh.socket.close();
-  record(TARGET, sent, performance.now() - started, 'every one answered, server alive');
-}, timeoutFor(TARGET, 300_000));
+      }),
+      { numRuns: CASES, seed: fuzzSeed },
+    );
+    socket.close();
+    const fresh = await connect();
+    expect(await fresh.next()).toMatchObject({ type: 'hello' });
+    fresh.socket.send(JSON.stringify({ v: 1, id: 'after', type: 'list' }));
+    expect(await fresh.next()).toMatchObject({ v: 1, id: 'after', type: 'result' });
+    fresh.socket.close();
+    record(TARGET, sent, performance.now() - started, 'every one answered, server alive');
+  },
+  timeoutFor(TARGET, 300_000),
+);

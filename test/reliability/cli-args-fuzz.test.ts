@@ -78,7 +78,11 @@ function commandShapes(program: Command): CommandShape[] {
     for (const sub of command.commands) {
       if (SERVER_COMMANDS.has(sub.name())) continue;
       const subPath = [...path, sub.name()];
-      shapes.push({ path: subPath, arguments: sub.registeredArguments.map((argument) => ({ name: argument.name(), choices: argument.argChoices })), options: optionShapes(sub) });
+      shapes.push({
+        path: subPath,
+        arguments: sub.registeredArguments.map((argument) => ({ name: argument.name(), choices: argument.argChoices })),
+        options: optionShapes(sub),
+      });
       walk(sub, subPath);
     }
   };
@@ -92,7 +96,26 @@ const globalOptions = [...optionShapes(program), { flag: '--help', takesValue: f
 
 const hostile = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.constantFrom('', '-', '--', '0', '-1', '99999999999999999999', '1e3', 'NaN', 'sha3', 'hotp', 'otpauth://totp/x?secret=!!', 'JBSWY3DP!', '\u0000', '%00', 'udp://', 'ws://[', 'é'.repeat(70), '--json'),
+  fc.constantFrom(
+    '',
+    '-',
+    '--',
+    '0',
+    '-1',
+    '99999999999999999999',
+    '1e3',
+    'NaN',
+    'sha3',
+    'hotp',
+    'otpauth://totp/x?secret=!!',
+    'JBSWY3DP!',
+    '\u0000',
+    '%00',
+    'udp://',
+    'ws://[',
+    'é'.repeat(70),
+    '--json',
+  ),
   fc.integer({ min: -5, max: 100_000 }).map(String),
 );
 // File names stay inside the fuzz directory: hostile names relative to the cwd, plus a few fixed odd ones.
@@ -141,7 +164,9 @@ function valueFor(option: OptionShape): fc.Arbitrary<string> {
 
 function optionsOf(options: readonly OptionShape[], maxCount: number): fc.Arbitrary<string[]> {
   if (options.length === 0) return fc.constant([]);
-  const one = fc.constantFrom(...options).chain((option): fc.Arbitrary<string[]> => (option.takesValue ? valueFor(option).map((value) => [option.flag, value]) : fc.constant([option.flag])));
+  const one = fc
+    .constantFrom(...options)
+    .chain((option): fc.Arbitrary<string[]> => (option.takesValue ? valueFor(option).map((value) => [option.flag, value]) : fc.constant([option.flag])));
   return fc.array(one, { maxLength: maxCount }).map((picked) => picked.flat());
 }
 
@@ -149,7 +174,11 @@ function argumentsOf(shape: CommandShape): fc.Arbitrary<string[]> {
   const values = shape.arguments.map(({ name, choices }) => {
     const known = choices ?? ARGUMENT_VALUES[name] ?? [];
     const wrong = name === 'file' ? hostileFile : hostile;
-    return fc.oneof({ weight: 6, arbitrary: known.length > 0 ? fc.constantFrom(...known) : wrong }, { weight: 2, arbitrary: wrong }, { weight: 1, arbitrary: fc.constant(undefined) });
+    return fc.oneof(
+      { weight: 6, arbitrary: known.length > 0 ? fc.constantFrom(...known) : wrong },
+      { weight: 2, arbitrary: wrong },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    );
   });
   const extra = fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: hostile });
   return fc.tuple(fc.tuple(...values), extra).map(([given, junk]) => [...given, junk].filter((value): value is string => value !== undefined));
@@ -172,21 +201,35 @@ const stdinText = fc.oneof(
 
 const transport = fc.oneof(
   { weight: 14, arbitrary: fc.constant('virtual') },
-  { weight: 1, arbitrary: fc.constantFrom('udp://127.0.0.1:9', 'tcp://127.0.0.1:9', 'ws://127.0.0.1:9', 'ble-link://127.0.0.1:9/HK-SIM-000001', 'fuzz://nowhere', 'udp://', 'ws://[', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'udp://127.0.0.1:9',
+      'tcp://127.0.0.1:9',
+      'ws://127.0.0.1:9',
+      'ble-link://127.0.0.1:9/HK-SIM-000001',
+      'fuzz://nowhere',
+      'udp://',
+      'ws://[',
+      '',
+    ),
+  },
 );
 
-const commandLine = fc.record({
-  shape: fc.constantFrom(...shapes),
-  globals: optionsOf(globalOptions, 2),
-  transport,
-  stdin: stdinText,
-  freshState: fc.integer({ min: 0, max: 9 }).map((draw) => draw === 0),
-}).chain((parts) =>
-  fc.tuple(argumentsOf(parts.shape), optionsOf(parts.shape.options, 4)).map(([positionals, options]) => {
-    const argv = [...parts.globals, ...parts.shape.path, ...positionals, ...options];
-    return { ...parts, argv, transport: transportFor(parts.shape, argv, parts.transport) };
-  }),
-);
+const commandLine = fc
+  .record({
+    shape: fc.constantFrom(...shapes),
+    globals: optionsOf(globalOptions, 2),
+    transport,
+    stdin: stdinText,
+    freshState: fc.integer({ min: 0, max: 9 }).map((draw) => draw === 0),
+  })
+  .chain((parts) =>
+    fc.tuple(argumentsOf(parts.shape), optionsOf(parts.shape.options, 4)).map(([positionals, options]) => {
+      const argv = [...parts.globals, ...parts.shape.path, ...positionals, ...options];
+      return { ...parts, argv, transport: transportFor(parts.shape, argv, parts.transport) };
+    }),
+  );
 
 /** Where a command line may run without waiting for ever, as some rightly do. */
 function transportFor(shape: CommandShape, argv: readonly string[], drawn: string): string {
@@ -268,31 +311,35 @@ async function checkStateFile(): Promise<void> {
   if (strays.length > 0) throw new Error(`files left beside the state file: ${strays.join(', ')}`);
 }
 
-test(`CLI arguments and stdin: ${CASES} random command lines end with a documented exit code, no stack trace and no secret`, async () => {
-  const exitCodes = new Map<number, number>();
-  const started = performance.now();
-  await fc.assert(
-    fc.asyncProperty(commandLine, async (line) => {
-      if (line.freshState) rmSync(statePath, { force: true });
-      const argv = [...line.argv, '--transport', line.transport];
-      const where = `hkey ${JSON.stringify(argv).replaceAll(planted.base32, '<planted secret>')} with ${line.stdin.name} on stdin`;
-      const { code, output } = await runHkey(argv, line.stdin.text).catch((error: unknown) => {
-        throw new Error(`${where}: ${String(error)}`);
-      });
-      exitCodes.set(code, (exitCodes.get(code) ?? 0) + 1);
-      const printed = `${output.stdout}${output.stderr}`;
-      if (!DOCUMENTED_EXIT_CODES.has(code)) throw new Error(`${where} exited ${code}: ${printed.slice(0, 400)}`);
-      if (!argv.includes('--verbose') && !argv.includes('-v') && /\n\s+at .+:\d+:\d+/.test(printed)) throw new Error(`${where} printed a stack trace`);
-      // `hkey password` prints the stored password, which a case may have set to any text it piped in.
-      const scanned = line.shape.path[0] === 'password' ? [output.stderr] : [output.stdout, output.stderr];
-      const leaks = await findLeaks({ secrets: [planted.bytes], texts: [plantedPin], outputs: scanned, files: await writtenFiles() });
-      if (leaks.length > 0) throw new Error(`${where} let the planted secret out: ${leaks.map((leak) => `${leak.where} ${leak.form}`).join('; ')}`);
-      if (line.transport === 'virtual') await checkStateFile();
-    }),
-    { numRuns: CASES, seed: fuzzSeed },
-  );
-  const codes = [...exitCodes].sort(([a], [b]) => a - b).map(([code, count]) => `${code}: ${count}`);
-  record(TARGET, CASES, performance.now() - started, `${shapes.length} commands; exit codes ${codes.join(', ')}`);
-  // Many lines must get past argument checking to the key, or the fuzzer would only be testing commander.
-  if (CASES >= 500) expect(exitCodes.get(0) ?? 0).toBeGreaterThan(CASES / 5);
-}, timeoutFor(TARGET, 300_000));
+test(
+  `CLI arguments and stdin: ${CASES} random command lines end with a documented exit code, no stack trace and no secret`,
+  async () => {
+    const exitCodes = new Map<number, number>();
+    const started = performance.now();
+    await fc.assert(
+      fc.asyncProperty(commandLine, async (line) => {
+        if (line.freshState) rmSync(statePath, { force: true });
+        const argv = [...line.argv, '--transport', line.transport];
+        const where = `hkey ${JSON.stringify(argv).replaceAll(planted.base32, '<planted secret>')} with ${line.stdin.name} on stdin`;
+        const { code, output } = await runHkey(argv, line.stdin.text).catch((error: unknown) => {
+          throw new Error(`${where}: ${String(error)}`);
+        });
+        exitCodes.set(code, (exitCodes.get(code) ?? 0) + 1);
+        const printed = `${output.stdout}${output.stderr}`;
+        if (!DOCUMENTED_EXIT_CODES.has(code)) throw new Error(`${where} exited ${code}: ${printed.slice(0, 400)}`);
+        if (!argv.includes('--verbose') && !argv.includes('-v') && /\n\s+at .+:\d+:\d+/.test(printed)) throw new Error(`${where} printed a stack trace`);
+        // `hkey password` prints the stored password, which a case may have set to any text it piped in.
+        const scanned = line.shape.path[0] === 'password' ? [output.stderr] : [output.stdout, output.stderr];
+        const leaks = await findLeaks({ secrets: [planted.bytes], texts: [plantedPin], outputs: scanned, files: await writtenFiles() });
+        if (leaks.length > 0) throw new Error(`${where} let the planted secret out: ${leaks.map((leak) => `${leak.where} ${leak.form}`).join('; ')}`);
+        if (line.transport === 'virtual') await checkStateFile();
+      }),
+      { numRuns: CASES, seed: fuzzSeed },
+    );
+    const codes = [...exitCodes].sort(([a], [b]) => a - b).map(([code, count]) => `${code}: ${count}`);
+    record(TARGET, CASES, performance.now() - started, `${shapes.length} commands; exit codes ${codes.join(', ')}`);
+    // Many lines must get past argument checking to the key, or the fuzzer would only be testing commander.
+    if (CASES >= 500) expect(exitCodes.get(0) ?? 0).toBeGreaterThan(CASES / 5);
+  },
+  timeoutFor(TARGET, 300_000),
+);

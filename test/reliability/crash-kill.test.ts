@@ -33,7 +33,14 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'hkey-crash-'));
   child = join(directory, 'crash-child.cjs');
   // One bundle, started hundreds of times: node starts it in about 0.1 s, `node --import tsx` in about 1 s.
-  await build({ entryPoints: [fileURLToPath(new URL('./crash-child.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', outfile: child, logLevel: 'error' });
+  await build({
+    entryPoints: [fileURLToPath(new URL('./crash-child.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: child,
+    logLevel: 'error',
+  });
 });
 
 afterAll(async () => {
@@ -125,8 +132,13 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
     const ops = planOps(next, before, PIN, `l${index}k${kill}`, 8 + Math.floor(next() * 9));
     // One kill in ten during start-up (loading, or creating the first state); the rest after a random number of
     // answers and a random part of the next write.
-    const plan: KillPlan = next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * ops.length), delayMs: next() * writeMs };
-    const life = await live(path, ops.map((op) => Buffer.from(encodeOp(op)).toString('hex')), plan);
+    const plan: KillPlan =
+      next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * ops.length), delayMs: next() * writeMs };
+    const life = await live(
+      path,
+      ops.map((op) => Buffer.from(encodeOp(op)).toString('hex')),
+      plan,
+    );
     if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
     // The state file must load after every kill (§8.4): never damaged, never reset.
     const after = await new FileStore(path).load();
@@ -149,10 +161,16 @@ async function counterLane(index: number, kills: number): Promise<{ kills: numbe
   let writeMs = 10;
   for (let kill = 0; kill < kills; kill++) {
     const lines = Array.from({ length: 8 + Math.floor(next() * 9) }, (_, i) => {
-      const request = next() < 0.8 ? ctapRequest(CtapCommand.GetAssertion, getAssertionParams()) : ctapRequest(CtapCommand.MakeCredential, makeCredentialParams({ userId: Uint8Array.of(kill, i) }));
+      const request =
+        next() < 0.8
+          ? ctapRequest(CtapCommand.GetAssertion, getAssertionParams())
+          : ctapRequest(CtapCommand.MakeCredential, makeCredentialParams({ userId: Uint8Array.of(kill, i) }));
       return `c${Buffer.from(request).toString('hex')}`;
     });
-    const plan: KillPlan = next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * lines.length), delayMs: next() * writeMs };
+    const plan: KillPlan =
+      next() < 0.1
+        ? { early: true, delayMs: Math.floor(next() * 250) }
+        : { early: false, answers: Math.floor(next() * lines.length), delayMs: next() * writeMs };
     const life = await live(path, lines, plan);
     if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
     const after = await new FileStore(path).load();
@@ -187,7 +205,11 @@ describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
   test(`${counterKills} kills during CTAP assertions and registrations: the signature counter never repeats or goes back`, async () => {
     const started = performance.now();
     const results = await Promise.all(Array.from({ length: LANES }, (_, index) => counterLane(index, Math.ceil(counterKills / LANES))));
-    const total = results.reduce((sum, result) => ({ kills: sum.kills + result.kills, acknowledged: sum.acknowledged + result.acknowledged, interrupted: sum.interrupted + result.interrupted }));
+    const total = results.reduce((sum, result) => ({
+      kills: sum.kills + result.kills,
+      acknowledged: sum.acknowledged + result.acknowledged,
+      interrupted: sum.interrupted + result.interrupted,
+    }));
     console.log(
       `SIGKILL (CTAP): ${total.kills} kills in ${((performance.now() - started) / 1000).toFixed(1)} s, ${total.acknowledged} acknowledged counters, ` +
         `${total.interrupted} kills after a counter write whose answer never came; seed ${fuzzSeed}`,

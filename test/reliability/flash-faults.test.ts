@@ -40,7 +40,8 @@ describe('flash faults against a FileStore (docs/protocol.md §5.5)', () => {
         const ops = planOps(() => random.nextFloat(), key.state, PIN, `s${schedule}`, 3 + Math.floor(random.nextFloat() * 6));
         key.flashFaults.clear();
         const planned = 1 + Math.floor(random.nextFloat() * 3);
-        for (let fault = 0; fault < planned; fault++) key.flashFaults.schedule(1 + Math.floor(random.nextFloat() * 10), FAULTS[Math.floor(random.nextFloat() * FAULTS.length)] as FlashFault);
+        for (let fault = 0; fault < planned; fault++)
+          key.flashFaults.schedule(1 + Math.floor(random.nextFloat() * 10), FAULTS[Math.floor(random.nextFloat() * FAULTS.length)] as FlashFault);
         const session = key.openSession('virtual');
         const answers: (Uint8Array | undefined)[] = [];
         for (const op of ops) {

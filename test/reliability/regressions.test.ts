@@ -55,14 +55,14 @@ describe('regressions found by the fuzzers', () => {
     const edits: [string, (json: ReturnType<typeof stateJson>) => void][] = [
       ['identity.serial', (json) => (json.identity.serial = 'x'.repeat(300))],
       ['identity.model', (json) => (json.identity.model = '')],
-      ['accounts[0].name', (json) => (json.accounts[0] as Record<string, unknown>).name = 'n'.repeat(65)],
-      ['accounts[0].name', (json) => (json.accounts[0] as Record<string, unknown>).name = '\ud800'],
-      ['accounts[0].login', (json) => (json.accounts[0] as Record<string, unknown>).login = 'l'.repeat(129)],
-      ['accounts[2].password', (json) => (json.accounts[2] as Record<string, unknown>).password = 'p'.repeat(129)],
-      ['accounts[1].urls', (json) => (json.accounts[1] as Record<string, unknown>).urls = Array.from({ length: 9 }, () => 'u')],
-      ['accounts[1].urls[0]', (json) => (json.accounts[1] as Record<string, unknown>).urls = ['']],
-      ['accounts[2].apps[0]', (json) => (json.accounts[2] as Record<string, unknown>).apps = ['a'.repeat(129)]],
-      ['accounts[1].name', (json) => (json.accounts[1] as Record<string, unknown>).name = 'github'],
+      ['accounts[0].name', (json) => ((json.accounts[0] as Record<string, unknown>).name = 'n'.repeat(65))],
+      ['accounts[0].name', (json) => ((json.accounts[0] as Record<string, unknown>).name = '\ud800')],
+      ['accounts[0].login', (json) => ((json.accounts[0] as Record<string, unknown>).login = 'l'.repeat(129))],
+      ['accounts[2].password', (json) => ((json.accounts[2] as Record<string, unknown>).password = 'p'.repeat(129))],
+      ['accounts[1].urls', (json) => ((json.accounts[1] as Record<string, unknown>).urls = Array.from({ length: 9 }, () => 'u'))],
+      ['accounts[1].urls[0]', (json) => ((json.accounts[1] as Record<string, unknown>).urls = [''])],
+      ['accounts[2].apps[0]', (json) => ((json.accounts[2] as Record<string, unknown>).apps = ['a'.repeat(129)])],
+      ['accounts[1].name', (json) => ((json.accounts[1] as Record<string, unknown>).name = 'github')],
       ['storageTotal', (json) => (json.storageTotal = 100)],
     ];
     for (const [field, edit] of edits) {

@@ -72,7 +72,8 @@ export class ClientPin {
     const offered = (await this.info(options)).pinUvAuthProtocols;
     const candidates: readonly (1 | 2)[] = this.preferredProtocol === undefined ? [2, 1] : [this.preferredProtocol];
     const chosen = candidates.find((version) => offered.includes(version));
-    if (chosen === undefined) throw new BridgeError('FIDO_PIN_PROTOCOL_UNSUPPORTED', 'The security key offers no PIN/UV auth protocol this client speaks (1 or 2).');
+    if (chosen === undefined)
+      throw new BridgeError('FIDO_PIN_PROTOCOL_UNSUPPORTED', 'The security key offers no PIN/UV auth protocol this client speaks (1 or 2).');
     return chosen;
   }
 

@@ -51,8 +51,18 @@ export class CredentialManagement {
 
   async metadata(token: PinTokenLike, options: FidoCallOptions = {}): Promise<CredentialsMetadata> {
     return this.authorized(token, CredentialManagementSubCommand.getCredsMetadata, undefined, options, (result) => ({
-      existingCredentials: requiredMember(memberInteger, result, CredentialManagementResponseKey.existingResidentCredentialsCount, 'existingResidentCredentialsCount'),
-      remainingCredentials: requiredMember(memberInteger, result, CredentialManagementResponseKey.maxPossibleRemainingResidentCredentialsCount, 'maxPossibleRemainingResidentCredentialsCount'),
+      existingCredentials: requiredMember(
+        memberInteger,
+        result,
+        CredentialManagementResponseKey.existingResidentCredentialsCount,
+        'existingResidentCredentialsCount',
+      ),
+      remainingCredentials: requiredMember(
+        memberInteger,
+        result,
+        CredentialManagementResponseKey.maxPossibleRemainingResidentCredentialsCount,
+        'maxPossibleRemainingResidentCredentialsCount',
+      ),
     }));
   }
 
@@ -65,7 +75,14 @@ export class CredentialManagement {
     if (first === undefined) return [];
     const rps = [first.rp];
     while (rps.length < first.total) {
-      rps.push(await this.channel.cbor(CtapCommand.CredentialManagement, ctapMap([[CredentialManagementKey.subCommand, CredentialManagementSubCommand.enumerateRPsGetNextRP]]), readRp, options));
+      rps.push(
+        await this.channel.cbor(
+          CtapCommand.CredentialManagement,
+          ctapMap([[CredentialManagementKey.subCommand, CredentialManagementSubCommand.enumerateRPsGetNextRP]]),
+          readRp,
+          options,
+        ),
+      );
     }
     return rps;
   }
@@ -100,7 +117,13 @@ export class CredentialManagement {
   }
 
   /** A subcommand with its pinUvAuthParam: the token's MAC of subCommand || CBOR(subCommandParams) (§6.8). */
-  private authorized<T>(token: PinTokenLike, subCommand: number, params: CtapMap | undefined, options: FidoCallOptions, decode: (result: CtapMap) => T): Promise<T> {
+  private authorized<T>(
+    token: PinTokenLike,
+    subCommand: number,
+    params: CtapMap | undefined,
+    options: FidoCallOptions,
+    decode: (result: CtapMap) => T,
+  ): Promise<T> {
     const encodedParams = params === undefined ? new Uint8Array(0) : encodeCtap(params);
     const message = new Uint8Array(1 + encodedParams.length);
     message[0] = subCommand;

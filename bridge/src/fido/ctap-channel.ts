@@ -14,7 +14,10 @@ export type FidoCallOptions = CallOptions;
 
 /** A malformed answer: never the key's refusal, always a broken key or link. */
 function malformed(cause: unknown): TransportError {
-  return new TransportError('PROTOCOL_VIOLATION', { cause, message: 'The security key sent a malformed CTAP response; reconnect it, and report the problem if it persists.' });
+  return new TransportError('PROTOCOL_VIOLATION', {
+    cause,
+    message: 'The security key sent a malformed CTAP response; reconnect it, and report the problem if it persists.',
+  });
 }
 
 export class CtapChannel {

@@ -62,9 +62,23 @@ export class FidoClient {
     const algorithms = params.algorithms ?? [CoseAlgorithm.ES256];
     const request = ctapMap([
       [MakeCredentialKey.clientDataHash, params.clientDataHash],
-      [MakeCredentialKey.rp, ctapMap([['id', params.rp.id], ['name', params.rp.name]])],
+      [
+        MakeCredentialKey.rp,
+        ctapMap([
+          ['id', params.rp.id],
+          ['name', params.rp.name],
+        ]),
+      ],
       [MakeCredentialKey.user, userMap(params.user)],
-      [MakeCredentialKey.pubKeyCredParams, algorithms.map((alg) => ctapMap([['alg', alg], ['type', 'public-key']]))],
+      [
+        MakeCredentialKey.pubKeyCredParams,
+        algorithms.map((alg) =>
+          ctapMap([
+            ['alg', alg],
+            ['type', 'public-key'],
+          ]),
+        ),
+      ],
       [MakeCredentialKey.excludeList, params.excludeList?.length ? params.excludeList.map(descriptorMap) : undefined],
       [MakeCredentialKey.extensions, params.extensions?.size ? new Map(params.extensions) : undefined],
       [MakeCredentialKey.options, params.residentKey ? ctapMap([['rk', true]]) : undefined],

@@ -28,7 +28,7 @@ const CTAP_MESSAGES: Readonly<Record<Exclude<CtapStatusName, 'OK'>, string>> = {
   INVALID_OPTION: 'The security key rejected an option value.',
   KEEPALIVE_CANCEL: 'The request was cancelled.',
   NO_CREDENTIALS: 'The security key holds no matching credential.',
-  USER_ACTION_TIMEOUT: "Nobody touched the security key in time; try again and press its button when it blinks.",
+  USER_ACTION_TIMEOUT: 'Nobody touched the security key in time; try again and press its button when it blinks.',
   NOT_ALLOWED: 'The security key does not allow this now (a reset works only within 10 seconds of plugging the key in).',
   PIN_INVALID: 'Wrong PIN; check it and try again.',
   PIN_BLOCKED: 'The FIDO PIN is blocked: only a reset of the security key clears it, erasing its credentials.',
@@ -49,7 +49,10 @@ const CTAP_MESSAGES: Readonly<Record<Exclude<CtapStatusName, 'OK'>, string>> = {
 export function ctapStatusError(status: number): CtapError {
   const name = ctapStatusName(status);
   if (name === undefined || name === 'OK') {
-    return new CtapError('OTHER', `The security key answered the unknown CTAP status 0x${status.toString(16).padStart(2, '0')}; try again or update the bridge.`);
+    return new CtapError(
+      'OTHER',
+      `The security key answered the unknown CTAP status 0x${status.toString(16).padStart(2, '0')}; try again or update the bridge.`,
+    );
   }
   return new CtapError(name, CTAP_MESSAGES[name]);
 }
@@ -87,5 +90,8 @@ export class U2fError extends BridgeError {
 
 /** The transport reaches no security key: no CTAPHID CBOR, no FIDO GATT service, or a key without FIDO. */
 export function fidoUnsupported(): BridgeError {
-  return new BridgeError('FIDO_UNSUPPORTED', 'This connection does not carry CTAP: the key announces no FIDO2 support, or offers no FIDO service over Bluetooth.');
+  return new BridgeError(
+    'FIDO_UNSUPPORTED',
+    'This connection does not carry CTAP: the key announces no FIDO2 support, or offers no FIDO service over Bluetooth.',
+  );
 }

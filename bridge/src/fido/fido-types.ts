@@ -140,7 +140,9 @@ export function readInfo(map: CtapMap): AuthenticatorInfo {
     aaguid: requiredMember(memberBytes, map, GetInfoKey.aaguid, 'aaguid'),
     options,
     maxMsgSize: memberInteger(map, GetInfoKey.maxMsgSize, 'maxMsgSize'),
-    pinUvAuthProtocols: (memberArray(map, GetInfoKey.pinUvAuthProtocols, 'pinUvAuthProtocols') ?? []).filter((item): item is number => typeof item === 'number'),
+    pinUvAuthProtocols: (memberArray(map, GetInfoKey.pinUvAuthProtocols, 'pinUvAuthProtocols') ?? []).filter(
+      (item): item is number => typeof item === 'number',
+    ),
     maxCredentialCountInList: memberInteger(map, GetInfoKey.maxCredentialCountInList, 'maxCredentialCountInList'),
     maxCredentialIdLength: memberInteger(map, GetInfoKey.maxCredentialIdLength, 'maxCredentialIdLength'),
     transports: stringList(memberArray(map, GetInfoKey.transports, 'transports'), 'transports'),
@@ -171,7 +173,11 @@ export function userMap(user: UserEntity): CtapMap {
 
 export function readUser(value: CtapMap | undefined): UserEntity | undefined {
   if (value === undefined) return undefined;
-  return { id: requiredMember(memberBytes, value, 'id', 'user.id'), name: memberText(value, 'name', 'user.name'), displayName: memberText(value, 'displayName', 'user.displayName') };
+  return {
+    id: requiredMember(memberBytes, value, 'id', 'user.id'),
+    name: memberText(value, 'name', 'user.name'),
+    displayName: memberText(value, 'displayName', 'user.displayName'),
+  };
 }
 
 export function readAttestation(map: CtapMap): AttestationResult {
@@ -194,7 +200,8 @@ export function readAttestation(map: CtapMap): AttestationResult {
 /** An assertion; `allowed` fills in the credential id a key may leave out when the allow list had one entry. */
 export function readAssertion(map: CtapMap, allowed: readonly CredentialDescriptor[] | undefined): Assertion {
   const credential = memberMap(map, GetAssertionResponseKey.credential, 'credential');
-  const credentialId = credential === undefined ? (allowed?.length === 1 ? allowed[0]?.id : undefined) : requiredMember(memberBytes, credential, 'id', 'credential.id');
+  const credentialId =
+    credential === undefined ? (allowed?.length === 1 ? allowed[0]?.id : undefined) : requiredMember(memberBytes, credential, 'id', 'credential.id');
   if (credentialId === undefined) throw new CtapError('INVALID_CBOR', 'The assertion does not say which credential made it.');
   const authData = requiredMember(memberBytes, map, GetAssertionResponseKey.authData, 'authData');
   return {

@@ -48,7 +48,13 @@ export class U2fClient {
     return readRegistration(data);
   }
 
-  async authenticate(challenge: Uint8Array, application: Uint8Array, keyHandle: Uint8Array, presence: U2fPresence = 'enforce', options: FidoCallOptions = {}): Promise<U2fAuthentication> {
+  async authenticate(
+    challenge: Uint8Array,
+    application: Uint8Array,
+    keyHandle: Uint8Array,
+    presence: U2fPresence = 'enforce',
+    options: FidoCallOptions = {},
+  ): Promise<U2fAuthentication> {
     const mode = presence === 'enforce' ? U2fAuthenticateMode.ENFORCE_USER_PRESENCE : U2fAuthenticateMode.DONT_ENFORCE_USER_PRESENCE;
     const data = await this.untilTouched(U2fInstruction.AUTHENTICATE, mode, authenticateData(challenge, application, keyHandle), options);
     if (data.length < 6) throw malformed();
@@ -81,7 +87,8 @@ export class U2fClient {
         announced = true;
         options.onUserPresence?.();
       }
-      if (Date.now() + POLL_MS >= deadline) throw new TransportError('TIMEOUT', { message: 'Nobody touched the security key in time; try again and press its button when it blinks.' });
+      if (Date.now() + POLL_MS >= deadline)
+        throw new TransportError('TIMEOUT', { message: 'Nobody touched the security key in time; try again and press its button when it blinks.' });
       await pause(POLL_MS, options.signal);
     }
   }
@@ -94,7 +101,8 @@ export class U2fClient {
 }
 
 function check32(bytes: Uint8Array): Uint8Array {
-  if (bytes.length !== 32) throw new TransportError('PROTOCOL_VIOLATION', { message: 'U2F challenge and application parameters are 32 bytes (SHA-256 hashes).' });
+  if (bytes.length !== 32)
+    throw new TransportError('PROTOCOL_VIOLATION', { message: 'U2F challenge and application parameters are 32 bytes (SHA-256 hashes).' });
   return bytes;
 }
 
@@ -132,7 +140,9 @@ function derLength(data: Uint8Array, start: number): number {
 }
 
 function malformed(): TransportError {
-  return new TransportError('PROTOCOL_VIOLATION', { message: 'The security key sent a malformed U2F response; reconnect it, and report the problem if it persists.' });
+  return new TransportError('PROTOCOL_VIOLATION', {
+    message: 'The security key sent a malformed U2F response; reconnect it, and report the problem if it persists.',
+  });
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -67,7 +67,10 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   const host = options.host ?? DEFAULT_BRIDGE_HOST;
   const loopback = isLoopbackHostname(host);
   if (!loopback && options.allowRemote !== true) {
-    throw new BridgeError('REMOTE_NOT_ALLOWED', 'The bridge listens on loopback only; listening on another address lets other machines reach your keys and needs --allow-remote.');
+    throw new BridgeError(
+      'REMOTE_NOT_ALLOWED',
+      'The bridge listens on loopback only; listening on another address lets other machines reach your keys and needs --allow-remote.',
+    );
   }
   const token = options.token ?? newLaunchToken();
   const policy: AdmissionPolicy = {
@@ -105,12 +108,21 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://bridge');
     const admission: Admission =
-      url.pathname === BRIDGE_PATH ? admit(request, url, policy) : { ok: false, status: 404, code: 'NOT_FOUND', message: `The bridge's WebSocket is at ${BRIDGE_PATH}.` };
+      url.pathname === BRIDGE_PATH
+        ? admit(request, url, policy)
+        : { ok: false, status: 404, code: 'NOT_FOUND', message: `The bridge's WebSocket is at ${BRIDGE_PATH}.` };
     if (!admission.ok) return refuseUpgrade(socket, admission.status, admission.code, admission.message);
     sockets.handleUpgrade(request, socket, head, (ws) => {
       // Oversized frames and protocol violations are reported here, then the socket closes; never a crash.
       ws.on('error', () => ws.terminate());
-      const client = new ClientConnection(ws, `${admission.label} (connection ${++connections})`, hub, leases, { maxMessageBytes: options.maxMessageBytes ?? BRIDGE_MAX_MESSAGE_BYTES }, onInternalError);
+      const client = new ClientConnection(
+        ws,
+        `${admission.label} (connection ${++connections})`,
+        hub,
+        leases,
+        { maxMessageBytes: options.maxMessageBytes ?? BRIDGE_MAX_MESSAGE_BYTES },
+        onInternalError,
+      );
       clients.add(client);
       ws.on('close', () => clients.delete(client));
     });
@@ -123,7 +135,10 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     });
     server.listen(options.port ?? DEFAULT_BRIDGE_PORT, host, () => resolve());
   });
-  if (!loopback) warn(`The bridge listens on ${host}: other machines can reach it. Only clients that present the token get in; browsers must also come from an allowed origin.`);
+  if (!loopback)
+    warn(
+      `The bridge listens on ${host}: other machines can reach it. Only clients that present the token get in; browsers must also come from an allowed origin.`,
+    );
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_BRIDGE_PORT);
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -152,12 +167,15 @@ function replyJson(response: ServerResponse, status: number, body: unknown): voi
 function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   const reason = status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** A port we were told to use is not available: never fall back to another one silently. */
 function listenError(host: string, port: number, error: NodeJS.ErrnoException): BridgeError {
-  if (error.code === 'EADDRINUSE') return new BridgeError('PORT_IN_USE', `The bridge port ${host}:${port} is already in use; stop the other process or pick another port (--port).`);
+  if (error.code === 'EADDRINUSE')
+    return new BridgeError('PORT_IN_USE', `The bridge port ${host}:${port} is already in use; stop the other process or pick another port (--port).`);
   if (error.code === 'EACCES') return new BridgeError('PORT_FORBIDDEN', `The bridge port ${host}:${port} needs privileges; pick a port above 1023.`);
   return new BridgeError('LISTEN_FAILED', `The bridge could not listen on ${host}:${port} (${error.code ?? error.message}).`);
 }

@@ -5,14 +5,7 @@
  */
 import { HID_MAX_MESSAGE_SIZE, HID_REPORT_SIZE, HkeyError } from '@hkey/protocol';
 import type { RawData, WebSocket } from 'ws';
-import {
-  BRIDGE_PROTOCOL_VERSION,
-  type BridgeErrorBody,
-  type BridgeEvent,
-  type BridgeLink,
-  type BridgeReply,
-  toHex,
-} from '../bridge-protocol.js';
+import { BRIDGE_PROTOCOL_VERSION, type BridgeErrorBody, type BridgeEvent, type BridgeLink, type BridgeReply, toHex } from '../bridge-protocol.js';
 import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js';
 import type { GattNotifying, GattReadable, GattWritable } from '../gatt-connection.js';
 import type { LeaseRegistry } from '../lease.js';
@@ -114,7 +107,8 @@ export class ClientConnection {
         const command = oneOf(body, 'command', CTAP_COMMANDS);
         return this.exchange(id, body, (transport) => {
           const fido = transport.fido;
-          if (fido === undefined) throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
+          if (fido === undefined)
+            throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
           return command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
         });
       }
@@ -138,11 +132,18 @@ export class ClientConnection {
       }
       case 'gatt-write': {
         const gatt = this.linkOf(body, 'gatt').gatt;
-        await gatt.write(bytes(body, 'value', 1, 512), bool(body, 'response'), body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE));
+        await gatt.write(
+          bytes(body, 'value', 1, 512),
+          bool(body, 'response'),
+          body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE),
+        );
         return {};
       }
       case 'gatt-subscribe':
-        await this.linkOf(body, 'gatt').gatt.subscribe(bool(body, 'enable'), body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_NOTIFYING));
+        await this.linkOf(body, 'gatt').gatt.subscribe(
+          bool(body, 'enable'),
+          body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_NOTIFYING),
+        );
         return {};
       default:
         throw new BadMessageError(`Unknown request type; see docs/bridge-protocol.md.`, 'UNKNOWN_TYPE');
@@ -152,7 +153,8 @@ export class ClientConnection {
   private async acquire(deviceId: string, link: BridgeLink): Promise<unknown> {
     const entry = this.hub.get(deviceId);
     if (entry === undefined) throw new TransportError('NOT_FOUND', { message: 'The bridge has no key with this id; list the keys to see which are there.' });
-    if (!entry.device.links.includes(link)) throw new BadMessageError('This key does not offer that link here; see "links" in its device entry.', 'UNSUPPORTED_LINK');
+    if (!entry.device.links.includes(link))
+      throw new BadMessageError('This key does not offer that link here; see "links" in its device entry.', 'UNSUPPORTED_LINK');
     if (this.acquiring.has(deviceId) || [...this.sessions.values()].some((session) => session.deviceId === deviceId)) {
       throw new BadMessageError('This connection already holds the key; release its session first.', 'ALREADY_ACQUIRED');
     }

@@ -48,7 +48,10 @@ export async function openLink(entry: HubEntry, link: BridgeLink, events: LinkEv
     case 'gatt': {
       if (source.openGatt === undefined) throw unsupported();
       const gatt = await source.openGatt(device);
-      const stops = [gatt.onNotify(events.notify), gatt.onDisconnect((reason) => events.ended(new TransportError('DISCONNECTED', { message: `The key dropped the BLE connection (${reason}).` })))];
+      const stops = [
+        gatt.onNotify(events.notify),
+        gatt.onDisconnect((reason) => events.ended(new TransportError('DISCONNECTED', { message: `The key dropped the BLE connection (${reason}).` }))),
+      ];
       return {
         handle: { link, gatt },
         close: async () => {

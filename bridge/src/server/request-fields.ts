@@ -66,7 +66,8 @@ export function bool(body: Record<string, unknown>, name: string): boolean {
 
 export function int(body: Record<string, unknown>, name: string, min: number, max: number): number {
   const value = body[name];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new BadMessageError(`"${name}" must be an integer from ${min} to ${max}.`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new BadMessageError(`"${name}" must be an integer from ${min} to ${max}.`);
   return value;
 }
 

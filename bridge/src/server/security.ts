@@ -36,7 +36,8 @@ export interface AdmissionPolicy {
   readonly requireTokenForBrowsers: boolean;
 }
 
-export type Admission = { readonly ok: true; readonly label: string } | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
+export type Admission =
+  { readonly ok: true; readonly label: string } | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
 
 export interface OriginPattern {
   readonly scheme: string;
@@ -62,7 +63,9 @@ export function parseOriginPattern(pattern: string): OriginPattern {
 export function originAllowed(origin: string, patterns: readonly OriginPattern[]): boolean {
   const parsed = parseOrigin(origin);
   if (parsed === undefined) return false;
-  return patterns.some((pattern) => pattern.scheme === parsed.scheme && pattern.host === parsed.host && (pattern.port === undefined || pattern.port === parsed.port));
+  return patterns.some(
+    (pattern) => pattern.scheme === parsed.scheme && pattern.host === parsed.host && (pattern.port === undefined || pattern.port === parsed.port),
+  );
 }
 
 export function newLaunchToken(): string {
@@ -81,18 +84,31 @@ export function admit(request: IncomingMessage, url: URL, policy: AdmissionPolic
       return { ok: false, status: 403, code: 'ORIGIN_REFUSED', message: 'This web origin is not allowed; start the bridge with --origin for it.' };
     }
     if (policy.requireTokenForBrowsers && !presentsToken(authorization, url, policy.token)) {
-      return { ok: false, status: 401, code: 'TOKEN_REQUIRED', message: 'The bridge requires its launch token from every client; add ?token= to the bridge URL.' };
+      return {
+        ok: false,
+        status: 401,
+        code: 'TOKEN_REQUIRED',
+        message: 'The bridge requires its launch token from every client; add ?token= to the bridge URL.',
+      };
     }
     return { ok: true, label: new URL(origin).origin };
   }
   if (!presentsToken(authorization, url, policy.token)) {
-    return { ok: false, status: 401, code: 'TOKEN_REQUIRED', message: 'Programs must present the token the bridge printed at start (?token= or Authorization: Bearer).' };
+    return {
+      ok: false,
+      status: 401,
+      code: 'TOKEN_REQUIRED',
+      message: 'Programs must present the token the bridge printed at start (?token= or Authorization: Bearer).',
+    };
   }
   return { ok: true, label: clientLabel(url.searchParams.get('client')) };
 }
 
 /** A program may name itself (?client=hkey%20CLI) for lease holders; only printable text, shortened. */
 function clientLabel(name: string | null): string {
-  const clean = (name ?? '').replace(/[^\x20-\x7e]/g, '').trim().slice(0, 80);
+  const clean = (name ?? '')
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, 80);
   return clean === '' ? 'a local program' : clean;
 }

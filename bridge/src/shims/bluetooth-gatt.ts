@@ -178,7 +178,10 @@ export class ShimGATTServer {
     const offered = this.connection.services;
     const specs = SERVICES.filter((spec) => offered.includes(spec.service) && (uuid === undefined || spec.uuid === uuid));
     if (uuid !== undefined && specs.length > 0 && !this.serviceAllowed(uuid)) {
-      throw domError('SecurityError', "Origin is not allowed to access the service. Tip: Add the service UUID to 'optionalServices' in requestDevice() options.");
+      throw domError(
+        'SecurityError',
+        "Origin is not allowed to access the service. Tip: Add the service UUID to 'optionalServices' in requestDevice() options.",
+      );
     }
     return specs
       .filter((spec) => this.serviceAllowed(spec.uuid))
@@ -222,11 +225,13 @@ export class ShimGATTService {
 
   private find(uuid: string | undefined): ShimGATTCharacteristic[] {
     this.server.link();
-    return this.spec.characteristics.filter((spec) => uuid === undefined || spec.uuid === uuid).map((spec) => {
-      let characteristic = this.characteristics.get(spec.uuid);
-      if (characteristic === undefined) this.characteristics.set(spec.uuid, (characteristic = new ShimGATTCharacteristic(this, spec)));
-      return characteristic;
-    });
+    return this.spec.characteristics
+      .filter((spec) => uuid === undefined || spec.uuid === uuid)
+      .map((spec) => {
+        let characteristic = this.characteristics.get(spec.uuid);
+        if (characteristic === undefined) this.characteristics.set(spec.uuid, (characteristic = new ShimGATTCharacteristic(this, spec)));
+        return characteristic;
+      });
   }
 }
 
@@ -289,7 +294,8 @@ export class ShimGATTCharacteristic extends EventTarget {
     const bytes = copyBytes(data);
     const link = this.service.server.link();
     const writable = this.spec.writable;
-    if (writable === undefined || !(withResponse ? this.properties.write : this.properties.writeWithoutResponse)) throw domError('NotSupportedError', 'GATT operation not permitted.');
+    if (writable === undefined || !(withResponse ? this.properties.write : this.properties.writeWithoutResponse))
+      throw domError('NotSupportedError', 'GATT operation not permitted.');
     if (bytes.length > MAX_VALUE) throw domError('InvalidModificationError', `Value can't exceed ${MAX_VALUE} bytes.`);
     await link.write(bytes, withResponse, writable).catch(gattFailure);
   }
@@ -298,7 +304,8 @@ defineEventHandlers(ShimGATTCharacteristic.prototype, ['characteristicvaluechang
 
 /** A failed GATT operation as Chrome reports it. */
 function gattFailure(error: unknown): never {
-  if (error instanceof BridgeError && error.code === 'GATT_INVALID_LENGTH') throw domError('InvalidModificationError', 'GATT Error: invalid attribute length.', error);
+  if (error instanceof BridgeError && error.code === 'GATT_INVALID_LENGTH')
+    throw domError('InvalidModificationError', 'GATT Error: invalid attribute length.', error);
   if (error instanceof BridgeError && error.code === 'DISCONNECTED') throw domError('NetworkError', DISCONNECTED, error);
   throw domError('NetworkError', `GATT operation failed for unknown reason. ${reason(error)}`, error);
 }

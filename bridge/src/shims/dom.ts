@@ -37,7 +37,7 @@ export function defineEventHandlers(prototype: EventTarget, types: readonly stri
 /** Chrome shows device choosers only while the page handles a user gesture (transient activation). */
 export function assertUserActivation(required: boolean): void {
   if (!required) return;
-  const activation = (globalThis.navigator as Navigator & { userActivation?: { isActive: boolean } } | undefined)?.userActivation;
+  const activation = (globalThis.navigator as (Navigator & { userActivation?: { isActive: boolean } }) | undefined)?.userActivation;
   if (activation !== undefined && !activation.isActive) {
     throw domError('SecurityError', 'Must be handling a user gesture to show a permission request.');
   }

@@ -30,5 +30,13 @@ function reportInfo(usage: number) {
 }
 
 export const COLLECTIONS = Object.freeze([
-  { usagePage: HKP_HID_USAGE_PAGE, usage: HKP_HID_USAGE, type: 1, children: [], inputReports: reportInfo(0x20), outputReports: reportInfo(0x21), featureReports: [] },
+  {
+    usagePage: HKP_HID_USAGE_PAGE,
+    usage: HKP_HID_USAGE,
+    type: 1,
+    children: [],
+    inputReports: reportInfo(0x20),
+    outputReports: reportInfo(0x21),
+    featureReports: [],
+  },
 ]);

@@ -86,7 +86,8 @@ export class ShimBluetooth extends EventTarget {
     const { filters, exclusions, services } = validOptions(options ?? {});
     assertUserActivation(this.options.requireUserActivation ?? true);
     const devices = (await this.source.list()).filter(
-      (device) => device.gatt && (filters === undefined || filters.some((filter) => matches(device, filter))) && !exclusions.some((filter) => matches(device, filter)),
+      (device) =>
+        device.gatt && (filters === undefined || filters.some((filter) => matches(device, filter))) && !exclusions.some((filter) => matches(device, filter)),
     );
     const chosen = await choose(this.options.prompt ?? 'dialog', { api: 'bluetooth', origin: globalThis.location?.origin ?? 'This page', devices });
     if (chosen === undefined) throw domError('NotFoundError', 'User cancelled the requestDevice() chooser.');
@@ -150,7 +151,10 @@ function matches(device: ShimDevice, filter: BluetoothLEScanFilter): boolean {
 }
 
 /** Installs navigator.bluetooth; returns the shim and the function that puts the browser's own back. */
-export function installWebBluetooth(options: WebBluetoothShimOptions, target: object = globalThis.navigator): { bluetooth: ShimBluetooth; uninstall: () => void } {
+export function installWebBluetooth(
+  options: WebBluetoothShimOptions,
+  target: object = globalThis.navigator,
+): { bluetooth: ShimBluetooth; uninstall: () => void } {
   const bluetooth = new ShimBluetooth(options);
   return { bluetooth, uninstall: installOnNavigator(target, 'bluetooth', bluetooth) };
 }

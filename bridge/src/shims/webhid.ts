@@ -199,7 +199,10 @@ export class ShimHID extends EventTarget {
     const exclusions = options?.exclusionFilters === undefined ? [] : validFilters(options.exclusionFilters, 'exclusionFilters');
     assertUserActivation(this.options.requireUserActivation ?? true);
     const devices = (await this.source.list()).filter(
-      (device) => device.hid !== undefined && (filters.length === 0 || filters.some((filter) => matches(device, filter))) && !exclusions.some((filter) => matches(device, filter)),
+      (device) =>
+        device.hid !== undefined &&
+        (filters.length === 0 || filters.some((filter) => matches(device, filter))) &&
+        !exclusions.some((filter) => matches(device, filter)),
     );
     const chosen = await choose(this.options.prompt ?? 'dialog', { api: 'hid', origin: globalThis.location?.origin ?? 'This page', devices });
     if (chosen === undefined) return [];

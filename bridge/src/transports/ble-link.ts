@@ -303,7 +303,7 @@ class BleLinkSocket {
 
 function linkError(data: Uint8Array): TransportError {
   if (data[0] === BleLinkError.NO_SUCH_KEY) {
-    return new TransportError('NOT_FOUND', { message: 'No key with this serial is on the simulator\'s BLE link; list the keys to see which are there.' });
+    return new TransportError('NOT_FOUND', { message: "No key with this serial is on the simulator's BLE link; list the keys to see which are there." });
   }
   return new LinkRefusal(data[0] ?? 0, `The simulator's BLE link refused an operation (${text.decode(data.subarray(1))}).`);
 }

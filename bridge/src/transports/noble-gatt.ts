@@ -5,7 +5,15 @@
  */
 import { BLE_DEFAULT_ATT_MTU } from '@hkey/protocol';
 import { BridgeError, TransportError } from '../errors.js';
-import { type GattConnection, type GattNotifying, type GattReadable, type GattWritable, connectionClosed, keyRefusedWrite, writeTooLong } from '../gatt-connection.js';
+import {
+  type GattConnection,
+  type GattNotifying,
+  type GattReadable,
+  type GattWritable,
+  connectionClosed,
+  keyRefusedWrite,
+  writeTooLong,
+} from '../gatt-connection.js';
 
 export interface NoblePeripheralLike {
   readonly id: string;
@@ -19,7 +27,10 @@ export interface NoblePeripheralLike {
   connectAsync(options?: { readonly mtu?: number }): Promise<void>;
   cancelConnect(): void;
   disconnectAsync(): Promise<void>;
-  discoverSomeServicesAndCharacteristicsAsync(serviceUuids: string[], characteristicUuids: string[]): Promise<{ readonly characteristics: readonly NobleCharacteristicLike[] }>;
+  discoverSomeServicesAndCharacteristicsAsync(
+    serviceUuids: string[],
+    characteristicUuids: string[],
+  ): Promise<{ readonly characteristics: readonly NobleCharacteristicLike[] }>;
   /** `reason` is an HCI status on Linux, text elsewhere and when the adapter goes off ('cleanup'). */
   on(event: 'disconnect', listener: (reason: number | string) => void): unknown;
   on(event: 'mtu', listener: (mtu: number) => void): unknown;
@@ -90,7 +101,8 @@ export function nobleGattConnection(peripheral: NoblePeripheralLike, characteris
     if (found === undefined) throw new TransportError('NOT_FOUND', { message: 'The key offers no FIDO service.' });
     return found;
   };
-  const gone = (error: unknown): TransportError => new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected; wake it and connect again.' });
+  const gone = (error: unknown): TransportError =>
+    new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected; wake it and connect again.' });
   /** Runs a read or a subscription; one that fails because the key went away is DISCONNECTED. */
   const live = async <T>(operation: () => Promise<T>): Promise<T> => {
     if (!open) throw connectionClosed();
@@ -100,7 +112,10 @@ export function nobleGattConnection(peripheral: NoblePeripheralLike, characteris
       if (peripheral.state !== 'connected') throw gone(error);
       if (error instanceof BridgeError) throw error;
       // A key refuses these to a host it is not bonded with (§2.2).
-      throw new TransportError('PERMISSION_DENIED', { cause: error, message: 'The key refused this computer access to its services; pair it with this computer (docs/hardware.md) and try again.' });
+      throw new TransportError('PERMISSION_DENIED', {
+        cause: error,
+        message: 'The key refused this computer access to its services; pair it with this computer (docs/hardware.md) and try again.',
+      });
     }
   };
   return {
@@ -144,7 +159,9 @@ export function nobleGattConnection(peripheral: NoblePeripheralLike, characteris
       stop();
       if (peripheral.state !== 'connected') return;
       // Best effort: the disconnect below ends the subscription anyway.
-      await characteristic('status').unsubscribeAsync().catch(() => undefined);
+      await characteristic('status')
+        .unsubscribeAsync()
+        .catch(() => undefined);
       await peripheral.disconnectAsync();
     },
   };

@@ -73,16 +73,25 @@ async function importNoble(): Promise<NobleLike> {
 }
 
 function nobleDescriptor(peripheral: NoblePeripheralLike): DeviceDescriptor {
-  return { id: `${ID_PREFIX}${peripheral.id}`, transport: 'ble', name: peripheral.advertisement.localName || 'Hideez Key (Bluetooth)', path: peripheral.address };
+  return {
+    id: `${ID_PREFIX}${peripheral.id}`,
+    transport: 'ble',
+    name: peripheral.advertisement.localName || 'Hideez Key (Bluetooth)',
+    path: peripheral.address,
+  };
 }
 
 /** Why an adapter in this state cannot be used, or undefined while it may still come up. */
 function adapterError(state: string): TransportError | undefined {
   switch (state) {
     case 'unauthorized':
-      return new TransportError('PERMISSION_DENIED', { message: 'This program may not use Bluetooth; allow it (docs/hardware.md, Bluetooth permissions) and try again.' });
+      return new TransportError('PERMISSION_DENIED', {
+        message: 'This program may not use Bluetooth; allow it (docs/hardware.md, Bluetooth permissions) and try again.',
+      });
     case 'unsupported':
-      return new TransportError('NOT_FOUND', { message: 'This computer has no Bluetooth LE adapter noble can use; plug one in (on Linux, choose it with NOBLE_HCI_DEVICE_ID) and try again.' });
+      return new TransportError('NOT_FOUND', {
+        message: 'This computer has no Bluetooth LE adapter noble can use; plug one in (on Linux, choose it with NOBLE_HCI_DEVICE_ID) and try again.',
+      });
     case 'poweredOff':
       return new TransportError('NOT_FOUND', { message: 'Bluetooth is turned off; turn it on and try again.' });
     default:
@@ -132,16 +141,19 @@ export class NobleTransportKind implements TransportKind {
     scanning.catch((error: unknown) => {
       if (!stopped) observer.error?.(error);
     });
-    const sweep = setInterval(() => {
-      const now = Date.now();
-      for (const [id, entry] of seen) {
-        if (this.connected.has(id)) entry.lastSeen = now;
-        else if (now - entry.lastSeen >= lostAfterMs) {
-          seen.delete(id);
-          observer.next({ type: 'remove', descriptor: entry.descriptor });
+    const sweep = setInterval(
+      () => {
+        const now = Date.now();
+        for (const [id, entry] of seen) {
+          if (this.connected.has(id)) entry.lastSeen = now;
+          else if (now - entry.lastSeen >= lostAfterMs) {
+            seen.delete(id);
+            observer.next({ type: 'remove', descriptor: entry.descriptor });
+          }
         }
-      }
-    }, Math.min(1000, lostAfterMs / 2));
+      },
+      Math.min(1000, lostAfterMs / 2),
+    );
     return {
       unsubscribe: () => {
         stopped = true;
@@ -200,7 +212,8 @@ export class NobleTransportKind implements TransportKind {
       } catch (error) {
         throw new TransportError('NOT_FOUND', {
           cause: error,
-          message: 'Bluetooth support could not be loaded: the optional package @stoprocent/noble is missing or has no build for this system; install it (`npm install @stoprocent/noble`) and try again.',
+          message:
+            'Bluetooth support could not be loaded: the optional package @stoprocent/noble is missing or has no build for this system; install it (`npm install @stoprocent/noble`) and try again.',
         });
       }
       noble.on('stateChange', (state) => {
@@ -236,7 +249,11 @@ export class NobleTransportKind implements TransportKind {
         if (error !== undefined && state !== 'poweredOff') finish(error);
       };
       const timer = setTimeout(
-        () => finish(adapterError(last) ?? new TransportError('NOT_FOUND', { message: 'The Bluetooth adapter did not get ready in time; check that Bluetooth works and try again.' })),
+        () =>
+          finish(
+            adapterError(last) ??
+              new TransportError('NOT_FOUND', { message: 'The Bluetooth adapter did not get ready in time; check that Bluetooth works and try again.' }),
+          ),
         this.options.adapterTimeoutMs ?? 3000,
       );
       noble.on('stateChange', onState);
@@ -260,7 +277,10 @@ export class NobleTransportKind implements TransportKind {
       await noble.startScanningAsync([SERVICE], true);
     } catch (error) {
       release();
-      throw adapterError(noble.state) ?? new TransportError('NOT_FOUND', { cause: error, message: 'Bluetooth scanning failed; check that Bluetooth works and try again.' });
+      throw (
+        adapterError(noble.state) ??
+        new TransportError('NOT_FOUND', { cause: error, message: 'Bluetooth scanning failed; check that Bluetooth works and try again.' })
+      );
     }
     return release;
   }
@@ -279,7 +299,12 @@ export class NobleTransportKind implements TransportKind {
     try {
       return await new Promise<NoblePeripheralLike>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new TransportError('NOT_FOUND', { message: 'No Bluetooth key with this id is in range; wake it (press its button), bring it closer and try again.' })),
+          () =>
+            reject(
+              new TransportError('NOT_FOUND', {
+                message: 'No Bluetooth key with this id is in range; wake it (press its button), bring it closer and try again.',
+              }),
+            ),
           Math.max(0, deadline - Date.now()),
         );
         found = (peripheral) => {
@@ -299,11 +324,16 @@ export class NobleTransportKind implements TransportKind {
   private async connectInTime(peripheral: NoblePeripheralLike, deadline: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        // noble waits for a connection forever unless told to stop.
-        peripheral.cancelConnect();
-        reject(new TransportError('NOT_FOUND', { message: 'The Bluetooth key did not accept the connection in time; wake it, bring it closer and try again.' }));
-      }, Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => {
+          // noble waits for a connection forever unless told to stop.
+          peripheral.cancelConnect();
+          reject(
+            new TransportError('NOT_FOUND', { message: 'The Bluetooth key did not accept the connection in time; wake it, bring it closer and try again.' }),
+          );
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     });
     try {
       // The largest ATT_MTU, as Chrome asks: Web Bluetooth pages cannot see the MTU and cut fragments as long as the
@@ -320,11 +350,17 @@ export class NobleTransportKind implements TransportKind {
 
 /** DISCONNECTED when `error` came from the key going away, else undefined. */
 function gone(peripheral: NoblePeripheralLike, error: unknown): TransportError | undefined {
-  return peripheral.state === 'connected' ? undefined : new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected while connecting; wake it and try again.' });
+  return peripheral.state === 'connected'
+    ? undefined
+    : new TransportError('DISCONNECTED', { cause: error, message: 'The Bluetooth key disconnected while connecting; wake it and try again.' });
 }
 
 /** The characteristics of `service` named in `wanted`, or undefined when the key lacks any of them. */
-async function discoverService(peripheral: NoblePeripheralLike, service: string, wanted: typeof HKP_CHARACTERISTICS): Promise<NobleCharacteristics | undefined> {
+async function discoverService(
+  peripheral: NoblePeripheralLike,
+  service: string,
+  wanted: typeof HKP_CHARACTERISTICS,
+): Promise<NobleCharacteristics | undefined> {
   const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync(
     [service],
     wanted.map(([, uuid]) => uuid),
@@ -345,9 +381,13 @@ async function discover(peripheral: NoblePeripheralLike): Promise<NobleCharacter
     found = await discoverService(peripheral, SERVICE, HKP_CHARACTERISTICS);
   } catch (error) {
     // noble rejects with a plain string when the service is missing.
-    throw gone(peripheral, error) ?? new TransportError('PROTOCOL_VIOLATION', { cause: error, message: 'The device does not offer the HKP service, so it is not an HKP/1 key.' });
+    throw (
+      gone(peripheral, error) ??
+      new TransportError('PROTOCOL_VIOLATION', { cause: error, message: 'The device does not offer the HKP service, so it is not an HKP/1 key.' })
+    );
   }
-  if (found === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
+  if (found === undefined)
+    throw new TransportError('PROTOCOL_VIOLATION', { message: 'The device lacks characteristics of the HKP service, so it is not an HKP/1 key.' });
   return found;
 }
 
@@ -362,7 +402,10 @@ async function discoverFido(peripheral: NoblePeripheralLike): Promise<NobleChara
     if (lost !== undefined) throw lost;
     return {};
   }
-  if (found === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The key lacks characteristics of the FIDO service (CTAP 2.1 §11.4.1), so it cannot be used as a security key.' });
+  if (found === undefined)
+    throw new TransportError('PROTOCOL_VIOLATION', {
+      message: 'The key lacks characteristics of the FIDO service (CTAP 2.1 §11.4.1), so it cannot be used as a security key.',
+    });
   return found;
 }
 

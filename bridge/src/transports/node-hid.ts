@@ -74,15 +74,23 @@ async function importNodeHid(): Promise<NodeHidLike> {
 function nativeFailure(error: unknown): TransportError {
   return new TransportError('NOT_FOUND', {
     cause: error,
-    message: 'USB HID access failed: node-hid could not load or use its native library (on Linux it needs libusb-1.0 and libudev, e.g. `sudo apt install libusb-1.0-0 libudev1`); install it and try again.',
+    message:
+      'USB HID access failed: node-hid could not load or use its native library (on Linux it needs libusb-1.0 and libudev, e.g. `sudo apt install libusb-1.0-0 libudev1`); install it and try again.',
   });
 }
 
-const looksNative = (error: unknown): boolean => /shared object|libusb|libudev|dlopen|No native build|\.node\b/i.test(error instanceof Error ? error.message : String(error));
+const looksNative = (error: unknown): boolean =>
+  /shared object|libusb|libudev|dlopen|No native build|\.node\b/i.test(error instanceof Error ? error.message : String(error));
 const looksForbidden = (error: unknown): boolean => /permission|access (is )?denied|EACCES|EPERM/i.test(error instanceof Error ? error.message : String(error));
 
 function hidDescriptor(info: NodeHidDeviceInfo & { readonly path: string }): DeviceDescriptor {
-  return { id: `${ID_PREFIX}${info.path}`, transport: 'hid', serial: info.serialNumber || undefined, name: info.product || 'Hideez Key (USB)', path: info.path };
+  return {
+    id: `${ID_PREFIX}${info.path}`,
+    transport: 'hid',
+    serial: info.serialNumber || undefined,
+    name: info.product || 'Hideez Key (USB)',
+    path: info.path,
+  };
 }
 
 /** An open node-hid device as a report port: 64-byte reports in, a report ID and 64 bytes out. */
@@ -137,7 +145,9 @@ export class NodeHidTransportKind implements TransportKind {
       throw nativeFailure(error);
     }
     const keys = devices.filter((info): info is NodeHidDeviceInfo & { readonly path: string } => this.isKey(info));
-    this.identities = new Map(keys.map((info) => [`${ID_PREFIX}${info.path}`, { vendorId: info.vendorId, productId: info.productId, productName: info.product || 'Hideez Key' }]));
+    this.identities = new Map(
+      keys.map((info) => [`${ID_PREFIX}${info.path}`, { vendorId: info.vendorId, productId: info.productId, productName: info.product || 'Hideez Key' }]),
+    );
     return keys.map(hidDescriptor);
   }
 
@@ -211,8 +221,14 @@ export class NodeHidTransportKind implements TransportKind {
     );
     if (!stillThere) return new TransportError('NOT_FOUND', { cause: error, message: 'The key was unplugged; plug it in and open it again.' });
     if (looksForbidden(error) || process.platform === 'linux') {
-      return new TransportError('PERMISSION_DENIED', { cause: error, message: 'The system refused access to the key\'s HID device; on Linux install the udev rule from docs/hardware.md, then unplug and replug the key.' });
+      return new TransportError('PERMISSION_DENIED', {
+        cause: error,
+        message: "The system refused access to the key's HID device; on Linux install the udev rule from docs/hardware.md, then unplug and replug the key.",
+      });
     }
-    return new TransportError('DEVICE_BUSY', { cause: error, message: 'The key\'s HID device could not be opened; close other programs that use it and try again.' });
+    return new TransportError('DEVICE_BUSY', {
+      cause: error,
+      message: "The key's HID device could not be opened; close other programs that use it and try again.",
+    });
   }
 }

@@ -78,13 +78,17 @@ export async function connectWebBluetoothGatt(device: WebBluetoothDevice, mtu: n
   const characteristics = new Map<CharacteristicName, WebBluetoothCharacteristic>();
   try {
     const server = await gatt.connect();
-    for (const [name, characteristic] of await characteristicsOf(await server.getPrimaryService(HKP_GATT.SERVICE_UUID), HKP_CHARACTERISTICS)) characteristics.set(name, characteristic);
+    for (const [name, characteristic] of await characteristicsOf(await server.getPrimaryService(HKP_GATT.SERVICE_UUID), HKP_CHARACTERISTICS))
+      characteristics.set(name, characteristic);
     // NotFoundError (no FIDO service) or SecurityError (not among the page's optionalServices): HKP only.
     const fido = await server.getPrimaryService(FIDO_GATT.SERVICE_UUID).catch(() => undefined);
     if (fido !== undefined) for (const [name, characteristic] of await characteristicsOf(fido, FIDO_CHARACTERISTICS)) characteristics.set(name, characteristic);
   } catch (error) {
     gatt.disconnect();
-    throw new TransportError('DISCONNECTED', { cause: error, message: `The browser could not connect to the key: ${error instanceof Error ? error.message : String(error)}` });
+    throw new TransportError('DISCONNECTED', {
+      cause: error,
+      message: `The browser could not connect to the key: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
   const characteristic = (name: CharacteristicName): WebBluetoothCharacteristic => {
     const found = characteristics.get(name);
@@ -144,8 +148,9 @@ export class WebBluetoothTransportKind implements TransportKind {
   constructor(private readonly options: WebBluetoothTransportOptions = {}) {}
 
   private get bluetooth(): WebBluetooth {
-    const bluetooth = this.options.bluetooth ?? (globalThis.navigator as Navigator & { bluetooth?: WebBluetooth } | undefined)?.bluetooth;
-    if (bluetooth === undefined) throw new TransportError('NOT_FOUND', { message: 'This browser has no Web Bluetooth; use Chrome or Edge, or install the hkey Web Bluetooth shim.' });
+    const bluetooth = this.options.bluetooth ?? (globalThis.navigator as (Navigator & { bluetooth?: WebBluetooth }) | undefined)?.bluetooth;
+    if (bluetooth === undefined)
+      throw new TransportError('NOT_FOUND', { message: 'This browser has no Web Bluetooth; use Chrome or Edge, or install the hkey Web Bluetooth shim.' });
     return bluetooth;
   }
 

@@ -74,8 +74,9 @@ export class WebHidTransportKind implements TransportKind {
   constructor(private readonly options: WebHidTransportOptions = {}) {}
 
   private get hid(): WebHid {
-    const hid = this.options.hid ?? (globalThis.navigator as Navigator & { hid?: WebHid } | undefined)?.hid;
-    if (hid === undefined) throw new TransportError('NOT_FOUND', { message: 'This browser has no WebHID; use Chrome or Edge, or install the hkey WebHID shim.' });
+    const hid = this.options.hid ?? (globalThis.navigator as (Navigator & { hid?: WebHid }) | undefined)?.hid;
+    if (hid === undefined)
+      throw new TransportError('NOT_FOUND', { message: 'This browser has no WebHID; use Chrome or Edge, or install the hkey WebHID shim.' });
     return hid;
   }
 
@@ -118,7 +119,10 @@ export class WebHidTransportKind implements TransportKind {
       try {
         await device.open();
       } catch (error) {
-        throw new TransportError('PERMISSION_DENIED', { cause: error, message: `The browser could not open the key: ${error instanceof Error ? error.message : String(error)}` });
+        throw new TransportError('PERMISSION_DENIED', {
+          cause: error,
+          message: `The browser could not open the key: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     }
     return HidTransport.open(descriptorOf(device), webHidReportPort(this.hid, device), this.options);

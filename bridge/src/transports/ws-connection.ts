@@ -3,13 +3,7 @@
  * fanned out by type. Isomorphic: the global WebSocket of browsers and Node >= 22, else the `ws` package, loaded
  * only when needed (Node 20) so browser bundles never include it.
  */
-import {
-  BRIDGE_PROTOCOL_VERSION,
-  type BridgeErrorBody,
-  type BridgeEvent,
-  type BridgeRequestType,
-  type BridgeRequests,
-} from '../bridge-protocol.js';
+import { BRIDGE_PROTOCOL_VERSION, type BridgeErrorBody, type BridgeEvent, type BridgeRequestType, type BridgeRequests } from '../bridge-protocol.js';
 import { BridgeError, DeviceBusyError, TransportError, type TransportErrorCode } from '../errors.js';
 import type { KeepaliveStatus } from '../transport.js';
 
@@ -76,7 +70,10 @@ export class BridgeConnection {
     if (options.client !== undefined) url.searchParams.set('client', options.client);
     const socket = new Socket(url.href);
     const unavailable = (): BridgeError =>
-      new BridgeError('BRIDGE_UNAVAILABLE', `Could not connect to the bridge at ${shownUrl}; check that it runs, and pass its token or have it allow this page's origin.`);
+      new BridgeError(
+        'BRIDGE_UNAVAILABLE',
+        `Could not connect to the bridge at ${shownUrl}; check that it runs, and pass its token or have it allow this page's origin.`,
+      );
     return new Promise<BridgeConnection>((resolve, reject) => {
       let connection: BridgeConnection | undefined;
       const timer = setTimeout(() => {

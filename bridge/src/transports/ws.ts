@@ -102,7 +102,9 @@ export class WsTransport implements Transport {
     const params = { session: this.session, data: toHex(message), ...(timeoutMs === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(timeoutMs)) }) };
     const requestOptions = { signal: options.signal, onKeepalive: options.onKeepalive };
     const { data } =
-      ctap === undefined ? await this.connection.request('exchange', params, requestOptions) : await this.connection.request('ctap', { ...params, command: ctap }, requestOptions);
+      ctap === undefined
+        ? await this.connection.request('exchange', params, requestOptions)
+        : await this.connection.request('ctap', { ...params, command: ctap }, requestOptions);
     const response = fromHex(data);
     if (response === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent a malformed response.' });
     return response;

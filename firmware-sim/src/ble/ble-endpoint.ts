@@ -89,7 +89,12 @@ export class BleConnection implements BleChannelLink {
   ) {
     this.session = endpoint.key.openSession('ble');
     const channel = { keepaliveMs: endpoint.options.keepaliveMs ?? 75, fragmentTimeoutMs: endpoint.options.fragmentTimeoutMs };
-    this.hkp = new BleServiceChannel(this, (payload, options) => this.session.handle(payload, options), (value) => host.notify(value), { ...channel, traceLabel: '' });
+    this.hkp = new BleServiceChannel(
+      this,
+      (payload, options) => this.session.handle(payload, options),
+      (value) => host.notify(value),
+      { ...channel, traceLabel: '' },
+    );
     this.fido = new BleServiceChannel(this, this.fidoRevision.server(this.session), (value) => host.notifyFido?.(value), { ...channel, traceLabel: 'fido ' });
     const interval = endpoint.options.connectionIntervalMs;
     if (interval) {
@@ -177,7 +182,9 @@ export class BleConnection implements BleChannelLink {
   }
 
   transmit(fragment: Uint8Array, notify: (value: Uint8Array) => void): boolean {
-    const delivery = this.endpoint.key.linkFaults.apply('out', 'ble', fragment, (value) => (this.outbound ? this.outbound.run(() => notify(value)) : notify(value)));
+    const delivery = this.endpoint.key.linkFaults.apply('out', 'ble', fragment, (value) =>
+      this.outbound ? this.outbound.run(() => notify(value)) : notify(value),
+    );
     if (delivery !== 'disconnect') return true;
     this.drop('link fault');
     return false;

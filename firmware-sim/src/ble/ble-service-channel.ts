@@ -148,7 +148,8 @@ export class BleServiceChannel {
       if (this.subscribed && this.link.connected) this.notify(value);
     };
     for (const fragment of encodeBleMessage(cmd, payload, this.link.fragmentSize)) {
-      if (key.events.traceFrames) key.events.emit({ type: 'frame', direction: 'out', transport: 'ble', bytes: fragment.length, header: this.describe(fragment) });
+      if (key.events.traceFrames)
+        key.events.emit({ type: 'frame', direction: 'out', transport: 'ble', bytes: fragment.length, header: this.describe(fragment) });
       if (!this.link.transmit(fragment, notify)) return;
     }
   }

@@ -40,7 +40,8 @@ export class Replayer implements MessageHandler {
 
   async handle(request: Uint8Array): Promise<Uint8Array> {
     const expected = this.exchanges[this.position];
-    if (expected === undefined) throw new FixtureError('REPLAY_EXHAUSTED', `The fixture has ${this.exchanges.length} exchanges and a request came after the last.`);
+    if (expected === undefined)
+      throw new FixtureError('REPLAY_EXHAUSTED', `The fixture has ${this.exchanges.length} exchanges and a request came after the last.`);
     const seen = fixtureHex(redactRequest(request).bytes);
     const wanted = fixtureHex(expected.request);
     if (seen !== wanted) {

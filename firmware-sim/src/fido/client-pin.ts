@@ -18,7 +18,9 @@ import {
   memberInteger,
   memberText,
   readKeyAgreementKey,
-  requiredMember, type PinProtocol, pinProtocol,
+  requiredMember,
+  type PinProtocol,
+  pinProtocol,
 } from '@hkey/protocol';
 import { constantTimeBytesEqual, p256PrivateKey, p256PublicKey, sha256 } from './crypto.js';
 import { FIDO_MIN_PIN_LENGTH, FIDO_PIN_RETRIES, type FidoPin } from './fido-state.js';
@@ -66,7 +68,8 @@ function newPin(padded: Uint8Array | undefined): { hash: Uint8Array; length: num
   if (padded === undefined || padded.length !== 64) throw new CtapError('PIN_POLICY_VIOLATION', 'The new PIN must arrive padded to 64 bytes.');
   const end = padded.indexOf(0);
   const pin = padded.subarray(0, end === -1 ? 64 : end);
-  if (end === -1 || padded.subarray(end).some((byte) => byte !== 0)) throw new CtapError('PIN_POLICY_VIOLATION', 'The new PIN must be at most 63 bytes, padded with zeros.');
+  if (end === -1 || padded.subarray(end).some((byte) => byte !== 0))
+    throw new CtapError('PIN_POLICY_VIOLATION', 'The new PIN must be at most 63 bytes, padded with zeros.');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(pin);
@@ -86,7 +89,8 @@ async function verifyPinHash(runtime: FidoRuntime, protocol: PinProtocol, shared
   const state = runtime.state();
   const pin = state.pin as FidoPin;
   if (pin.retries === 0) throw new CtapError('PIN_BLOCKED', 'The FIDO PIN is blocked; only a reset of the security key clears it.');
-  if (runtime.volatile.consecutiveMismatches >= 3) throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
+  if (runtime.volatile.consecutiveMismatches >= 3)
+    throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
   await runtime.commit({ ...state, pin: { ...pin, retries: pin.retries - 1 } });
   const presented = protocol.decrypt(sharedSecret, pinHashEnc);
   if (presented !== undefined && presented.length === 16 && constantTimeBytesEqual(presented, pin.hash)) {
@@ -97,7 +101,8 @@ async function verifyPinHash(runtime: FidoRuntime, protocol: PinProtocol, shared
   regenerateKeyAgreement(runtime);
   runtime.volatile.consecutiveMismatches += 1;
   if (pin.retries - 1 === 0) throw new CtapError('PIN_BLOCKED', 'The FIDO PIN is now blocked; only a reset of the security key clears it.');
-  if (runtime.volatile.consecutiveMismatches >= 3) throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
+  if (runtime.volatile.consecutiveMismatches >= 3)
+    throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
   throw new CtapError('PIN_INVALID', 'The PIN is wrong.');
 }
 
@@ -129,7 +134,8 @@ async function changePin(runtime: FidoRuntime, params: CtapMap): Promise<CtapMap
   const sharedSecret = platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
   if (runtime.state().pin === undefined) throw new CtapError('PIN_NOT_SET', 'No FIDO PIN is set: set one first.');
   if (runtime.state().pin?.retries === 0) throw new CtapError('PIN_BLOCKED', 'The FIDO PIN is blocked; only a reset of the security key clears it.');
-  if (!protocol.verify(sharedSecret, concat(newPinEnc, pinHashEnc), pinUvAuthParam)) throw new CtapError('PIN_AUTH_INVALID', 'pinUvAuthParam does not match the request.');
+  if (!protocol.verify(sharedSecret, concat(newPinEnc, pinHashEnc), pinUvAuthParam))
+    throw new CtapError('PIN_AUTH_INVALID', 'pinUvAuthParam does not match the request.');
   await verifyPinHash(runtime, protocol, sharedSecret, pinHashEnc);
   const { hash, length } = newPin(protocol.decrypt(sharedSecret, newPinEnc));
   await runtime.commit({ ...runtime.state(), pin: { hash, retries: FIDO_PIN_RETRIES, length } });
@@ -147,7 +153,8 @@ async function getToken(runtime: FidoRuntime, params: CtapMap, withPermissions: 
     permissions = requiredMember(memberInteger, params, ClientPinKey.permissions, 'permissions');
     rpId = memberText(params, ClientPinKey.rpId, 'rpId');
     if (permissions <= 0) throw new CtapError('INVALID_PARAMETER', 'permissions must name at least one permission.');
-    if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0) throw new CtapError('UNAUTHORIZED_PERMISSION', 'The key grants makeCredential, getAssertion and credentialManagement only.');
+    if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0)
+      throw new CtapError('UNAUTHORIZED_PERMISSION', 'The key grants makeCredential, getAssertion and credentialManagement only.');
   } else if (params.has(ClientPinKey.permissions) || params.has(ClientPinKey.rpId)) {
     throw new CtapError('INVALID_PARAMETER', 'getPinToken takes no permissions or rpId; use subcommand 0x09.');
   }
@@ -189,7 +196,14 @@ export async function clientPin(runtime: FidoRuntime, body: CtapMap): Promise<Ct
  * Checks a request's pinUvAuthParam against the current token (CTAP 2.1 §6.1.2 step 11, §6.2.2 step 9): the MAC,
  * then the permission, then the RP binding (a token issued without an RP id binds to the first one it serves).
  */
-export function verifyPinUvAuthParam(runtime: FidoRuntime, protocol: PinProtocol, message: Uint8Array, param: Uint8Array, permission: number, rpId: string | undefined): void {
+export function verifyPinUvAuthParam(
+  runtime: FidoRuntime,
+  protocol: PinProtocol,
+  message: Uint8Array,
+  param: Uint8Array,
+  permission: number,
+  rpId: string | undefined,
+): void {
   const token = runtime.volatile.token;
   if (token === undefined || token.protocol !== protocol.version || runtime.nowMs() > token.expiresAtMs || !protocol.verify(token.token, message, param)) {
     throw new CtapError('PIN_AUTH_INVALID', 'pinUvAuthParam does not match a current pinUvAuthToken.');

@@ -45,7 +45,14 @@ function credentialEntry(runtime: FidoRuntime, record: FidoCredentialRecord, tot
   const key = liveCredential(runtime.state(), rpIdHash(record.rpId), record.credentialId);
   if (key === undefined) throw new CtapError('NO_CREDENTIALS', 'The credential is no longer on the key.');
   return ctapMap([
-    [CredentialManagementResponseKey.user, ctapMap([['id', record.userId], ['name', record.userName], ['displayName', record.userDisplayName]] as [string, CtapValue | undefined][])],
+    [
+      CredentialManagementResponseKey.user,
+      ctapMap([
+        ['id', record.userId],
+        ['name', record.userName],
+        ['displayName', record.userDisplayName],
+      ] as [string, CtapValue | undefined][]),
+    ],
     [CredentialManagementResponseKey.credentialId, descriptor(record.credentialId)],
     [CredentialManagementResponseKey.publicKey, cosePublicKey(key)],
     [CredentialManagementResponseKey.totalCredentials, total],
@@ -62,8 +69,10 @@ function credentialIdParam(params: CtapMap): Uint8Array {
 export async function credentialManagement(runtime: FidoRuntime, body: CtapMap): Promise<CtapMap> {
   const params = asCtapMap(body, 'request');
   const subCommand = requiredMember(memberInteger, params, CredentialManagementKey.subCommand, 'subCommand');
-  const continuing = subCommand === CredentialManagementSubCommand.enumerateRPsGetNextRP || subCommand === CredentialManagementSubCommand.enumerateCredentialsGetNextCredential;
-  if (!Object.values(CredentialManagementSubCommand).includes(subCommand as never)) throw new CtapError('INVALID_SUBCOMMAND', 'The key does not offer this credential management subcommand.');
+  const continuing =
+    subCommand === CredentialManagementSubCommand.enumerateRPsGetNextRP || subCommand === CredentialManagementSubCommand.enumerateCredentialsGetNextCredential;
+  if (!Object.values(CredentialManagementSubCommand).includes(subCommand as never))
+    throw new CtapError('INVALID_SUBCOMMAND', 'The key does not offer this credential management subcommand.');
   if (!continuing) {
     if (runtime.state().pin === undefined) throw new CtapError('PUAT_REQUIRED', 'Credential management needs a PIN: set one first.');
     authorize(runtime, params, subCommand);
@@ -74,7 +83,10 @@ export async function credentialManagement(runtime: FidoRuntime, body: CtapMap):
     case CredentialManagementSubCommand.getCredsMetadata:
       return ctapMap([
         [CredentialManagementResponseKey.existingResidentCredentialsCount, state.credentials.length],
-        [CredentialManagementResponseKey.maxPossibleRemainingResidentCredentialsCount, Math.floor(Math.max(0, runtime.storageFree()) / MAX_CREDENTIAL_RECORD_BYTES)],
+        [
+          CredentialManagementResponseKey.maxPossibleRemainingResidentCredentialsCount,
+          Math.floor(Math.max(0, runtime.storageFree()) / MAX_CREDENTIAL_RECORD_BYTES),
+        ],
       ]);
     case CredentialManagementSubCommand.enumerateRPsBegin: {
       const rps = new Map<string, string | undefined>();

@@ -69,7 +69,8 @@ export function assertionExtensions(
     if (saltEnc === undefined || saltAuth === undefined) throw new CtapError('MISSING_PARAMETER', 'hmac-secret needs saltEnc and saltAuth.');
     if (!protocol.verify(sharedSecret, saltEnc, saltAuth)) throw new CtapError('INVALID_PARAMETER', 'hmac-secret saltAuth does not match saltEnc.');
     const salts = protocol.decrypt(sharedSecret, saltEnc);
-    if (salts === undefined || (salts.length !== 32 && salts.length !== 64)) throw new CtapError('INVALID_LENGTH', 'hmac-secret takes one or two 32-byte salts.');
+    if (salts === undefined || (salts.length !== 32 && salts.length !== 64))
+      throw new CtapError('INVALID_LENGTH', 'hmac-secret takes one or two 32-byte salts.');
     const key = credRandom(runtime.state().masterSecret, credential.id, uv);
     const output = new Uint8Array(salts.length);
     for (let offset = 0; offset < salts.length; offset += 32) output.set(hmacSha256(key, salts.subarray(offset, offset + 32)), offset);

@@ -77,7 +77,7 @@ export function fidoStateFromJson(value: unknown, helpers: FidoJsonHelpers): Fid
     users.add(user);
   });
   const nextCreated = helpers.integer(state.nextCreated, 'fido.nextCreated', 1, Number.MAX_SAFE_INTEGER);
-  if (parsed.some((record) => record.created >= nextCreated)) throw helpers.invalid('fido.nextCreated', 'above every credential\'s creation number');
+  if (parsed.some((record) => record.created >= nextCreated)) throw helpers.invalid('fido.nextCreated', "above every credential's creation number");
   return {
     masterSecret: bytes(helpers, state.masterSecret, 'fido.masterSecret', 32, 32),
     signCount: helpers.integer(state.signCount, 'fido.signCount', 0, 0xffff_ffff),

@@ -41,7 +41,16 @@ const utf8 = new TextEncoder();
 /** Storage bytes a discoverable credential takes, counted with the accounts (docs/protocol.md §5.3, §9.5). */
 export function credentialRecordBytes(record: Omit<FidoCredentialRecord, 'created'>): number {
   const text = (value: string | undefined): number => (value === undefined ? 0 : utf8.encode(value).length);
-  return 32 + record.credentialId.length + text(record.rpId) + text(record.rpName) + record.userId.length + text(record.userName) + text(record.userDisplayName) + (record.credBlob?.length ?? 0);
+  return (
+    32 +
+    record.credentialId.length +
+    text(record.rpId) +
+    text(record.rpName) +
+    record.userId.length +
+    text(record.userName) +
+    text(record.userDisplayName) +
+    (record.credBlob?.length ?? 0)
+  );
 }
 
 /** The most a credential can take (longest fields CTAP allows the key to keep), for remainingDiscoverableCredentials. */

@@ -78,7 +78,14 @@ export async function getAssertion(runtime: FidoRuntime, body: CtapMap): Promise
   if (options.has('rk')) throw new CtapError('UNSUPPORTED_OPTION', 'GetAssertion takes no "rk" option.');
   const up = memberBoolean(options, 'up', 'options.up') ?? true;
   if (memberBoolean(options, 'uv', 'options.uv') === true) throw new CtapError('INVALID_OPTION', 'The key has no built-in user verification: use a PIN.');
-  const uv = await userVerified(runtime, params, { param: GetAssertionKey.pinUvAuthParam, protocol: GetAssertionKey.pinUvAuthProtocol }, clientDataHash, PinPermission.getAssertion, rpId);
+  const uv = await userVerified(
+    runtime,
+    params,
+    { param: GetAssertionKey.pinUvAuthParam, protocol: GetAssertionKey.pinUvAuthProtocol },
+    clientDataHash,
+    PinPermission.getAssertion,
+    rpId,
+  );
 
   const state = runtime.state();
   const rpHash = rpIdHash(rpId);

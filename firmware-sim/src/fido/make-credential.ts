@@ -81,7 +81,14 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
   if (params.has(MakeCredentialKey.enterpriseAttestation)) throw new CtapError('INVALID_PARAMETER', 'The key offers no enterprise attestation.');
   if (userId.length > MAX_USER_ID_BYTES) throw new CtapError('INVALID_LENGTH', `user.id is longer than ${MAX_USER_ID_BYTES} bytes.`);
 
-  const uv = await userVerified(runtime, params, { param: MakeCredentialKey.pinUvAuthParam, protocol: MakeCredentialKey.pinUvAuthProtocol }, clientDataHash, PinPermission.makeCredential, rpId);
+  const uv = await userVerified(
+    runtime,
+    params,
+    { param: MakeCredentialKey.pinUvAuthParam, protocol: MakeCredentialKey.pinUvAuthProtocol },
+    clientDataHash,
+    PinPermission.makeCredential,
+    rpId,
+  );
   if (!uv && runtime.state().pin !== undefined && discoverable) {
     throw new CtapError('PUAT_REQUIRED', 'A PIN is set: a discoverable credential needs a pinUvAuthToken.');
   }
@@ -96,7 +103,12 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
     }
   }
   const { inputs, outputs } = creationExtensions(extensions, discoverable);
-  const { id, key } = newCredentialId(state.masterSecret, rpHash, { alg, discoverable, credProtect: inputs.credProtect, hmacSecret: inputs.hmacSecret }, runtime.randomBytes(16));
+  const { id, key } = newCredentialId(
+    state.masterSecret,
+    rpHash,
+    { alg, discoverable, credProtect: inputs.credProtect, hmacSecret: inputs.hmacSecret },
+    runtime.randomBytes(16),
+  );
 
   let credentials = state.credentials;
   let record: FidoCredentialRecord | undefined;
@@ -104,7 +116,8 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
     record = { credentialId: id, rpId, rpName, userId, userName, userDisplayName, credBlob: inputs.credBlob, created: state.nextCreated };
     const replaced = credentials.filter((existing) => existing.rpId === rpId && equalBytes(existing.userId, userId));
     const freed = replaced.reduce((sum, existing) => sum + credentialRecordBytes(existing), 0);
-    if (credentialRecordBytes(record) > runtime.storageFree() + freed) throw new CtapError('KEY_STORE_FULL', 'The key has no room for another discoverable credential.');
+    if (credentialRecordBytes(record) > runtime.storageFree() + freed)
+      throw new CtapError('KEY_STORE_FULL', 'The key has no room for another discoverable credential.');
     credentials = [...credentials.filter((existing) => !replaced.includes(existing)), record];
   }
 

@@ -3,7 +3,18 @@
  * for the button: a request that needs it answers CONDITIONS_NOT_SATISFIED at once and starts a button wait; the host
  * repeats the request, and a press within ten seconds is used once, as on hardware.
  */
-import { CoseAlgorithm, CredProtect, U2F_REGISTER_ID, U2F_VERSION, U2fAuthenticateMode, U2fInstruction, U2fStatusWord, concatBytes, decodeU2fRequest, encodeU2fResponse } from '@hkey/protocol';
+import {
+  CoseAlgorithm,
+  CredProtect,
+  U2F_REGISTER_ID,
+  U2F_VERSION,
+  U2fAuthenticateMode,
+  U2fInstruction,
+  U2fStatusWord,
+  concatBytes,
+  decodeU2fRequest,
+  encodeU2fResponse,
+} from '@hkey/protocol';
 import { newCredentialId } from './credential-id.js';
 import { liveCredential } from './make-credential.js';
 import type { FidoRuntime } from './runtime.js';
@@ -44,7 +55,12 @@ async function register(runtime: FidoRuntime, data: Uint8Array): Promise<Uint8Ar
   const challenge = data.subarray(0, 32);
   const application = data.subarray(32, 64);
   if (!consumeTouch(runtime, 'U2F register')) return status(U2fStatusWord.CONDITIONS_NOT_SATISFIED);
-  const { id, key } = newCredentialId(runtime.state().masterSecret, application, { alg: CoseAlgorithm.ES256, discoverable: false, credProtect: 1, hmacSecret: false }, runtime.randomBytes(16));
+  const { id, key } = newCredentialId(
+    runtime.state().masterSecret,
+    application,
+    { alg: CoseAlgorithm.ES256, discoverable: false, credProtect: 1, hmacSecret: false },
+    runtime.randomBytes(16),
+  );
   const signature = runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, key.publicKey));
   const certificate = runtime.attestation.certificates[0] as Uint8Array;
   const body = concatBytes(new Uint8Array([U2F_REGISTER_ID]), key.publicKey, new Uint8Array([id.length]), id, certificate, signature);

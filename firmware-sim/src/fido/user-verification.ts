@@ -28,7 +28,8 @@ export async function userVerified(
   const param = memberBytes(params, keys.param, 'pinUvAuthParam');
   if (param === undefined) {
     const version = memberInteger(params, keys.protocol, 'pinUvAuthProtocol');
-    if (version !== undefined && pinProtocol(version) === undefined) throw new CtapError('INVALID_PARAMETER', 'The key offers PIN/UV auth protocols 1 and 2 only.');
+    if (version !== undefined && pinProtocol(version) === undefined)
+      throw new CtapError('INVALID_PARAMETER', 'The key offers PIN/UV auth protocols 1 and 2 only.');
     return false;
   }
   if (param.length === 0) return touchProbe(runtime);

@@ -115,7 +115,8 @@ export class HidEndpoint<Peer> {
   }
 
   private accept(report: Uint8Array, peer: Peer): void {
-    if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'in', transport: 'hid', bytes: report.length, header: describeReport(report) });
+    if (this.key.events.traceFrames)
+      this.key.events.emit({ type: 'frame', direction: 'in', transport: 'hid', bytes: report.length, header: describeReport(report) });
     if (report.length === HID_REPORT_SIZE && this.refuseForeign(report, peer)) return;
     const now = this.key.clock.now();
     const result = this.receiver.feed(report, now);
@@ -258,23 +259,22 @@ export class HidEndpoint<Peer> {
     this.receiver.busyChannel = cid;
     this.keepalive.start();
     transaction.done = run(session, {
-        get signal() {
-          return (transaction.controller ??= new AbortController()).signal;
-        },
-        onStatus: (status) => {
-          const next = status === 'user-presence' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
-          if (next === transaction.status || this.transaction !== transaction) return;
-          transaction.status = next;
-          // Tell the host at once that the button is needed; the ticker keeps the cadence.
-          this.sendKeepalive();
-        },
-      })
-      .then((response) => {
-        if (this.transaction !== transaction) return;
-        this.transaction = undefined;
-        this.receiver.busyChannel = undefined;
-        if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
-      });
+      get signal() {
+        return (transaction.controller ??= new AbortController()).signal;
+      },
+      onStatus: (status) => {
+        const next = status === 'user-presence' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
+        if (next === transaction.status || this.transaction !== transaction) return;
+        transaction.status = next;
+        // Tell the host at once that the button is needed; the ticker keeps the cadence.
+        this.sendKeepalive();
+      },
+    }).then((response) => {
+      if (this.transaction !== transaction) return;
+      this.transaction = undefined;
+      this.receiver.busyChannel = undefined;
+      if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
+    });
   }
 
   /** KEEPALIVE for the command in flight, if any (§1.7). */
@@ -303,7 +303,8 @@ export class HidEndpoint<Peer> {
     const send = this.send;
     if (send === undefined) return;
     for (const report of encodeHidMessage(cid, cmd, payload)) {
-      if (this.key.events.traceFrames) this.key.events.emit({ type: 'frame', direction: 'out', transport: 'hid', bytes: report.length, header: describeReport(report) });
+      if (this.key.events.traceFrames)
+        this.key.events.emit({ type: 'frame', direction: 'out', transport: 'hid', bytes: report.length, header: describeReport(report) });
       const transmit = (packet: Uint8Array): void => (this.outbound ? this.outbound.run(() => send(packet, peer)) : send(packet, peer));
       const delivery = this.key.linkFaults.apply('out', 'hid', report, transmit);
       if (delivery === 'disconnect') {

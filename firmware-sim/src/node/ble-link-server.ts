@@ -78,7 +78,8 @@ function serve(socket: Socket, endpoints: ReadonlyMap<string, BleEndpoint>): voi
         connection.subscribe(data[0] === 1);
         return send(BleLinkOp.SUBSCRIBED, Uint8Array.of(data[0] === 1 ? 1 : 0));
       case BleLinkOp.FIDO_WRITE:
-        if (!connection.writeFidoControlPoint(data)) return error(BleLinkError.BAD_LENGTH, `A fidoControlPoint write holds at most ${connection.fragmentSize} bytes.`);
+        if (!connection.writeFidoControlPoint(data))
+          return error(BleLinkError.BAD_LENGTH, `A fidoControlPoint write holds at most ${connection.fragmentSize} bytes.`);
         return send(BleLinkOp.WRITTEN);
       case BleLinkOp.FIDO_SUBSCRIBE:
         connection.subscribeFidoStatus(data[0] === 1);

@@ -135,7 +135,8 @@ export async function startControlServer(simulator: Simulator, options: ControlS
         return describeDevice(device);
       case 'POST button': {
         const what = oneOf(body, 'action', ['press', 'hold', 'deny'] as const);
-        const acted = what === 'press' ? device.button.press() : what === 'deny' ? device.button.deny() : device.button.hold(number(body, 'ms', 0, 600_000, 10_000));
+        const acted =
+          what === 'press' ? device.button.press() : what === 'deny' ? device.button.deny() : device.button.hold(number(body, 'ms', 0, 600_000, 10_000));
         if (!acted) throw new HttpError(409, 'NOT_WAITING', 'The key is not waiting for its button.');
         return { ok: true };
       }
@@ -234,7 +235,9 @@ export async function startControlServer(simulator: Simulator, options: ControlS
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const refusal = refuse(request, url, token) ?? (url.pathname === '/v1/events' ? undefined : { status: 404, code: 'NOT_FOUND', message: 'The control WebSocket is at /v1/events.' });
+    const refusal =
+      refuse(request, url, token) ??
+      (url.pathname === '/v1/events' ? undefined : { status: 404, code: 'NOT_FOUND', message: 'The control WebSocket is at /v1/events.' });
     if (refusal) return refuseUpgrade(socket, refusal);
     sockets.handleUpgrade(request, socket, head, (ws) => {
       const unsubscribers = simulator.devices.map((device) => device.key.events.subscribe((event) => ws.send(eventJson(event))));
@@ -282,7 +285,11 @@ function refuse(request: IncomingMessage, url: URL, token: string): Refusal | un
     return { status: 403, code: 'ORIGIN_REFUSED', message: 'Only pages served from this machine (a loopback http or https origin) may call the control API.' };
   }
   if (!presentsToken(request.headers.authorization, url, token)) {
-    return { status: 401, code: 'TOKEN_REQUIRED', message: 'The control API needs the token the simulator printed at start (Authorization: Bearer or ?token=).' };
+    return {
+      status: 401,
+      code: 'TOKEN_REQUIRED',
+      message: 'The control API needs the token the simulator printed at start (Authorization: Bearer or ?token=).',
+    };
   }
   return undefined;
 }
@@ -290,5 +297,7 @@ function refuse(request: IncomingMessage, url: URL, token: string): Refusal | un
 function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
   const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } });
   const reason = refusal.status === 401 ? 'Unauthorized' : refusal.status === 404 ? 'Not Found' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -12,7 +12,12 @@ import type { DeviceState } from '../core/state.js';
 import type { StateStore } from '../core/store.js';
 import { removeStaleTempFiles, writeFileAtomically, writeTempFile } from './atomic-write.js';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 export const STATE_FORMAT = 'hkey-state';
 /** Version 2 binds the header to the ciphertext; version 1 files are still read and become version 2 at the next save. */
@@ -88,7 +93,8 @@ export class FileStore implements StateStore {
    * until the rename); an encrypted file is rewritten with today's parameters. Returns whether it was plaintext.
    */
   async encryptInPlace(): Promise<boolean> {
-    if (this.options.passphrase === undefined) throw new StateFileError('STATE_PASSPHRASE_REQUIRED', `Encrypting the state file ${this.path} needs a passphrase: set HKEY_STATE_PASSPHRASE.`);
+    if (this.options.passphrase === undefined)
+      throw new StateFileError('STATE_PASSPHRASE_REQUIRED', `Encrypting the state file ${this.path} needs a passphrase: set HKEY_STATE_PASSPHRASE.`);
     const read = await this.read();
     if (read === undefined) throw new StateFileError('STATE_NOT_FOUND', `There is no state file at ${this.path} to encrypt; check the path given to --state.`);
     await this.save(read.state);
@@ -156,7 +162,14 @@ export class FileStore implements StateStore {
   private async decrypt(version: number, encryption: Encryption, payload: string): Promise<string> {
     // The checksum covers the payload only, so the encryption fields are checked here, before Buffer.from meets them.
     const fields = [encryption.salt, encryption.iv, encryption.tag];
-    if (encryption.kdf !== 'scrypt' || encryption.cipher !== 'aes-256-gcm' || !SCRYPT_COSTS.includes(encryption.N) || encryption.r !== SCRYPT.r || encryption.p !== SCRYPT.p || fields.some((field) => typeof field !== 'string')) {
+    if (
+      encryption.kdf !== 'scrypt' ||
+      encryption.cipher !== 'aes-256-gcm' ||
+      !SCRYPT_COSTS.includes(encryption.N) ||
+      encryption.r !== SCRYPT.r ||
+      encryption.p !== SCRYPT.p ||
+      fields.some((field) => typeof field !== 'string')
+    ) {
       throw fail('STATE_UNKNOWN_FORMAT', this.path, 'uses an unknown encryption');
     }
     const key = await this.derive(Buffer.from(encryption.salt, 'base64'), encryption.N);

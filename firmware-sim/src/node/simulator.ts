@@ -136,7 +136,13 @@ export class Simulator {
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }
-      const bleLink = blePort === null ? undefined : await startBleLinkServer(devices.map((device) => device.ble), { host, port: blePort });
+      const bleLink =
+        blePort === null
+          ? undefined
+          : await startBleLinkServer(
+              devices.map((device) => device.ble),
+              { host, port: blePort },
+            );
       return new Simulator(devices, bleLink);
     } catch (error) {
       await Promise.all(devices.map((device) => device.udp.close()));

@@ -12,7 +12,9 @@ export const FLAG_NAMES: readonly (readonly [number, string])[] = [
 ];
 
 export function flagsText(flags: number): string {
-  return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name).join(',');
+  return FLAG_NAMES.filter(([bit]) => flags & bit)
+    .map(([, name]) => name)
+    .join(',');
 }
 
 /**
@@ -41,6 +43,7 @@ export function optionForField(field: string): string {
 /** The account a user means by NAME|ID, or an error with the next step. */
 export async function findAccountOrFail(client: KeyClient, nameOrId: string, timeoutMs: number): Promise<AccountSummary> {
   const account = await client.findAccount(nameOrId, { timeoutMs });
-  if (account === undefined) throw new CliError('ACCOUNT_NOT_FOUND', `No account "${nameOrId}" on this key: see \`hkey accounts list --all\`.`, ExitCode.DEVICE_REFUSED);
+  if (account === undefined)
+    throw new CliError('ACCOUNT_NOT_FOUND', `No account "${nameOrId}" on this key: see \`hkey accounts list --all\`.`, ExitCode.DEVICE_REFUSED);
   return account;
 }

@@ -14,5 +14,11 @@ export const port = (name: string) => integer(name, 0, 65535);
 
 /** A repeatable option whose values may also be comma-separated lists: `-t a -t b,c` gives [a, b, c]. */
 export function list(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((item) => item.trim()).filter((item) => item !== '')];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  ];
 }

@@ -14,7 +14,10 @@ export class CliError extends HkeyError {
 
 const EXIT_BY_PREFIX: readonly [RegExp, number][] = [
   [/^(STATE_)/, ExitCode.STATE_FILE],
-  [/^(PORT_|LISTEN_|REMOTE_BIND|REMOTE_NOT_ALLOWED|TARGET_UNREACHABLE|BRIDGE_UNAVAILABLE|CONTROL_|GATT_|DISCONNECTED|TIMEOUT|NOT_FOUND|NO_DEVICE|HID_|BLE_|PERMISSION_DENIED|PROTOCOL_VIOLATION)/, ExitCode.NO_DEVICE],
+  [
+    /^(PORT_|LISTEN_|REMOTE_BIND|REMOTE_NOT_ALLOWED|TARGET_UNREACHABLE|BRIDGE_UNAVAILABLE|CONTROL_|GATT_|DISCONNECTED|TIMEOUT|NOT_FOUND|NO_DEVICE|HID_|BLE_|PERMISSION_DENIED|PROTOCOL_VIOLATION)/,
+    ExitCode.NO_DEVICE,
+  ],
   [/^PIN_/, ExitCode.PIN],
   [/^(USER_PRESENCE|CANCELLED)/, ExitCode.USER_PRESENCE],
   // commander.*: an argument parser that runs inside an action (e.g. `time set`) throws commander's own errors.
@@ -57,8 +60,10 @@ const CLI_MESSAGES: Readonly<Record<string, string | ((error: unknown) => string
   PIN_NOT_SET: 'This key has no PIN: set one first with `hkey pin set`.',
   PIN_ALREADY_SET: 'This key already has a PIN: change it with `hkey pin change`.',
   ACCOUNT_NOT_FOUND: 'No such account on the key: see `hkey accounts list --all`.',
-  NOT_FOUND: (error) => (NO_KEY_AT_ADDRESS.test(errorText(error)) ? 'No key answers at this address; start the simulator (`hkey sim`) or check the address.' : undefined),
-  BRIDGE_UNAVAILABLE: 'Could not connect to the bridge at the --transport address: check that `hkey bridge` runs there, and pass the token it printed in HKEY_BRIDGE_TOKEN.',
+  NOT_FOUND: (error) =>
+    NO_KEY_AT_ADDRESS.test(errorText(error)) ? 'No key answers at this address; start the simulator (`hkey sim`) or check the address.' : undefined,
+  BRIDGE_UNAVAILABLE:
+    'Could not connect to the bridge at the --transport address: check that `hkey bridge` runs there, and pass the token it printed in HKEY_BRIDGE_TOKEN.',
   CTAP_KEY_STORE_FULL: 'The security key has no room for another discoverable credential; delete one first (`hkey fido credentials delete`).',
   CTAP_PIN_BLOCKED: 'The FIDO PIN is blocked: only a reset of the security key (`hkey fido reset`) clears it, erasing its credentials.',
   CTAP_PIN_NOT_SET: 'The security key has no FIDO PIN; set one first (`hkey fido pin set`).',

@@ -240,7 +240,11 @@ export async function connect(context: RunContext): Promise<OpenKey> {
   if (chosen !== undefined) return chosen;
   const seen = found.map((key) => key.info.serial).join(', ');
   if (globals.device !== undefined) {
-    throw new CliError('NO_DEVICE', `No reachable key has serial ${globals.device}${seen ? ` (found ${seen})` : ''}: check \`hkey devices\`.`, ExitCode.NO_DEVICE);
+    throw new CliError(
+      'NO_DEVICE',
+      `No reachable key has serial ${globals.device}${seen ? ` (found ${seen})` : ''}: check \`hkey devices\`.`,
+      ExitCode.NO_DEVICE,
+    );
   }
   if (found.length > 1) {
     throw new CliError('USAGE_SEVERAL_KEYS', `Several keys answer (${seen}): choose one with --device SERIAL.`, ExitCode.USAGE);
@@ -248,7 +252,11 @@ export async function connect(context: RunContext): Promise<OpenKey> {
   // A place that could not be searched (node-hid or Bluetooth unavailable) explains itself better than "nothing there".
   const failure = probes.find((probe) => probe.error !== undefined && isPlace(probe.url));
   if (failure !== undefined && found.length === 0) throw failure.error;
-  throw new CliError('NO_DEVICE', `No key answers at ${transports.join(', ') || 'the default addresses'}: start the simulator (\`hkey sim\`) or plug a key in, then check \`hkey devices\`.`, ExitCode.NO_DEVICE);
+  throw new CliError(
+    'NO_DEVICE',
+    `No key answers at ${transports.join(', ') || 'the default addresses'}: start the simulator (\`hkey sim\`) or plug a key in, then check \`hkey devices\`.`,
+    ExitCode.NO_DEVICE,
+  );
 }
 
 /** Verifies the PIN on this key's session (asking for it if needed); the key is locked again when it is closed. */

@@ -2,7 +2,17 @@
  * The OTP credential to write: a supplied secret plus its parameters, from flags (or batch columns) for a bare
  * secret, or from the otpauth URI, whose parameters a contradicting flag may not silently override.
  */
-import { DEFAULT_OTP_ALGORITHM, DEFAULT_OTP_DIGITS, DEFAULT_TOTP_PERIOD, Limits, MAX_OTP_COUNTER, type OtpAlgorithm, type OtpCounter, type OtpDigits, isOtpAlgorithm } from '@hkey/protocol';
+import {
+  DEFAULT_OTP_ALGORITHM,
+  DEFAULT_OTP_DIGITS,
+  DEFAULT_TOTP_PERIOD,
+  Limits,
+  MAX_OTP_COUNTER,
+  type OtpAlgorithm,
+  type OtpCounter,
+  type OtpDigits,
+  isOtpAlgorithm,
+} from '@hkey/protocol';
 import { CliError } from './cli-error.js';
 import type { SuppliedSecret } from './secret-input.js';
 
@@ -39,22 +49,26 @@ const optionName: FieldName = (field) => (field === 'type' ? '--totp/--hotp' : `
 function decimal(value: string | number, field: keyof OtpParameterInput, name: FieldName, min: number, max: number): number {
   const text = String(value).trim();
   const parsed = Number(text);
-  if (!/^[0-9]+$/.test(text) || parsed < min || parsed > max) throw new OtpParameterError(field, 'USAGE_OTP_PARAMETER', `${name(field)} must be a whole number from ${min} to ${max}.`);
+  if (!/^[0-9]+$/.test(text) || parsed < min || parsed > max)
+    throw new OtpParameterError(field, 'USAGE_OTP_PARAMETER', `${name(field)} must be a whole number from ${min} to ${max}.`);
   return parsed;
 }
 
 function counterValue(value: string | number, name: FieldName): OtpCounter {
   const text = String(value).trim();
-  if (!/^[0-9]{1,20}$/.test(text) || BigInt(text) > MAX_OTP_COUNTER) throw new OtpParameterError('counter', 'USAGE_OTP_PARAMETER', `${name('counter')} must be a whole number from 0 to ${MAX_OTP_COUNTER}.`);
+  if (!/^[0-9]{1,20}$/.test(text) || BigInt(text) > MAX_OTP_COUNTER)
+    throw new OtpParameterError('counter', 'USAGE_OTP_PARAMETER', `${name('counter')} must be a whole number from 0 to ${MAX_OTP_COUNTER}.`);
   const counter = BigInt(text);
   return counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter;
 }
 
 function parseParameters(input: OtpParameterInput, name: FieldName) {
   const type = input.type?.trim().toUpperCase();
-  if (type !== undefined && type !== 'TOTP' && type !== 'HOTP') throw new OtpParameterError('type', 'USAGE_OTP_PARAMETER', `${name('type')} must be totp or hotp.`);
+  if (type !== undefined && type !== 'TOTP' && type !== 'HOTP')
+    throw new OtpParameterError('type', 'USAGE_OTP_PARAMETER', `${name('type')} must be totp or hotp.`);
   const algorithm = input.algorithm?.trim().toUpperCase();
-  if (algorithm !== undefined && !isOtpAlgorithm(algorithm)) throw new OtpParameterError('algorithm', 'USAGE_OTP_PARAMETER', `${name('algorithm')} must be SHA1, SHA256 or SHA512.`);
+  if (algorithm !== undefined && !isOtpAlgorithm(algorithm))
+    throw new OtpParameterError('algorithm', 'USAGE_OTP_PARAMETER', `${name('algorithm')} must be SHA1, SHA256 or SHA512.`);
   return {
     type,
     algorithm,
@@ -71,18 +85,24 @@ export function resolveOtp(supplied: SuppliedSecret, input: OtpParameterInput, n
     const { uri } = supplied;
     const conflict = (field: keyof OtpParameterInput, mine: unknown, theirs: unknown): void => {
       if (mine !== undefined && String(mine) !== String(theirs)) {
-        throw new OtpParameterError(field, 'USAGE_URI_CONFLICT', `${name(field)} contradicts the otpauth URI's ${field === 'type' ? 'type' : `${field} parameter`}: drop one of them.`);
+        throw new OtpParameterError(
+          field,
+          'USAGE_URI_CONFLICT',
+          `${name(field)} contradicts the otpauth URI's ${field === 'type' ? 'type' : `${field} parameter`}: drop one of them.`,
+        );
       }
     };
     conflict('type', given.type, uri.type.toUpperCase());
     conflict('algorithm', given.algorithm, uri.algorithm);
     conflict('digits', given.digits, uri.digits);
     if (uri.type === 'totp') {
-      if (given.counter !== undefined) throw new OtpParameterError('counter', 'USAGE_OTP_PARAMETER', `${name('counter')} applies to HOTP only, and the URI is a totp URI.`);
+      if (given.counter !== undefined)
+        throw new OtpParameterError('counter', 'USAGE_OTP_PARAMETER', `${name('counter')} applies to HOTP only, and the URI is a totp URI.`);
       conflict('period', given.period, uri.period);
       return { secret: uri.secret, kind: 'TOTP', algorithm: uri.algorithm, digits: uri.digits, period: uri.period };
     }
-    if (given.period !== undefined) throw new OtpParameterError('period', 'USAGE_OTP_PARAMETER', `${name('period')} applies to TOTP only, and the URI is an hotp URI.`);
+    if (given.period !== undefined)
+      throw new OtpParameterError('period', 'USAGE_OTP_PARAMETER', `${name('period')} applies to TOTP only, and the URI is an hotp URI.`);
     conflict('counter', given.counter, uri.counter);
     return { secret: uri.secret, kind: 'HOTP', algorithm: uri.algorithm, digits: uri.digits, counter: uri.counter };
   }

@@ -14,6 +14,7 @@ export async function readPassword(options: PasswordOptions): Promise<string | u
   if (options.passwordStdin) return (await readStdin('the password')).replace(/\r?\n$/, '');
   if (!options.passwordPrompt) return undefined;
   const password = await promptHidden('Account password (hidden): ');
-  if ((await promptHidden('Repeat the password: ')) !== password) throw new CliError('USAGE_PASSWORD_MISMATCH', 'The two passwords differ; run the command again.');
+  if ((await promptHidden('Repeat the password: ')) !== password)
+    throw new CliError('USAGE_PASSWORD_MISMATCH', 'The two passwords differ; run the command again.');
   return password;
 }

@@ -37,7 +37,9 @@ export class PinReader {
 
   /** A key said the remembered PIN is wrong: never try it on another key, where it would cost an attempt too. */
   rejected(): void {
-    this.remembered = Promise.reject(new CliError('PIN_INVALID', 'The PIN was wrong on another key, so it was not tried on this one: check the PIN and run again.', ExitCode.PIN));
+    this.remembered = Promise.reject(
+      new CliError('PIN_INVALID', 'The PIN was wrong on another key, so it was not tried on this one: check the PIN and run again.', ExitCode.PIN),
+    );
     // Callers that never ask again must not see an unhandled rejection.
     this.remembered.catch(() => undefined);
   }

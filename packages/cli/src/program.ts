@@ -73,7 +73,10 @@ export function buildProgram(): Command {
     .addOption(
       // The bridge's ADDRESS_SYNTAX, spelled out (a test keeps them equal): importing @hkey/bridge here would load it
       // for every command, `hkey --help` too.
-      new Option('-t, --transport <url>', 'where keys are: udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual; repeat or comma-separate for several')
+      new Option(
+        '-t, --transport <url>',
+        'where keys are: udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual; repeat or comma-separate for several',
+      )
         .env('HKEY_TRANSPORT')
         .argParser(list),
     )
@@ -112,21 +115,26 @@ ${EXIT_CODE_HELP}`,
     .option('--udp <port>', 'UDP HID port of the first key (key i uses port + i - 1)', port('--udp'), 8111)
     .option('--ble-port <port>', 'BLE link port (GATT over TCP, shared by all keys)', port('--ble-port'), 8112)
     .option('--control-port <port>', 'control API port (HTTP + WebSocket, loopback only)', port('--control-port'), 8110)
-    .addOption(new Option('--control-token <token>', 'fixed control API token, at least 16 characters (default: a random one per launch)').env('HKEY_CONTROL_TOKEN'))
+    .addOption(
+      new Option('--control-token <token>', 'fixed control API token, at least 16 characters (default: a random one per launch)').env('HKEY_CONTROL_TOKEN'),
+    )
     .option('--host <address>', 'address the keys listen on', '127.0.0.1')
     .option('--allow-remote', 'allow the keys (UDP HID, BLE link) to listen beyond loopback; the control API stays on loopback', false)
     .option('--state <file>', 'state file (created if missing); without it the keys live in memory')
     .option('--reset-state', 'discard existing state files before starting', false)
     .addOption(new Option('--encrypt-state', 'encrypt the --state file in place with HKEY_STATE_PASSPHRASE, then exit').default(false).conflicts('resetState'))
     .option('--devices <n>', 'number of keys', integer('--devices', 1, 10_000), 1)
-    .option('--realistic-timing', 'answer at a real key\'s pace: 1 ms per HID report, BLE fragments of 20 bytes every 15 ms', false)
-    .option('--clock <unixSeconds>', 'set the keys\' clocks at start', integer('--clock', 0, 2 ** 40))
+    .option('--realistic-timing', "answer at a real key's pace: 1 ms per HID report, BLE fragments of 20 bytes every 15 ms", false)
+    .option('--clock <unixSeconds>', "set the keys' clocks at start", integer('--clock', 0, 2 ** 40))
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
     .option('--attestation-ca <dir>', 'security-key attestation under your own CA: DIR/ca.pem and DIR/ca.key (P-256) (default: the simulator root)')
     .addOption(new Option('--attestation <format>', 'security-key attestation format').choices(['packed', 'self', 'none']).default('packed'))
-    .addHelpText('after', '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive\n  $ hkey sim --attestation-ca ./test-ca --json')
+    .addHelpText(
+      'after',
+      '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive\n  $ hkey sim --attestation-ca ./test-ca --json',
+    )
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
   program
@@ -149,7 +157,10 @@ ${EXIT_CODE_HELP}`,
   program
     .command('devices')
     .description('list the keys that answer: serial, transport, PIN and lock state')
-    .addHelpText('after', `\nWithout --transport, looks at the simulator's default ports (udp://127.0.0.1:8111 to :8118 and its BLE link\ntcp://127.0.0.1:8112) and at USB keys; Bluetooth keys in range only with --transport ble.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`)
+    .addHelpText(
+      'after',
+      `\nWithout --transport, looks at the simulator's default ports (udp://127.0.0.1:8111 to :8118 and its BLE link\ntcp://127.0.0.1:8112) and at USB keys; Bluetooth keys in range only with --transport ble.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`,
+    )
     .action(run(async () => (await import('./commands/devices.js')).devices));
 
   program
@@ -158,7 +169,10 @@ ${EXIT_CODE_HELP}`,
     .addHelpText('after', examples('hkey info', 'hkey -t udp://127.0.0.1:8111 info --json', 'hkey --device HK-SIM-000002 info'))
     .action(run(async () => (await import('./commands/info.js')).info));
 
-  const time = program.command('time').description("the key's clock, which TOTP codes use").addHelpText('after', examples('hkey time sync', 'hkey time set 2000000000'));
+  const time = program
+    .command('time')
+    .description("the key's clock, which TOTP codes use")
+    .addHelpText('after', examples('hkey time sync', 'hkey time set 2000000000'));
   time
     .command('set <unixSeconds>')
     .description('set the key clock to a Unix time')
@@ -188,12 +202,18 @@ ${EXIT_CODE_HELP}`,
     .command('set')
     .description('set the first PIN of a key (press its button to confirm)')
     .option('--max-retries <n>', 'wrong attempts allowed before the key blocks (default 8)', integer('--max-retries', 3, 10))
-    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'HKEY_PIN="$(pass show keys/pin)" hkey pin set --max-retries 5')}`)
+    .addHelpText(
+      'after',
+      `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'HKEY_PIN="$(pass show keys/pin)" hkey pin set --max-retries 5')}`,
+    )
     .action(run(async () => (await import('./commands/pin.js')).pinSet));
   pin
     .command('change')
     .description('replace the PIN after checking the current one')
-    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_NEW_PIN or a prompt (asked twice).\n${examples('hkey pin change', 'pass show keys/pin-change | hkey --pin-stdin pin change')}`)
+    .addHelpText(
+      'after',
+      `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_NEW_PIN or a prompt (asked twice).\n${examples('hkey pin change', 'pass show keys/pin-change | hkey --pin-stdin pin change')}`,
+    )
     .action(run(async () => (await import('./commands/pin.js')).pinChange));
   pin
     .command('verify')
@@ -219,7 +239,7 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
 
   program
     .command('wipe')
-    .description('erase every account, secret and the PIN (hold the key\'s button for 10 seconds)')
+    .description("erase every account, secret and the PIN (hold the key's button for 10 seconds)")
     .option('-y, --yes', 'do not ask for confirmation on the terminal (the button hold is still needed)')
     .addHelpText(
       'after',
@@ -246,12 +266,18 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
   fidoPin
     .command('set')
     .description('set the first FIDO PIN')
-    .addHelpText('after', `\nThe new PIN comes from --pin-stdin, HKEY_FIDO_PIN or a hidden prompt (asked twice).\n${examples('hkey fido pin set', 'HKEY_FIDO_PIN="$(pass show keys/fido-pin)" hkey fido pin set --json')}`)
+    .addHelpText(
+      'after',
+      `\nThe new PIN comes from --pin-stdin, HKEY_FIDO_PIN or a hidden prompt (asked twice).\n${examples('hkey fido pin set', 'HKEY_FIDO_PIN="$(pass show keys/fido-pin)" hkey fido pin set --json')}`,
+    )
     .action(run(async () => (await import('./commands/fido.js')).fidoPinSet));
   fidoPin
     .command('change')
     .description('replace the FIDO PIN after checking the current one')
-    .addHelpText('after', `\nThe current PIN comes from --pin-stdin (first line), HKEY_FIDO_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_FIDO_NEW_PIN or a prompt (asked twice).\n${examples('hkey fido pin change', 'pass show keys/fido-pin-change | hkey --pin-stdin fido pin change')}`)
+    .addHelpText(
+      'after',
+      `\nThe current PIN comes from --pin-stdin (first line), HKEY_FIDO_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_FIDO_NEW_PIN or a prompt (asked twice).\n${examples('hkey fido pin change', 'pass show keys/fido-pin-change | hkey --pin-stdin fido pin change')}`,
+    )
     .action(run(async () => (await import('./commands/fido.js')).fidoPinChange));
   fidoPin
     .command('retries')
@@ -367,7 +393,10 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
   program
     .command('password <nameOrId>')
     .description("print an account's password after a press of the key's button")
-    .addHelpText('after', `\nThe prompt to press the button goes to stderr; the password alone goes to stdout.\n${examples('hkey password mail', 'hkey password mail | wl-copy')}`)
+    .addHelpText(
+      'after',
+      `\nThe prompt to press the button goes to stderr; the password alone goes to stdout.\n${examples('hkey password mail', 'hkey password mail | wl-copy')}`,
+    )
     .action(run(async () => (await import('./commands/password.js')).password));
 
   program
@@ -431,7 +460,14 @@ secret, other parameters) is reported as changed and not written again; exit 10 
     .command('completion')
     .description('print a shell completion script')
     .addArgument(new Argument('<shell>', 'shell to complete for').choices(['bash', 'zsh', 'fish']))
-    .addHelpText('after', examples('hkey completion bash > /etc/bash_completion.d/hkey', 'hkey completion zsh > "${fpath[1]}/_hkey"', 'hkey completion fish > ~/.config/fish/completions/hkey.fish'))
+    .addHelpText(
+      'after',
+      examples(
+        'hkey completion bash > /etc/bash_completion.d/hkey',
+        'hkey completion zsh > "${fpath[1]}/_hkey"',
+        'hkey completion fish > ~/.config/fish/completions/hkey.fish',
+      ),
+    )
     .action(
       run(async () => {
         const { completion } = await import('./commands/completion.js');
@@ -443,7 +479,9 @@ secret, other parameters) is reported as changed and not written again; exit 10 
     .command('conformance')
     .description('run the HKP/1 conformance suite against a key (docs/conformance.md)')
     .option('--control <url>', "the simulator's control API, so cases that need the button or a restart run unattended")
-    .addOption(new Option('--control-token <token>', "the control API's token (printed by hkey sim; ?token= in the --control URL works too)").env('HKEY_CONTROL_TOKEN'))
+    .addOption(
+      new Option('--control-token <token>', "the control API's token (printed by hkey sim; ?token= in the --control URL works too)").env('HKEY_CONTROL_TOKEN'),
+    )
     .option('--ble-link <url>', 'also run the BLE cases over a simulator BLE link, e.g. ble-link://127.0.0.1:8112/HK-SIM-000001')
     .option('--json-report <file>', 'write the report as JSON (plain --json prints results as JSON, as everywhere)')
     .option('--junit <file>', 'write the report as JUnit XML')
@@ -454,7 +492,10 @@ secret, other parameters) is reported as changed and not written again; exit 10 
     .option('--no-interactive', 'skip cases that need the operator')
     .option('--timing-tolerance <ms>', 'slack for timing limits measured on the host', integer('--timing-tolerance', 0, 1000), 50)
     .option('--bail', 'stop at the first failure', false)
-    .addHelpText('after', `\nThe key's PIN, if any, is read from HKEY_PIN; the control API's token from --control-token, HKEY_CONTROL_TOKEN\nor the --control URL. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'HKEY_CONTROL_TOKEN=TOKEN hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`)
+    .addHelpText(
+      'after',
+      `\nThe key's PIN, if any, is read from HKEY_PIN; the control API's token from --control-token, HKEY_CONTROL_TOKEN\nor the --control URL. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'HKEY_CONTROL_TOKEN=TOKEN hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`,
+    )
     .action(run(async () => (await import('./commands/conformance.js')).conformance));
 
   return program;

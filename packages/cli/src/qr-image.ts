@@ -52,7 +52,8 @@ function jpegSize(bytes: Buffer): Size | undefined {
     }
     if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, or image data before any frame header
     const length = bytes.readUInt16BE(offset + 2);
-    if (isStartOfFrame(marker)) return offset + 9 <= bytes.length ? { height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) } : undefined;
+    if (isStartOfFrame(marker))
+      return offset + 9 <= bytes.length ? { height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) } : undefined;
     offset += 2 + length;
   }
   return undefined;
@@ -62,7 +63,10 @@ function jpegSize(bytes: Buffer): Size | undefined {
 function checkSize(size: Size | undefined, file: string): void {
   if (size === undefined) throw new CliError('QR_IMAGE_UNREADABLE', `${file} is damaged or not a complete image: take the screenshot again.`);
   if (size.width * size.height > MAX_PIXELS) {
-    throw new CliError('QR_IMAGE_TOO_LARGE', `${file} is ${size.width}x${size.height} pixels, more than the ${MAX_QR_IMAGE_MEGAPIXELS}-megapixel limit: crop the screenshot to the QR code.`);
+    throw new CliError(
+      'QR_IMAGE_TOO_LARGE',
+      `${file} is ${size.width}x${size.height} pixels, more than the ${MAX_QR_IMAGE_MEGAPIXELS}-megapixel limit: crop the screenshot to the QR code.`,
+    );
   }
 }
 

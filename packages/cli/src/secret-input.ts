@@ -35,7 +35,10 @@ export function parseBase32Secret(text: string, what = 'The OTP secret'): Uint8A
     throw new CliError(code, `${what} is not valid base32: ${(error as Error).message.replace(/^Base32 text /, 'it ')}`);
   }
   if (secret.length < Limits.secretMinBytes || secret.length > Limits.secretMaxBytes) {
-    throw new CliError('OTP_SECRET_LENGTH', `${what} is ${secret.length} bytes; an OTP secret must be ${Limits.secretMinBytes} to ${Limits.secretMaxBytes} bytes (16 to 103 base32 characters).`);
+    throw new CliError(
+      'OTP_SECRET_LENGTH',
+      `${what} is ${secret.length} bytes; an OTP secret must be ${Limits.secretMinBytes} to ${Limits.secretMaxBytes} bytes (16 to 103 base32 characters).`,
+    );
   }
   return secret;
 }
@@ -60,7 +63,8 @@ export function hasSecretSource(options: SecretSourceOptions): boolean {
 }
 
 function sourceCount(options: SecretSourceOptions): number {
-  return [options.secretStdin, options.secretArgv !== undefined, options.uriStdin, options.uriFile !== undefined, options.qr !== undefined].filter(Boolean).length;
+  return [options.secretStdin, options.secretArgv !== undefined, options.uriStdin, options.uriFile !== undefined, options.qr !== undefined].filter(Boolean)
+    .length;
 }
 
 /**

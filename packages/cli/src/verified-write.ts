@@ -22,7 +22,9 @@ export class RolledBackError extends CliError {
   ) {
     const code = rolledBack ? (errorCode(reason) ?? 'UNEXPECTED') : 'ROLLBACK_FAILED';
     const what = errorMessage(reason).replace(/\.$/, '');
-    const after = rolledBack ? '; the new account was removed again.' : `, and removing the new account failed too: remove it with \`hkey accounts remove ${accountId}\`.`;
+    const after = rolledBack
+      ? '; the new account was removed again.'
+      : `, and removing the new account failed too: remove it with \`hkey accounts remove ${accountId}\`.`;
     super(code, `${what}${after}`, rolledBack ? exitCodeFor(reason) : ExitCode.VERIFICATION_FAILED);
   }
 }
@@ -44,7 +46,15 @@ async function verify(client: KeyClient, id: number, request: VerifiedAccountReq
   const { otp } = request;
   const code = await client.getOtp(id, { timeoutMs });
   if (otp.kind === 'TOTP') {
-    const result = verifyTotp({ secret: otp.secret, token: code.code, time: Date.now() / 1000, window: 1, algorithm: otp.algorithm, digits: otp.digits, period: otp.period });
+    const result = verifyTotp({
+      secret: otp.secret,
+      token: code.code,
+      time: Date.now() / 1000,
+      window: 1,
+      algorithm: otp.algorithm,
+      digits: otp.digits,
+      period: otp.period,
+    });
     if (!result.valid) throw mismatch(request.name);
     return;
   }
@@ -58,7 +68,11 @@ async function verify(client: KeyClient, id: number, request: VerifiedAccountReq
 }
 
 /** Creates the account, verifies its OTP, and returns its id; throws RolledBackError when a created account had to go. */
-export async function createVerifiedAccount(client: KeyClient, request: VerifiedAccountRequest, timeoutMs: number): Promise<{ id: number; storageFree: number }> {
+export async function createVerifiedAccount(
+  client: KeyClient,
+  request: VerifiedAccountRequest,
+  timeoutMs: number,
+): Promise<{ id: number; storageFree: number }> {
   const flags = request.flags ?? 0;
   const flagsDuringCheck = flags & ~SET_AFTER_VERIFICATION;
   const created = await client.createAccount({ ...request, flags: flagsDuringCheck === 0 ? undefined : flagsDuringCheck }, { timeoutMs });

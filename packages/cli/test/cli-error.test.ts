@@ -16,7 +16,9 @@ test("transport errors: the general NOT_FOUND names `hkey sim`, a specific one k
   expect(errorMessage(new TransportError('NOT_FOUND'))).toMatch(/`hkey sim`/);
   const specific = new TransportError('NOT_FOUND', { message: 'No HKP key is plugged in at this path; plug it in and list the keys again.' });
   expect(errorMessage(specific)).toBe(specific.message);
-  expect(errorMessage(new BridgeError('BRIDGE_UNAVAILABLE', 'Could not connect to the bridge at ws://127.0.0.1:9/; check that it runs.'))).toMatch(/`hkey bridge`/);
+  expect(errorMessage(new BridgeError('BRIDGE_UNAVAILABLE', 'Could not connect to the bridge at ws://127.0.0.1:9/; check that it runs.'))).toMatch(
+    /`hkey bridge`/,
+  );
 });
 
 test('security-key statuses name the hkey fido commands', () => {
@@ -27,5 +29,6 @@ test('security-key statuses name the hkey fido commands', () => {
 });
 
 test('a code that is no entry of the table, even an Object property name, keeps its own message', () => {
-  for (const code of ['constructor', 'toString', '__proto__', 'SOMETHING_ELSE']) expect(errorMessage(new HkeyError(code, 'Its own sentence.'))).toBe('Its own sentence.');
+  for (const code of ['constructor', 'toString', '__proto__', 'SOMETHING_ELSE'])
+    expect(errorMessage(new HkeyError(code, 'Its own sentence.'))).toBe('Its own sentence.');
 });

@@ -53,7 +53,9 @@ describe('hkey sim', () => {
       expect(remote.transports[0]).toMatch(/^udp:\/\/0\.0\.0\.0:\d+$/);
     } finally {
       const { stderr } = await remote.stop();
-      expect(stderr).toMatch(/listen on 0\.0\.0\.0: anyone who can reach it can use them over UDP HID \(port \d+\) and the BLE link \(TCP port \d+\); the control API stays on http:\/\/127\.0\.0\.1:\d+/);
+      expect(stderr).toMatch(
+        /listen on 0\.0\.0\.0: anyone who can reach it can use them over UDP HID \(port \d+\) and the BLE link \(TCP port \d+\); the control API stays on http:\/\/127\.0\.0\.1:\d+/,
+      );
     }
   });
 });
@@ -61,7 +63,8 @@ describe('hkey sim', () => {
 describe('hkey conformance --control', () => {
   const run = (args: string[], env?: Record<string, string>) =>
     hkey(['--transport', sim.transports[0] as string, 'conformance', '--only', 'SEM-11', '--json', ...args], { env, timeoutMs: 60_000 });
-  const outcome = (stdout: string): string | undefined => (JSON.parse(stdout) as { results: { id: string; outcome: string }[] }).results.find((result) => result.id === 'SEM-11')?.outcome;
+  const outcome = (stdout: string): string | undefined =>
+    (JSON.parse(stdout) as { results: { id: string; outcome: string }[] }).results.find((result) => result.id === 'SEM-11')?.outcome;
 
   test('reads the token from --control-token, HKEY_CONTROL_TOKEN or the URL', async () => {
     for (const [args, env] of [

@@ -39,7 +39,8 @@ const virtual = (args: string[], options: RunOptions = {}) =>
   hkey(['--transport', 'virtual', ...args], { ...options, env: { HKEY_VIRTUAL_STATE: join(dir, 'virtual-key.json'), ...options.env } });
 const udp = (args: string[], options: RunOptions = {}) => hkey(['--transport', address, ...args], options);
 const json = (stdout: string): Record<string, unknown> => JSON.parse(stdout) as Record<string, unknown>;
-const errorOf = (stderr: string): { code: string; message: string } => (JSON.parse(stderr.trim().split('\n').at(-1) as string) as { error: { code: string; message: string } }).error;
+const errorOf = (stderr: string): { code: string; message: string } =>
+  (JSON.parse(stderr.trim().split('\n').at(-1) as string) as { error: { code: string; message: string } }).error;
 
 /** A discoverable credential made the way a browser would, through the bridge's FIDO client. */
 async function passkey(pin: string, user: string): Promise<void> {
@@ -187,7 +188,7 @@ describe('hkey fido over the simulator BLE link', { timeout: 60_000 }, () => {
     await bleSimulator?.close();
   });
 
-  test('info and PIN retries through the key\'s FIDO GATT service', async () => {
+  test("info and PIN retries through the key's FIDO GATT service", async () => {
     const info = await hkey(['--transport', bleKey, 'fido', 'info', '--json']);
     expect(info.code).toBe(0);
     expect(json(info.stdout)).toMatchObject({ versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'], transports: ['usb', 'ble'], pinSet: false });

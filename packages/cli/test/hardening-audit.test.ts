@@ -22,7 +22,8 @@ function secret(): { bytes: Uint8Array; base32: string } {
   return fresh;
 }
 
-const provision = (batch: string, audit: string, ...extra: string[]) => hkey(['provision', batch, '--parallel', '--transport', 'virtual', '--audit', audit, ...extra], { env });
+const provision = (batch: string, audit: string, ...extra: string[]) =>
+  hkey(['provision', batch, '--parallel', '--transport', 'virtual', '--audit', audit, ...extra], { env });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hkey-hardening-audit-'));

@@ -25,7 +25,8 @@ async function file(name: string, content: string): Promise<string> {
   return path;
 }
 
-const provisionDryRun = (path: string, json = false) => hkey(['provision', path, '--dry-run', '--audit', join(dir, 'audit.jsonl'), ...(json ? ['--json'] : [])]);
+const provisionDryRun = (path: string, json = false) =>
+  hkey(['provision', path, '--dry-run', '--audit', join(dir, 'audit.jsonl'), ...(json ? ['--json'] : [])]);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hkey-hardening-batch-'));
@@ -38,7 +39,10 @@ test('a CSV without a header line: its first secret is not printed, the column i
     const run = await provisionDryRun(path, json);
     expect(run.code).toBe(2);
     expect(run.stdout + run.stderr).not.toContain(first);
-    if (json) expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 'BATCH_UNKNOWN_COLUMN', message: expect.stringMatching(/^Column 1 of the header of .*headerless\.csv is not a known column/) } });
+    if (json)
+      expect(JSON.parse(run.stderr)).toMatchObject({
+        error: { code: 'BATCH_UNKNOWN_COLUMN', message: expect.stringMatching(/^Column 1 of the header of .*headerless\.csv is not a known column/) },
+      });
     else expect(run.stderr).toMatch(/^error: Column 1 of the header of .*headerless\.csv is not a known column \(the columns are serial, name,/);
   }
   // A typo further along is named by its position too, not repeated.
@@ -57,11 +61,19 @@ test('a file that is no batch at all (a passwd file) does not have its first lin
 
 test('a JSON row with an unknown key (a secret pasted as a key) names the key by position', { timeout: 30_000 }, async () => {
   const pasted = secret();
-  const path = await file('keys.json', JSON.stringify([{ name: 'a', secret: secret() }, { name: 'b', [pasted]: 'x' }]));
+  const path = await file(
+    'keys.json',
+    JSON.stringify([
+      { name: 'a', secret: secret() },
+      { name: 'b', [pasted]: 'x' },
+    ]),
+  );
   const run = await provisionDryRun(path, true);
   expect(run.code).toBe(2);
   expect(run.stderr).not.toContain(pasted);
-  expect(JSON.parse(run.stderr)).toMatchObject({ error: { code: 'BATCH_UNKNOWN_COLUMN', message: expect.stringMatching(/^Key 2 of row 2 of .*keys\.json is not a known column/) } });
+  expect(JSON.parse(run.stderr)).toMatchObject({
+    error: { code: 'BATCH_UNKNOWN_COLUMN', message: expect.stringMatching(/^Key 2 of row 2 of .*keys\.json is not a known column/) },
+  });
 });
 
 test('two rows for one key and name: the problem names the rows, not the serial cell', { timeout: 30_000 }, async () => {

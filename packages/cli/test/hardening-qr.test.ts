@@ -49,13 +49,38 @@ function pngClaiming(width: number, height: number): Buffer {
   header.writeUInt32BE(height, 4);
   header.set([8, 6, 0, 0, 0], 8);
   const rows = deflateSync(Buffer.alloc((width * 4 + 1) * 64));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A baseline JPEG whose frame header (after an APP0 segment) claims `width` x `height`. */
 function jpegClaiming(width: number, height: number): Buffer {
   const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  const frame = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+  const frame = Buffer.from([
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    0x03,
+    0x01,
+    0x22,
+    0x00,
+    0x02,
+    0x11,
+    0x01,
+    0x03,
+    0x11,
+    0x01,
+  ]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, frame, Buffer.from([0xff, 0xd9])]);
 }
 
@@ -74,7 +99,10 @@ test('a PNG whose IHDR says 30000x30000 is refused from its header, quickly, wit
   const bomb = pngClaiming(30_000, 30_000);
   expect(bomb.length).toBeLessThan(300_000);
   const { error, elapsedMs } = await refusal('bomb.png', bomb);
-  expect(error).toMatchObject({ code: 'QR_IMAGE_TOO_LARGE', message: expect.stringMatching(/bomb\.png is 30000x30000 pixels, more than the 40-megapixel limit: crop the screenshot/) });
+  expect(error).toMatchObject({
+    code: 'QR_IMAGE_TOO_LARGE',
+    message: expect.stringMatching(/bomb\.png is 30000x30000 pixels, more than the 40-megapixel limit: crop the screenshot/),
+  });
   expect(decoders.png).not.toHaveBeenCalled();
   expect(elapsedMs).toBeLessThan(1000);
 });

@@ -96,7 +96,9 @@ test('a batch that unlocked its key locks it again when it is done', { timeout: 
   secrets.push(fresh.bytes);
   const batch = join(dir, 'batch.csv');
   await writeFile(batch, `name,secret\nbatch-1,${fresh.base32}\n`);
-  const run = await hkey(['provision', batch, '--parallel', '--transport', sim.transports[0]!, '--audit', join(dir, 'audit.jsonl')], { env: { HKEY_PIN: pin } });
+  const run = await hkey(['provision', batch, '--parallel', '--transport', sim.transports[0]!, '--audit', join(dir, 'audit.jsonl')], {
+    env: { HKEY_PIN: pin },
+  });
   expect(run.code, run.stderr).toBe(0);
   expect(await locked()).toBe(true);
 });

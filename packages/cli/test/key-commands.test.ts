@@ -159,7 +159,9 @@ describe('hkey pin, lock and wipe', { timeout: 90_000 }, () => {
 describe('hkey accounts', { timeout: 90_000 }, () => {
   test('add, show, update, remove; secrets never come back', async () => {
     const first = secret();
-    const add = await on(2, ['accounts', 'add', '--name', 'mail', '--login', 'alice', '--url', 'https://a.example', 'https://b.example', '--secret-stdin'], { stdin: `${first}\n` });
+    const add = await on(2, ['accounts', 'add', '--name', 'mail', '--login', 'alice', '--url', 'https://a.example', 'https://b.example', '--secret-stdin'], {
+      stdin: `${first}\n`,
+    });
     expect(add.code).toBe(0);
     const show = await on(2, ['accounts', 'show', 'mail', '--json']);
     expect(JSON.parse(show.stdout)).toMatchObject({ name: 'mail', login: 'alice', urls: ['https://a.example', 'https://b.example'], otp: { kind: 'TOTP' } });
@@ -286,7 +288,11 @@ describe('completion and help', { timeout: 90_000 }, () => {
   test('bash completion completes commands, subcommands and option values', async () => {
     const script = (await hkey(['completion', 'bash'])).stdout;
     const complete = (words: string[]): string =>
-      execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _hkey; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).trim();
+      execFileSync(
+        'bash',
+        ['-c', `${script}\nCOMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _hkey; echo "\${COMPREPLY[*]}"`],
+        { encoding: 'utf8' },
+      ).trim();
     expect(complete(['hkey', 'acc']).split(' ')).toEqual(['accounts']);
     expect(complete(['hkey', 'accounts', '']).split(' ')).toEqual(expect.arrayContaining(['list', 'show', 'add', 'update', 'remove']));
     expect(complete(['hkey', 'accounts', 'add', '--algorithm', ''])).toBe('sha1 sha256 sha512');

@@ -20,12 +20,18 @@ function codeOf(run: () => unknown): string | undefined {
 describe('verifyHotp (otplib underneath)', () => {
   it('accepts a code within the look-ahead and reports the counter that matched', () => {
     fc.assert(
-      fc.property(secret, fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 10 }), (key, counter, ahead, lookAhead) => {
-        const token = api.hotp(key, counter + ahead);
-        const result = verifyHotp({ secret: key, token, counter, lookAhead });
-        if (ahead <= lookAhead) expect(result).toEqual({ valid: true, counter: counter + ahead });
-        else expect(result.valid).toBe(false);
-      }),
+      fc.property(
+        secret,
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 0, max: 10 }),
+        (key, counter, ahead, lookAhead) => {
+          const token = api.hotp(key, counter + ahead);
+          const result = verifyHotp({ secret: key, token, counter, lookAhead });
+          if (ahead <= lookAhead) expect(result).toEqual({ valid: true, counter: counter + ahead });
+          else expect(result.valid).toBe(false);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -56,7 +62,11 @@ describe('verifyHotp (otplib underneath)', () => {
 
 describe('verifyTotp (otplib underneath)', () => {
   it('accepts codes within the window either side and reports step and delta', () => {
-    const timing = fc.record({ time: fc.integer({ min: 10 * 3600, max: 2 ** 36 }), period: fc.integer({ min: 1, max: 3600 }), t0: fc.integer({ min: 0, max: 3600 }) });
+    const timing = fc.record({
+      time: fc.integer({ min: 10 * 3600, max: 2 ** 36 }),
+      period: fc.integer({ min: 1, max: 3600 }),
+      t0: fc.integer({ min: 0, max: 3600 }),
+    });
     fc.assert(
       fc.property(secret, timing, fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 2 }), (key, { time, period, t0 }, delta, window) => {
         const step = Math.floor((time - t0) / period);

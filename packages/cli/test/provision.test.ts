@@ -94,7 +94,11 @@ describe('hkey provision', { timeout: 120_000 }, () => {
       rows.push(row({ serial, name: `own-${index}-b`, type: 'hotp', counter: 10 + index, digits: 8 }, 'uri'));
     }
     for (let index = 0; index < 16; index++) {
-      rows.push(index % 3 === 0 ? row({ name: `any-${index}`, type: 'hotp', counter: index }) : row({ name: `any-${index}`, digits: index % 2 === 0 ? 8 : 6 }, index % 2 === 0 ? 'uri' : 'secret'));
+      rows.push(
+        index % 3 === 0
+          ? row({ name: `any-${index}`, type: 'hotp', counter: index })
+          : row({ name: `any-${index}`, digits: index % 2 === 0 ? 8 : 6 }, index % 2 === 0 ? 'uri' : 'secret'),
+      );
     }
     const file = await csvFile('parallel.csv', rows);
     const audit = join(dir, 'parallel-audit.jsonl');

@@ -99,8 +99,14 @@ describe('secret sources', { timeout: 90_000 }, () => {
     const run = await add(['--uri-stdin', '--json'], { stdin: `${uri}\n` });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ name: 'ACME Co:alice@acme.example' });
-    expect(await show('ACME Co:alice@acme.example')).toMatchObject({ login: 'alice@acme.example', otp: { kind: 'HOTP', algorithm: 'SHA256', digits: 8, counter: 42 } });
-    expect(await keyCode('ACME Co:alice@acme.example')).toMatchObject({ counter: 42, code: hotp(decodeBase32(hotpSecret), 42, { algorithm: 'SHA256', digits: 8 }) });
+    expect(await show('ACME Co:alice@acme.example')).toMatchObject({
+      login: 'alice@acme.example',
+      otp: { kind: 'HOTP', algorithm: 'SHA256', digits: 8, counter: 42 },
+    });
+    expect(await keyCode('ACME Co:alice@acme.example')).toMatchObject({
+      counter: 42,
+      code: hotp(decodeBase32(hotpSecret), 42, { algorithm: 'SHA256', digits: 8 }),
+    });
 
     const totpSecret = secret();
     const file = await input('server.uri', `otpauth://totp/bob?secret=${totpSecret}&period=60&digits=7\n`);

@@ -39,7 +39,12 @@ export interface Leak {
 }
 
 /** Where any of `secrets` (bytes) or `texts` (PINs, passwords) appears in `outputs` or in the files. */
-export async function findLeaks(options: { secrets: readonly Uint8Array[]; texts?: readonly string[]; outputs: readonly string[]; files: readonly string[] }): Promise<Leak[]> {
+export async function findLeaks(options: {
+  secrets: readonly Uint8Array[];
+  texts?: readonly string[];
+  outputs: readonly string[];
+  files: readonly string[];
+}): Promise<Leak[]> {
   const leaks: Leak[] = [];
   const haystacks: { where: string; bytes: Buffer }[] = [
     ...options.outputs.map((output, index) => ({ where: `output #${index}`, bytes: Buffer.from(output, 'utf8') })),

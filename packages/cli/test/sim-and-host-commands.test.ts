@@ -103,7 +103,10 @@ describe('host commands over UDP', () => {
 
   test('time set, accounts add from stdin, list, otp agrees with oathtool', async () => {
     expect((await hkey(['--transport', transport, 'time', 'set', '1234567890'])).code).toBe(0);
-    const add = await hkey(['--transport', transport, 'accounts', 'add', '--name', 'github', '--totp', '--algorithm', 'sha256', '--digits', '8', '--secret-stdin'], { stdin: `${SECRET}\n` });
+    const add = await hkey(
+      ['--transport', transport, 'accounts', 'add', '--name', 'github', '--totp', '--algorithm', 'sha256', '--digits', '8', '--secret-stdin'],
+      { stdin: `${SECRET}\n` },
+    );
     expect(add.code).toBe(0);
     expect(add.stdout + add.stderr).not.toContain(SECRET);
     const list = await hkey(['--transport', transport, 'accounts', 'list', '--json']);
@@ -111,7 +114,13 @@ describe('host commands over UDP', () => {
     const code = await hkey(['--transport', transport, 'otp', 'github', '--json']);
     const result = JSON.parse(code.stdout) as { code: string; validUntil: number };
     expect(result.code).toMatch(/^\d{8}$/);
-    const expected = oathtool(['--totp=sha256', '--digits=8', '-b', `--now=${new Date(1234567890 * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')}`, SECRET]);
+    const expected = oathtool([
+      '--totp=sha256',
+      '--digits=8',
+      '-b',
+      `--now=${new Date(1234567890 * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')}`,
+      SECRET,
+    ]);
     if (expected !== undefined) expect(result.code).toBe(expected);
     const plain = await hkey(['--transport', transport, 'otp', 'GITHUB']);
     expect(plain.stdout.trim()).toMatch(/^\d{8}$/);

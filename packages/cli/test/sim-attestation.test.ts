@@ -11,7 +11,25 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hkey-sim-attestation-'));
   execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(dir, 'ca.key')], { stdio: 'ignore' });
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '30', '-subj', '/CN=team test CA', '-addext', 'basicConstraints=critical,CA:TRUE'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir, 'ca.key'),
+      '-out',
+      join(dir, 'ca.pem'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=team test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ],
+    { stdio: 'ignore' },
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -6,7 +6,7 @@ import { ADDRESS_SCHEMES, ADDRESS_SYNTAX } from '@hkey/bridge';
 import { buildProgram } from '../src/program.js';
 import { ROOT, hkey } from './cli-harness.js';
 
-test('the --transport help is the registry\'s syntax line', () => {
+test("the --transport help is the registry's syntax line", () => {
   const option = buildProgram().options.find((candidate) => candidate.long === '--transport');
   expect(option?.description).toBe(`where keys are: ${ADDRESS_SYNTAX}; repeat or comma-separate for several`);
 });

@@ -21,13 +21,7 @@ export {
   transportTarget,
   udpTarget,
 } from './target.js';
-export {
-  type ControlledDevice,
-  type ControllerCapability,
-  type DeviceController,
-  type PresenceAction,
-  noController,
-} from './controller/device-controller.js';
+export { type ControlledDevice, type ControllerCapability, type DeviceController, type PresenceAction, noController } from './controller/device-controller.js';
 export { type SimulatorControllerOptions, simulatorController } from './controller/simulator-controller.js';
 export { type OperatorControllerOptions, operatorController } from './controller/operator-controller.js';
 export { formatCaseList, formatCaseResult, formatSummary, formatTextReport } from './report/text-report.js';

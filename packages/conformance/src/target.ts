@@ -72,7 +72,11 @@ const MESSAGE_MTU = 247;
  * A key reached through a GATT port (any BLE stack): BLE framing cases on raw ports, the rest through a BLE
  * channel, and the security-key cases on the FIDO service when `openFidoPort` reaches it.
  */
-export function bleGattTarget(name: string, openPort: (mtu: number) => Promise<GattConnection>, openFidoPort?: (mtu: number) => Promise<GattConnection>): ConformanceTarget {
+export function bleGattTarget(
+  name: string,
+  openPort: (mtu: number) => Promise<GattConnection>,
+  openFidoPort?: (mtu: number) => Promise<GattConnection>,
+): ConformanceTarget {
   return {
     name,
     openBlePort: openPort,
@@ -98,10 +102,14 @@ export function bleLinkTarget(url: string): ConformanceTarget {
 async function keyOnLink(url: string): Promise<BleLinkKeyAddress> {
   const link = parseAddress(url);
   if (link.scheme === 'ble-link') return link;
-  if (link.scheme !== 'tcp') throw new AddressError('ADDRESS_MALFORMED', 'A simulator BLE link address looks like ble-link://HOST:PORT/SERIAL or tcp://HOST:PORT.');
+  if (link.scheme !== 'tcp')
+    throw new AddressError('ADDRESS_MALFORMED', 'A simulator BLE link address looks like ble-link://HOST:PORT/SERIAL or tcp://HOST:PORT.');
   const serials = await scanBleLink(link);
   if (serials.length !== 1 || serials[0] === undefined) {
-    throw new ConformanceError('BLE_LINK_AMBIGUOUS', `The BLE link at ${url} advertises ${serials.length} keys; name one as ble-link://${link.host}:${link.port}/SERIAL.`);
+    throw new ConformanceError(
+      'BLE_LINK_AMBIGUOUS',
+      `The BLE link at ${url} advertises ${serials.length} keys; name one as ble-link://${link.host}:${link.port}/SERIAL.`,
+    );
   }
   return { ...link, serial: serials[0] };
 }

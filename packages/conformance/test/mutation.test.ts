@@ -60,7 +60,10 @@ beforeAll(async () => {
 }, 300_000);
 
 test('the reference rig passes every case', () => {
-  expect(reference.results.filter((result) => result.outcome !== 'pass'), formatTextReport(reference)).toEqual([]);
+  expect(
+    reference.results.filter((result) => result.outcome !== 'pass'),
+    formatTextReport(reference),
+  ).toEqual([]);
 });
 
 test('every mutant is caught by the case meant for it; the mutation score is in docs/conformance.md', async () => {
@@ -69,7 +72,10 @@ test('every mutant is caught by the case meant for it; the mutation score is in 
   const lines = outcomes.map(({ mutant, failed }) => `${failed.length > 0 ? 'killed' : 'SURVIVED'}  ${mutant.name}: ${describeFailures(failed)}`);
   console.log(`${lines.join('\n')}\n${score}`);
   for (const { mutant, failed } of outcomes) {
-    expect(failed.map((result) => result.id), `${mutant.name} must fail ${mutant.killer}`).toContain(mutant.killer);
+    expect(
+      failed.map((result) => result.id),
+      `${mutant.name} must fail ${mutant.killer}`,
+    ).toContain(mutant.killer);
   }
   expect(killed).toBe(MUTANTS.length);
   expect(await readFile(new URL('../../../docs/conformance.md', import.meta.url), 'utf8')).toContain(score);

@@ -20,7 +20,9 @@ test('each button action is an instruction on the terminal', async () => {
   await operator.answerPresence({ kind: 'deny' });
   await operator.answerPresence({ kind: 'hold', ms: 10_000 });
   await operator.answerPresence({ kind: 'ignore' });
-  expect(printed()).toMatch(/Touch the key's button now[\s\S]*Decline on the key now[\s\S]*Hold the key's button down now .*\(10 seconds\)[\s\S]*Do NOT touch the key/);
+  expect(printed()).toMatch(
+    /Touch the key's button now[\s\S]*Decline on the key now[\s\S]*Hold the key's button down now .*\(10 seconds\)[\s\S]*Do NOT touch the key/,
+  );
 });
 
 test('a restart waits until the operator presses Enter', async () => {

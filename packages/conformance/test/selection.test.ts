@@ -18,8 +18,18 @@ test('case ids are unique, numbered per group, and every case cites the spec', (
 });
 
 test('--only takes group and case ids in any case, keeps table order, and refuses unknown names', () => {
-  expect(selectCases(allCases, ['hid']).map((selected) => selected.id)).toEqual(listCases().filter((descriptor) => descriptor.group === 'hid').map((descriptor) => descriptor.id));
-  expect(selectCases(allCases, ['sem-03', 'HID-08', 'ble']).map((selected) => selected.id)).toEqual(['HID-08', ...listCases().filter((d) => d.group === 'ble').map((d) => d.id), 'SEM-03']);
+  expect(selectCases(allCases, ['hid']).map((selected) => selected.id)).toEqual(
+    listCases()
+      .filter((descriptor) => descriptor.group === 'hid')
+      .map((descriptor) => descriptor.id),
+  );
+  expect(selectCases(allCases, ['sem-03', 'HID-08', 'ble']).map((selected) => selected.id)).toEqual([
+    'HID-08',
+    ...listCases()
+      .filter((d) => d.group === 'ble')
+      .map((d) => d.id),
+    'SEM-03',
+  ]);
   expect(selectCases(allCases, [])).toHaveLength(allCases.length);
   expect(() => selectCases(allCases, ['HID-99'])).toThrow(ConformanceError);
   expect(() => selectCases(allCases, ['framing'])).toThrow(/neither a group .* nor a case id/);
@@ -40,15 +50,18 @@ test('--list prints every case with its spec reference and what it needs', () =>
 test('a run does only what --only selects, and skips what it cannot do with a reason, never passing it', async () => {
   const rig = await startRig();
   try {
-    const report = await runConformance({ target: transportTarget('messages only', () => rig.target.openTransport()), only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20', 'FIDO-01', 'FIDO-05', 'FIDO-24'] });
+    const report = await runConformance({
+      target: transportTarget('messages only', () => rig.target.openTransport()),
+      only: ['HID-05', 'MSG-01', 'SEM-09', 'SEM-20', 'FIDO-01', 'FIDO-05', 'FIDO-24'],
+    });
     expect(report.results.map((result) => [result.id, result.outcome, result.reason])).toEqual([
       ['HID-05', 'skip', 'HID framing needs raw 64-byte reports, which messages only does not provide'],
       ['MSG-01', 'pass', undefined],
       ['SEM-09', 'skip', expect.stringMatching(/needs someone to act on the key/)],
       ['SEM-20', 'skip', expect.stringMatching(/^destructive/)],
       ['FIDO-01', 'skip', 'This CTAPHID case needs raw 64-byte reports, which messages only does not provide'],
-      ['FIDO-05', 'skip', 'The security-key cases need raw 64-byte reports (CTAPHID) or the key\'s FIDO BLE service, and messages only provides neither'],
-      ['FIDO-24', 'skip', 'This case needs the key\'s FIDO BLE service, which messages only does not reach'],
+      ['FIDO-05', 'skip', "The security-key cases need raw 64-byte reports (CTAPHID) or the key's FIDO BLE service, and messages only provides neither"],
+      ['FIDO-24', 'skip', "This case needs the key's FIDO BLE service, which messages only does not reach"],
     ]);
     expect(report.counts).toEqual({ pass: 1, fail: 0, skip: 6, total: 7 });
   } finally {

@@ -47,7 +47,10 @@ const CTAPHID_ONLY = ['FIDO-01', 'FIDO-02'];
 const FIDO_BLE_ONLY = ['FIDO-24', 'FIDO-25'];
 
 test('over UDP HID every case passes but the BLE framing and FIDO BLE service ones, which are skipped with a reason', () => {
-  expect(overUdp.results.filter((result) => result.outcome === 'fail'), formatTextReport(overUdp)).toEqual([]);
+  expect(
+    overUdp.results.filter((result) => result.outcome === 'fail'),
+    formatTextReport(overUdp),
+  ).toEqual([]);
   expect(overUdp.results.map((result) => result.id)).toEqual(listCases().map((descriptor) => descriptor.id));
   for (const result of overUdp.results) {
     if (result.group === 'ble') expect(result.reason).toMatch(/GATT port/);
@@ -59,7 +62,10 @@ test('over UDP HID every case passes but the BLE framing and FIDO BLE service on
 });
 
 test('over the BLE link every case passes but the HID framing and CTAPHID ones, which are skipped with a reason', () => {
-  expect(overBle.results.filter((result) => result.outcome === 'fail'), formatTextReport(overBle)).toEqual([]);
+  expect(
+    overBle.results.filter((result) => result.outcome === 'fail'),
+    formatTextReport(overBle),
+  ).toEqual([]);
   for (const result of overBle.results) {
     // The security-key cases speak CTAP over the key's FIDO BLE service here.
     if (result.group === 'hid' || CTAPHID_ONLY.includes(result.id)) expect(result.reason).toMatch(/raw 64-byte reports/);
@@ -73,13 +79,22 @@ test('the JUnit report written to a file is what CI tools read: suites per group
   const junit = parseJunit(await readFile(file, 'utf8'));
   const { counts } = overUdp;
   expect(junit.testsuites).toMatchObject({ tests: String(counts.total), failures: '0', errors: '0', skipped: String(counts.skip) });
-  expect(junit.testsuites.testsuite.map((suite) => suite.name)).toEqual(['HID framing (§1)', 'BLE framing (§2)', 'Message layer (§3)', 'Semantics (§4 to §7)', 'Security key: CTAP 2.1 and U2F (§9)']);
+  expect(junit.testsuites.testsuite.map((suite) => suite.name)).toEqual([
+    'HID framing (§1)',
+    'BLE framing (§2)',
+    'Message layer (§3)',
+    'Semantics (§4 to §7)',
+    'Security key: CTAP 2.1 and U2F (§9)',
+  ]);
   const testcases = junit.testsuites.testsuite.flatMap((suite) => suite.testcase);
   expect(testcases).toHaveLength(counts.total);
   const ble = junit.testsuites.testsuite[1];
   expect(ble?.skipped).toBe(ble?.tests);
   expect(ble?.testcase.every((testcase) => testcase.skipped?.message.includes('GATT port'))).toBe(true);
-  expect(testcases.find((testcase) => testcase.name.startsWith('HID-08 '))).toMatchObject({ classname: 'hkp.hid', name: 'HID-08 PING of 58 bytes is echoed in 2 packets (§1.3, §1.5)' });
+  expect(testcases.find((testcase) => testcase.name.startsWith('HID-08 '))).toMatchObject({
+    classname: 'hkp.hid',
+    name: 'HID-08 PING of 58 bytes is echoed in 2 packets (§1.3, §1.5)',
+  });
   expect(testcases.every((testcase) => testcase.failure === undefined)).toBe(true);
 });
 

@@ -34,7 +34,14 @@ export const BleLinkOp = {
 } as const;
 
 /** VALUE_NOT_ALLOWED stands for the ATT error Value Not Allowed (0x13) of a refused revision selection. */
-export const BleLinkError = { UNKNOWN_OP: 0x01, NOT_CONNECTED: 0x02, NO_SUCH_KEY: 0x03, BAD_LENGTH: 0x04, ALREADY_CONNECTED: 0x05, VALUE_NOT_ALLOWED: 0x06 } as const;
+export const BleLinkError = {
+  UNKNOWN_OP: 0x01,
+  NOT_CONNECTED: 0x02,
+  NO_SUCH_KEY: 0x03,
+  BAD_LENGTH: 0x04,
+  ALREADY_CONNECTED: 0x05,
+  VALUE_NOT_ALLOWED: 0x06,
+} as const;
 
 /** READ targets (docs/protocol.md §8.2): the HKP service's, then the FIDO service's. */
 export const BleLinkCharacteristic = { CONTROL_POINT_LENGTH: 1, SERVICE_REVISION: 2, FIDO_CONTROL_POINT_LENGTH: 3, FIDO_SERVICE_REVISION_BITFIELD: 4 } as const;
@@ -49,7 +56,8 @@ export interface BleLinkFrame {
 
 export function encodeBleLinkFrame(op: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const length = data.length + 1;
-  if (length > BLE_LINK_MAX_FRAME) throw new FramingError('BLE_LINK_FRAME_TOO_LONG', BleLinkError.BAD_LENGTH, `A BLE link frame carries at most ${BLE_LINK_MAX_FRAME - 1} data bytes.`);
+  if (length > BLE_LINK_MAX_FRAME)
+    throw new FramingError('BLE_LINK_FRAME_TOO_LONG', BleLinkError.BAD_LENGTH, `A BLE link frame carries at most ${BLE_LINK_MAX_FRAME - 1} data bytes.`);
   const frame = new Uint8Array(2 + length);
   frame[0] = length >>> 8;
   frame[1] = length & 0xff;
@@ -74,7 +82,11 @@ export class BleLinkFrameReader {
     while (joined.length - offset >= 2) {
       const length = ((joined[offset] as number) << 8) | (joined[offset + 1] as number);
       if (length === 0 || length > BLE_LINK_MAX_FRAME) {
-        throw new FramingError('BLE_LINK_BAD_LENGTH', BleLinkError.BAD_LENGTH, `A BLE link frame declared ${length} bytes; frames hold 1 to ${BLE_LINK_MAX_FRAME}.`);
+        throw new FramingError(
+          'BLE_LINK_BAD_LENGTH',
+          BleLinkError.BAD_LENGTH,
+          `A BLE link frame declared ${length} bytes; frames hold 1 to ${BLE_LINK_MAX_FRAME}.`,
+        );
       }
       if (joined.length - offset - 2 < length) break;
       frames.push({ op: joined[offset + 2] as number, data: joined.slice(offset + 3, offset + 2 + length) });

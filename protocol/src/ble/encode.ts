@@ -28,7 +28,11 @@ export function encodeBleMessage(cmd: number, payload: Uint8Array, fragmentSize:
     throw new FramingError('BLE_INVALID_COMMAND', BleError.INVALID_CMD, 'The BLE command must be an integer from 0x80 to 0xFF.');
   }
   if (!isControlPointLength(fragmentSize)) {
-    throw new FramingError('BLE_INVALID_FRAGMENT_SIZE', BleError.INVALID_PAR, `The fragment size must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`);
+    throw new FramingError(
+      'BLE_INVALID_FRAGMENT_SIZE',
+      BleError.INVALID_PAR,
+      `The fragment size must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`,
+    );
   }
   const length = payload.length;
   if (length > BLE_MAX_MESSAGE_SIZE) {

@@ -18,7 +18,11 @@ export function bleFragmentSize(mtu: number, controlPointLength: number): number
     throw new FramingError('BLE_INVALID_MTU', BleError.INVALID_PAR, `The ATT MTU must be an integer from ${BLE_DEFAULT_ATT_MTU} to ${BLE_MAX_ATT_MTU}.`);
   }
   if (!isControlPointLength(controlPointLength)) {
-    throw new FramingError('BLE_INVALID_CONTROL_POINT_LENGTH', BleError.INVALID_PAR, `The control point length must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`);
+    throw new FramingError(
+      'BLE_INVALID_CONTROL_POINT_LENGTH',
+      BleError.INVALID_PAR,
+      `The control point length must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`,
+    );
   }
   return Math.min(controlPointLength, mtu - BLE_ATT_HEADER_SIZE);
 }

@@ -27,7 +27,11 @@ export const HKP_SERVICE_REVISION = '1.0';
 /** The control point length characteristic's value: uint16 big-endian. Throws FramingError outside 20..512. */
 export function encodeControlPointLength(length: number): Uint8Array {
   if (!isControlPointLength(length)) {
-    throw new FramingError('BLE_INVALID_CONTROL_POINT_LENGTH', BleError.INVALID_PAR, `The control point length must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`);
+    throw new FramingError(
+      'BLE_INVALID_CONTROL_POINT_LENGTH',
+      BleError.INVALID_PAR,
+      `The control point length must be an integer from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH}.`,
+    );
   }
   return Uint8Array.of(length >>> 8, length & 0xff);
 }

@@ -17,8 +17,7 @@ import {
  * KEEPALIVE or ERROR (§2.6, §2.8), delivered like any other message.
  */
 export type BleReceiveResult =
-  | { readonly type: 'message'; readonly cmd: number; readonly payload: Uint8Array }
-  | { readonly type: 'error'; readonly code: BleErrorCode };
+  { readonly type: 'message'; readonly cmd: number; readonly payload: Uint8Array } | { readonly type: 'error'; readonly code: BleErrorCode };
 
 export interface BleReassemblerOptions {
   /** Longest gap between two fragments of one message before REQ_TIMEOUT (§2.10). Default 2000 ms. */

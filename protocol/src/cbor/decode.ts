@@ -157,9 +157,7 @@ function readUint32(offset: number, remaining: number): number {
   requireBytes(offset, remaining);
   const at = pos;
   pos = at + 4;
-  return (
-    (input[at] as number) * 0x100_0000 + (((input[at + 1] as number) << 16) | ((input[at + 2] as number) << 8) | (input[at + 3] as number))
-  );
+  return (input[at] as number) * 0x100_0000 + (((input[at + 1] as number) << 16) | ((input[at + 2] as number) << 8) | (input[at + 3] as number));
 }
 
 function requireBytes(offset: number, count: number): void {

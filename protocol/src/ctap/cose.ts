@@ -43,7 +43,14 @@ export function readKeyAgreementKey(value: CtapValue | undefined, name: string):
   if (!(value instanceof Map)) throw new CtapError('CBOR_UNEXPECTED_TYPE', `The member "${name}" must be a COSE key map.`);
   const x = value.get(X);
   const y = value.get(Y);
-  if (value.get(KTY) !== KTY_EC2 || value.get(CRV) !== CRV_P256 || !(x instanceof Uint8Array) || !(y instanceof Uint8Array) || x.length !== 32 || y.length !== 32) {
+  if (
+    value.get(KTY) !== KTY_EC2 ||
+    value.get(CRV) !== CRV_P256 ||
+    !(x instanceof Uint8Array) ||
+    !(y instanceof Uint8Array) ||
+    x.length !== 32 ||
+    y.length !== 32
+  ) {
     throw new CtapError('INVALID_PARAMETER', `The member "${name}" must be an EC2 P-256 COSE key.`);
   }
   return { x, y };

@@ -33,7 +33,8 @@ const one: PinProtocol = {
   version: 1,
   sharedSecret: (privateKey, platformPublicKey) => sha256(ecdh(privateKey, platformPublicKey)),
   encrypt: (sharedSecret, plaintext) => aes256CbcEncrypt(sharedSecret, ZERO_IV, plaintext),
-  decrypt: (sharedSecret, ciphertext) => (ciphertext.length % 16 === 0 && ciphertext.length > 0 ? aes256CbcDecrypt(sharedSecret, ZERO_IV, ciphertext) : undefined),
+  decrypt: (sharedSecret, ciphertext) =>
+    ciphertext.length % 16 === 0 && ciphertext.length > 0 ? aes256CbcDecrypt(sharedSecret, ZERO_IV, ciphertext) : undefined,
   authenticate: (key, message) => hmacSha256(key, message).slice(0, 16),
   verify: (key, message, signature) => signature.length === 16 && constantTimeBytesEqual(hmacSha256(key, message).slice(0, 16), signature),
 };

@@ -62,7 +62,11 @@ export function encodeHidMessage(cid: number, cmd: number, payload: Uint8Array):
 
 function assertEncodable(cid: number, cmd: number, length: number): void {
   if (!Number.isInteger(cmd) || cmd < 0 || cmd > 0x7f) {
-    throw new FramingError('HID_INVALID_COMMAND', HidError.INVALID_CMD, 'The HID command must be an integer from 0x00 to 0x7F (without the initialization bit).');
+    throw new FramingError(
+      'HID_INVALID_COMMAND',
+      HidError.INVALID_CMD,
+      'The HID command must be an integer from 0x00 to 0x7F (without the initialization bit).',
+    );
   }
   if (!Number.isInteger(cid) || cid < 0 || cid > HID_BROADCAST_CID) {
     throw new FramingError('HID_INVALID_CID', HidError.INVALID_CHANNEL, 'The channel id must be an unsigned 32-bit integer.');

@@ -1,13 +1,7 @@
 export * from './constants.js';
 export { readHidCid } from './assembly.js';
 export { encodeHidMessage, hidPacketCount } from './encode.js';
-export {
-  decodeHidInitRequest,
-  decodeHidInitResponse,
-  encodeHidInitRequest,
-  encodeHidInitResponse,
-  type HidInitResponse,
-} from './init-payload.js';
+export { decodeHidInitRequest, decodeHidInitResponse, encodeHidInitRequest, encodeHidInitResponse, type HidInitResponse } from './init-payload.js';
 export {
   decodeHidErrorPayload,
   decodeHidKeepalivePayload,

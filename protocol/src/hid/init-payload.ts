@@ -1,11 +1,5 @@
 import { FramingError } from '../errors.js';
-import {
-  HID_BROADCAST_CID,
-  HID_INIT_NONCE_SIZE,
-  HID_INIT_RESPONSE_SIZE,
-  HID_RESERVED_CID,
-  HidError,
-} from './constants.js';
+import { HID_BROADCAST_CID, HID_INIT_NONCE_SIZE, HID_INIT_RESPONSE_SIZE, HID_RESERVED_CID, HidError } from './constants.js';
 
 /** The 17-byte CTAPHID_INIT response (docs/protocol.md §1.6). */
 export interface HidInitResponse {
@@ -44,13 +38,7 @@ export function encodeHidInitResponse(response: HidInitResponse): Uint8Array {
   if (!Number.isInteger(cid) || cid <= HID_RESERVED_CID || cid >= HID_BROADCAST_CID) {
     throw new FramingError('HID_INVALID_CID', HidError.INVALID_CHANNEL, 'An INIT response must assign a channel id from 1 to 0xFFFFFFFE.');
   }
-  const bytes = [
-    response.protocolVersion,
-    response.majorVersion,
-    response.minorVersion,
-    response.buildVersion,
-    response.capabilities,
-  ];
+  const bytes = [response.protocolVersion, response.majorVersion, response.minorVersion, response.buildVersion, response.capabilities];
   if (!bytes.every(isByte)) {
     throw new FramingError('HID_INVALID_INIT_RESPONSE', HidError.INVALID_PAR, 'INIT response version and capability fields must be integers from 0 to 255.');
   }

@@ -5,20 +5,7 @@
 import { type Infer, type Schema, optional, required } from './schema.js';
 import { Limits } from '../limits.js';
 import type { StatusName } from '../status.js';
-import {
-  PinState,
-  accountFlags,
-  accountId,
-  accountName,
-  accountSummary,
-  apps,
-  AccountSchema,
-  login,
-  otpCredential,
-  password,
-  pin,
-  urls,
-} from './fields.js';
+import { PinState, accountFlags, accountId, accountName, accountSummary, apps, AccountSchema, login, otpCredential, password, pin, urls } from './fields.js';
 import { MAX_TOTP_TIME } from '../otp/time-step.js';
 import { arrayOf, bool, enumeration, text, uint, uint64 } from './types.js';
 
@@ -214,7 +201,17 @@ export const Commands = {
       validUntil: optional(2, uint64(), 'TOTP: the device time (Unix seconds) at which the code expires.'),
       counter: optional(3, uint64(), 'HOTP: the counter value the code was computed with.'),
     },
-    statuses: ['PIN_REQUIRED', 'PIN_BLOCKED', 'ACCOUNT_NOT_FOUND', 'NO_OTP', 'OTP_COUNTER_EXHAUSTED', 'USER_PRESENCE_DENIED', 'USER_PRESENCE_TIMEOUT', 'CANCELLED', 'STORAGE_FAILURE'],
+    statuses: [
+      'PIN_REQUIRED',
+      'PIN_BLOCKED',
+      'ACCOUNT_NOT_FOUND',
+      'NO_OTP',
+      'OTP_COUNTER_EXHAUSTED',
+      'USER_PRESENCE_DENIED',
+      'USER_PRESENCE_TIMEOUT',
+      'CANCELLED',
+      'STORAGE_FAILURE',
+    ],
   }),
   GetPassword: command({
     code: 0x21,

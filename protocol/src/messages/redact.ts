@@ -12,7 +12,8 @@ export function redactParams(schema: Schema, params: Readonly<Record<string, unk
     const value = params[name];
     if (value === undefined) continue;
     if (field.secret) out[name] = REDACTED;
-    else if (field.type.nested && Array.isArray(value)) out[name] = value.map((item) => redactParams(field.type.nested as Schema, item as Record<string, unknown>));
+    else if (field.type.nested && Array.isArray(value))
+      out[name] = value.map((item) => redactParams(field.type.nested as Schema, item as Record<string, unknown>));
     else if (field.type.nested) out[name] = redactParams(field.type.nested, value as Record<string, unknown>);
     else if (value instanceof Uint8Array) out[name] = `[${value.length} bytes]`;
     else if (typeof value === 'bigint') out[name] = value.toString();

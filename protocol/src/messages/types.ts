@@ -82,7 +82,9 @@ export function bool(): FieldType<boolean> {
 /** An enumeration carried as a small unsigned integer and exposed by name. */
 export function enumeration<const E extends Record<string, number>>(values: E): FieldType<keyof E & string> {
   const names = new Map(Object.entries(values).map(([name, code]) => [code, name]));
-  const listing = Object.entries(values).map(([name, code]) => `${code} ${name}`).join(', ');
+  const listing = Object.entries(values)
+    .map(([name, code]) => `${code} ${name}`)
+    .join(', ');
   return {
     description: `uint enum: ${listing}`,
     decode(value, path) {

@@ -1,12 +1,7 @@
 import { Base32Error } from '../errors.js';
 import { BASE32_ALPHABET, BASE32_PAD, PADDING_FOR_REMAINDER } from './base32-alphabet.js';
 
-export type Base32ErrorCode =
-  | 'BASE32_EMPTY'
-  | 'BASE32_INVALID_CHARACTER'
-  | 'BASE32_INVALID_PADDING'
-  | 'BASE32_INVALID_LENGTH'
-  | 'BASE32_NONZERO_TRAILING_BITS';
+export type Base32ErrorCode = 'BASE32_EMPTY' | 'BASE32_INVALID_CHARACTER' | 'BASE32_INVALID_PADDING' | 'BASE32_INVALID_LENGTH' | 'BASE32_NONZERO_TRAILING_BITS';
 
 /** Character code -> 5-bit value for both cases; -1 for everything else. */
 const VALUES: readonly number[] = (() => {

@@ -3,7 +3,18 @@
  * snippet would: installs navigator.hid and navigator.bluetooth backed by the bridge server, or by a virtual key
  * living in the page (no server), per window.__HKEY_SHIM__.
  */
-import { type DeviceSource, InPageDeviceSource, KeyClient, type PromptPolicy, bridgeDeviceSource, connectGattEndpoint, fromHex, installWebBluetooth, installWebHid, openVirtualTransport } from '../../../bridge/src/index.browser.js';
+import {
+  type DeviceSource,
+  InPageDeviceSource,
+  KeyClient,
+  type PromptPolicy,
+  bridgeDeviceSource,
+  connectGattEndpoint,
+  fromHex,
+  installWebBluetooth,
+  installWebHid,
+  openVirtualTransport,
+} from '../../../bridge/src/index.browser.js';
 import { BleEndpoint, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
 
 interface ShimConfig {

@@ -22,7 +22,8 @@ export class CounterLedger {
   settle(sent: number, answers: readonly (Uint8Array | undefined)[], stored: number | undefined): void {
     this.checks++;
     for (const answer of answers) {
-      if (answer === undefined || answer[0] !== CtapStatus.OK) fail(`a request answered ${answer === undefined ? 'nothing' : `status 0x${answer[0]?.toString(16)}`}`);
+      if (answer === undefined || answer[0] !== CtapStatus.OK)
+        fail(`a request answered ${answer === undefined ? 'nothing' : `status 0x${answer[0]?.toString(16)}`}`);
       const body = decodeCtap(answer.subarray(1)) as Map<number, unknown>;
       const counter = decodeAuthenticatorData(body.get(2) as Uint8Array).signCount;
       if (counter <= this.issued) fail(`the key answered with signature counter ${counter} after ${this.issued} had been issued or stored`);

@@ -17,7 +17,13 @@ export type Op =
   | { readonly kind: 'verify'; readonly pin: string }
   | { readonly kind: 'setpin'; readonly pin: string };
 
-const COMMAND: Readonly<Record<Op['kind'], CommandName>> = { create: 'AccountCreate', delete: 'AccountDelete', otp: 'GetOtp', verify: 'VerifyPin', setpin: 'SetPin' };
+const COMMAND: Readonly<Record<Op['kind'], CommandName>> = {
+  create: 'AccountCreate',
+  delete: 'AccountDelete',
+  otp: 'GetOtp',
+  verify: 'VerifyPin',
+  setpin: 'SetPin',
+};
 const MAX_RETRIES = 10;
 
 export function encodeOp(op: Op): Uint8Array {
@@ -47,7 +53,10 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 function summarise(state: DeviceState | undefined): Expected {
   return {
     accounts: new Map(
-      (state?.accounts ?? []).map((account) => [account.id, { name: account.name, login: account.login, secret: hex(account.otp?.secret ?? new Uint8Array()), counter: account.otp?.counter ?? -1n }]),
+      (state?.accounts ?? []).map((account) => [
+        account.id,
+        { name: account.name, login: account.login, secret: hex(account.otp?.secret ?? new Uint8Array()), counter: account.otp?.counter ?? -1n },
+      ]),
     ),
     lastId: state?.lastId ?? 0,
     pin: state?.pin && { retries: state.pin.retries, maxRetries: state.pin.maxRetries },
@@ -55,13 +64,16 @@ function summarise(state: DeviceState | undefined): Expected {
 }
 
 function copy(expected: Expected): Expected {
-  return { accounts: new Map([...expected.accounts].map(([id, account]) => [id, { ...account }])), lastId: expected.lastId, pin: expected.pin && { ...expected.pin } };
+  return {
+    accounts: new Map([...expected.accounts].map(([id, account]) => [id, { ...account }])),
+    lastId: expected.lastId,
+    pin: expected.pin && { ...expected.pin },
+  };
 }
 
 function show(expected: Expected): string {
-  return JSON.stringify(
-    { accounts: [...expected.accounts].sort(([a], [b]) => a - b), lastId: expected.lastId, pin: expected.pin },
-    (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+  return JSON.stringify({ accounts: [...expected.accounts].sort(([a], [b]) => a - b), lastId: expected.lastId, pin: expected.pin }, (_, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
   );
 }
 
@@ -114,10 +126,13 @@ export class Ledger {
       });
       if (states.length === 0) fail(`answer ${index} (${op.kind}): ${problems.join('; ')}`);
     }
-    const candidates = inFlight === undefined ? states : states.flatMap((state) => [state, ...(this.refused(state, session, inFlight) ? [] : this.outcomes(state, inFlight))]);
+    const candidates =
+      inFlight === undefined ? states : states.flatMap((state) => [state, ...(this.refused(state, session, inFlight) ? [] : this.outcomes(state, inFlight))]);
     const actual = summarise(loaded);
     if (!candidates.some((candidate) => show(candidate) === show(actual))) {
-      fail(`storage holds ${show(actual)}; after the acknowledged writes${inFlight ? ` and with ${inFlight.kind} in flight` : ''} it may only hold ${candidates.map(show).join(' or ')}`);
+      fail(
+        `storage holds ${show(actual)}; after the acknowledged writes${inFlight ? ` and with ${inFlight.kind} in flight` : ''} it may only hold ${candidates.map(show).join(' or ')}`,
+      );
     }
     this.checks++;
     if (inFlight) this.interrupted++;
@@ -143,7 +158,8 @@ export class Ledger {
       // A refused or failed write changes nothing (§5.5), except a wrong PIN, whose attempt is spent (§6.1).
       if (op.kind === 'verify' && answer.status === 'PIN_INVALID') {
         const pin = next.pin ?? fail('PIN_INVALID without a PIN');
-        if ((answer.details as { retries: number }).retries !== pin.retries - 1) fail(`PIN_INVALID reported ${JSON.stringify(answer.details)} with ${pin.retries} attempts stored`);
+        if ((answer.details as { retries: number }).retries !== pin.retries - 1)
+          fail(`PIN_INVALID reported ${JSON.stringify(answer.details)} with ${pin.retries} attempts stored`);
         pin.retries -= 1;
       } else if (refusal === undefined && answer.status !== 'STORAGE_FAILURE') fail(`${op.kind} answered ${answer.status}`);
       // A correct PIN writes twice (§6.1): the charge, then the refill. If the refill fails, the charge stays.

@@ -107,7 +107,8 @@ export function check<Ts>(property: fc.IProperty<Ts>, numRuns: number): void {
   } finally {
     Error.stackTraceLimit = limit;
   }
-  if (details.failed) fc.assert(property, { numRuns, seed: details.seed, path: details.counterexamplePath ?? undefined, endOnFailure: true, includeErrorInReport: true });
+  if (details.failed)
+    fc.assert(property, { numRuns, seed: details.seed, path: details.counterexamplePath ?? undefined, endOnFailure: true, includeErrorInReport: true });
 }
 
 export async function checkAsync<Ts>(property: fc.IAsyncProperty<Ts>, numRuns: number): Promise<void> {
@@ -119,5 +120,6 @@ export async function checkAsync<Ts>(property: fc.IAsyncProperty<Ts>, numRuns: n
   } finally {
     Error.stackTraceLimit = limit;
   }
-  if (details.failed) await fc.assert(property, { numRuns, seed: details.seed, path: details.counterexamplePath ?? undefined, endOnFailure: true, includeErrorInReport: true });
+  if (details.failed)
+    await fc.assert(property, { numRuns, seed: details.seed, path: details.counterexamplePath ?? undefined, endOnFailure: true, includeErrorInReport: true });
 }

@@ -82,11 +82,16 @@ function base32Reference(text: string): { code: string; position: number } | { c
 const base32Text = fc.oneof(
   {
     weight: 2,
-    arbitrary: fc.tuple(seededBytes(0, 70), fc.integer({ min: 0, max: 2 })).map(([bytes, style]) => [encodeBase32(bytes), encodeBase32(bytes, { padding: true }), encodeBase32(bytes).toLowerCase()][style] as string),
+    arbitrary: fc
+      .tuple(seededBytes(0, 70), fc.integer({ min: 0, max: 2 }))
+      .map(([bytes, style]) => [encodeBase32(bytes), encodeBase32(bytes, { padding: true }), encodeBase32(bytes).toLowerCase()][style] as string),
   },
   {
     weight: 6,
-    arbitrary: mutatedText(seededBytes(0, 40).map((bytes) => encodeBase32(bytes, { padding: bytes.length % 2 === 0 })), ['=', '==', ' ', '-', 'a', 'Z', '1', '8', '0', 'O', '\u00e9', '\ud83d\ude00', '\u0130', '\u017f', '\u212a']),
+    arbitrary: mutatedText(
+      seededBytes(0, 40).map((bytes) => encodeBase32(bytes, { padding: bytes.length % 2 === 0 })),
+      ['=', '==', ' ', '-', 'a', 'Z', '1', '8', '0', 'O', '\u00e9', '\ud83d\ude00', '\u0130', '\u017f', '\u212a'],
+    ),
   },
   { weight: 1, arbitrary: anyText },
 );
@@ -101,7 +106,8 @@ export function fuzzBase32(cases: number): number {
       } catch (error) {
         if (!(error instanceof Base32Error) || !BASE32_CODES.has(error.code)) throw error;
         if ('canonical' in expected) fail(`refused valid base32 with ${error.code}`);
-        if (error.code !== expected.code || error.position !== expected.position) fail(`answered ${error.code}@${error.position}, §7.3 says ${expected.code}@${expected.position}`);
+        if (error.code !== expected.code || error.position !== expected.position)
+          fail(`answered ${error.code}@${error.position}, §7.3 says ${expected.code}@${expected.position}`);
         // Errors name positions, never characters (§7.3): the text (a secret) must not be in the message.
         if (text.length >= 4 && error.message.includes(text)) fail('the error message repeats the input');
         return;
@@ -118,7 +124,27 @@ export function fuzzBase32(cases: number): number {
 // CBOR (docs/protocol.md §3.2, §3.3)
 
 const integers = fc.oneof(
-  fc.constantFrom<CborValue>(0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -1, -24, -25, -256, -257, -(2 ** 32), -Number.MAX_SAFE_INTEGER, 2n ** 64n - 1n, -(2n ** 64n)),
+  fc.constantFrom<CborValue>(
+    0,
+    23,
+    24,
+    255,
+    256,
+    65535,
+    65536,
+    2 ** 32 - 1,
+    2 ** 32,
+    Number.MAX_SAFE_INTEGER,
+    -1,
+    -24,
+    -25,
+    -256,
+    -257,
+    -(2 ** 32),
+    -Number.MAX_SAFE_INTEGER,
+    2n ** 64n - 1n,
+    -(2n ** 64n),
+  ),
   fc.integer({ min: -70000, max: 70000 }),
   fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }),
   fc.bigInt({ min: -(2n ** 64n), max: -(2n ** 53n) - 1n }),
@@ -158,11 +184,13 @@ const deepCbor = fc
 
 /** Sequences of random heads: reaches every row of the initial-byte table (§3.3.3) with plausible arguments. */
 const headSoup = fc
-  .array(
-    fc.tuple(fc.integer({ min: 0, max: 7 }), fc.oneof(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 24, max: 31 })), seededBytes(0, 8)),
-    { minLength: 1, maxLength: 10 },
-  )
-  .map((heads) => Uint8Array.from(heads.flatMap(([major, info, tail]) => [(major << 5) | info, ...tail.subarray(0, info >= 24 && info <= 27 ? 2 ** (info - 24) : 0)])));
+  .array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.oneof(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 24, max: 31 })), seededBytes(0, 8)), {
+    minLength: 1,
+    maxLength: 10,
+  })
+  .map((heads) =>
+    Uint8Array.from(heads.flatMap(([major, info, tail]) => [(major << 5) | info, ...tail.subarray(0, info >= 24 && info <= 27 ? 2 ** (info - 24) : 0)])),
+  );
 
 const cborInput = fc.oneof({ weight: 8, arbitrary: nearValidBytes(fc.oneof(validCbor, validParams, deepCbor)) }, { weight: 2, arbitrary: headSoup });
 
@@ -198,10 +226,14 @@ export function fuzzCbor(cases: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Whole messages: decodeRequest / decodeResponse (docs/protocol.md §3.1, §3.6)
 
-const requestMaps = COMMANDS.map((command) => requestMap(command, { invalid: true }).map((map) => encodeMessage(Commands[command].code, map.size === 0 ? undefined : map)));
+const requestMaps = COMMANDS.map((command) =>
+  requestMap(command, { invalid: true }).map((map) => encodeMessage(Commands[command].code, map.size === 0 ? undefined : map)),
+);
 const requests = nearValidBytes(fc.oneof(...requestMaps), 32);
 const responses = nearValidBytes(
-  fc.tuple(fc.oneof(fc.constantFrom(...Object.values(Status)), fc.integer({ min: 0, max: 255 })), cborMaps(cborValues(1), 10)).map(([status, map]) => encodeMessage(status, map.size === 0 ? undefined : map)),
+  fc
+    .tuple(fc.oneof(fc.constantFrom(...Object.values(Status)), fc.integer({ min: 0, max: 255 })), cborMaps(cborValues(1), 10))
+    .map(([status, map]) => encodeMessage(status, map.size === 0 ? undefined : map)),
   32,
 );
 
@@ -218,7 +250,8 @@ export function fuzzMessages(cases: number): number {
       try {
         const decoded = decodeRequest(request);
         const canonical = request.length === 2 && request[1] === 0xa0 ? request.subarray(0, 1) : request;
-        if (!sameBytes(encodeRequest(decoded.command, decoded.params as never), canonical)) fail(`decodeRequest accepted ${hex(request)}, which does not re-encode identically`);
+        if (!sameBytes(encodeRequest(decoded.command, decoded.params as never), canonical))
+          fail(`decodeRequest accepted ${hex(request)}, which does not re-encode identically`);
       } catch (error) {
         checkMessageError(error);
       }
@@ -257,11 +290,13 @@ export function fuzzParameterOracle(cases: number): number {
       if (!(error instanceof MessageError || error instanceof CborError)) throw error;
       const got = statusName(error.status);
       const field = error instanceof MessageError ? error.field : undefined;
-      if (got !== expected.status || field !== expected.field) fail(`${command}: answered ${got} on ${field}; §3.4 says ${expected.status} on ${expected.field}`);
+      if (got !== expected.status || field !== expected.field)
+        fail(`${command}: answered ${got} on ${field}; §3.4 says ${expected.status} on ${expected.field}`);
       // §6.4: error messages never echo parameter values.
       for (const [name, field] of Object.entries(Commands[command].request)) {
         const value = map.get(field.key);
-        if (SECRET_FIELDS.includes(name) && typeof value === 'string' && value.length >= 4 && error.message.includes(value)) fail(`the ${name} value is in the error message`);
+        if (SECRET_FIELDS.includes(name) && typeof value === 'string' && value.length >= 4 && error.message.includes(value))
+          fail(`the ${name} value is in the error message`);
       }
     }),
     cases,
@@ -295,8 +330,58 @@ const validUri = fc
     }
   });
 
-const URI_PIECES = ['%', '%3A', '%3a', '%23', '#', '&', '&&', '=', '?', ':', '/', '+', '%2', '%C3%28', '%00', '%E2%80', '%ED%A0%80', 'secret=', 'Secret=', 'issuer=', 'algorithm=', 'digits=', 'period=', 'counter=', 'peroid=', 'image=x', 'SHA256', 'sha1', 'MD5', 'otpauth://', 'OTPAUTH://', 'hotp', 'TOTP', ' ', '\u0000', '\u0085', '\ud800', 'JBSWY3DPEHPK3PXP', '====', '0', '00', '9', '3601', '18446744073709551615', '18446744073709551616'];
-const uris = fc.oneof({ weight: 2, arbitrary: validUri }, { weight: 7, arbitrary: mutatedText(validUri, URI_PIECES) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((text) => `otpauth://${text}`) });
+const URI_PIECES = [
+  '%',
+  '%3A',
+  '%3a',
+  '%23',
+  '#',
+  '&',
+  '&&',
+  '=',
+  '?',
+  ':',
+  '/',
+  '+',
+  '%2',
+  '%C3%28',
+  '%00',
+  '%E2%80',
+  '%ED%A0%80',
+  'secret=',
+  'Secret=',
+  'issuer=',
+  'algorithm=',
+  'digits=',
+  'period=',
+  'counter=',
+  'peroid=',
+  'image=x',
+  'SHA256',
+  'sha1',
+  'MD5',
+  'otpauth://',
+  'OTPAUTH://',
+  'hotp',
+  'TOTP',
+  ' ',
+  '\u0000',
+  '\u0085',
+  '\ud800',
+  'JBSWY3DPEHPK3PXP',
+  '====',
+  '0',
+  '00',
+  '9',
+  '3601',
+  '18446744073709551615',
+  '18446744073709551616',
+];
+const uris = fc.oneof(
+  { weight: 2, arbitrary: validUri },
+  { weight: 7, arbitrary: mutatedText(validUri, URI_PIECES) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((text) => `otpauth://${text}`) },
+);
 
 export function fuzzOtpauth(cases: number): number {
   check(
@@ -306,17 +391,21 @@ export function fuzzOtpauth(cases: number): number {
         parsed = parseOtpauthUri(uri, { allowUnknownParameters });
       } catch (error) {
         if (!(error instanceof OtpauthError) || !error.code.startsWith('OTPAUTH_')) throw error;
-        if (!OTPAUTH_FIELDS.has(error.field) && !OTPAUTH_FIELDS.has(error.field.toLowerCase())) fail(`${error.code} names the undefined field "${error.field}"`);
+        if (!OTPAUTH_FIELDS.has(error.field) && !OTPAUTH_FIELDS.has(error.field.toLowerCase()))
+          fail(`${error.code} names the undefined field "${error.field}"`);
         // §7.4: no message repeats the URI or any value from it; the secret is the one that matters.
         const secret = /[?&]secret=([^&#]*)/.exec(uri)?.[1];
-        if (error.message.includes(uri) || (secret !== undefined && secret.length >= 6 && error.message.includes(secret))) fail(`${error.code} repeats the URI or its secret`);
+        if (error.message.includes(uri) || (secret !== undefined && secret.length >= 6 && error.message.includes(secret)))
+          fail(`${error.code} repeats the URI or its secret`);
         return;
       }
       if (parsed.secret.length < 10 || parsed.secret.length > 64) fail('a parsed secret is outside 10..64 bytes');
       // §7.4: parsing a formatted URI gives back exactly what was formatted.
       const again = parseOtpauthUri(formatOtpauthUri(parsed));
-      if (JSON.stringify(again, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? hex(value) : value)) !==
-        JSON.stringify(parsed, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? hex(value) : value))) {
+      if (
+        JSON.stringify(again, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? hex(value) : value)) !==
+        JSON.stringify(parsed, (_, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? hex(value) : value))
+      ) {
         fail('a parsed URI does not survive format and parse unchanged');
       }
     }),
@@ -345,19 +434,30 @@ const hidMessageReports = fc
   .record({
     cid: fc.oneof(fc.constantFrom(...CIDS), fc.integer({ min: 0, max: 0xffffffff })),
     cmd: fc.oneof(fc.constantFrom(...HID_COMMANDS), fc.integer({ min: 0, max: 0x7f })),
-    length: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 200 }) }, { weight: 1, arbitrary: fc.constantFrom(57, 58, 116, 117, 1000, HID_MAX_MESSAGE_SIZE) }),
+    length: fc.oneof(
+      { weight: 6, arbitrary: fc.integer({ min: 0, max: 200 }) },
+      { weight: 1, arbitrary: fc.constantFrom(57, 58, 116, 117, 1000, HID_MAX_MESSAGE_SIZE) },
+    ),
     edits: fc.array(fc.tuple(fc.nat(), fc.constantFrom('mutate' as const, 'drop' as const, 'repeat' as const, 'resize' as const)), { maxLength: 3 }),
     tweak: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 2 }),
     size: fc.constantFrom(0, 1, 7, 63, 65, 128),
   })
   .map(({ cid, cmd, length, edits, tweak, size }) => {
-    const reports: Uint8Array[] = encodeHidMessage(cid === 0 ? 0x33333333 : cid, cid === HID_BROADCAST_CID ? HidCommand.INIT : cmd, new Uint8Array(length).fill(0x5a)).map((report) => report.slice());
+    const reports: Uint8Array[] = encodeHidMessage(
+      cid === 0 ? 0x33333333 : cid,
+      cid === HID_BROADCAST_CID ? HidCommand.INIT : cmd,
+      new Uint8Array(length).fill(0x5a),
+    ).map((report) => report.slice());
     if (cid === 0) for (const report of reports) report.fill(0, 0, 4);
     if (cid === HID_BROADCAST_CID) (reports[0] as Uint8Array)[4] = 0x80 | cmd;
     for (const [index, edit] of edits) {
       const at = index % reports.length;
       const report = reports[at] as Uint8Array;
-      if (edit === 'mutate') reports[at] = mutateBytes(report, tweak.map(([where, bit]) => ({ kind: 'flip', at: where, bit }))).slice(0, 64);
+      if (edit === 'mutate')
+        reports[at] = mutateBytes(
+          report,
+          tweak.map(([where, bit]) => ({ kind: 'flip', at: where, bit })),
+        ).slice(0, 64);
       else if (edit === 'drop') reports.splice(at, 1);
       else if (edit === 'repeat') reports.splice(at, 0, report);
       else reports[at] = report.slice(0, size).length === size ? report.slice(0, size) : Uint8Array.from({ length: size }, (_, i) => report[i] ?? 0);
@@ -369,7 +469,12 @@ const hidMessageReports = fc
 const hidSteps: fc.Arbitrary<HidStep[]> = fc
   .array(
     fc.oneof(
-      { weight: 8, arbitrary: fc.tuple(hidMessageReports, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 700 }))).map(([reports, dt]) => reports.map((report): HidStep => ({ kind: 'report', report, dt }))) },
+      {
+        weight: 8,
+        arbitrary: fc
+          .tuple(hidMessageReports, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 700 })))
+          .map(([reports, dt]) => reports.map((report): HidStep => ({ kind: 'report', report, dt }))),
+      },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 1200 }).map((dt): HidStep[] => [{ kind: 'poll', dt }]) },
       { weight: 1, arbitrary: fc.option(fc.constantFrom(...CIDS), { nil: undefined }).map((cid): HidStep[] => [{ kind: 'busy', cid }]) },
       { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...CIDS), fc.constantFrom(0, 1000, 10000)).map(([cid, ms]): HidStep[] => [{ kind: 'lock', cid, ms }]) },
@@ -384,12 +489,22 @@ function checkHidResult(result: HidReceiveResult | undefined, input: Uint8Array 
   if (result.type === 'error') {
     if (!HID_ERROR_CODES.has(result.code)) fail(`HidReceiver produced the undefined ERROR code ${result.code}`);
     // §1.8: a CANCEL is never answered; only another request's overdue MSG_TIMEOUT may come out with it.
-    if (input && input.length === 64 && ((input[4] as number) & 0x7f) === HidCommand.CANCEL && (input[4] as number) & 0x80 && result.code !== HidError.MSG_TIMEOUT) {
+    if (
+      input &&
+      input.length === 64 &&
+      ((input[4] as number) & 0x7f) === HidCommand.CANCEL &&
+      (input[4] as number) & 0x80 &&
+      result.code !== HidError.MSG_TIMEOUT
+    ) {
       fail(`a CANCEL packet was answered with ERROR ${result.code}`);
     }
     return;
   }
-  if (result.cid === 0 || (result.cid === HID_BROADCAST_CID && result.cmd !== HidCommand.INIT) || (result.cid !== HID_BROADCAST_CID && !ALLOCATED.includes(result.cid))) {
+  if (
+    result.cid === 0 ||
+    (result.cid === HID_BROADCAST_CID && result.cmd !== HidCommand.INIT) ||
+    (result.cid !== HID_BROADCAST_CID && !ALLOCATED.includes(result.cid))
+  ) {
     fail(`HidReceiver delivered command ${result.cmd} on channel ${result.cid.toString(16)}, which may not carry it`);
   }
   if (result.cmd > 0x7f || result.payload.length > HID_MAX_MESSAGE_SIZE) fail('HidReceiver delivered an impossible message');
@@ -445,33 +560,43 @@ const linkFrames = fc.array(
 
 export function fuzzBleLinkReader(cases: number): number {
   check(
-    fc.property(linkFrames, fc.boolean(), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), (frames, mutate, cuts, edits) => {
-      const encoded = frames.map(([op, data]) => encodeBleLinkFrame(op, data));
-      let stream: Uint8Array = Buffer.concat(encoded);
-      if (mutate) stream = mutateBytes(stream, edits.map(([at, value]) => ({ kind: 'set', at, value })));
-      const reader = new BleLinkFrameReader();
-      const received: { op: number; data: Uint8Array }[] = [];
-      let offset = 0;
-      for (let index = 0; offset < stream.length; index++) {
-        const size = cuts[index % cuts.length] as number;
-        try {
-          received.push(...reader.push(stream.subarray(offset, offset + size)));
-        } catch (error) {
-          if (!(error instanceof FramingError) || error.code !== 'BLE_LINK_BAD_LENGTH') throw error;
-          if (!mutate) fail('a valid frame stream was refused');
-          return; // the link closes: nothing more is read
+    fc.property(
+      linkFrames,
+      fc.boolean(),
+      fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+      (frames, mutate, cuts, edits) => {
+        const encoded = frames.map(([op, data]) => encodeBleLinkFrame(op, data));
+        let stream: Uint8Array = Buffer.concat(encoded);
+        if (mutate)
+          stream = mutateBytes(
+            stream,
+            edits.map(([at, value]) => ({ kind: 'set', at, value })),
+          );
+        const reader = new BleLinkFrameReader();
+        const received: { op: number; data: Uint8Array }[] = [];
+        let offset = 0;
+        for (let index = 0; offset < stream.length; index++) {
+          const size = cuts[index % cuts.length] as number;
+          try {
+            received.push(...reader.push(stream.subarray(offset, offset + size)));
+          } catch (error) {
+            if (!(error instanceof FramingError) || error.code !== 'BLE_LINK_BAD_LENGTH') throw error;
+            if (!mutate) fail('a valid frame stream was refused');
+            return; // the link closes: nothing more is read
+          }
+          offset += size;
         }
-        offset += size;
-      }
-      for (const frame of received) if (frame.data.length > 1023) fail('a frame longer than 1024 bytes came out');
-      if (!mutate) {
-        if (received.length !== frames.length) fail(`${frames.length} frames went in, ${received.length} came out`);
-        received.forEach((frame, i) => {
-          const [op, data] = frames[i] as [number, Uint8Array];
-          if (frame.op !== op || !sameBytes(frame.data, data)) fail(`frame ${i} came out changed`);
-        });
-      }
-    }),
+        for (const frame of received) if (frame.data.length > 1023) fail('a frame longer than 1024 bytes came out');
+        if (!mutate) {
+          if (received.length !== frames.length) fail(`${frames.length} frames went in, ${received.length} came out`);
+          received.forEach((frame, i) => {
+            const [op, data] = frames[i] as [number, Uint8Array];
+            if (frame.op !== op || !sameBytes(frame.data, data)) fail(`frame ${i} came out changed`);
+          });
+        }
+      },
+    ),
     cases,
   );
   return cases;

@@ -3,17 +3,7 @@
  * (decodeU2fRequest and the key's U2F handler). A case is one byte string (CBOR) or one APDU (U2F).
  */
 import fc from 'fast-check';
-import {
-  CtapError,
-  CtapStatus,
-  U2fInstruction,
-  U2fStatusWord,
-  decodeCtap,
-  decodeU2fRequest,
-  encodeCtap,
-  encodeU2fRequest,
-  sha256,
-} from '@hkey/protocol';
+import { CtapError, CtapStatus, U2fInstruction, U2fStatusWord, decodeCtap, decodeU2fRequest, encodeCtap, encodeU2fRequest, sha256 } from '@hkey/protocol';
 import { ManualClock, MemoryStore, VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
 import { check, checkAsync } from './budget.js';
 import { PLACEHOLDER_ID, ctapBody, looseEncode } from './ctap-values.js';
@@ -31,7 +21,16 @@ const looseBodies = fc.tuple(ctapBody, fc.integer(), fc.constantFrom(0.05, 0.15,
 const ctapInput: fc.Arbitrary<{ bytes: Uint8Array; refused: boolean }> = fc.oneof(
   { weight: 2, arbitrary: canonicalBodies.map((bytes) => ({ bytes, refused: false })) },
   { weight: 4, arbitrary: looseBodies },
-  { weight: 4, arbitrary: nearValidBytes(fc.oneof(canonicalBodies, looseBodies.map((loose) => loose.bytes)), 48).map((bytes) => ({ bytes, refused: false })) },
+  {
+    weight: 4,
+    arbitrary: nearValidBytes(
+      fc.oneof(
+        canonicalBodies,
+        looseBodies.map((loose) => loose.bytes),
+      ),
+      48,
+    ).map((bytes) => ({ bytes, refused: false })),
+  },
 );
 
 /** The property of decodeCtap, exported for regressions.test.ts. */
@@ -79,12 +78,20 @@ const u2fRequest: fc.Arbitrary<Uint8Array> = (() => {
   const application = fc.oneof(fc.constant(U2F_APPLICATION), seededBytes(32, 32));
   const register = fc.tuple(challenge, application).map(([c, a]) => ({ ins: U2fInstruction.REGISTER, p1: 0, data: Uint8Array.from([...c, ...a]) }));
   const authenticate = fc
-    .tuple(challenge, application, fc.constantFrom(0x03, 0x07, 0x08, 0x00, 0x83), fc.oneof({ weight: 4, arbitrary: fc.constant(PLACEHOLDER_ID) }, { weight: 1, arbitrary: seededBytes(0, 64) }))
+    .tuple(
+      challenge,
+      application,
+      fc.constantFrom(0x03, 0x07, 0x08, 0x00, 0x83),
+      fc.oneof({ weight: 4, arbitrary: fc.constant(PLACEHOLDER_ID) }, { weight: 1, arbitrary: seededBytes(0, 64) }),
+    )
     .map(([c, a, p1, handle]) => ({ ins: U2fInstruction.AUTHENTICATE, p1, data: Uint8Array.from([...c, ...a, handle.length, ...handle]) }));
   const version = fc.constant({ ins: U2fInstruction.VERSION, p1: 0, data: new Uint8Array(0) });
   const other = fc.tuple(fc.integer({ min: 0, max: 255 }), seededBytes(0, 8)).map(([ins, data]) => ({ ins, p1: 0, data }));
   const valid = fc
-    .tuple(fc.oneof({ weight: 4, arbitrary: register }, { weight: 6, arbitrary: authenticate }, { weight: 2, arbitrary: version }, { weight: 1, arbitrary: other }), fc.integer({ min: 0, max: 2 }))
+    .tuple(
+      fc.oneof({ weight: 4, arbitrary: register }, { weight: 6, arbitrary: authenticate }, { weight: 2, arbitrary: version }, { weight: 1, arbitrary: other }),
+      fc.integer({ min: 0, max: 2 }),
+    )
     .map(([request, form]) => (form === 0 ? encodeU2fRequest({ cla: 0, p2: 0, ...request }) : shortApdu(request.ins, request.p1, request.data, form === 2)));
   return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 5, arbitrary: mutatedBytes(valid, 3) }, { weight: 1, arbitrary: seededBytes(0, 80) });
 })();
@@ -105,12 +112,14 @@ function checkU2fDecoding(apdu: Uint8Array): void {
     if (apdu.length >= 4 && apdu.length <= 5) fail(`decodeU2fRequest refused the header-only APDU ${hex(apdu)}`);
     return;
   }
-  if (request.cla !== apdu[0] || request.ins !== apdu[1] || request.p1 !== apdu[2] || request.p2 !== apdu[3]) fail(`decodeU2fRequest misread the header of ${hex(apdu)}`);
+  if (request.cla !== apdu[0] || request.ins !== apdu[1] || request.p1 !== apdu[2] || request.p2 !== apdu[3])
+    fail(`decodeU2fRequest misread the header of ${hex(apdu)}`);
   if (request.data.length === 0) return;
   const extended = apdu[4] === 0;
   const start = extended ? 7 : 5;
   const lc = extended ? ((apdu[5] as number) << 8) | (apdu[6] as number) : (apdu[4] as number);
-  if (lc !== request.data.length || !sameBytes(request.data, apdu.subarray(start, start + lc))) fail(`decodeU2fRequest returned data that ${hex(apdu)} does not carry at its Lc`);
+  if (lc !== request.data.length || !sameBytes(request.data, apdu.subarray(start, start + lc)))
+    fail(`decodeU2fRequest returned data that ${hex(apdu)} does not carry at its Lc`);
   if (!(extended ? [0, 2] : [0, 1]).includes(apdu.length - start - lc)) fail(`decodeU2fRequest accepted ${hex(apdu)}, whose length does not add up`);
 }
 
@@ -122,7 +131,12 @@ export async function fuzzU2f(cases: number): Promise<number> {
   let apdus = 0;
   await checkAsync(
     fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.array(u2fRequest, { minLength: 1, maxLength: U2F_PER_RUN }), async (keySeed, requests) => {
-      const key = await VirtualKey.start({ store: new MemoryStore(), clock: new ManualClock(Date.UTC(2026, 10, 23)), random: seededRandom(keySeed), presence: autoApprove });
+      const key = await VirtualKey.start({
+        store: new MemoryStore(),
+        clock: new ManualClock(Date.UTC(2026, 10, 23)),
+        random: seededRandom(keySeed),
+        presence: autoApprove,
+      });
       const session = key.openSession('virtual');
       const handles: Uint8Array[] = [];
       for (const [index, request] of requests.entries()) {

@@ -15,10 +15,42 @@ export const PLACEHOLDER_ID = new Uint8Array(35).fill(0xee);
 export const RP_IDS = ['example.com', 'other.example', 'a.example'];
 
 /** Integers on the edges of CBOR heads and of JavaScript's safe range. */
-const BOUNDARY_INTEGERS = [0, 1, 2, 3, 7, 8, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -1, -7, -8, -24, -25, -256, -257, -(2 ** 32), -(2 ** 32) - 1, -Number.MAX_SAFE_INTEGER];
+const BOUNDARY_INTEGERS = [
+  0,
+  1,
+  2,
+  3,
+  7,
+  8,
+  23,
+  24,
+  255,
+  256,
+  65535,
+  65536,
+  2 ** 32 - 1,
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  -1,
+  -7,
+  -8,
+  -24,
+  -25,
+  -256,
+  -257,
+  -(2 ** 32),
+  -(2 ** 32) - 1,
+  -Number.MAX_SAFE_INTEGER,
+];
 
-const integer: fc.Arbitrary<number> = fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...BOUNDARY_INTEGERS) }, { weight: 1, arbitrary: fc.integer({ min: -300, max: 70_000 }) });
-const text: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...RP_IDS, 'public-key', 'id', 'rk', 'up', 'uv', 'name', '', 'é', 'x'.repeat(70)) }, { weight: 1, arbitrary: anyText });
+const integer: fc.Arbitrary<number> = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom(...BOUNDARY_INTEGERS) },
+  { weight: 1, arbitrary: fc.integer({ min: -300, max: 70_000 }) },
+);
+const text: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...RP_IDS, 'public-key', 'id', 'rk', 'up', 'uv', 'name', '', 'é', 'x'.repeat(70)) },
+  { weight: 1, arbitrary: anyText },
+);
 const bytes: fc.Arbitrary<Uint8Array> = fc.oneof(seededBytes(0, 40), fc.constant(PLACEHOLDER_ID), seededBytes(64, 66));
 const hash32 = seededBytes(32, 32);
 
@@ -29,7 +61,10 @@ function anyValue(depth: number): fc.Arbitrary<CtapValue> {
   return fc.oneof(
     { weight: 5, arbitrary: scalar },
     { weight: 1, arbitrary: fc.array(anyValue(depth + 1), { maxLength: 3 }) },
-    { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(integer, text), anyValue(depth + 1)), { maxLength: 3 }).map((entries) => new Map<CtapKey, CtapValue>(entries)) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.tuple(fc.oneof(integer, text), anyValue(depth + 1)), { maxLength: 3 }).map((entries) => new Map<CtapKey, CtapValue>(entries)),
+    },
   );
 }
 
@@ -39,7 +74,11 @@ function mapOf(entries: readonly (readonly [CtapKey, fc.Arbitrary<CtapValue>, nu
   return fc
     .tuple(
       ...entries.map(([, value, present]) =>
-        fc.oneof({ weight: present, arbitrary: value }, { weight: 10 - present, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anyValue(depth + 1) }),
+        fc.oneof(
+          { weight: present, arbitrary: value },
+          { weight: 10 - present, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: anyValue(depth + 1) },
+        ),
       ),
       fc.array(fc.tuple(fc.oneof(integer, text), anyValue(depth + 1)), { maxLength: 1 }),
     )
@@ -89,9 +128,43 @@ const protocolVersion = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(1, 2) }
 export const makeCredentialBody = mapOf(
   [
     [1, hash32, 9],
-    [2, mapOf([['id', fc.constantFrom(...RP_IDS), 9], ['name', text, 5]], 1), 9],
-    [3, mapOf([['id', fc.oneof(seededBytes(1, 8), seededBytes(64, 65)), 9], ['name', text, 5], ['displayName', text, 5]], 1), 9],
-    [4, fc.array(mapOf([['alg', fc.constantFrom(-7, -8, -257, -35), 9], ['type', fc.constantFrom('public-key', 'x'), 9]], 2), { minLength: 1, maxLength: 3 }), 9],
+    [
+      2,
+      mapOf(
+        [
+          ['id', fc.constantFrom(...RP_IDS), 9],
+          ['name', text, 5],
+        ],
+        1,
+      ),
+      9,
+    ],
+    [
+      3,
+      mapOf(
+        [
+          ['id', fc.oneof(seededBytes(1, 8), seededBytes(64, 65)), 9],
+          ['name', text, 5],
+          ['displayName', text, 5],
+        ],
+        1,
+      ),
+      9,
+    ],
+    [
+      4,
+      fc.array(
+        mapOf(
+          [
+            ['alg', fc.constantFrom(-7, -8, -257, -35), 9],
+            ['type', fc.constantFrom('public-key', 'x'), 9],
+          ],
+          2,
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      9,
+    ],
     [5, descriptors, 3],
     [
       6,
@@ -123,7 +196,19 @@ export const getAssertionBody = mapOf(
       4,
       mapOf(
         [
-          ['hmac-secret', mapOf([[1, coseKey, 9], [2, fc.oneof(seededBytes(32, 32), seededBytes(48, 48), seededBytes(80, 80)), 9], [3, seededBytes(16, 32), 9], [4, protocolVersion, 5]], 2), 5],
+          [
+            'hmac-secret',
+            mapOf(
+              [
+                [1, coseKey, 9],
+                [2, fc.oneof(seededBytes(32, 32), seededBytes(48, 48), seededBytes(80, 80)), 9],
+                [3, seededBytes(16, 32), 9],
+                [4, protocolVersion, 5],
+              ],
+              2,
+            ),
+            5,
+          ],
           ['credBlob', fc.boolean(), 4],
         ],
         1,
@@ -154,7 +239,28 @@ export const clientPinBody = mapOf(
 export const credentialManagementBody = mapOf(
   [
     [1, fc.oneof(fc.constantFrom(1, 2, 3, 4, 5, 6, 7), integer), 9],
-    [2, mapOf([[1, hash32, 5], [2, descriptor, 5], [3, mapOf([['id', seededBytes(1, 8), 9], ['name', text, 5]], 2), 3]], 1), 4],
+    [
+      2,
+      mapOf(
+        [
+          [1, hash32, 5],
+          [2, descriptor, 5],
+          [
+            3,
+            mapOf(
+              [
+                ['id', seededBytes(1, 8), 9],
+                ['name', text, 5],
+              ],
+              2,
+            ),
+            3,
+          ],
+        ],
+        1,
+      ),
+      4,
+    ],
     [3, protocolVersion, 8],
     [4, fc.oneof(seededBytes(16, 16), seededBytes(32, 32)), 8],
   ],
@@ -250,7 +356,14 @@ export function looseEncode(value: CtapValue, next: () => number, rate: number):
       if (deviation === 'tag') out.push(0xc0 | Math.floor(next() * 24));
       if (deviation === 'indefinite') {
         const cut = Math.floor(next() * (content.length + 1));
-        out.push((major << 5) | 31, ...head(major, cut, false), ...content.subarray(0, cut), ...head(major, content.length - cut, false), ...content.subarray(cut), 0xff);
+        out.push(
+          (major << 5) | 31,
+          ...head(major, cut, false),
+          ...content.subarray(0, cut),
+          ...head(major, content.length - cut, false),
+          ...content.subarray(cut),
+          0xff,
+        );
         return;
       }
       out.push(...head(major, content.length, deviation === 'long-head'), ...content);

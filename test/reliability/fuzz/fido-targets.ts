@@ -59,7 +59,15 @@ type ClientOp =
   | { readonly op: 'setPin' | 'token' | 'tokenWithPermissions'; readonly pin: number; readonly permissions: number; readonly rpId: string | undefined }
   | { readonly op: 'changePin'; readonly pin: number; readonly to: number }
   | { readonly op: 'guess'; readonly tries: number }
-  | { readonly op: 'makeCredential'; readonly rpId: string; readonly rk: boolean; readonly uv: boolean; readonly credProtect: number | undefined; readonly exclude: boolean; readonly user: number }
+  | {
+      readonly op: 'makeCredential';
+      readonly rpId: string;
+      readonly rk: boolean;
+      readonly uv: boolean;
+      readonly credProtect: number | undefined;
+      readonly exclude: boolean;
+      readonly user: number;
+    }
   | { readonly op: 'getAssertion'; readonly rpId: string; readonly allow: boolean; readonly uv: boolean; readonly up: boolean }
   | { readonly op: 'next' | 'reset' | 'info' | 'selection' | 'retries' | 'manage' };
 
@@ -73,16 +81,30 @@ interface Step {
 
 const rpId = fc.constantFrom(...RP_IDS);
 const clientOp: fc.Arbitrary<ClientOp> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('setPin' as const), pin: fc.integer({ min: 0, max: 3 }), permissions: fc.constant(0), rpId: fc.constant(undefined) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('setPin' as const),
+      pin: fc.integer({ min: 0, max: 3 }),
+      permissions: fc.constant(0),
+      rpId: fc.constant(undefined),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('changePin' as const), pin: fc.integer({ min: 0, max: 2 }), to: fc.integer({ min: 0, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('guess' as const), tries: fc.integer({ min: 1, max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('token' as const), pin: fc.integer({ min: 0, max: 2 }), permissions: fc.constant(0), rpId: fc.constant(undefined) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('token' as const), pin: fc.integer({ min: 0, max: 2 }), permissions: fc.constant(0), rpId: fc.constant(undefined) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('tokenWithPermissions' as const),
       pin: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }),
-      permissions: fc.oneof(fc.constant(PinPermission.makeCredential | PinPermission.getAssertion | PinPermission.credentialManagement), fc.constantFrom(1, 2, 3, 4, 8, 0)),
+      permissions: fc.oneof(
+        fc.constant(PinPermission.makeCredential | PinPermission.getAssertion | PinPermission.credentialManagement),
+        fc.constantFrom(1, 2, 3, 4, 8, 0),
+      ),
       rpId: fc.option(rpId, { nil: undefined }),
     }),
   },
@@ -99,7 +121,12 @@ const clientOp: fc.Arbitrary<ClientOp> = fc.oneof(
     }),
   },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('getAssertion' as const), rpId, allow: fc.boolean(), uv: fc.boolean(), up: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('next' as const, 'reset' as const, 'info' as const, 'selection' as const, 'retries' as const, 'manage' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constantFrom('next' as const, 'reset' as const, 'info' as const, 'selection' as const, 'retries' as const, 'manage' as const),
+    }),
+  },
 );
 
 /** A CTAP request: a command byte and a body of that command's shape, written canonically, loosely or mutated. */
@@ -112,17 +139,24 @@ const ctapRequest: fc.Arbitrary<Uint8Array> = (() => {
   ];
   const shaped = fc.oneof(
     { weight: 8, arbitrary: fc.oneof(...bodies.map(([command, body]) => body.map((map) => Uint8Array.from([command, ...encodeCtap(map)])))) },
-    { weight: 2, arbitrary: fc.constantFrom(CtapCommand.GetInfo, CtapCommand.GetNextAssertion, CtapCommand.Reset, CtapCommand.Selection, 0x03, 0x0c, 0x40).map((command) => Uint8Array.of(command)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(CtapCommand.GetInfo, CtapCommand.GetNextAssertion, CtapCommand.Reset, CtapCommand.Selection, 0x03, 0x0c, 0x40)
+        .map((command) => Uint8Array.of(command)),
+    },
   );
   const loose = fc.tuple(fc.constantFrom(...bodies), fc.integer()).chain(([[command, body], seed]) =>
     body.map((map) => {
       let state = seed >>> 0;
-      const next = (): number => ((state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 0x1_0000_0000);
+      const next = (): number => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 0x1_0000_0000;
       return Uint8Array.from([command, ...looseEncode(map, next, 0.1).bytes]);
     }),
   );
   // Past maxMsgSize (1200 bytes): REQUEST_TOO_LARGE.
-  const large = fc.tuple(fc.constantFrom(CtapCommand.MakeCredential, CtapCommand.ClientPIN), seededBytes(1_195, 1_210)).map(([command, body]) => Uint8Array.from([command, ...body]));
+  const large = fc
+    .tuple(fc.constantFrom(CtapCommand.MakeCredential, CtapCommand.ClientPIN), seededBytes(1_195, 1_210))
+    .map(([command, body]) => Uint8Array.from([command, ...body]));
   return fc.oneof(
     { weight: 10, arbitrary: shaped },
     { weight: 4, arbitrary: loose },
@@ -134,10 +168,20 @@ const ctapRequest: fc.Arbitrary<Uint8Array> = (() => {
 
 const u2fRequest: fc.Arbitrary<Uint8Array> = (() => {
   const valid = fc.oneof(
-    seededBytes(32, 32).map((challenge) => encodeU2fRequest({ cla: 0, ins: U2fInstruction.REGISTER, p1: 0, p2: 0, data: Uint8Array.from([...challenge, ...U2F_APPLICATION]) })),
-    fc.tuple(seededBytes(32, 32), fc.constantFrom(0x03, 0x07, 0x08)).map(([challenge, p1]) =>
-      encodeU2fRequest({ cla: 0, ins: U2fInstruction.AUTHENTICATE, p1, p2: 0, data: Uint8Array.from([...challenge, ...U2F_APPLICATION, PLACEHOLDER_ID.length, ...PLACEHOLDER_ID]) }),
+    seededBytes(32, 32).map((challenge) =>
+      encodeU2fRequest({ cla: 0, ins: U2fInstruction.REGISTER, p1: 0, p2: 0, data: Uint8Array.from([...challenge, ...U2F_APPLICATION]) }),
     ),
+    fc
+      .tuple(seededBytes(32, 32), fc.constantFrom(0x03, 0x07, 0x08))
+      .map(([challenge, p1]) =>
+        encodeU2fRequest({
+          cla: 0,
+          ins: U2fInstruction.AUTHENTICATE,
+          p1,
+          p2: 0,
+          data: Uint8Array.from([...challenge, ...U2F_APPLICATION, PLACEHOLDER_ID.length, ...PLACEHOLDER_ID]),
+        }),
+      ),
   );
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: mutatedBytes(valid, 2) });
 })();
@@ -149,8 +193,15 @@ const step: fc.Arbitrary<Step> = fc.record({
     { weight: 2, arbitrary: u2fRequest.map((bytes) => ({ kind: 'u2f' as const, bytes })) },
     { weight: 1, arbitrary: fc.constant({ kind: 'power' as const }) },
   ),
-  button: fc.oneof({ weight: 6, arbitrary: fc.constant('approved' as const) }, { weight: 1, arbitrary: fc.constantFrom('denied' as const, 'timeout' as const, 'cancelled' as const) }),
-  waitMs: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 15_000 }) }, { weight: 1, arbitrary: fc.constantFrom(30_001, 600_001) }),
+  button: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('approved' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('denied' as const, 'timeout' as const, 'cancelled' as const) },
+  ),
+  waitMs: fc.oneof(
+    { weight: 6, arbitrary: fc.constant(0) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: 15_000 }) },
+    { weight: 1, arbitrary: fc.constantFrom(30_001, 600_001) },
+  ),
 });
 
 interface Run {
@@ -197,7 +248,8 @@ function checkCtap(run: Run, request: Uint8Array, response: Uint8Array | undefin
   if (response === undefined || response.length === 0) fail(`${what} is missing`);
   const status = response[0] as number;
   ctapStatusesSeen.add(ctapStatusName(status) ?? String(status));
-  if (!STATUSES.has(status) || status === CtapStatus.OTHER) fail(`${what} has status 0x${status.toString(16)} (${ctapStatusName(status) ?? 'not in the table'})`);
+  if (!STATUSES.has(status) || status === CtapStatus.OTHER)
+    fail(`${what} has status 0x${status.toString(16)} (${ctapStatusName(status) ?? 'not in the table'})`);
   checkPlanted(response, what);
   if (response.length === 1) return;
   if (status !== CtapStatus.OK) fail(`${what} carries data after the error status ${ctapStatusName(status)}`);
@@ -321,46 +373,52 @@ const PER_RUN = 16;
 const AVERAGE_REQUESTS = 8;
 
 export function fidoSequenceProperty(counter: { requests: number }): fc.IAsyncPropertyWithHooks<[number, 1 | 2, number, Step[]]> {
-  return fc.asyncProperty(fc.integer({ min: 1, max: 1000 }), fc.constantFrom<1 | 2>(1, 2), fc.constantFrom(260, 1_500), fc.array(step, { minLength: 1, maxLength: PER_RUN }), async (keySeed, protocol, storageTotal, steps) => {
-    const clock = new ManualClock(START_MS);
-    const button = new StepButton();
-    const key = await VirtualKey.start({ store: new MemoryStore(), clock, random: seededRandom(keySeed), presence: button, storageTotal });
-    const run: Run = { key, ids: [], token: undefined, counter: 0, requests: 0, leaks: [] };
-    const unsubscribe = key.events.subscribe((event) => {
-      const text = JSON.stringify(event);
-      for (const pin of PINS.slice(0, 3)) if (text.includes(pin)) run.leaks.push(event.type);
-    });
-    let client = new FidoClient(checkedSession(run, key.openSession('virtual')), protocol);
-    try {
-      for (const [index, { action, button: answer, waitMs }] of steps.entries()) {
-        clock.advance(waitMs);
-        button.next = answer;
-        switch (action.kind) {
-          case 'client':
-            await clientStep(run, client, action.op, index);
-            break;
-          case 'ctap':
-            await client.send(withRealId(run, action.bytes, index));
-            break;
-          case 'u2f':
-            await client.session.u2f(withRealId(run, action.bytes, index));
-            await Promise.resolve();
-            break;
-          case 'power':
-            await key.powerCycle();
-            client = new FidoClient(checkedSession(run, key.openSession('virtual')), protocol);
-            run.token = undefined;
+  return fc.asyncProperty(
+    fc.integer({ min: 1, max: 1000 }),
+    fc.constantFrom<1 | 2>(1, 2),
+    fc.constantFrom(260, 1_500),
+    fc.array(step, { minLength: 1, maxLength: PER_RUN }),
+    async (keySeed, protocol, storageTotal, steps) => {
+      const clock = new ManualClock(START_MS);
+      const button = new StepButton();
+      const key = await VirtualKey.start({ store: new MemoryStore(), clock, random: seededRandom(keySeed), presence: button, storageTotal });
+      const run: Run = { key, ids: [], token: undefined, counter: 0, requests: 0, leaks: [] };
+      const unsubscribe = key.events.subscribe((event) => {
+        const text = JSON.stringify(event);
+        for (const pin of PINS.slice(0, 3)) if (text.includes(pin)) run.leaks.push(event.type);
+      });
+      let client = new FidoClient(checkedSession(run, key.openSession('virtual')), protocol);
+      try {
+        for (const [index, { action, button: answer, waitMs }] of steps.entries()) {
+          clock.advance(waitMs);
+          button.next = answer;
+          switch (action.kind) {
+            case 'client':
+              await clientStep(run, client, action.op, index);
+              break;
+            case 'ctap':
+              await client.send(withRealId(run, action.bytes, index));
+              break;
+            case 'u2f':
+              await client.session.u2f(withRealId(run, action.bytes, index));
+              await Promise.resolve();
+              break;
+            case 'power':
+              await key.powerCycle();
+              client = new FidoClient(checkedSession(run, key.openSession('virtual')), protocol);
+              run.token = undefined;
+          }
+          if (run.leaks.length > 0) fail(`a planted PIN appeared in a ${run.leaks[0]} event`);
         }
-        if (run.leaks.length > 0) fail(`a planted PIN appeared in a ${run.leaks[0]} event`);
+        button.next = 'approved';
+        const info = await new FidoClient(checkedSession(run, key.openSession('virtual')), protocol).getInfo();
+        if (info.status !== CtapStatus.OK) fail(`GetInfo answered 0x${info.status.toString(16)} after the run`);
+      } finally {
+        unsubscribe();
+        counter.requests += run.requests;
       }
-      button.next = 'approved';
-      const info = await new FidoClient(checkedSession(run, key.openSession('virtual')), protocol).getInfo();
-      if (info.status !== CtapStatus.OK) fail(`GetInfo answered 0x${info.status.toString(16)} after the run`);
-    } finally {
-      unsubscribe();
-      counter.requests += run.requests;
-    }
-  });
+    },
+  );
 }
 
 export async function fuzzFidoAuthenticator(cases: number): Promise<number> {

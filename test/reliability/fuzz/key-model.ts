@@ -45,7 +45,15 @@ export interface ModelAccount {
 /** docs/protocol.md §5.3, written out again rather than imported, so the device's own accounting is under test. */
 export function recordBytes(account: Omit<ModelAccount, 'id'>): number {
   const list = (items: readonly string[] | undefined): number => (items ?? []).reduce((sum, item) => sum + 1 + bytesOf(item), 0);
-  return 24 + bytesOf(account.name) + bytesOf(account.login) + bytesOf(account.password) + list(account.urls) + list(account.apps) + (account.otp ? 16 + account.otp.secret.length : 0);
+  return (
+    24 +
+    bytesOf(account.name) +
+    bytesOf(account.login) +
+    bytesOf(account.password) +
+    list(account.urls) +
+    list(account.apps) +
+    (account.otp ? 16 + account.otp.secret.length : 0)
+  );
 }
 
 export interface ModelPin {
@@ -100,13 +108,24 @@ function view(account: ModelAccount): Account {
     urls: account.urls && [...account.urls],
     apps: account.apps && [...account.apps],
     flags: account.flags,
-    otp: otp && (otp.kind === 'TOTP' ? { kind: 'TOTP', algorithm: otp.algorithm, digits: otp.digits, period: otp.period } : { kind: 'HOTP', algorithm: otp.algorithm, digits: otp.digits, counter: counter !== undefined && counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter }),
+    otp:
+      otp &&
+      (otp.kind === 'TOTP'
+        ? { kind: 'TOTP', algorithm: otp.algorithm, digits: otp.digits, period: otp.period }
+        : {
+            kind: 'HOTP',
+            algorithm: otp.algorithm,
+            digits: otp.digits,
+            counter: counter !== undefined && counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter,
+          }),
   };
 }
 
 function modelOtp(credential: OtpCredential): ModelOtp {
   const base = { secret: credential.secret, algorithm: credential.algorithm ?? 'SHA1', digits: credential.digits ?? 6 } as const;
-  return credential.kind === 'TOTP' ? { ...base, kind: 'TOTP', period: credential.period ?? 30 } : { ...base, kind: 'HOTP', counter: BigInt(credential.counter ?? 0) };
+  return credential.kind === 'TOTP'
+    ? { ...base, kind: 'TOTP', period: credential.period ?? 30 }
+    : { ...base, kind: 'HOTP', counter: BigInt(credential.counter ?? 0) };
 }
 
 const CLEAR_BITS = [
@@ -177,7 +196,13 @@ export class KeyModel {
     if (pin && pin.retries === 0 && !definition.allowedWhenBlocked) return { status: 'PIN_BLOCKED' };
     if (definition.needsUnlock && pin && !this.unlocked[session]) return { status: 'PIN_REQUIRED' };
     const presence = (): StatusName | undefined =>
-      button.next === 'approved' ? undefined : button.next === 'denied' ? 'USER_PRESENCE_DENIED' : definition.userPresence === 'hold' ? 'USER_PRESENCE_HOLD_TOO_SHORT' : undefined;
+      button.next === 'approved'
+        ? undefined
+        : button.next === 'denied'
+          ? 'USER_PRESENCE_DENIED'
+          : definition.userPresence === 'hold'
+            ? 'USER_PRESENCE_HOLD_TOO_SHORT'
+            : undefined;
     const params = request.params as Record<string, unknown>;
     switch (command) {
       case 'GetInfo':
@@ -187,7 +212,15 @@ export class KeyModel {
             const info = response.ok ? (response.result as Record<string, unknown>) : fail('GetInfo failed');
             same(
               [info.storageTotal, info.storageFree, info.accountCount, info.pinState, info.pinRetries, info.pinMaxRetries, info.locked],
-              [this.storageTotal, this.storageFree, this.accounts.size, pin ? (pin.retries === 0 ? 'BLOCKED' : 'SET') : 'NOT_SET', pin?.retries ?? 8, pin?.maxRetries ?? 8, pin !== undefined && !this.unlocked[session]],
+              [
+                this.storageTotal,
+                this.storageFree,
+                this.accounts.size,
+                pin ? (pin.retries === 0 ? 'BLOCKED' : 'SET') : 'NOT_SET',
+                pin?.retries ?? 8,
+                pin?.maxRetries ?? 8,
+                pin !== undefined && !this.unlocked[session],
+              ],
               'GetInfo storage, accounts and PIN state',
             );
           },
@@ -220,15 +253,23 @@ export class KeyModel {
         if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
         pin.retries -= 1;
         const candidate = command === 'VerifyPin' ? (params as RequestOf<'VerifyPin'>).pin : (params as RequestOf<'ChangePin'>).currentPin;
-        if (candidate !== pin.value) return { status: 'PIN_INVALID', verify: (response) => same(!response.ok && response.details, { retries: pin.retries }, 'PIN_INVALID retries') };
+        if (candidate !== pin.value)
+          return { status: 'PIN_INVALID', verify: (response) => same(!response.ok && response.details, { retries: pin.retries }, 'PIN_INVALID retries') };
         if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
         pin.retries = pin.maxRetries;
         if (command === 'VerifyPin') {
-          return { status: 'OK', verify: (response) => same(response.ok && response.result, { retries: pin.maxRetries }, 'VerifyPin retries'), commit: () => (this.unlocked[session] = true) };
+          return {
+            status: 'OK',
+            verify: (response) => same(response.ok && response.result, { retries: pin.maxRetries }, 'VerifyPin retries'),
+            commit: () => (this.unlocked[session] = true),
+          };
         }
         const { newPin } = params as RequestOf<'ChangePin'>;
         if (!PIN_POLICY.test(newPin)) return { status: 'PIN_POLICY_VIOLATION' };
-        return { status: 'OK', commit: () => ((this.pin = { value: newPin, maxRetries: pin.maxRetries, retries: pin.maxRetries }), (this.unlocked[session] = true)) };
+        return {
+          status: 'OK',
+          commit: () => ((this.pin = { value: newPin, maxRetries: pin.maxRetries, retries: pin.maxRetries }), (this.unlocked[session] = true)),
+        };
       }
       case 'AccountList': {
         const { offset, includeHidden } = params as RequestOf<'AccountList'>;
@@ -238,7 +279,9 @@ export class KeyModel {
           verify: (response) => {
             const result = response.ok ? (response.result as { accounts: Account[]; total: number }) : fail('AccountList failed');
             same(result.total, visible.length, 'AccountList total');
-            const expected = visible.slice(offset ?? 0, (offset ?? 0) + result.accounts.length).map((account) => ({ ...view(account), urls: undefined, apps: undefined }));
+            const expected = visible
+              .slice(offset ?? 0, (offset ?? 0) + result.accounts.length)
+              .map((account) => ({ ...view(account), urls: undefined, apps: undefined }));
             same(result.accounts, expected, 'AccountList page');
             if (result.accounts.length === 0 && (offset ?? 0) < visible.length) fail('AccountList returned an empty page before the end');
           },
@@ -253,10 +296,23 @@ export class KeyModel {
         const p = params as RequestOf<'AccountCreate'>;
         if ([...this.accounts.values()].some((account) => account.name === p.name)) return { status: 'ACCOUNT_NAME_TAKEN' };
         const id = this.nextId();
-        const account: ModelAccount = { id, name: p.name, login: p.login, password: p.password, urls: p.urls, apps: p.apps, flags: p.flags ?? 0, otp: p.otp && modelOtp(p.otp) };
+        const account: ModelAccount = {
+          id,
+          name: p.name,
+          login: p.login,
+          password: p.password,
+          urls: p.urls,
+          apps: p.apps,
+          flags: p.flags ?? 0,
+          otp: p.otp && modelOtp(p.otp),
+        };
         const needed = recordBytes(account);
         const free = this.storageFree;
-        if (needed > free) return { status: 'STORAGE_FULL', verify: (response) => same(!response.ok && response.details, { needed, free: Math.max(0, free) }, 'STORAGE_FULL details') };
+        if (needed > free)
+          return {
+            status: 'STORAGE_FULL',
+            verify: (response) => same(!response.ok && response.details, { needed, free: Math.max(0, free) }, 'STORAGE_FULL details'),
+          };
         if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
         return {
           status: 'OK',
@@ -274,7 +330,8 @@ export class KeyModel {
         if (current.flags & 0x01) return { status: 'ACCOUNT_READ_ONLY' };
         const clear = p.clear ?? 0;
         if (CLEAR_BITS.some(([bit, field]) => clear & bit && p[field] !== undefined)) return { status: 'INVALID_PARAMETER' };
-        if (p.name !== undefined && [...this.accounts.values()].some((account) => account.name === p.name && account.id !== p.id)) return { status: 'ACCOUNT_NAME_TAKEN' };
+        if (p.name !== undefined && [...this.accounts.values()].some((account) => account.name === p.name && account.id !== p.id))
+          return { status: 'ACCOUNT_NAME_TAKEN' };
         const merged: Record<string, unknown> = {
           ...current,
           name: p.name ?? current.name,
@@ -289,9 +346,17 @@ export class KeyModel {
         const updated = merged as unknown as ModelAccount;
         const needed = recordBytes(updated) - recordBytes(current);
         const free = this.storageFree;
-        if (needed > free) return { status: 'STORAGE_FULL', verify: (response) => same(!response.ok && response.details, { needed, free: Math.max(0, free) }, 'STORAGE_FULL details') };
+        if (needed > free)
+          return {
+            status: 'STORAGE_FULL',
+            verify: (response) => same(!response.ok && response.details, { needed, free: Math.max(0, free) }, 'STORAGE_FULL details'),
+          };
         if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
-        return { status: 'OK', verify: (response) => same(response.ok && response.result, { storageFree: free - needed }, 'AccountUpdate result'), commit: () => this.accounts.set(p.id, updated) };
+        return {
+          status: 'OK',
+          verify: (response) => same(response.ok && response.result, { storageFree: free - needed }, 'AccountUpdate result'),
+          commit: () => this.accounts.set(p.id, updated),
+        };
       }
       case 'AccountDelete': {
         const current = this.accounts.get((params as RequestOf<'AccountDelete'>).id);
@@ -299,7 +364,11 @@ export class KeyModel {
         if (current.flags & 0x01) return { status: 'ACCOUNT_READ_ONLY' };
         if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
         const free = this.storageFree + recordBytes(current);
-        return { status: 'OK', verify: (response) => same(response.ok && response.result, { storageFree: free }, 'AccountDelete result'), commit: () => this.accounts.delete(current.id) };
+        return {
+          status: 'OK',
+          verify: (response) => same(response.ok && response.result, { storageFree: free }, 'AccountDelete result'),
+          commit: () => this.accounts.delete(current.id),
+        };
       }
       case 'GetOtp': {
         const account = this.accounts.get((params as RequestOf<'GetOtp'>).id);
@@ -328,7 +397,12 @@ export class KeyModel {
         return {
           status: 'OK',
           // §5.5, §7.1: the code of the stored counter, which then advances by one.
-          verify: (response) => same(response.ok && response.result, { code: hotp(otp.secret, counter, options), counter: counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter }, `HOTP of account ${account.id}`),
+          verify: (response) =>
+            same(
+              response.ok && response.result,
+              { code: hotp(otp.secret, counter, options), counter: counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter },
+              `HOTP of account ${account.id}`,
+            ),
           commit: () => this.accounts.set(account.id, { ...account, otp: { ...otp, counter: counter + 1n } }),
         };
       }

@@ -37,7 +37,13 @@ const SEED_ACCOUNTS: readonly ModelAccount[] = [
   { id: 1, name: 'github', login: 'alice', flags: 0x08, otp: { secret: secret(1), kind: 'HOTP', algorithm: 'SHA1', digits: 6, counter: 2n ** 64n - 2n } },
   { id: 2, name: 'mail', flags: 0x04, urls: ['https://mail.example'], otp: { secret: secret(2), kind: 'TOTP', algorithm: 'SHA256', digits: 8, period: 30 } },
   { id: 3, name: 'bank', password: 'pw-seed-bank-3x9q', flags: 0x01, apps: ['bank.app'] },
-  { id: 5, name: 'hidden', password: 'pw-seed-hidden-7k2', flags: 0x02, otp: { secret: secret(5), kind: 'HOTP', algorithm: 'SHA512', digits: 7, counter: 41n } },
+  {
+    id: 5,
+    name: 'hidden',
+    password: 'pw-seed-hidden-7k2',
+    flags: 0x02,
+    otp: { secret: secret(5), kind: 'HOTP', algorithm: 'SHA512', digits: 7, counter: 41n },
+  },
 ];
 
 /** Where runs start: a fresh key, a populated one, with a PIN, one attempt from blocked, blocked, ids exhausted. */
@@ -68,8 +74,21 @@ const OVERRIDES: Readonly<Record<string, fc.Arbitrary<CborValue>>> = {
 };
 
 const WEIGHTS: Readonly<Record<CommandName, number>> = {
-  GetInfo: 2, SetTime: 1, SetPin: 3, ChangePin: 3, VerifyPin: 5, Lock: 2, AccountList: 3, AccountGet: 4,
-  AccountCreate: 8, AccountUpdate: 6, AccountDelete: 3, GetOtp: 6, GetPassword: 3, Wink: 1, Wipe: 1,
+  GetInfo: 2,
+  SetTime: 1,
+  SetPin: 3,
+  ChangePin: 3,
+  VerifyPin: 5,
+  Lock: 2,
+  AccountList: 3,
+  AccountGet: 4,
+  AccountCreate: 8,
+  AccountUpdate: 6,
+  AccountDelete: 3,
+  GetOtp: 6,
+  GetPassword: 3,
+  Wink: 1,
+  Wipe: 1,
 };
 
 /** One request's bytes: a schema-driven map (valid or fuzzed), or a mutation of one. */
@@ -78,7 +97,10 @@ const requestBytes: fc.Arbitrary<Uint8Array> = (() => {
     const encode = (map: Map<number, CborValue>): Uint8Array => encodeMessage(Commands[command].code, map.size === 0 ? undefined : map);
     const valid = requestMap(command, { invalid: false, values: OVERRIDES }).map(encode);
     const fuzzed = requestMap(command, { invalid: true, values: OVERRIDES }).map(encode);
-    return { weight: WEIGHTS[command], arbitrary: fc.oneof({ weight: 5, arbitrary: valid }, { weight: 4, arbitrary: fuzzed }, { weight: 1, arbitrary: mutatedBytes(valid, 2) }) };
+    return {
+      weight: WEIGHTS[command],
+      arbitrary: fc.oneof({ weight: 5, arbitrary: valid }, { weight: 4, arbitrary: fuzzed }, { weight: 1, arbitrary: mutatedBytes(valid, 2) }),
+    };
   });
   return fc.oneof(...perCommand);
 })();
@@ -95,7 +117,10 @@ interface Step {
 const step: fc.Arbitrary<Step> = fc.record({
   session: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
   request: requestBytes,
-  button: fc.oneof({ weight: 8, arbitrary: fc.constant('approved' as const) }, { weight: 1, arbitrary: fc.constantFrom('denied' as const, 'hold-too-short' as const) }),
+  button: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('approved' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('denied' as const, 'hold-too-short' as const) },
+  ),
   writeFault: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   waitMs: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(999, 1000, 30_000, 86_400_000) }),
 });
@@ -133,8 +158,10 @@ class PlantedSecrets {
   scan(command: CommandName | undefined, response: Uint8Array): void {
     const ok = response[0] === 0;
     for (const value of this.otpSecrets) if (containsBytes(response, value)) fail(`an OTP secret leaked in a ${command ?? 'malformed request'} response`);
-    if (!(ok && command === 'GetPassword')) for (const value of this.passwords) if (containsBytes(response, value)) fail(`a password leaked in a ${command ?? 'malformed request'} response`);
-    if (!(ok && command === 'GetOtp')) for (const value of this.pins) if (containsBytes(response, value)) fail(`a PIN leaked in a ${command ?? 'malformed request'} response`);
+    if (!(ok && command === 'GetPassword'))
+      for (const value of this.passwords) if (containsBytes(response, value)) fail(`a password leaked in a ${command ?? 'malformed request'} response`);
+    if (!(ok && command === 'GetOtp'))
+      for (const value of this.pins) if (containsBytes(response, value)) fail(`a PIN leaked in a ${command ?? 'malformed request'} response`);
   }
 }
 
@@ -190,7 +217,8 @@ async function exchange(run: Run, session: number, request: Uint8Array): Promise
   // The answer's map must decode, whatever the status (error details are the same for every command, §3.5).
   const parsed = decodeResponse(decoded?.command ?? 'GetInfo', response);
   prediction?.verify?.(parsed);
-  if (decoded?.command === 'GetOtp' && parsed.ok) noteIssued(run, (decoded.params as { id: number }).id, (parsed.result as { counter?: number | bigint }).counter);
+  if (decoded?.command === 'GetOtp' && parsed.ok)
+    noteIssued(run, (decoded.params as { id: number }).id, (parsed.result as { counter?: number | bigint }).counter);
   prediction?.commit?.();
   return parsed;
 }
@@ -230,11 +258,21 @@ async function checkInvariants(run: Run): Promise<void> {
     const account = got.result;
     // Password and secret lengths are write-only on the wire: the model's record of what was acknowledged supplies them.
     const known = model.accounts.get(id) ?? fail(`account ${id} exists on the key but was never acknowledged`);
-    if (account.hasPassword !== (known.password !== undefined) || (account.otp === undefined) !== (known.otp === undefined)) fail(`account ${id} lost or gained a password or OTP`);
+    if (account.hasPassword !== (known.password !== undefined) || (account.otp === undefined) !== (known.otp === undefined))
+      fail(`account ${id} lost or gained a password or OTP`);
     const issued = known.otp && run.issued.get(known.otp.secret);
     const stored = account.otp?.kind === 'HOTP' ? account.otp.counter : undefined;
-    if (issued !== undefined && (stored === undefined || BigInt(stored) <= issued)) fail(`account ${id} stores HOTP counter ${stored} although ${issued} was issued`);
-    used += recordBytes({ name: account.name, login: account.login, urls: account.urls, apps: account.apps, flags: account.flags, password: known.password, otp: known.otp });
+    if (issued !== undefined && (stored === undefined || BigInt(stored) <= issued))
+      fail(`account ${id} stores HOTP counter ${stored} although ${issued} was issued`);
+    used += recordBytes({
+      name: account.name,
+      login: account.login,
+      urls: account.urls,
+      apps: account.apps,
+      flags: account.flags,
+      password: known.password,
+      otp: known.otp,
+    });
   }
   if (storageFree !== storageTotal - used) fail(`GetInfo storageFree ${storageFree} is not storageTotal ${storageTotal} minus ${used} (§5.3 over AccountGet)`);
 }
@@ -245,27 +283,38 @@ const AVERAGE_RUN = 6;
 
 /** Runs of requests from a seed state; `counter.requests` counts the requests sent. */
 export function keyParametersProperty(counter: { requests: number }): fc.IAsyncPropertyWithHooks<[number, Step[]]> {
-  return fc.asyncProperty(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(step, { minLength: 1, maxLength: PER_RUN * 2 - 1 }), async (seedIndex, steps) => {
-    const seed = SEEDS[seedIndex] as ModelSeed;
-    const button = new ScriptedButton();
-    const clock = new ManualClock(START_MS);
-    const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 1), presence: button });
-    const run: Run = { key, sessions: [0, 1, 2].map(() => key.openSession('virtual')), model: new KeyModel(seed, 3), button, secrets: new PlantedSecrets(seed), issued: new Map() };
-    for (const { session, request, button: outcome, writeFault, waitMs } of steps) {
-      clock.advance(waitMs);
-      button.next = outcome;
-      if (writeFault) {
-        key.flashFaults.schedule(1, 'write-error');
-        run.model.writeFault = true;
+  return fc.asyncProperty(
+    fc.integer({ min: 0, max: SEEDS.length - 1 }),
+    fc.array(step, { minLength: 1, maxLength: PER_RUN * 2 - 1 }),
+    async (seedIndex, steps) => {
+      const seed = SEEDS[seedIndex] as ModelSeed;
+      const button = new ScriptedButton();
+      const clock = new ManualClock(START_MS);
+      const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 1), presence: button });
+      const run: Run = {
+        key,
+        sessions: [0, 1, 2].map(() => key.openSession('virtual')),
+        model: new KeyModel(seed, 3),
+        button,
+        secrets: new PlantedSecrets(seed),
+        issued: new Map(),
+      };
+      for (const { session, request, button: outcome, writeFault, waitMs } of steps) {
+        clock.advance(waitMs);
+        button.next = outcome;
+        if (writeFault) {
+          key.flashFaults.schedule(1, 'write-error');
+          run.model.writeFault = true;
+        }
+        counter.requests++;
+        await exchange(run, session, request);
       }
-      counter.requests++;
-      await exchange(run, session, request);
-    }
-    button.next = 'approved';
-    key.flashFaults.clear();
-    run.model.writeFault = false;
-    await checkInvariants(run);
-  });
+      button.next = 'approved';
+      key.flashFaults.clear();
+      run.model.writeFault = false;
+      await checkInvariants(run);
+    },
+  );
 }
 
 export async function fuzzKeyParameters(cases: number): Promise<number> {

@@ -43,15 +43,31 @@ const operation: fc.Arbitrary<readonly Frame[]> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom([frame(BleLinkOp.SCAN)], [frame(BleLinkOp.SCAN, Uint8Array.of(1))]) },
   { weight: 1, arbitrary: fc.constantFrom(SERIAL, 'HK-NOPE', '', '\u00ff').map((serial) => [frame(BleLinkOp.CONNECT, utf8.encode(serial))]) },
   { weight: 1, arbitrary: fc.constantFrom(22, 23, 64, 247, 512, 517, 518, 0xffff).map((mtu) => [frame(BleLinkOp.EXCHANGE_MTU, encodeUint16(mtu))]) },
-  { weight: 1, arbitrary: fc.constantFrom(Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3), new Uint8Array(0), Uint8Array.of(1, 1)).map((data) => [frame(BleLinkOp.READ, data)]) },
-  { weight: 1, arbitrary: fc.constantFrom(Uint8Array.of(1), Uint8Array.of(0), Uint8Array.of(2), new Uint8Array(0)).map((data) => [frame(BleLinkOp.SUBSCRIBE, data)]) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3), new Uint8Array(0), Uint8Array.of(1, 1))
+      .map((data) => [frame(BleLinkOp.READ, data)]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(Uint8Array.of(1), Uint8Array.of(0), Uint8Array.of(2), new Uint8Array(0)).map((data) => [frame(BleLinkOp.SUBSCRIBE, data)]),
+  },
   {
     weight: 6,
     arbitrary: fc
-      .tuple(fc.constantFrom(BleLinkOp.WRITE_REQUEST, BleLinkOp.WRITE_COMMAND), fc.constantFrom(BleCommand.MSG, BleCommand.MSG, BleCommand.PING, BleCommand.CANCEL, 0x84), hkpPayload, fc.constantFrom(20, 20, 61, 509))
+      .tuple(
+        fc.constantFrom(BleLinkOp.WRITE_REQUEST, BleLinkOp.WRITE_COMMAND),
+        fc.constantFrom(BleCommand.MSG, BleCommand.MSG, BleCommand.PING, BleCommand.CANCEL, 0x84),
+        hkpPayload,
+        fc.constantFrom(20, 20, 61, 509),
+      )
       .map(([op, cmd, payload, size]) => bleFragments(cmd, payload, size).map((fragment) => frame(op, fragment))),
   },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(BleLinkOp.WRITE_REQUEST, BleLinkOp.WRITE_COMMAND), seededBytes(0, 600)).map(([op, data]) => [frame(op, data)]) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(BleLinkOp.WRITE_REQUEST, BleLinkOp.WRITE_COMMAND), seededBytes(0, 600)).map(([op, data]) => [frame(op, data)]),
+  },
   { weight: 1, arbitrary: fc.constant([frame(BleLinkOp.DISCONNECT)]) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0x00, 0x08, 0x0a, 0x81, 0x88, 0xff), seededBytes(0, 8)).map(([op, data]) => [frame(op, data)]) },
 );
@@ -61,7 +77,10 @@ const session = fc.record({
   /** Most hosts connect and subscribe first; the rest send whatever they send. */
   opening: fc.boolean(),
   operations: fc.array(operation, { minLength: 1, maxLength: 10 }),
-  edits: fc.oneof({ weight: 4, arbitrary: fc.constant<[number, number][]>([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 2 }) }),
+  edits: fc.oneof(
+    { weight: 4, arbitrary: fc.constant<[number, number][]>([]) },
+    { weight: 1, arbitrary: fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 2 }) },
+  ),
   chunks: fc.integer({ min: 1, max: 4 }),
 });
 
@@ -143,7 +162,11 @@ function checkServerStream(bytes: Uint8Array, rig: Rig, issued: Set<string>): vo
 /** A new connection that connects, subscribes and asks GetInfo gets the answer (§8.2). */
 async function checkAnswers(port: number): Promise<void> {
   const request = bleFragments(BleCommand.MSG, encodeRequest('GetInfo', {}), 20).map((fragment) => encodeBleLinkFrame(BleLinkOp.WRITE_REQUEST, fragment));
-  const stream = Buffer.concat([encodeBleLinkFrame(BleLinkOp.CONNECT, utf8.encode(SERIAL)), encodeBleLinkFrame(BleLinkOp.SUBSCRIBE, Uint8Array.of(1)), ...request]);
+  const stream = Buffer.concat([
+    encodeBleLinkFrame(BleLinkOp.CONNECT, utf8.encode(SERIAL)),
+    encodeBleLinkFrame(BleLinkOp.SUBSCRIBE, Uint8Array.of(1)),
+    ...request,
+  ]);
   const frames = new BleLinkFrameReader().push(await converse(port, stream, 1));
   const reassembler = new BleReassembler();
   const answered = frames.some(({ op, data }) => {
@@ -162,7 +185,10 @@ export async function fuzzBleLinkServer(cases: number): Promise<number> {
       try {
         const prelude: Frame[] = opening ? [frame(BleLinkOp.CONNECT, utf8.encode(SERIAL)), frame(BleLinkOp.SUBSCRIBE, Uint8Array.of(1))] : [];
         let stream: Uint8Array = Buffer.concat([...prelude, ...operations.flat()].map(([op, data]) => encodeBleLinkFrame(op, data.subarray(0, 1023))));
-        stream = mutateBytes(stream, edits.map(([at, value]) => ({ kind: 'set', at, value })));
+        stream = mutateBytes(
+          stream,
+          edits.map(([at, value]) => ({ kind: 'set', at, value })),
+        );
         const issued = new Set<string>();
         checkServerStream(await converse(server.port, stream, chunks), rig, issued);
         await checkAnswers(server.port);

@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 
 /** Bytes that sit on CBOR, CTAPHID and BLE boundaries: head sizes, reserved values, init bits, lengths. */
-const INTERESTING_BYTES = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0x20, 0x3b, 0x3f, 0x40, 0x5f, 0x7f, 0x80, 0x81, 0x9f, 0xa0, 0xbf, 0xc0, 0xf4, 0xf6, 0xf9, 0xff];
+const INTERESTING_BYTES = [
+  0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0x20, 0x3b, 0x3f, 0x40, 0x5f, 0x7f, 0x80, 0x81, 0x9f, 0xa0, 0xbf, 0xc0, 0xf4, 0xf6, 0xf9, 0xff,
+];
 
 type ByteEdit =
   | { readonly kind: 'flip'; readonly at: number; readonly bit: number }
@@ -58,7 +60,11 @@ const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }) },
   {
     weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('set' as const), at: position, value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })) }),
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      at: position,
+      value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, bytes: seededBytes(1, 8) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 8 }) }) },
@@ -113,11 +119,7 @@ export function mutatedBytes(valid: fc.Arbitrary<Uint8Array>, maxEdits = 4): fc.
 
 /** Valid samples, their mutants and random bytes, in a mix that spends most cases near valid input. */
 export function nearValidBytes(valid: fc.Arbitrary<Uint8Array>, maxRandomLength = 64): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    { weight: 2, arbitrary: valid },
-    { weight: 6, arbitrary: mutatedBytes(valid) },
-    { weight: 1, arbitrary: seededBytes(0, maxRandomLength) },
-  );
+  return fc.oneof({ weight: 2, arbitrary: valid }, { weight: 6, arbitrary: mutatedBytes(valid) }, { weight: 1, arbitrary: seededBytes(0, maxRandomLength) });
 }
 
 type TextEdit =

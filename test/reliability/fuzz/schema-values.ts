@@ -23,7 +23,8 @@ function kindOf(description: string, nested: Schema | undefined): FieldKind {
   let match: RegExpExecArray | null;
   if (description === 'uint 0..2^64-1') return { t: 'uint64' };
   if ((match = /^uint (\d+)\.\.(\d+)$/.exec(description))) return { t: 'uint', min: Number(match[1]), max: Number(match[2]) };
-  if ((match = /^uint enum: (.*)$/.exec(description))) return { t: 'enum', codes: (match[1] as string).split(', ').map((entry) => Number(entry.split(' ')[0])) };
+  if ((match = /^uint enum: (.*)$/.exec(description)))
+    return { t: 'enum', codes: (match[1] as string).split(', ').map((entry) => Number(entry.split(' ')[0])) };
   if ((match = /^text (\d+)\.\.(\d+) bytes$/.exec(description))) return { t: 'text', min: Number(match[1]), max: Number(match[2]) };
   if ((match = /^bytes (\d+)\.\.(\d+)$/.exec(description))) return { t: 'bytes', min: Number(match[1]), max: Number(match[2]) };
   if (description === 'bool') return { t: 'bool' };
@@ -60,7 +61,8 @@ export function textOfBytes(minBytes: number, maxBytes: number): fc.Arbitrary<st
 const WRONG_TYPES: readonly (() => CborValue)[] = [() => 1, () => -1, () => 'x', () => new Uint8Array(3), () => true, () => [], () => new Map()];
 
 function wrongType(kind: FieldKind): fc.Arbitrary<CborValue> {
-  const typeOf = (value: CborValue): string => (value instanceof Uint8Array ? 'bytes' : value instanceof Map ? 'map' : Array.isArray(value) ? 'array' : typeof value);
+  const typeOf = (value: CborValue): string =>
+    value instanceof Uint8Array ? 'bytes' : value instanceof Map ? 'map' : Array.isArray(value) ? 'array' : typeof value;
   const own = { uint: 'number', uint64: 'number', enum: 'number', text: 'string', bytes: 'bytes', bool: 'boolean', array: 'array', map: 'map' }[kind.t];
   return fc.constantFrom(...WRONG_TYPES.filter((make) => typeOf(make()) !== own)).map((make) => make());
 }
@@ -72,7 +74,11 @@ function validValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborValue
     case 'uint':
       return fc.oneof(fc.constantFrom(kind.min, kind.max), fc.bigInt({ min: BigInt(kind.min), max: BigInt(kind.max) }).map(Number));
     case 'uint64':
-      return fc.oneof(fc.constantFrom<CborValue>(0, 1, Number.MAX_SAFE_INTEGER, 2n ** 64n - 1n, 2n ** 64n - 2n), fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }), fc.nat());
+      return fc.oneof(
+        fc.constantFrom<CborValue>(0, 1, Number.MAX_SAFE_INTEGER, 2n ** 64n - 1n, 2n ** 64n - 2n),
+        fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }),
+        fc.nat(),
+      );
     case 'enum':
       return fc.constantFrom(...kind.codes);
     case 'text':
@@ -92,10 +98,7 @@ function invalidValue(kind: FieldKind, values?: Overrides): fc.Arbitrary<CborVal
   const wrong = wrongType(kind);
   switch (kind.t) {
     case 'uint':
-      return fc.oneof(
-        wrong,
-        fc.constantFrom<CborValue>(kind.max + 1, -1, 2n ** 64n - 1n, -(2n ** 64n), ...(kind.min > 0 ? [kind.min - 1] : [])),
-      );
+      return fc.oneof(wrong, fc.constantFrom<CborValue>(kind.max + 1, -1, 2n ** 64n - 1n, -(2n ** 64n), ...(kind.min > 0 ? [kind.min - 1] : [])));
     case 'uint64':
       return fc.oneof(wrong, fc.constantFrom<CborValue>(-1, -(2n ** 64n)));
     case 'enum':
@@ -139,7 +142,10 @@ export function parameterMap(schema: Schema, options: MapOptions): fc.Arbitrary<
   });
   const defined = new Set(fields.map(([, field]) => field.key));
   const unknownKeys = options.invalid
-    ? fc.oneof({ weight: 9, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 3 }) })
+    ? fc.oneof(
+        { weight: 9, arbitrary: fc.constant<number[]>([]) },
+        { weight: 1, arbitrary: fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 3 }) },
+      )
     : fc.constant<number[]>([]);
   return fc.tuple(fc.tuple(...entries), unknownKeys, fc.constantFrom<CborValue>(0, 'x', true)).map(([present, extra, filler]) => {
     const map: CborMap = new Map();
@@ -185,7 +191,9 @@ function valueProblem(kind: FieldKind, value: CborValue, path: string): Expected
     case 'uint':
       return typeof value === 'number' && Number.isInteger(value) && value >= kind.min && value <= kind.max ? undefined : invalid;
     case 'uint64':
-      return (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'bigint' && value >= 0n && value <= UINT64_MAX) ? undefined : invalid;
+      return (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'bigint' && value >= 0n && value <= UINT64_MAX)
+        ? undefined
+        : invalid;
     case 'enum':
       return typeof value === 'number' && kind.codes.includes(value) ? undefined : invalid;
     case 'text': {

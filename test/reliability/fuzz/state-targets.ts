@@ -21,7 +21,14 @@ import { PIN_POOL, SEEDS } from './key-targets.js';
 import { anyText, mutatedBytes, mutatedText, seededBytes } from './mutate.js';
 import { fail } from './oracle.js';
 
-const FILE_CODES = new Set(['STATE_CORRUPT', 'STATE_UNKNOWN_FORMAT', 'STATE_UNSUPPORTED_VERSION', 'STATE_INVALID', 'STATE_PASSPHRASE_REQUIRED', 'STATE_WRONG_PASSPHRASE']);
+const FILE_CODES = new Set([
+  'STATE_CORRUPT',
+  'STATE_UNKNOWN_FORMAT',
+  'STATE_UNSUPPORTED_VERSION',
+  'STATE_INVALID',
+  'STATE_PASSPHRASE_REQUIRED',
+  'STATE_WRONG_PASSPHRASE',
+]);
 
 export function checkRefusal(error: unknown): void {
   if (!(error instanceof StateFileError)) throw error;
@@ -31,7 +38,18 @@ export function checkRefusal(error: unknown): void {
 
 /** Valid states: the fuzz seeds with their PIN, plus random extra accounts. */
 const validStates: fc.Arbitrary<DeviceState> = fc
-  .tuple(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(fc.tuple(fc.constantFrom('a', 'bb', 'ü', '😀'), seededBytes(10, 64), fc.constantFrom('TOTP' as const, 'HOTP' as const), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), { maxLength: 3 }))
+  .tuple(
+    fc.integer({ min: 0, max: SEEDS.length - 1 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('a', 'bb', 'ü', '😀'),
+        seededBytes(10, 64),
+        fc.constantFrom('TOTP' as const, 'HOTP' as const),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      ),
+      { maxLength: 3 },
+    ),
+  )
   .map(([index, extra]) => {
     const seed = SEEDS[index] as ModelSeed;
     const state = deviceState({ ...seed, pin: seed.pin ?? { value: PIN_POOL[0] as string, maxRetries: 8, retries: 8 } });
@@ -40,15 +58,50 @@ const validStates: fc.Arbitrary<DeviceState> = fc
     for (const [name, secret, kind, counter] of extra) {
       if (id >= 0xffff) break;
       id += 1;
-      accounts.push({ id, name: `${name}-${id}`, flags: 0, otp: kind === 'TOTP' ? { secret, kind, algorithm: 'SHA1', digits: 6, period: 30 } : { secret, kind, algorithm: 'SHA256', digits: 8, counter } });
+      accounts.push({
+        id,
+        name: `${name}-${id}`,
+        flags: 0,
+        otp: kind === 'TOTP' ? { secret, kind, algorithm: 'SHA1', digits: 6, period: 30 } : { secret, kind, algorithm: 'SHA256', digits: 8, counter },
+      });
     }
     return { ...state, accounts, lastId: id };
   });
 
 /** Values that break a field's type or range: what a damaged or hand-edited file holds. */
-const JSON_JUNK: readonly unknown[] = [null, true, 0, -1, 1.5, 1e300, 65536, 2 ** 53, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 2 ** 32, '', 'x', 'A', 'AA==', '====', '!!', 'x'.repeat(300), '\ud800', '\u0000', '18446744073709551616', '-1', [], {}, [{}], { id: 1 }];
+const JSON_JUNK: readonly unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  1e300,
+  65536,
+  2 ** 53,
+  -Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER,
+  2 ** 32,
+  '',
+  'x',
+  'A',
+  'AA==',
+  '====',
+  '!!',
+  'x'.repeat(300),
+  '\ud800',
+  '\u0000',
+  '18446744073709551616',
+  '-1',
+  [],
+  {},
+  [{}],
+  { id: 1 },
+];
 
-type JsonEdit = { readonly path: number; readonly kind: 'set'; readonly value: number } | { readonly path: number; readonly kind: 'delete' } | { readonly path: number; readonly kind: 'copy'; readonly from: number };
+type JsonEdit =
+  | { readonly path: number; readonly kind: 'set'; readonly value: number }
+  | { readonly path: number; readonly kind: 'delete' }
+  | { readonly path: number; readonly kind: 'copy'; readonly from: number };
 
 const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ path: fc.nat(), kind: fc.constant('set' as const), value: fc.nat() }) },
@@ -58,7 +111,11 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
 
 /** Every (container, key) slot of a JSON value, depth first, so an edit can address any field. */
 function slots(value: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): [Record<string, unknown> | unknown[], string | number][] {
-  const entries = Array.isArray(value) ? value.map((item, index) => [index, item] as const) : value !== null && typeof value === 'object' ? Object.entries(value) : [];
+  const entries = Array.isArray(value)
+    ? value.map((item, index) => [index, item] as const)
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value)
+      : [];
   for (const [key, item] of entries) {
     out.push([value as Record<string, unknown>, key]);
     slots(item, out);
@@ -86,10 +143,34 @@ function applyJsonEdits(json: unknown, edits: readonly JsonEdit[]): unknown {
 const toJsonText = (state: DeviceState): string => JSON.stringify(stateToJson(state));
 
 export const mutatedJson: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(validStates, fc.array(jsonEdit, { minLength: 1, maxLength: 3 })).map(([state, edits]) => applyJsonEdits(JSON.parse(toJsonText(state)), edits)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(validStates, fc.array(jsonEdit, { minLength: 1, maxLength: 3 }))
+      .map(([state, edits]) => applyJsonEdits(JSON.parse(toJsonText(state)), edits)),
+  },
   {
     weight: 3,
-    arbitrary: mutatedText(validStates.map(toJsonText), ['"', ',', ':', '0', '9', '-', 'e', '[', ']', '{', '}', 'null', '"HOTP"', '"TOTP"', '"SHA1"', '\\u0000', '\\ud800', '=']).map((text) => {
+    arbitrary: mutatedText(validStates.map(toJsonText), [
+      '"',
+      ',',
+      ':',
+      '0',
+      '9',
+      '-',
+      'e',
+      '[',
+      ']',
+      '{',
+      '}',
+      'null',
+      '"HOTP"',
+      '"TOTP"',
+      '"SHA1"',
+      '\\u0000',
+      '\\ud800',
+      '=',
+    ]).map((text) => {
       try {
         return JSON.parse(text) as unknown;
       } catch {
@@ -120,7 +201,8 @@ export async function checkServable(state: DeviceState): Promise<void> {
     const response = (await session.handle(encodeRequest(command, params as never))) ?? fail(`${command} got no answer`);
     if (response.length > Limits.maxMessageBytes) fail(`${command} answered ${response.length} bytes, more than one message holds (§3.1)`);
     const status = statusName(response[0] as number);
-    if (status === undefined || !SERVED[command]?.includes(status)) fail(`${command} ${JSON.stringify(params)} answered ${status ?? response[0]} on a state that loaded`);
+    if (status === undefined || !SERVED[command]?.includes(status))
+      fail(`${command} ${JSON.stringify(params)} answered ${status ?? response[0]} on a state that loaded`);
     try {
       decodeResponse(command, response);
     } catch (error) {
@@ -135,7 +217,8 @@ export async function checkServable(state: DeviceState): Promise<void> {
   const used = state.accounts.reduce((sum, account) => sum + recordBytes(account), 0);
   if (used > state.storageTotal) fail(`a state that loaded uses ${used} bytes of ${state.storageTotal} (§5.3)`);
   if (new Set(state.accounts.map((account) => account.name)).size !== state.accounts.length) fail('a state that loaded has two accounts of one name (§5.1)');
-  if (state.accounts.some((account) => account.id > state.lastId)) fail('a state that loaded has an account id above lastId: the next AccountCreate would reuse it (§5.1)');
+  if (state.accounts.some((account) => account.id > state.lastId))
+    fail('a state that loaded has an account id above lastId: the next AccountCreate would reuse it (§5.1)');
 }
 
 /** stateFromJson refuses a state cleanly or returns one the key can serve. */
@@ -159,7 +242,8 @@ export async function fuzzStateJson(cases: number): Promise<number> {
 
 const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-export type FileInput = { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly encrypted: boolean } | { readonly kind: 'payload'; readonly json: unknown };
+export type FileInput =
+  { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly encrypted: boolean } | { readonly kind: 'payload'; readonly json: unknown };
 
 /**
  * Files: valid ones (as FileStore wrote them) with byte edits, valid envelopes whose payload was edited and

@@ -94,7 +94,11 @@ const TEMPLATES: readonly Uint8Array[] = [
 ];
 
 const templates = fc.constantFrom(...TEMPLATES);
-export const hkpPayload = fc.oneof({ weight: 6, arbitrary: templates }, { weight: 3, arbitrary: mutatedBytes(templates, 3) }, { weight: 1, arbitrary: seededBytes(0, 80) });
+export const hkpPayload = fc.oneof(
+  { weight: 6, arbitrary: templates },
+  { weight: 3, arbitrary: mutatedBytes(templates, 3) },
+  { weight: 1, arbitrary: seededBytes(0, 80) },
+);
 
 /** The secrets a run may never see in an HKP response (docs/protocol.md §6.4). */
 export function plantedSecrets(seed: ModelSeed): { otp: Uint8Array[]; passwords: Uint8Array[]; pins: Uint8Array[] } {
@@ -118,7 +122,8 @@ export function checkHkpResponse(payload: Uint8Array, secrets: ReturnType<typeof
   if (status === undefined) fail(`HKP status 0x${(payload[0] as number).toString(16)} is not in the Status table`);
   const map = decodeMessageParams(payload, 1);
   if (status === 'OK') {
-    if (!RESPONSE_SCHEMAS.some((command) => canDecode(command, payload))) fail(`an OK response matches no command's result: ${Buffer.from(payload).toString('hex')}`);
+    if (!RESPONSE_SCHEMAS.some((command) => canDecode(command, payload)))
+      fail(`an OK response matches no command's result: ${Buffer.from(payload).toString('hex')}`);
   } else {
     if (map.size > 0 && !(status in ErrorDetails)) fail(`${status} carries a map although it has no details`);
     decodeResponse('GetInfo', payload);
@@ -154,7 +159,13 @@ export interface Rig {
 export async function startKey(seedIndex: number, script: readonly ('approved' | 'denied' | 'wait')[]): Promise<Rig> {
   const seed = SEEDS[seedIndex] as ModelSeed;
   const clock = new ManualClock(START_MS);
-  const key = await VirtualKey.start({ store: new MemoryStore(deviceState(seed)), clock, random: seededRandom(seedIndex + 11), presence: new ScriptedUser(script), presenceTimeoutMs: PRESENCE_TIMEOUT_MS });
+  const key = await VirtualKey.start({
+    store: new MemoryStore(deviceState(seed)),
+    clock,
+    random: seededRandom(seedIndex + 11),
+    presence: new ScriptedUser(script),
+    presenceTimeoutMs: PRESENCE_TIMEOUT_MS,
+  });
   return { key, clock, seed };
 }
 
@@ -169,7 +180,8 @@ export async function checkKeyInvariants(rig: Rig): Promise<void> {
   if (!info.ok) fail(`GetInfo answered ${info.status}`);
   const state = key.state;
   const used = state.accounts.reduce((sum, account) => sum + recordBytes(account), 0);
-  if (info.result.storageFree !== info.result.storageTotal - used) fail(`storageFree ${info.result.storageFree} is not ${info.result.storageTotal} - ${used} (§5.3)`);
+  if (info.result.storageFree !== info.result.storageTotal - used)
+    fail(`storageFree ${info.result.storageFree} is not ${info.result.storageTotal} - ${used} (§5.3)`);
   const { pinRetries, pinMaxRetries } = info.result;
   if (pinRetries < 0 || pinRetries > pinMaxRetries) fail(`pinRetries ${pinRetries} outside 0..${pinMaxRetries}`);
   // Replays the key's own log of answers: every PIN_INVALID costs one attempt, only a correct PIN refills (§6.1).
@@ -177,13 +189,18 @@ export async function checkKeyInvariants(rig: Rig): Promise<void> {
   for (const event of key.events.since(0)) {
     if (event.type !== 'response' || retries === undefined) continue;
     if (event.status === 'PIN_INVALID') retries -= 1;
-    else if ((event.status === 'OK' && (event.command === 'VerifyPin' || event.command === 'ChangePin')) || (event.command === 'ChangePin' && event.status === 'PIN_POLICY_VIOLATION')) retries = seed.pin?.maxRetries;
+    else if (
+      (event.status === 'OK' && (event.command === 'VerifyPin' || event.command === 'ChangePin')) ||
+      (event.command === 'ChangePin' && event.status === 'PIN_POLICY_VIOLATION')
+    )
+      retries = seed.pin?.maxRetries;
     else if (event.status === 'OK' && (event.command === 'SetPin' || event.command === 'Wipe')) retries = undefined;
   }
   if (retries !== undefined && state.pin?.retries !== retries) fail(`PIN retries are ${state.pin?.retries}; the answers given add up to ${retries}`);
   for (const before of seed.accounts) {
     const after = state.accounts.find((account) => account.otp && before.otp && Buffer.compare(account.otp.secret, before.otp.secret) === 0);
-    if (before.otp?.counter !== undefined && after?.otp?.counter !== undefined && after.otp.counter < before.otp.counter) fail(`the HOTP counter of account ${after.id} went back`);
+    if (before.otp?.counter !== undefined && after?.otp?.counter !== undefined && after.otp.counter < before.otp.counter)
+      fail(`the HOTP counter of account ${after.id} went back`);
   }
 }
 
@@ -192,7 +209,13 @@ export async function checkKeyInvariants(rig: Rig): Promise<void> {
 
 type HidAction =
   | { readonly kind: 'init'; readonly nonce: number; readonly cid: number }
-  | { readonly kind: 'message'; readonly cid: number; readonly cmd: number; readonly payload: Uint8Array; readonly edits: readonly (readonly [number, string, number])[] }
+  | {
+      readonly kind: 'message';
+      readonly cid: number;
+      readonly cmd: number;
+      readonly payload: Uint8Array;
+      readonly edits: readonly (readonly [number, string, number])[];
+    }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'settle' };
 
@@ -202,9 +225,21 @@ const cidRef = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) }
 const hidPayload = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constant(HidCommand.HKP_MSG), hkpPayload) },
   { weight: 1, arbitrary: fc.tuple(fc.constant(HidCommand.PING), seededBytes(0, 140)) },
-  { weight: 1, arbitrary: fc.tuple(fc.constant(HidCommand.LOCK), fc.constantFrom(Uint8Array.of(0), Uint8Array.of(1), Uint8Array.of(10), Uint8Array.of(11), new Uint8Array(2))) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constant(HidCommand.LOCK),
+      fc.constantFrom(Uint8Array.of(0), Uint8Array.of(1), Uint8Array.of(10), Uint8Array.of(11), new Uint8Array(2)),
+    ),
+  },
   { weight: 1, arbitrary: fc.tuple(fc.constant(HidCommand.CANCEL), fc.constant(new Uint8Array(0))) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(HidCommand.INIT, HidCommand.WINK, HidCommand.MSG, HidCommand.CBOR, HidCommand.KEEPALIVE, HidCommand.ERROR, 0x51, 0x7f), seededBytes(0, 10)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom(HidCommand.INIT, HidCommand.WINK, HidCommand.MSG, HidCommand.CBOR, HidCommand.KEEPALIVE, HidCommand.ERROR, 0x51, 0x7f),
+      seededBytes(0, 10),
+    ),
+  },
 );
 
 const hidAction: fc.Arbitrary<HidAction> = fc.oneof(
@@ -218,11 +253,23 @@ const hidAction: fc.Arbitrary<HidAction> = fc.oneof(
       payload: hidPayload.map(([, payload]) => payload),
       edits: fc.oneof(
         { weight: 3, arbitrary: fc.constant([]) },
-        { weight: 2, arbitrary: fc.array(fc.tuple(fc.nat(), fc.constantFrom('flip', 'drop', 'repeat', 'swap', 'resize', 'bcnt'), fc.nat()), { minLength: 1, maxLength: 3 }) },
+        {
+          weight: 2,
+          arbitrary: fc.array(fc.tuple(fc.nat(), fc.constantFrom('flip', 'drop', 'repeat', 'swap', 'resize', 'bcnt'), fc.nat()), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+        },
       ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 150 }), fc.constantFrom(499, 501, 1000, 3500, 11_000)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 150 }), fc.constantFrom(499, 501, 1000, 3500, 11_000)),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
 );
 
@@ -255,7 +302,8 @@ function editPackets(packets: Uint8Array[], edits: readonly (readonly [number, s
     else if (edit === 'drop') packets.splice(at, 1);
     else if (edit === 'repeat') packets.splice(at, 0, packet);
     else if (edit === 'swap' && packets.length > 1) packets.splice(at, 2, ...packets.slice(at, at + 2).reverse());
-    else if (edit === 'resize') packets[at] = packet.slice(0, value % 70).length === 64 ? packet.slice(0, 63) : Uint8Array.from({ length: value % 70 }, (_, i) => packet[i] ?? 0);
+    else if (edit === 'resize')
+      packets[at] = packet.slice(0, value % 70).length === 64 ? packet.slice(0, 63) : Uint8Array.from({ length: value % 70 }, (_, i) => packet[i] ?? 0);
     else if (edit === 'bcnt') packets[at] = Uint8Array.from(packet, (byte, i) => (i === 5 ? (value >>> 8) & 0x1f : i === 6 ? value & 0xff : byte));
   }
   return packets;
@@ -277,7 +325,8 @@ export async function fuzzHidEndpoint(cases: number): Promise<number> {
       const out: Uint8Array[] = [];
       endpoint.attach((report) => out.push(report));
       const channels: number[] = [];
-      const resolve = (ref: number): number => (ref >= 0 ? (channels[ref % Math.max(1, channels.length)] ?? 0x01020304) : [0, HID_BROADCAST_CID, 0xdeadbeef][-ref - 1] ?? 0);
+      const resolve = (ref: number): number =>
+        ref >= 0 ? (channels[ref % Math.max(1, channels.length)] ?? 0x01020304) : ([0, HID_BROADCAST_CID, 0xdeadbeef][-ref - 1] ?? 0);
       let read = 0;
       const readers = new Map<number, HidResponseReader>();
       const secrets = plantedSecrets(rig.seed);
@@ -296,7 +345,12 @@ export async function fuzzHidEndpoint(cases: number): Promise<number> {
           if (event.type === 'keepalive' && event.status !== 1 && event.status !== 2) fail(`KEEPALIVE status ${event.status}`);
           if (event.type === 'error' && !Object.values(HidError).includes(event.code as never)) fail(`ERROR code ${event.code} is not defined (§1.10)`);
           if (event.type !== 'message') continue;
-          if (![HidCommand.PING, HidCommand.LOCK, HidCommand.INIT, HidCommand.WINK, HidCommand.HKP_MSG, HidCommand.CBOR, HidCommand.MSG].includes(event.cmd as never)) fail(`the key answered with command 0x${event.cmd.toString(16)}`);
+          if (
+            ![HidCommand.PING, HidCommand.LOCK, HidCommand.INIT, HidCommand.WINK, HidCommand.HKP_MSG, HidCommand.CBOR, HidCommand.MSG].includes(
+              event.cmd as never,
+            )
+          )
+            fail(`the key answered with command 0x${event.cmd.toString(16)}`);
           if (event.cmd === HidCommand.INIT) {
             if (event.payload.length !== 17) fail('an INIT response is not 17 bytes');
             if (cid === HID_BROADCAST_CID) channels.push(new DataView(event.payload.buffer, event.payload.byteOffset).getUint32(8));
@@ -347,7 +401,13 @@ export async function fuzzHidEndpoint(cases: number): Promise<number> {
 // BLE
 
 type BleAction =
-  | { readonly kind: 'message'; readonly connection: number; readonly cmd: number; readonly payload: Uint8Array; readonly edits: readonly (readonly [number, string, number])[] }
+  | {
+      readonly kind: 'message';
+      readonly connection: number;
+      readonly cmd: number;
+      readonly payload: Uint8Array;
+      readonly edits: readonly (readonly [number, string, number])[];
+    }
   | { readonly kind: 'mtu'; readonly connection: number; readonly mtu: number }
   | { readonly kind: 'subscribe'; readonly connection: number; readonly enable: boolean }
   | { readonly kind: 'reconnect'; readonly connection: number }
@@ -373,21 +433,28 @@ const bleAction: fc.Arbitrary<BleAction> = fc.oneof(
       payload: blePayload.map(([, payload]) => payload),
       edits: fc.oneof(
         { weight: 3, arbitrary: fc.constant([]) },
-        { weight: 2, arbitrary: fc.array(fc.tuple(fc.nat(), fc.constantFrom('flip', 'drop', 'repeat', 'swap', 'cut', 'length'), fc.nat()), { minLength: 1, maxLength: 3 }) },
+        {
+          weight: 2,
+          arbitrary: fc.array(fc.tuple(fc.nat(), fc.constantFrom('flip', 'drop', 'repeat', 'swap', 'cut', 'length'), fc.nat()), { minLength: 1, maxLength: 3 }),
+        },
       ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mtu' as const), connection: connectionIndex, mtu: fc.constantFrom(23, 24, 64, 185, 247, 517) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('subscribe' as const), connection: connectionIndex, enable: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reconnect' as const), connection: connectionIndex }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 150 }), fc.constantFrom(1999, 2001, 3500)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 150 }), fc.constantFrom(1999, 2001, 3500)) }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('settle' as const) }) },
 );
 
 /** BLE fragments of a message (§2.4) at `size`, for any command byte. */
 export function bleFragments(cmd: number, payload: Uint8Array, size: number): Uint8Array[] {
   const fragments = [Uint8Array.of(cmd, payload.length >>> 8, payload.length & 0xff, ...payload.subarray(0, size - 3))];
-  for (let offset = size - 3, seq = 0; offset < payload.length; offset += size - 1, seq++) fragments.push(Uint8Array.of(seq & 0x7f, ...payload.subarray(offset, offset + size - 1)));
+  for (let offset = size - 3, seq = 0; offset < payload.length; offset += size - 1, seq++)
+    fragments.push(Uint8Array.of(seq & 0x7f, ...payload.subarray(offset, offset + size - 1)));
   return fragments;
 }
 
@@ -401,7 +468,8 @@ function editFragments(fragments: Uint8Array[], edits: readonly (readonly [numbe
     else if (edit === 'repeat') fragments.splice(at, 0, fragment);
     else if (edit === 'swap' && fragments.length > 1) fragments.splice(at, 2, ...fragments.slice(at, at + 2).reverse());
     else if (edit === 'cut') fragments[at] = fragment.slice(0, value % (fragment.length + 1));
-    else if (edit === 'length' && fragment.length >= 3 && fragment[0]! & 0x80) fragments[at] = Uint8Array.from(fragment, (byte, i) => (i === 1 ? (value >>> 8) & 0x3f : i === 2 ? value & 0xff : byte));
+    else if (edit === 'length' && fragment.length >= 3 && fragment[0]! & 0x80)
+      fragments[at] = Uint8Array.from(fragment, (byte, i) => (i === 1 ? (value >>> 8) & 0x3f : i === 2 ? value & 0xff : byte));
   }
   return fragments;
 }
@@ -431,7 +499,8 @@ export async function fuzzBleEndpoint(cases: number): Promise<number> {
         host.connection = endpoint.connect({
           notify(value) {
             if (!host.subscribed) fail('the key notified a host that had not subscribed');
-            if (value.length > host.connection.fragmentSize) fail(`a ${value.length}-byte notification exceeds the fragment size ${host.connection.fragmentSize}`);
+            if (value.length > host.connection.fragmentSize)
+              fail(`a ${value.length}-byte notification exceeds the fragment size ${host.connection.fragmentSize}`);
             const result = host.reassembler.feed(value, rig.clock.now());
             if (result?.type === 'error') fail(`the key's notifications break the framing (${result.code})`);
             if (result?.type === 'message') host.messages.push(result);
@@ -449,7 +518,8 @@ export async function fuzzBleEndpoint(cases: number): Promise<number> {
             if (cmd === BleCommand.KEEPALIVE) {
               if (payload.length !== 1 || (payload[0] !== 1 && payload[0] !== 2)) fail('a malformed KEEPALIVE');
             } else if (cmd === BleCommand.ERROR) {
-              if (payload.length !== 1 || !Object.values(BleError).includes(payload[0] as never)) fail(`ERROR ${Buffer.from(payload).toString('hex')} is not a defined code (§2.8)`);
+              if (payload.length !== 1 || !Object.values(BleError).includes(payload[0] as never))
+                fail(`ERROR ${Buffer.from(payload).toString('hex')} is not a defined code (§2.8)`);
             } else if (cmd === BleCommand.MSG) checkHkpResponse(payload, secrets, issued);
             else if (cmd !== BleCommand.PING) fail(`the key sent command 0x${cmd.toString(16)}`);
           }
@@ -486,7 +556,8 @@ export async function fuzzBleEndpoint(cases: number): Promise<number> {
       const fresh = connect();
       for (const fragment of bleFragments(BleCommand.MSG, encodeRequest('GetInfo', {}), fresh.connection.fragmentSize)) fresh.connection.write(fragment);
       await settle();
-      if (!fresh.messages.some((message) => message.cmd === BleCommand.MSG && message.payload[0] === 0)) fail('the key did not answer GetInfo on a new connection');
+      if (!fresh.messages.some((message) => message.cmd === BleCommand.MSG && message.payload[0] === 0))
+        fail('the key did not answer GetInfo on a new connection');
       hosts.push(fresh);
       check();
       await checkKeyInvariants(rig);

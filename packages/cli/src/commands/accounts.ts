@@ -38,7 +38,13 @@ export interface UpdateOptions extends FieldOptions {
 }
 
 function otpInput(options: OtpOptions): OtpParameterInput {
-  return { type: options.hotp ? 'hotp' : options.totp ? 'totp' : undefined, algorithm: options.algorithm, digits: options.digits, period: options.period, counter: options.counter };
+  return {
+    type: options.hotp ? 'hotp' : options.totp ? 'totp' : undefined,
+    algorithm: options.algorithm,
+    digits: options.digits,
+    period: options.period,
+    counter: options.counter,
+  };
 }
 
 /** Reads and checks the OTP credential the options describe, before the key is touched. */
@@ -79,7 +85,14 @@ export async function accountsList(context: RunContext, options: { all?: boolean
       ? 'No accounts.'
       : table(
           ['id', 'name', 'login', 'otp', 'password', 'flags'],
-          accounts.map((a: AccountSummary) => [String(a.id), a.name, a.login ?? '', a.otp ? describeOtp(a.otp) : '', a.hasPassword ? 'yes' : '', flagsText(a.flags)]),
+          accounts.map((a: AccountSummary) => [
+            String(a.id),
+            a.name,
+            a.login ?? '',
+            a.otp ? describeOtp(a.otp) : '',
+            a.hasPassword ? 'yes' : '',
+            flagsText(a.flags),
+          ]),
         ),
   );
 }
@@ -87,7 +100,9 @@ export async function accountsList(context: RunContext, options: { all?: boolean
 /** `hkey accounts show NAME|ID` */
 export async function accountsShow(context: RunContext, nameOrId: string): Promise<void> {
   const { output, globals } = context;
-  const account: AccountDetails = await withKey(context, async (key) => key.client.getAccount((await findAccountOrFail(key.client, nameOrId, globals.timeout)).id, { timeoutMs: globals.timeout }));
+  const account: AccountDetails = await withKey(context, async (key) =>
+    key.client.getAccount((await findAccountOrFail(key.client, nameOrId, globals.timeout)).id, { timeoutMs: globals.timeout }),
+  );
   output.result(account, () =>
     table(
       ['field', 'value'],
@@ -126,7 +141,10 @@ export async function accountsAdd(context: RunContext, options: AddOptions): Pro
   checkRequest('AccountCreate', request, optionForField);
   try {
     const created = await withKey(context, (key) => key.client.createAccount(request, { timeoutMs: globals.timeout }));
-    output.result({ id: created.id, name, storageFree: created.storageFree }, () => `Account ${name} created with id ${created.id} (${created.storageFree} bytes free).`);
+    output.result(
+      { id: created.id, name, storageFree: created.storageFree },
+      () => `Account ${name} created with id ${created.id} (${created.storageFree} bytes free).`,
+    );
   } finally {
     otp?.secret.fill(0);
   }
@@ -153,7 +171,12 @@ export async function accountsUpdate(context: RunContext, nameOrId: string, opti
     const result = await withKey(context, async (key) => {
       const account = await findAccountOrFail(key.client, nameOrId, globals.timeout);
       const flags = applyFlags(account.flags, options);
-      const request: RequestOf<'AccountUpdate'> = { id: account.id, ...changes, flags: flags === account.flags ? undefined : flags, clear: clearBits === 0 ? undefined : clearBits };
+      const request: RequestOf<'AccountUpdate'> = {
+        id: account.id,
+        ...changes,
+        flags: flags === account.flags ? undefined : flags,
+        clear: clearBits === 0 ? undefined : clearBits,
+      };
       checkRequest('AccountUpdate', request, optionForField);
       const updated = await key.client.updateAccount(request, { timeoutMs: globals.timeout });
       return { id: account.id, name: options.name ?? account.name, storageFree: updated.storageFree };

@@ -25,7 +25,13 @@ async function virtualSource(count: number): Promise<InProcessSource> {
     // It offers USB (hid link) and BLE (gatt link), so its GetInfo lists both (CTAP 2.1 §6.4).
     const key = await VirtualKey.start({ identity: { serial: `HK-SIM-${String(index).padStart(6, '0')}` }, fido: { transports: ['usb', 'ble'] } });
     const ble = new BleEndpoint(key);
-    source.add({ id: `virtual-${index}`, name: 'Hideez Key (virtual)', serial: key.serial, connectHid: () => connectInProcess(key), connectGatt: () => connectGattEndpoint(ble) });
+    source.add({
+      id: `virtual-${index}`,
+      name: 'Hideez Key (virtual)',
+      serial: key.serial,
+      connectHid: () => connectInProcess(key),
+      connectGatt: () => connectGattEndpoint(ble),
+    });
   }
   return source;
 }
@@ -55,8 +61,9 @@ export async function bridge({ output }: RunContext, options: BridgeOptions): Pr
   const whoGetsIn = server.tokenRequiredFromAll
     ? 'every client must present this token; browsers must also come from an allowed origin'
     : 'programs must present this token; pages from allowed origins get in without it, and so does any local program that claims such an origin (--require-token closes that)';
-  output.event({ event: 'ready', url: server.url, token: server.token, tokenRequiredFromAll: server.tokenRequiredFromAll }, () =>
-    `hkey bridge ready on ${server.url}\ntoken (shown once): ${server.token}\nwho gets in: ${whoGetsIn}`,
+  output.event(
+    { event: 'ready', url: server.url, token: server.token, tokenRequiredFromAll: server.tokenRequiredFromAll },
+    () => `hkey bridge ready on ${server.url}\ntoken (shown once): ${server.token}\nwho gets in: ${whoGetsIn}`,
   );
   await stopped;
   await server.close();

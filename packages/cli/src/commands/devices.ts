@@ -32,7 +32,21 @@ export async function devices(context: RunContext): Promise<void> {
     if (key !== undefined) {
       const { info } = key;
       const state = `PIN ${pinText(info)}, ${info.accountCount} accounts, battery ${info.battery}%`;
-      return [{ serial: info.serial, transport, address: url, state, model: info.model, firmware: info.firmware, pinState: info.pinState, locked: info.locked, pinRetries: info.pinRetries, accounts: info.accountCount, battery: info.battery }];
+      return [
+        {
+          serial: info.serial,
+          transport,
+          address: url,
+          state,
+          model: info.model,
+          firmware: info.firmware,
+          pinState: info.pinState,
+          locked: info.locked,
+          pinRetries: info.pinRetries,
+          accounts: info.accountCount,
+          battery: info.battery,
+        },
+      ];
     }
     const code = errorCode(error) ?? 'UNEXPECTED';
     const message = errorMessage(error);
@@ -49,6 +63,9 @@ export async function devices(context: RunContext): Promise<void> {
   output.result(shown, () =>
     shown.length === 0
       ? 'No keys found: start the simulator (`hkey sim`) or plug a key in, or give their addresses with --transport.'
-      : table(['serial', 'transport', 'address', 'state'], shown.map((device) => [device.serial ?? '?', device.transport, device.address, device.state])),
+      : table(
+          ['serial', 'transport', 'address', 'state'],
+          shown.map((device) => [device.serial ?? '?', device.transport, device.address, device.state]),
+        ),
   );
 }

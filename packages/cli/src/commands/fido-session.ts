@@ -18,7 +18,14 @@ export interface FidoKey {
 }
 
 /** CTAP statuses by what they mean to the person: a PIN problem, a touch that did not come, a bad new PIN. */
-const PIN_STATUSES = new Set(['CTAP_PIN_INVALID', 'CTAP_PIN_BLOCKED', 'CTAP_PIN_AUTH_INVALID', 'CTAP_PIN_AUTH_BLOCKED', 'CTAP_PIN_NOT_SET', 'CTAP_PUAT_REQUIRED']);
+const PIN_STATUSES = new Set([
+  'CTAP_PIN_INVALID',
+  'CTAP_PIN_BLOCKED',
+  'CTAP_PIN_AUTH_INVALID',
+  'CTAP_PIN_AUTH_BLOCKED',
+  'CTAP_PIN_NOT_SET',
+  'CTAP_PUAT_REQUIRED',
+]);
 const PRESENCE_STATUSES = new Set(['CTAP_OPERATION_DENIED', 'CTAP_USER_ACTION_TIMEOUT', 'CTAP_KEEPALIVE_CANCEL', 'CTAP_ACTION_TIMEOUT', 'CTAP_UP_REQUIRED']);
 
 /** The exit code of a FIDO failure; undefined for the errors the CLI already maps (transport, usage). */
@@ -58,7 +65,8 @@ export class FidoPinReader {
   async fresh(prompt: string, environment: string | undefined): Promise<string> {
     if (this.fromStdin || environment || !canPrompt()) return this.read(prompt, environment);
     const pin = await promptHidden(prompt);
-    if ((await promptHidden('Repeat the new FIDO PIN: ')) !== pin) throw new CliError('PIN_MISMATCH', 'The two PINs differ; run the command again.', ExitCode.USAGE);
+    if ((await promptHidden('Repeat the new FIDO PIN: ')) !== pin)
+      throw new CliError('PIN_MISMATCH', 'The two PINs differ; run the command again.', ExitCode.USAGE);
     return pin;
   }
 

@@ -64,8 +64,10 @@ export async function fidoInfo(context: RunContext): Promise<void> {
 export async function fidoPinRetries(context: RunContext): Promise<void> {
   const { globals, output } = context;
   const result = await withFido(context, async ({ serial, fido }) => ({ serial, ...(await fido.clientPin.getRetries({ timeoutMs: globals.timeout })) }));
-  output.result(result, () =>
-    `Key ${result.serial}: ${result.retries} FIDO PIN attempts left${result.powerCycleRequired ? '; three wrong in a row: unplug the key and plug it in again before the next try' : ''}.`,
+  output.result(
+    result,
+    () =>
+      `Key ${result.serial}: ${result.retries} FIDO PIN attempts left${result.powerCycleRequired ? '; three wrong in a row: unplug the key and plug it in again before the next try' : ''}.`,
   );
 }
 
@@ -108,7 +110,10 @@ export async function fidoReset(context: RunContext, options: { force?: boolean 
   const result = await withFido(context, async ({ serial, fido }) => {
     output.prompt(RESET_EXPLANATION);
     if (!options.force && !(await confirm(`Erase every FIDO credential and the FIDO PIN of key ${serial}?`))) return undefined;
-    await fido.reset({ timeoutMs: globals.timeout + PRESENCE_WAIT_MS, onUserPresence: () => output.prompt(`Touch the button on key ${serial} now to confirm the reset...`) });
+    await fido.reset({
+      timeoutMs: globals.timeout + PRESENCE_WAIT_MS,
+      onUserPresence: () => output.prompt(`Touch the button on key ${serial} now to confirm the reset...`),
+    });
     return { serial, reset: true };
   });
   if (result === undefined) {

@@ -9,6 +9,8 @@ export async function lock(context: RunContext): Promise<void> {
   });
   const hasPin = info.pinState !== 'NOT_SET';
   context.output.result({ serial: info.serial, locked: hasPin }, () =>
-    hasPin ? `Key ${info.serial} locked: commands need the PIN again.` : `Key ${info.serial} has no PIN, so there is nothing to lock; set one with \`hkey pin set\`.`,
+    hasPin
+      ? `Key ${info.serial} locked: commands need the PIN again.`
+      : `Key ${info.serial} has no PIN, so there is nothing to lock; set one with \`hkey pin set\`.`,
   );
 }

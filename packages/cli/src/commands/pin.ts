@@ -21,13 +21,19 @@ export async function pinSet(context: RunContext, options: { maxRetries?: number
     await key.unlocking(() =>
       key.client.setPin(
         { pin, maxRetries: options.maxRetries },
-        { timeoutMs: globals.timeout + PRESENCE_WAIT_MS, onUserPresence: () => output.prompt(`Press the button on key ${key.info.serial} to confirm the new PIN...`) },
+        {
+          timeoutMs: globals.timeout + PRESENCE_WAIT_MS,
+          onUserPresence: () => output.prompt(`Press the button on key ${key.info.serial} to confirm the new PIN...`),
+        },
       ),
     );
     return key.info.serial;
   });
   const locked = !globals.stayUnlocked;
-  output.result({ serial, pinState: 'SET', locked }, () => `PIN set on key ${serial}; ${locked ? 'the key is locked again' : 'the key stays unlocked (--stay-unlocked)'}.`);
+  output.result(
+    { serial, pinState: 'SET', locked },
+    () => `PIN set on key ${serial}; ${locked ? 'the key is locked again' : 'the key stays unlocked (--stay-unlocked)'}.`,
+  );
 }
 
 /** `hkey pin change` */
@@ -56,6 +62,8 @@ export async function pinVerify(context: RunContext): Promise<void> {
     return { serial: key.info.serial, retries, locked: !globals.stayUnlocked };
   });
   output.result(result, () =>
-    result.locked ? `PIN correct: key ${result.serial} was locked again (give --stay-unlocked to leave it unlocked).` : `PIN correct: key ${result.serial} is unlocked until \`hkey lock\` or it powers off.`,
+    result.locked
+      ? `PIN correct: key ${result.serial} was locked again (give --stay-unlocked to leave it unlocked).`
+      : `PIN correct: key ${result.serial} is unlocked until \`hkey lock\` or it powers off.`,
   );
 }

@@ -47,10 +47,17 @@ const ACTIONS: Readonly<Record<RowState, { action: string; text: string }>> = {
   changed: { action: 'changed', text: 'not written: changed since the last run' },
 };
 
-const CHANGED_MESSAGE = 'This row changed since a run wrote it (the audit log has it with other contents), so it was not written again: check which version the key should hold.';
+const CHANGED_MESSAGE =
+  'This row changed since a run wrote it (the audit log has it with other contents), so it was not written again: check which version the key should hold.';
 
 function dryRun(context: RunContext, file: string, rows: readonly BatchRow[], state: (row: BatchRow) => RowState, problems: readonly RowProblem[]): number {
-  const plan = rows.map((row) => ({ row: row.row, serial: row.serial ?? null, account: row.request.name, otp: otpSummary(row), action: ACTIONS[state(row)].action }));
+  const plan = rows.map((row) => ({
+    row: row.row,
+    serial: row.serial ?? null,
+    account: row.request.name,
+    otp: otpSummary(row),
+    action: ACTIONS[state(row)].action,
+  }));
   context.output.result({ event: 'plan', batch: basename(file), rows: plan, problems }, () => {
     const lines = table(
       ['row', 'key', 'account', 'otp', 'action'],
@@ -67,13 +74,26 @@ function dryRun(context: RunContext, file: string, rows: readonly BatchRow[], st
 
 function summarize(context: RunContext, file: string, auditPath: string, results: readonly RowResult[]): { failed: number; changed: number } {
   const count = (kind: RowResult['result']): number => results.filter((result) => result.result === kind).length;
-  const counts = { ok: count('ok'), failed: count('failed'), rolledBack: count('rolled-back'), notReached: count('not-reached'), skipped: count('skipped'), changed: count('changed') };
+  const counts = {
+    ok: count('ok'),
+    failed: count('failed'),
+    rolledBack: count('rolled-back'),
+    notReached: count('not-reached'),
+    skipped: count('skipped'),
+    changed: count('changed'),
+  };
   const changed = counts.changed === 0 ? '' : `, ${counts.changed} changed since the last run (not written)`;
   context.output.result({ event: 'summary', batch: basename(file), audit: auditPath, counts, rows: results }, () =>
     [
       table(
         ['row', 'key', 'account', 'result', 'detail'],
-        results.map((result) => [String(result.row), result.serial ?? '-', result.account, result.result, result.code === undefined ? '' : `${result.code}: ${result.message ?? ''}`]),
+        results.map((result) => [
+          String(result.row),
+          result.serial ?? '-',
+          result.account,
+          result.result,
+          result.code === undefined ? '' : `${result.code}: ${result.message ?? ''}`,
+        ]),
       ),
       '',
       `${counts.ok} written and verified, ${counts.skipped} done before, ${counts.rolledBack} rolled back, ${counts.failed} failed, ${counts.notReached} not reached${changed}. Audit log: ${auditPath}.`,
@@ -88,14 +108,21 @@ export async function provision(context: RunContext, file: string, options: Prov
   const existingKey = await readAuditKey(options.audit);
   const done = await readDoneRows(options.audit, basename(file), existingKey !== undefined);
   // Fingerprints are taken before any write, which wipes each row's secret from memory.
-  const stateWith = (fingerprints: ReadonlyMap<number, string>) => (row: BatchRow): RowState => done.state(row.row, row.request.name, fingerprints.get(row.row));
-  const fingerprintsWith = (key: Buffer | undefined): Map<number, string> => new Map(key === undefined ? [] : batch.rows.map((row) => [row.row, rowFingerprint(key, row)]));
+  const stateWith =
+    (fingerprints: ReadonlyMap<number, string>) =>
+    (row: BatchRow): RowState =>
+      done.state(row.row, row.request.name, fingerprints.get(row.row));
+  const fingerprintsWith = (key: Buffer | undefined): Map<number, string> =>
+    new Map(key === undefined ? [] : batch.rows.map((row) => [row.row, rowFingerprint(key, row)]));
   try {
     if (options.dryRun) return dryRun(context, file, batch.rows, stateWith(fingerprintsWith(existingKey)), batch.problems);
     if (batch.problems.length > 0) {
       printProblems(context, batch.problems);
       if (output.options.json) output.result({ event: 'invalid', batch: basename(file), problems: batch.problems }, () => '');
-      throw new CliError('BATCH_INVALID', `${batch.problems.length} row(s) of ${file} have problems: fix them (see \`hkey provision ${file} --dry-run\`); no key was touched.`);
+      throw new CliError(
+        'BATCH_INVALID',
+        `${batch.problems.length} row(s) of ${file} have problems: fix them (see \`hkey provision ${file} --dry-run\`); no key was touched.`,
+      );
     }
     const fingerprints = fingerprintsWith(existingKey ?? (await openAuditKey(options.audit)));
     const state = stateWith(fingerprints);
@@ -137,7 +164,12 @@ export async function provision(context: RunContext, file: string, options: Prov
       process.off('SIGTERM', stop);
       await audit.close();
     }
-    const { failed, changed } = summarize(context, file, options.audit, [...results, ...notWritten].sort((a, b) => a.row - b.row));
+    const { failed, changed } = summarize(
+      context,
+      file,
+      options.audit,
+      [...results, ...notWritten].sort((a, b) => a.row - b.row),
+    );
     if (controller.signal.aborted) return ExitCode.INTERRUPTED;
     if (failed > 0) return ExitCode.BATCH_INCOMPLETE;
     return changed > 0 ? ExitCode.BATCH_CHANGED : ExitCode.OK;

@@ -1,6 +1,15 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
 import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestationIdentity, defaultAttestationIdentity } from '@hkey/firmware-sim';
-import { type ControlServer, FileStore, LOOPBACK, Simulator, certificatePem, describeDevice, loadAttestationCa, startControlServer } from '@hkey/firmware-sim/node';
+import {
+  type ControlServer,
+  FileStore,
+  LOOPBACK,
+  Simulator,
+  certificatePem,
+  describeDevice,
+  loadAttestationCa,
+  startControlServer,
+} from '@hkey/firmware-sim/node';
 import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import type { RunContext } from '../context.js';
@@ -45,7 +54,9 @@ function eventLine(event: LoggedEvent): string {
 async function encryptState({ output }: RunContext, file: string | undefined): Promise<number> {
   if (file === undefined) throw new CliError('USAGE_ENCRYPT_STATE', '--encrypt-state needs --state FILE: the state file to encrypt.');
   const wasPlaintext = await new FileStore(file, { passphrase: process.env.HKEY_STATE_PASSPHRASE || undefined }).encryptInPlace();
-  output.event({ event: 'state-encrypted', file, wasPlaintext }, () => (wasPlaintext ? `Encrypted ${file}.` : `${file} was already encrypted; rewritten with the current encryption parameters.`));
+  output.event({ event: 'state-encrypted', file, wasPlaintext }, () =>
+    wasPlaintext ? `Encrypted ${file}.` : `${file} was already encrypted; rewritten with the current encryption parameters.`,
+  );
   return ExitCode.OK;
 }
 
@@ -56,7 +67,10 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   const fixedToken = options.controlToken || undefined;
   // Never quote the value: it is a secret.
   if (fixedToken !== undefined && fixedToken.length < MIN_LAUNCH_TOKEN_LENGTH) {
-    throw new CliError('USAGE_CONTROL_TOKEN', `--control-token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long; omit it for a random token per launch.`);
+    throw new CliError(
+      'USAGE_CONTROL_TOKEN',
+      `--control-token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long; omit it for a random token per launch.`,
+    );
   }
   const attestation = options.attestationCa === undefined ? defaultAttestationIdentity() : attestationIdentity(await loadAttestationCa(options.attestationCa));
   const simulator = await Simulator.start({
@@ -87,7 +101,9 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   const udpPorts = devices.length === 1 ? `port ${devices[0]?.udp.port}` : `ports ${devices[0]?.udp.port}-${devices[devices.length - 1]?.udp.port}`;
   if (!isLoopbackHostname(options.host)) {
     const ble = simulator.bleLink ? ` and the BLE link (TCP port ${simulator.bleLink.port})` : '';
-    output.warn(`the keys listen on ${options.host}: anyone who can reach it can use them over UDP HID (${udpPorts})${ble}; the control API stays on ${control.url}.`);
+    output.warn(
+      `the keys listen on ${options.host}: anyone who can reach it can use them over UDP HID (${udpPorts})${ble}; the control API stays on ${control.url}.`,
+    );
   }
 
   // Listen for signals before announcing readiness, so a supervisor may stop us the moment it sees "ready".
@@ -113,7 +129,8 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
     () =>
       (simulator.devices.length === 1 && first
         ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
-        : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`) + tokenLine,
+        : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`) +
+      tokenLine,
   );
 
   const unsubscribe = simulator.devices.map((device) =>

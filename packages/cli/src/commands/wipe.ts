@@ -10,10 +10,13 @@ export async function wipe(context: RunContext, options: { yes?: boolean }): Pro
     const { serial, accountCount } = key.info;
     output.prompt(
       `Wiping key ${serial} erases its ${accountCount} account(s), their OTP secrets and passwords, and the PIN; the serial and clock stay.\n` +
-        'To confirm, hold the key\'s button for 10 seconds when it blinks; releasing it earlier cancels and erases nothing.',
+        "To confirm, hold the key's button for 10 seconds when it blinks; releasing it earlier cancels and erases nothing.",
     );
     if (!options.yes && canPrompt() && !(await confirm(`Wipe key ${serial}?`))) return undefined;
-    await key.client.wipe({ timeoutMs: globals.timeout + PRESENCE_WAIT_MS, onUserPresence: () => output.prompt(`Hold the button on key ${serial} now, for 10 seconds...`) });
+    await key.client.wipe({
+      timeoutMs: globals.timeout + PRESENCE_WAIT_MS,
+      onUserPresence: () => output.prompt(`Hold the button on key ${serial} now, for 10 seconds...`),
+    });
     return { serial, wiped: true };
   });
   if (result === undefined) {

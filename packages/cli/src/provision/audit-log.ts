@@ -67,7 +67,10 @@ export async function readDoneRows(path: string, batch: string, hasKey: boolean)
     if (entry.result !== 'ok') continue;
     const fingerprint = typeof entry.fingerprint === 'string' ? entry.fingerprint : null;
     if (fingerprint !== null && !hasKey) {
-      throw new CliError('BATCH_AUDIT_KEY', `The audit log ${path} needs its key ${auditKeyPath(path)}, which is missing: restore it, or use a new --audit file.`);
+      throw new CliError(
+        'BATCH_AUDIT_KEY',
+        `The audit log ${path} needs its key ${auditKeyPath(path)}, which is missing: restore it, or use a new --audit file.`,
+      );
     }
     done.set(rowKey(entry.row, entry.account), fingerprint);
     if (typeof entry.serial === 'string') serials.add(entry.serial);

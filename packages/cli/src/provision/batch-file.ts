@@ -66,7 +66,10 @@ const CSV_PROBLEMS: Readonly<Record<string, string>> = {
  * line of that file).
  */
 function unknownColumn(file: string, position: number): CliError {
-  return new CliError('BATCH_UNKNOWN_COLUMN', `Column ${position} of the header of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}): a CSV batch starts with a header line naming its columns.`);
+  return new CliError(
+    'BATCH_UNKNOWN_COLUMN',
+    `Column ${position} of the header of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}): a CSV batch starts with a header line naming its columns.`,
+  );
 }
 
 function unknownKey(file: string, row: number, position: number): CliError {
@@ -92,7 +95,10 @@ async function parseCsv(text: string, file: string): Promise<RawRow[]> {
     // csv-parse's own messages quote field values, which may be secrets: report its code and line only.
     const code = errorCode(error) ?? 'CSV_MALFORMED';
     const line = (error as { lines?: number }).lines;
-    throw new CliError('BATCH_CSV', `${file} is not valid CSV${line === undefined ? '' : ` at line ${line}`}: ${CSV_PROBLEMS[code] ?? 'the file is malformed'}.`);
+    throw new CliError(
+      'BATCH_CSV',
+      `${file} is not valid CSV${line === undefined ? '' : ` at line ${line}`}: ${CSV_PROBLEMS[code] ?? 'the file is malformed'}.`,
+    );
   }
 }
 
@@ -110,7 +116,8 @@ function parseJson(text: string, file: string): RawRow[] {
   if (!Array.isArray(rows)) throw new CliError('BATCH_JSON', `${file} must hold a JSON array of rows, or an object with a "rows" array.`);
   return rows.map((row, index) => {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new CliError('BATCH_JSON', `Row ${index + 1} of ${file} is not a JSON object.`);
-    for (const [position, key] of Object.keys(row).entries()) if (!(COLUMNS as readonly string[]).includes(key)) throw unknownKey(file, index + 1, position + 1);
+    for (const [position, key] of Object.keys(row).entries())
+      if (!(COLUMNS as readonly string[]).includes(key)) throw unknownKey(file, index + 1, position + 1);
     return row as RawRow;
   });
 }
@@ -141,7 +148,8 @@ function parseFlags(row: RawRow): number | undefined {
   let flags = 0;
   for (const name of names) {
     const bit = FLAG_BITS.get(name.toLowerCase());
-    if (bit === undefined) throw new RowError('flags', 'BATCH_FLAG', `column flags has an unknown flag (the flags are ${FLAG_NAMES.map(([, flag]) => flag).join(', ')})`);
+    if (bit === undefined)
+      throw new RowError('flags', 'BATCH_FLAG', `column flags has an unknown flag (the flags are ${FLAG_NAMES.map(([, flag]) => flag).join(', ')})`);
     flags |= bit;
   }
   return flags === 0 ? undefined : flags;
@@ -165,13 +173,23 @@ function wrap<T>(field: string, parse: () => T): T {
 }
 
 /** Request fields as batch columns, for the codec's checks. */
-const COLUMN_OF_FIELD: Readonly<Record<string, string>> = { name: 'column name', login: 'column login', urls: 'column urls', apps: 'column apps', flags: 'column flags' };
+const COLUMN_OF_FIELD: Readonly<Record<string, string>> = {
+  name: 'column name',
+  login: 'column login',
+  urls: 'column urls',
+  apps: 'column apps',
+  flags: 'column flags',
+};
 
 function parseRow(raw: RawRow, row: number): BatchRow {
   const secret = supplied(raw);
   let otp;
   try {
-    otp = resolveOtp(secret, { type: text(raw, 'type'), algorithm: text(raw, 'algorithm'), digits: text(raw, 'digits'), period: text(raw, 'period'), counter: text(raw, 'counter') }, (field) => `column ${field}`);
+    otp = resolveOtp(
+      secret,
+      { type: text(raw, 'type'), algorithm: text(raw, 'algorithm'), digits: text(raw, 'digits'), period: text(raw, 'period'), counter: text(raw, 'counter') },
+      (field) => `column ${field}`,
+    );
   } catch (error) {
     if (error instanceof OtpParameterError) throw new RowError(error.field, error.code, error.message.replace(/\.$/, ''));
     throw error;
@@ -219,7 +237,8 @@ export async function readBatch(file: string): Promise<Batch> {
         // Two rows for the same name on the same key: the second could only fail, after the first was written.
         const key = `${parsed.serial}\u0000${parsed.request.name}`;
         const earlier = targeted.get(key);
-        if (earlier !== undefined) throw new RowError('name', 'BATCH_DUPLICATE', `row ${earlier} already writes an account of this name to the same key (column serial)`);
+        if (earlier !== undefined)
+          throw new RowError('name', 'BATCH_DUPLICATE', `row ${earlier} already writes an account of this name to the same key (column serial)`);
         targeted.set(key, row);
       }
       rows.push(parsed);

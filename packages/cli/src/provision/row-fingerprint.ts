@@ -15,7 +15,8 @@ export const auditKeyPath = (logPath: string): string => `${logPath}.key`;
 
 function parseKey(text: string, logPath: string): Buffer {
   const key = Buffer.from(text.trim(), 'hex');
-  if (key.length !== KEY_BYTES) throw new CliError('BATCH_AUDIT_KEY', `${auditKeyPath(logPath)} is not the key of the audit log ${logPath}: restore it, or use a new --audit file.`);
+  if (key.length !== KEY_BYTES)
+    throw new CliError('BATCH_AUDIT_KEY', `${auditKeyPath(logPath)} is not the key of the audit log ${logPath}: restore it, or use a new --audit file.`);
   return key;
 }
 
@@ -45,7 +46,8 @@ export async function openAuditKey(logPath: string): Promise<Buffer> {
     }
     return key;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError('BATCH_AUDIT_KEY', `Cannot create ${auditKeyPath(logPath)}, the key of the audit log: check the directory and its permissions.`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new CliError('BATCH_AUDIT_KEY', `Cannot create ${auditKeyPath(logPath)}, the key of the audit log: check the directory and its permissions.`);
     return (await readAuditKey(logPath)) ?? parseKey('', logPath);
   }
 }

@@ -29,7 +29,13 @@ export interface RowResult {
 export interface ProvisionEvents {
   keyReady(serial: string, address: string): void;
   /** One key at a time: the row needs a key that is not there yet. `present` lists keys that are there but done. */
-  waiting(need: { readonly row: number; readonly position: number; readonly total: number; readonly serial?: string; readonly present: readonly string[] }): void;
+  waiting(need: {
+    readonly row: number;
+    readonly position: number;
+    readonly total: number;
+    readonly serial?: string;
+    readonly present: readonly string[];
+  }): void;
   rowStarted(row: BatchRow, serial: string): void;
   rowFinished(result: RowResult): void;
   /** Runs `ask` (a PIN prompt) with live output paused. */
@@ -89,7 +95,14 @@ class KeySession {
     const account = row.request.name;
     let result: RowResult;
     if (this.names.has(account)) {
-      result = { row: row.row, serial: this.serial, account, result: 'failed', code: 'ACCOUNT_NAME_TAKEN', message: `Key ${this.serial} already has an account of this row's name: remove it there or rename the row.` };
+      result = {
+        row: row.row,
+        serial: this.serial,
+        account,
+        result: 'failed',
+        code: 'ACCOUNT_NAME_TAKEN',
+        message: `Key ${this.serial} already has an account of this row's name: remove it there or rename the row.`,
+      };
     } else {
       try {
         const { id } = await createVerifiedAccount(this.key.client, row.request, this.context.timeoutMs);
@@ -125,13 +138,20 @@ class KeySession {
     // AccountCreate is atomic, but its answer was lost: the account may be on the key, unverified. The name was
     // free before (it is not in `names`), so an account of that name now is ours to remove.
     try {
-      const leftover = (await this.key.client.listAccounts({ includeHidden: true, timeoutMs: this.context.timeoutMs })).find((account) => account.name === base.account);
+      const leftover = (await this.key.client.listAccounts({ includeHidden: true, timeoutMs: this.context.timeoutMs })).find(
+        (account) => account.name === base.account,
+      );
       if (leftover === undefined) return { ...base, result: 'failed', code, message: errorMessage(error) };
       await this.key.client.deleteAccount(leftover.id, { timeoutMs: this.context.timeoutMs });
       return { ...base, result: 'rolled-back', code, message: `${errorMessage(error).replace(/\.$/, '')}; the new account was removed again.` };
     } catch {
       this.broken = true;
-      return { ...base, result: 'failed', code, message: `${errorMessage(error).replace(/\.$/, '')}; the account may be on the key unverified: check \`hkey accounts list\` and remove it before running again.` };
+      return {
+        ...base,
+        result: 'failed',
+        code,
+        message: `${errorMessage(error).replace(/\.$/, '')}; the account may be on the key unverified: check \`hkey accounts list\` and remove it before running again.`,
+      };
     }
   }
 
@@ -143,7 +163,14 @@ class KeySession {
 function notReached(row: BatchRow, aborted: boolean, message?: string): RowResult {
   return aborted
     ? { row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'not-reached', code: 'INTERRUPTED', message: 'Stopped before this row.' }
-    : { row: row.row, serial: row.serial ?? null, account: row.request.name, result: 'not-reached', code: 'NO_DEVICE', message: message ?? 'The key this row names (column serial) was not among the keys reached: connect it and run again.' };
+    : {
+        row: row.row,
+        serial: row.serial ?? null,
+        account: row.request.name,
+        result: 'not-reached',
+        code: 'NO_DEVICE',
+        message: message ?? 'The key this row names (column serial) was not among the keys reached: connect it and run again.',
+      };
 }
 
 /** A session on `key`, or why the key cannot be used (PIN blocked, wrong PIN, link lost) as a result for `row`. */
@@ -161,7 +188,16 @@ async function startSession(key: OpenKey, row: BatchRow, context: RunnerContext)
 /** Records a row that failed because its key could not be used; the key was touched (e.g. a PIN tried), so it is audited. */
 async function unusableKey(serial: string, row: BatchRow, error: unknown, context: RunnerContext): Promise<RowResult> {
   const code = errorCode(error) ?? 'UNEXPECTED';
-  await context.audit.append({ time: new Date().toISOString(), batch: context.batch, row: row.row, serial, account: row.request.name, result: 'failed', code, fingerprint: context.fingerprints.get(row.row) });
+  await context.audit.append({
+    time: new Date().toISOString(),
+    batch: context.batch,
+    row: row.row,
+    serial,
+    account: row.request.name,
+    result: 'failed',
+    code,
+    fingerprint: context.fingerprints.get(row.row),
+  });
   return { row: row.row, serial, account: row.request.name, result: 'failed', code, message: `Key ${serial}: ${errorMessage(error)}` };
 }
 
@@ -200,7 +236,13 @@ export async function runOneAtATime(rows: readonly BatchRow[], context: RunnerCo
         await session?.close();
         session = undefined;
         const key = await waitForKey(context, fits, (present) =>
-          context.events.waiting({ row: row.row, position: index + 1, total: rows.length, serial: row.serial, present: present.filter((serial) => !fits(serial)) }),
+          context.events.waiting({
+            row: row.row,
+            position: index + 1,
+            total: rows.length,
+            serial: row.serial,
+            present: present.filter((serial) => !fits(serial)),
+          }),
         );
         if (key === undefined) {
           results.push(notReached(row, true));
@@ -238,7 +280,11 @@ export async function runParallel(rows: readonly BatchRow[], context: RunnerCont
     else keys.push(probe.key);
   }
   if (keys.length === 0) {
-    throw new CliError('NO_DEVICE', 'No key answers at the given addresses: start the simulator or plug the keys in, and list them with --transport.', ExitCode.NO_DEVICE);
+    throw new CliError(
+      'NO_DEVICE',
+      'No key answers at the given addresses: start the simulator or plug the keys in, and list them with --transport.',
+      ExitCode.NO_DEVICE,
+    );
   }
   const assigned = new Map<string, BatchRow[]>();
   const unassigned: BatchRow[] = [];

@@ -17,7 +17,8 @@ type WaitingNeed = Parameters<ProvisionEvents['waiting']>[0];
 
 function waitingText({ row, position, total, serial, present }: WaitingNeed): string {
   if (serial !== undefined) return `Row ${row} (${position} of ${total}) is for key ${serial}: connect it.`;
-  const done = present.length === 0 ? '' : ` ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} done: remove ${present.length === 1 ? 'it' : 'them'}, and`;
+  const done =
+    present.length === 0 ? '' : ` ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} done: remove ${present.length === 1 ? 'it' : 'them'}, and`;
   return `Row ${row} (${position} of ${total}) needs the next key:${done} connect a key not yet provisioned.`;
 }
 
@@ -83,10 +84,21 @@ class BarsView implements ProvisionView {
 
   private draw(): void {
     const { MultiBar, Presets } = this.progress;
-    this.bars = new MultiBar({ format: '{label} {bar} {value}/{total}  {status}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, barsize: 24, stream: process.stderr }, Presets.shades_classic);
+    this.bars = new MultiBar(
+      {
+        format: '{label} {bar} {value}/{total}  {status}',
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        barsize: 24,
+        stream: process.stderr,
+      },
+      Presets.shades_classic,
+    );
     this.overall = this.bars.create(this.total, this.done, { label: 'all rows'.padEnd(16), status: this.status });
     this.keyBars.clear();
-    for (const [serial, state] of this.perKey) this.keyBars.set(serial, this.bars.create(state.total, state.done, { label: terminalText(serial).padEnd(16), status: state.status }));
+    for (const [serial, state] of this.perKey)
+      this.keyBars.set(serial, this.bars.create(state.total, state.done, { label: terminalText(serial).padEnd(16), status: state.status }));
   }
 
   private keyState(serial: string): { done: number; total: number; status: string } {

@@ -66,7 +66,10 @@ export class RawBleLink {
     const value = await connection.read(characteristics.controlPointLength);
     const controlPointLength = decodeUint16(value);
     if (controlPointLength === undefined || controlPointLength < BLE_MIN_CONTROL_POINT_LENGTH || controlPointLength > BLE_MAX_CONTROL_POINT_LENGTH) {
-      fail(`a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`, controlPointLength === undefined ? `${value.length} bytes` : String(controlPointLength));
+      fail(
+        `a control point length from ${BLE_MIN_CONTROL_POINT_LENGTH} to ${BLE_MAX_CONTROL_POINT_LENGTH} (§2.2)`,
+        controlPointLength === undefined ? `${value.length} bytes` : String(controlPointLength),
+      );
     }
     return new RawBleLink(connection, controlPointLength, characteristics);
   }
@@ -123,13 +126,19 @@ export class RawBleLink {
     let previous = head;
     for (let seq = 0; filled < length; seq = (seq + 1) & BLE_MAX_SEQ) {
       // §2.4: every fragment but the last is exactly fragment size bytes long.
-      if (previous.length !== fragmentSize) fail(`${FRAMING}: full ${fragmentSize}-byte fragments before the last`, `a ${previous.length}-byte fragment with ${length - filled} bytes still to come`);
+      if (previous.length !== fragmentSize)
+        fail(
+          `${FRAMING}: full ${fragmentSize}-byte fragments before the last`,
+          `a ${previous.length}-byte fragment with ${length - filled} bytes still to come`,
+        );
       const next = await this.next(timeoutMs);
       if (next === undefined) fail(`${FRAMING}: all ${length} bytes of the message`, `${filled} bytes, then silence for ${timeoutMs} ms`);
       const value = next.value;
       if (value.length === 0) fail(FRAMING, 'an empty notification in the middle of a message');
-      if (((value[0] as number) & BLE_INIT_BIT) !== 0) fail(`${FRAMING}: continuation SEQ ${seq}`, `a new initialization fragment (${byteName(value[0] as number)}) after ${filled} of ${length} bytes`);
-      if (value[0] !== seq) fail(`${FRAMING}: continuation SEQ ${seq} (${byteName(seq)})`, `SEQ ${byteName(value[0] as number)} after ${fragments.length - 1} continuations`);
+      if (((value[0] as number) & BLE_INIT_BIT) !== 0)
+        fail(`${FRAMING}: continuation SEQ ${seq}`, `a new initialization fragment (${byteName(value[0] as number)}) after ${filled} of ${length} bytes`);
+      if (value[0] !== seq)
+        fail(`${FRAMING}: continuation SEQ ${seq} (${byteName(seq)})`, `SEQ ${byteName(value[0] as number)} after ${fragments.length - 1} continuations`);
       checkSize(value, fragmentSize);
       const size = value.length - BLE_CONT_HEADER_SIZE;
       if (size > length - filled) fail(`${FRAMING}: no more data than the message has left`, `${size} bytes with ${length - filled} left`);

@@ -38,8 +38,7 @@ export interface DeviceController {
   clearPowerCut(): Promise<void>;
 }
 
-const NO_CONTROLLER_REASON =
-  'needs someone to act on the key: pass the simulator\'s control API (--control URL) or run interactively at a real key';
+const NO_CONTROLLER_REASON = "needs someone to act on the key: pass the simulator's control API (--control URL) or run interactively at a real key";
 
 /** For runs with nobody at the key: every case that needs a hand is skipped. */
 export function noController(): DeviceController {

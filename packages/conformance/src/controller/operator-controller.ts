@@ -11,9 +11,9 @@ export interface OperatorControllerOptions {
 }
 
 const INSTRUCTIONS: Readonly<Record<PresenceAction['kind'], string>> = {
-  press: 'Touch the key\'s button now (a short press).',
-  deny: 'Decline on the key now (the key\'s deny gesture, e.g. a double press).',
-  hold: 'Hold the key\'s button down now until the suite moves on',
+  press: "Touch the key's button now (a short press).",
+  deny: "Decline on the key now (the key's deny gesture, e.g. a double press).",
+  hold: "Hold the key's button down now until the suite moves on",
   ignore: 'Do NOT touch the key: the suite checks what it does while it waits for the button.',
 };
 
@@ -24,7 +24,7 @@ export function operatorController(options: OperatorControllerOptions): DeviceCo
   return {
     description: 'operator at the terminal',
     capabilities: new Set(['presence', 'restart']),
-    prepare: async () => say('Operator mode: the suite will ask you to press, deny, hold or leave the key\'s button alone, and to replug it.'),
+    prepare: async () => say("Operator mode: the suite will ask you to press, deny, hold or leave the key's button alone, and to replug it."),
     finish: async () => undefined,
     async answerPresence(action) {
       say(action.kind === 'hold' ? `${INSTRUCTIONS.hold} (${Math.ceil(action.ms / 1000)} seconds).` : INSTRUCTIONS[action.kind]);

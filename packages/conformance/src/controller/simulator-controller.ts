@@ -106,5 +106,8 @@ export function simulatorController(options: SimulatorControllerOptions): Device
 
 function controlError(status: number, json: Record<string, unknown>): ConformanceError {
   const error = json.error as { code?: string; message?: string } | undefined;
-  return new ConformanceError('CONTROL_FAILED', `The simulator's control API answered ${status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? 'no details'}.`);
+  return new ConformanceError(
+    'CONTROL_FAILED',
+    `The simulator's control API answered ${status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? 'no details'}.`,
+  );
 }

@@ -53,7 +53,14 @@ export function codecVectors() {
         if (reference.status !== item.status) {
           throw new Error(`${rule.id}: the reference implementation answers ${reference.status} to ${item.request}, the table says ${item.status}.`);
         }
-        return { request: toHex(request, ''), status: item.status, statusByte: Status[item.status], cbor: reference.cbor, offset: reference.offset, why: item.why };
+        return {
+          request: toHex(request, ''),
+          status: item.status,
+          statusByte: Status[item.status],
+          cbor: reference.cbor,
+          offset: reference.offset,
+          why: item.why,
+        };
       }),
     })),
   };

@@ -37,7 +37,9 @@ export function otpVectors() {
     description: 'HOTP (RFC 4226) and TOTP (RFC 6238) as docs/protocol.md §7 defines them: secrets in hex, T0 = 0, codes as strings with leading zeros.',
     hotp: [
       ...Array.from({ length: 10 }, (_, counter) => hotpVector('RFC 4226 Appendix D', 'SHA1', 6, BigInt(counter))),
-      ...algorithms.flatMap((algorithm, index) => WIDE_COUNTERS.map((counter) => hotpVector('64-bit counter (§7.1)', algorithm, ([6, 7, 8] as const)[index] as Digits, counter))),
+      ...algorithms.flatMap((algorithm, index) =>
+        WIDE_COUNTERS.map((counter) => hotpVector('64-bit counter (§7.1)', algorithm, ([6, 7, 8] as const)[index] as Digits, counter)),
+      ),
     ],
     totp: [
       ...RFC_TOTP_TIMES.flatMap((time) => algorithms.map((algorithm) => totpVector('RFC 6238 Appendix B', algorithm, 8, 30, time))),

@@ -112,7 +112,8 @@ export class RawHidLink {
       const next = await this.nextReport(cid, timeoutMs);
       if (next === undefined) fail(`${FRAMING}: all ${length} bytes of the message`, `${filled} bytes, then silence for ${timeoutMs} ms`);
       const byte = next.report[4] as number;
-      if ((byte & HID_INIT_BIT) !== 0) fail(`${FRAMING}: continuation SEQ ${seq}`, `a new initialization packet (${byteName(byte)}) after ${filled} of ${length} bytes`);
+      if ((byte & HID_INIT_BIT) !== 0)
+        fail(`${FRAMING}: continuation SEQ ${seq}`, `a new initialization packet (${byteName(byte)}) after ${filled} of ${length} bytes`);
       if (byte !== seq) fail(`${FRAMING}: continuation SEQ ${seq}`, `SEQ ${byte}`);
       const size = Math.min(HID_CONT_DATA_SIZE, length - filled);
       payload.set(next.report.subarray(HID_CONT_HEADER_SIZE, HID_CONT_HEADER_SIZE + size), filled);
@@ -162,7 +163,8 @@ export class RawHidLink {
 /** §1.3: bytes after the end of the message in its last packet are zero. */
 function checkPadding(report: Uint8Array, from: number, cid: number): void {
   for (let index = from; index < HID_REPORT_SIZE; index++) {
-    if (report[index] !== 0) fail(`${FRAMING}: zero bytes after the end of the message`, `byte ${index} of a packet on ${cidName(cid)} is ${byteName(report[index] as number)}`);
+    if (report[index] !== 0)
+      fail(`${FRAMING}: zero bytes after the end of the message`, `byte ${index} of a packet on ${cidName(cid)} is ${byteName(report[index] as number)}`);
   }
 }
 

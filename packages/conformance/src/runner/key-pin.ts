@@ -14,6 +14,6 @@ export function lockedReason(pin: KeyPin): string | undefined {
     case 'unknown':
       return 'the key has a PIN the run was not given (the pin option); PIN-protected commands answer PIN_REQUIRED';
     case 'blocked':
-      return 'the key\'s PIN is blocked; only Wipe (a destructive run) brings it back';
+      return "the key's PIN is blocked; only Wipe (a destructive run) brings it back";
   }
 }

@@ -76,9 +76,10 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const results: CaseResult[] = [];
   try {
     for (const conformanceCase of cases) {
-      const result = results.some((earlier) => earlier.outcome === 'fail') && options.bail
-        ? skipped(conformanceCase, 'not run: an earlier case failed and the run stops at the first failure (bail)')
-        : await runCase(conformanceCase, run);
+      const result =
+        results.some((earlier) => earlier.outcome === 'fail') && options.bail
+          ? skipped(conformanceCase, 'not run: an earlier case failed and the run stops at the first failure (bail)')
+          : await runCase(conformanceCase, run);
       results.push(result);
       options.onCaseResult?.(result);
     }
@@ -171,7 +172,7 @@ async function runCase(conformanceCase: ConformanceCase, run: RunState): Promise
   const problems = await context.dispose();
   if (problems.length > 0) {
     context.note(`Undoing the case's changes failed: ${problems.join('; ')}`);
-    if (outcome.outcome === 'pass') outcome = { outcome: 'fail', expected: 'the case\'s changes to be undone', seen: problems.join('; ') };
+    if (outcome.outcome === 'pass') outcome = { outcome: 'fail', expected: "the case's changes to be undone", seen: problems.join('; ') };
   }
   return { ...describeCase(conformanceCase), ...outcome, durationMs: Math.round(performance.now() - started), notes: context.notes };
 }

@@ -123,7 +123,10 @@ export function decodeStrictly<N extends CommandName>(command: N, raw: Uint8Arra
     return decodeResponse(command, raw);
   } catch (error) {
     if (error instanceof HkeyError) {
-      fail(`a valid HKP/1 response to ${command}: canonical CBOR with the keys of §4 (§3.2, §3.5)`, `${error.code} (${error.message}) in ${describeBytes(raw)}`);
+      fail(
+        `a valid HKP/1 response to ${command}: canonical CBOR with the keys of §4 (§3.2, §3.5)`,
+        `${error.code} (${error.message}) in ${describeBytes(raw)}`,
+      );
     }
     throw error;
   }

@@ -19,7 +19,13 @@ export interface JunitSuite {
 }
 
 export interface JunitReport {
-  readonly testsuites: { readonly tests: string; readonly failures: string; readonly skipped: string; readonly errors: string; readonly testsuite: readonly JunitSuite[] };
+  readonly testsuites: {
+    readonly tests: string;
+    readonly failures: string;
+    readonly skipped: string;
+    readonly errors: string;
+    readonly testsuite: readonly JunitSuite[];
+  };
 }
 
 export function parseJunit(xml: string): JunitReport {

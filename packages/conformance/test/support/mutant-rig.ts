@@ -18,14 +18,7 @@ import {
 } from '@hkey/firmware-sim';
 import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
 import { type GattConnection, type GattNotifying, type HidReportPort, connectBleLinkGatt, connectUdpReportPort } from '@hkey/bridge';
-import {
-  type ConformanceTarget,
-  type CtapTransport,
-  type DeviceController,
-  bleGattTarget,
-  combineTargets,
-  hidPortTarget,
-} from '@hkey/conformance';
+import { type ConformanceTarget, type CtapTransport, type DeviceController, bleGattTarget, combineTargets, hidPortTarget } from '@hkey/conformance';
 
 export interface Mutant {
   /** The fault, in a few words. */
@@ -96,7 +89,8 @@ function alterReports(port: HidReportPort, alter: ((report: Uint8Array) => Uint8
 /** Alters the notifications of one characteristic, as a mutant key would send them. */
 function alterNotifications(connection: GattConnection, altered: GattNotifying, alter: ((value: Uint8Array) => Uint8Array) | undefined): GattConnection {
   if (alter === undefined) return connection;
-  const onNotify: GattConnection['onNotify'] = (listener) => connection.onNotify((value, characteristic) => listener(characteristic === altered ? alter(value) : value, characteristic));
+  const onNotify: GattConnection['onNotify'] = (listener) =>
+    connection.onNotify((value, characteristic) => listener(characteristic === altered ? alter(value) : value, characteristic));
   return Object.create(connection, { onNotify: { value: onNotify } });
 }
 
@@ -115,7 +109,7 @@ function rigController(key: VirtualKey, button: Button): DeviceController {
         if (acted) return;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      throw new Error('The rig\'s key never waited for its button.');
+      throw new Error("The rig's key never waited for its button.");
     },
     restart: () => key.powerCycle(),
     schedulePowerCut: async () => key.flashFaults.schedule(1, 'power-cut-after-commit'),

@@ -24,7 +24,9 @@ import type { Mutant } from './mutant-rig.js';
 const utf8 = new TextEncoder();
 
 /** A session whose responses pass through `alter` (with the request they answer). */
-function alteredSession(alter: (response: Uint8Array, request: Uint8Array, key: VirtualKey) => Uint8Array): (session: KeySession, key: VirtualKey) => KeySession {
+function alteredSession(
+  alter: (response: Uint8Array, request: Uint8Array, key: VirtualKey) => Uint8Array,
+): (session: KeySession, key: VirtualKey) => KeySession {
   return (session, key) => ({
     id: session.id,
     transport: session.transport,
@@ -202,7 +204,10 @@ export const MUTANTS: readonly Mutant[] = [
         defaultHandlers.GetOtp(
           contextWith(ctx, {
             state: {
-              get: () => ({ ...ctx.state, accounts: ctx.state.accounts.map((account) => (account.otp?.kind === 'TOTP' ? { ...account, otp: { ...account.otp, period: 30 } } : account)) }),
+              get: () => ({
+                ...ctx.state,
+                accounts: ctx.state.accounts.map((account) => (account.otp?.kind === 'TOTP' ? { ...account, otp: { ...account.otp, period: 30 } } : account)),
+              }),
             },
           }),
           params,
@@ -238,7 +243,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'error responses echo the request parameters',
     killer: 'MSG-02',
-    session: alteredSession((response, request) => (response.length === 1 && response[0] !== Status.OK && request.length > 1 ? concat(response, request.subarray(1)) : response)),
+    session: alteredSession((response, request) =>
+      response.length === 1 && response[0] !== Status.OK && request.length > 1 ? concat(response, request.subarray(1)) : response,
+    ),
   },
   {
     name: 'SetPin accepts 3-digit PINs',
@@ -251,7 +258,8 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'Wipe after a short press instead of a 10-second hold',
     killer: 'SEM-20',
     handlers: {
-      Wipe: (ctx, params) => defaultHandlers.Wipe(contextWith(ctx, { requirePresence: { value: (_kind: string, reason: string) => ctx.requirePresence('press', reason) } }), params),
+      Wipe: (ctx, params) =>
+        defaultHandlers.Wipe(contextWith(ctx, { requirePresence: { value: (_kind: string, reason: string) => ctx.requirePresence('press', reason) } }), params),
     },
   },
   {
@@ -270,19 +278,27 @@ export const MUTANTS: readonly Mutant[] = [
     session: alteredFido({
       response: changeAnswer(CtapCommand.GetInfo, (body) => {
         const versions = body.get(1);
-        if (Array.isArray(versions)) body.set(1, versions.filter((version) => version !== 'FIDO_2_1'));
+        if (Array.isArray(versions))
+          body.set(
+            1,
+            versions.filter((version) => version !== 'FIDO_2_1'),
+          );
       }),
     }),
   },
   {
     name: 'a missing parameter answered INVALID_PARAMETER instead of MISSING_PARAMETER',
     killer: 'FIDO-07',
-    session: alteredFido({ response: (response) => (response.length === 1 && response[0] === CtapStatus.MISSING_PARAMETER ? Uint8Array.of(CtapStatus.INVALID_PARAMETER) : response) }),
+    session: alteredFido({
+      response: (response) => (response.length === 1 && response[0] === CtapStatus.MISSING_PARAMETER ? Uint8Array.of(CtapStatus.INVALID_PARAMETER) : response),
+    }),
   },
   {
     name: 'MakeCredential authData without the UP flag',
     killer: 'FIDO-09',
-    session: alteredFido({ response: changeAnswer(CtapCommand.MakeCredential, (body) => editAuthData(body, (authData) => (authData[32] = (authData[32] as number) & ~0x01))) }),
+    session: alteredFido({
+      response: changeAnswer(CtapCommand.MakeCredential, (body) => editAuthData(body, (authData) => (authData[32] = (authData[32] as number) & ~0x01))),
+    }),
   },
   {
     name: 'packed attestation signed over another clientDataHash',
@@ -316,7 +332,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'CANCEL answered OPERATION_DENIED instead of KEEPALIVE_CANCEL',
     killer: 'FIDO-04',
-    session: alteredFido({ response: (response) => (response.length === 1 && response[0] === CtapStatus.KEEPALIVE_CANCEL ? Uint8Array.of(CtapStatus.OPERATION_DENIED) : response) }),
+    session: alteredFido({
+      response: (response) => (response.length === 1 && response[0] === CtapStatus.KEEPALIVE_CANCEL ? Uint8Array.of(CtapStatus.OPERATION_DENIED) : response),
+    }),
   },
   {
     name: 'KEEPALIVE UP_NEEDED sent as status 0x03 on the FIDO BLE service',

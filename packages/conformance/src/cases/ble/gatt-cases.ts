@@ -4,7 +4,6 @@ import { check, checkEqual, patternBytes } from '../../checks.js';
 import { type ConformanceCase, defineCase } from '../../case.js';
 import { bleAtMtu, checkBlePing, expectBleAnswer } from './checks.js';
 
-
 const needs = ['ble-link'] as const;
 
 function pingAtMtu(id: string, mtu: number): ConformanceCase {

@@ -98,11 +98,18 @@ export const bleReceiveRuleCases = [
       const error = await raw.readMessage(limit + 500);
       const after = error === undefined ? undefined : Math.round(error.at - sentAt);
       if (error?.cmd !== BleCommand.ERROR || error.payload[0] !== BleError.REQ_TIMEOUT) {
-        fail(`ERROR ${bleErrorName(BleError.REQ_TIMEOUT)} between 2000 and ${limit} ms after the last fragment`, `${describeBleMessage(error)}${after === undefined ? '' : ` after ${after} ms`}`);
+        fail(
+          `ERROR ${bleErrorName(BleError.REQ_TIMEOUT)} between 2000 and ${limit} ms after the last fragment`,
+          `${describeBleMessage(error)}${after === undefined ? '' : ` after ${after} ms`}`,
+        );
       }
       ctx.note(`REQ_TIMEOUT came ${after} ms after the last fragment`);
       check(after !== undefined && after >= BLE_FRAGMENT_TIMEOUT_MS, 'no REQ_TIMEOUT before 2000 ms have passed', () => `REQ_TIMEOUT after ${after} ms`);
-      check(after !== undefined && after <= limit, `REQ_TIMEOUT within 100 ms after the 2000 ms (${limit} ms with the tolerance)`, () => `REQ_TIMEOUT after ${after} ms`);
+      check(
+        after !== undefined && after <= limit,
+        `REQ_TIMEOUT within 100 ms after the 2000 ms (${limit} ms with the tolerance)`,
+        () => `REQ_TIMEOUT after ${after} ms`,
+      );
       await raw.send([second, third]);
       await expectBleSilence(raw, 'the rest of a timed-out message is ignored');
     },

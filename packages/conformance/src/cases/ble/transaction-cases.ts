@@ -74,7 +74,12 @@ export const bleTransactionCases = [
       check(keepalives.at(-1)?.payload[0] === BleKeepaliveStatus.UP_NEEDED, 'status UP_NEEDED while the key waits for the button', () =>
         keepalives.map((keepalive) => keepalive.payload[0]).join(', '),
       );
-      checkCadence(ctx, sentAt, keepalives.map((keepalive) => keepalive.at), KEEPALIVE_MAX_GAP_MS);
+      checkCadence(
+        ctx,
+        sentAt,
+        keepalives.map((keepalive) => keepalive.at),
+        KEEPALIVE_MAX_GAP_MS,
+      );
     },
   }),
 ];

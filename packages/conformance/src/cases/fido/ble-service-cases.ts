@@ -35,14 +35,19 @@ export const bleServiceCases = [
   defineCase({
     id: 'FIDO-24',
     group: 'fido',
-    title: 'fidoControlPointLength is 20 to 512 and fidoServiceRevisionBitfield 0x60; the key serves FIDO2 until a host selects one supported revision and refuses any other write; under U2F 1.2 every MSG is an APDU',
+    title:
+      'fidoControlPointLength is 20 to 512 and fidoServiceRevisionBitfield 0x60; the key serves FIDO2 until a host selects one supported revision and refuses any other write; under U2F 1.2 every MSG is an APDU',
     spec: '§2.12, CTAP 2.1 §11.4, U2F Raw Message Formats §3',
     needs,
     async run(ctx) {
       // Opening the connection reads fidoControlPointLength and checks its range (§2.2, §2.12).
       const ble = await ctx.fidoBle();
       const bits = await ble.connection.read('fido-service-revision-bitfield');
-      check(bits.length === 1 && bits[0] === DOCUMENTED_REVISIONS, `fidoServiceRevisionBitfield ${byteName(DOCUMENTED_REVISIONS)}: U2F 1.2 and FIDO2 (§2.12)`, () => describeBytes(bits));
+      check(
+        bits.length === 1 && bits[0] === DOCUMENTED_REVISIONS,
+        `fidoServiceRevisionBitfield ${byteName(DOCUMENTED_REVISIONS)}: U2F 1.2 and FIDO2 (§2.12)`,
+        () => describeBytes(bits),
+      );
       const channel = FidoChannel.over(ctx, new BleCtapLink(ble));
       await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo before any revision is selected (the key serves FIDO2)');
       for (const [what, value, outcome] of REFUSED_REVISIONS) {
@@ -57,7 +62,9 @@ export const bleServiceCases = [
       );
       checkVersion(await channel.u2f(U2F_VERSION_APDU), 'U2F VERSION under U2F 1.2');
       const wrongClass = await channel.u2f(Uint8Array.of(0x80, ...U2F_VERSION_APDU.subarray(1)));
-      check(wrongClass.statusWord === U2fStatusWord.CLA_NOT_SUPPORTED, 'under U2F 1.2 VERSION with CLA 80 answered 6E00', () => wrongClass.statusWord.toString(16).padStart(4, '0'));
+      check(wrongClass.statusWord === U2fStatusWord.CLA_NOT_SUPPORTED, 'under U2F 1.2 VERSION with CLA 80 answered 6E00', () =>
+        wrongClass.statusWord.toString(16).padStart(4, '0'),
+      );
       checkEqual(await selectRevision(ble.connection, Uint8Array.of(FIDO2)), 'selected', 'selecting FIDO2 (0x20):');
       await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo once FIDO2 is selected again');
     },
@@ -65,7 +72,8 @@ export const bleServiceCases = [
   defineCase({
     id: 'FIDO-25',
     group: 'fido',
-    title: 'On the FIDO service an empty MSG is answered ERROR INVALID_LEN, MSG carries CTAP2 and U2F told apart by a first byte 0x00, PING is echoed, GetInfo lists ble',
+    title:
+      'On the FIDO service an empty MSG is answered ERROR INVALID_LEN, MSG carries CTAP2 and U2F told apart by a first byte 0x00, PING is echoed, GetInfo lists ble',
     spec: '§2.5, §2.12, §9, CTAP 2.1 §11.4, §6.4',
     needs,
     async run(ctx) {

@@ -9,7 +9,17 @@ import { defineCase } from '../../case.js';
 import { KeepaliveStatus } from './ctap-link.js';
 import { FidoChannel } from './fido-channel.js';
 import { agree } from './pin-client.js';
-import { type Assertion, flagNames, getAssertion, getAssertionParams, makeCredential, makeCredentialParams, randomBytes, rpIdHash, runRpId } from './requests.js';
+import {
+  type Assertion,
+  flagNames,
+  getAssertion,
+  getAssertionParams,
+  makeCredential,
+  makeCredentialParams,
+  randomBytes,
+  rpIdHash,
+  runRpId,
+} from './requests.js';
 import { certificate, coseKeyObject, signatureVerifies } from './verify.js';
 
 const needs = ['ctap-link', 'presence'] as const;
@@ -54,7 +64,11 @@ export const credentialCases = [
       check(sameBytes(made.authData.rpIdHash, rpIdHash(rpId)), 'rpIdHash = SHA-256 of the RP id', () => describeBytes(made.authData.rpIdHash));
       checkFlags(made.authData.flags, UP | AT, 'a credential made with a press, no PIN and no extensions');
       const aaguid = info.get(3);
-      check(aaguid instanceof Uint8Array && sameBytes(made.authData.attested?.aaguid ?? new Uint8Array(0), aaguid), 'the AAGUID of GetInfo in the attested credential data', () => describeBytes(made.authData.attested?.aaguid ?? new Uint8Array(0)));
+      check(
+        aaguid instanceof Uint8Array && sameBytes(made.authData.attested?.aaguid ?? new Uint8Array(0), aaguid),
+        'the AAGUID of GetInfo in the attested credential data',
+        () => describeBytes(made.authData.attested?.aaguid ?? new Uint8Array(0)),
+      );
       coseKeyObject(made.publicKey);
       check(made.fmt === 'packed', 'attestation format "packed"', () => made.fmt);
       const { attStmt } = made;
@@ -65,7 +79,9 @@ export const credentialCases = [
       if (!Array.isArray(x5c) || !(x5c[0] instanceof Uint8Array)) fail('attStmt.x5c as an array of DER certificates (full attestation)', String(x5c));
       const batch = certificate(x5c[0], 'x5c[0]');
       check(!batch.ca, 'a batch certificate that is no CA (WebAuthn §8.2.1)', () => 'CA=true');
-      check(/OU=Authenticator Attestation/.test(batch.subject), 'subject OU "Authenticator Attestation" (WebAuthn §8.2.1)', () => batch.subject.replace(/\n/g, ', '));
+      check(/OU=Authenticator Attestation/.test(batch.subject), 'subject OU "Authenticator Attestation" (WebAuthn §8.2.1)', () =>
+        batch.subject.replace(/\n/g, ', '),
+      );
       check(
         signatureVerifies(batch.publicKey, -7, concatBytes(made.authDataBytes, clientDataHash), sig),
         'attStmt.sig over authenticatorData || clientDataHash verifying with the x5c[0] public key',
@@ -76,7 +92,7 @@ export const credentialCases = [
   defineCase({
     id: 'FIDO-10',
     group: 'fido',
-    title: 'GetAssertion: the counter rises strictly, flags UP only (none with up=false), and the signature verifies with the credential\'s public key',
+    title: "GetAssertion: the counter rises strictly, flags UP only (none with up=false), and the signature verifies with the credential's public key",
     spec: '§9, CTAP 2.1 §6.2.2, WebAuthn §6.1, §6.1.1',
     needs,
     async run(ctx) {
@@ -88,7 +104,11 @@ export const credentialCases = [
       for (const clientDataHash of hashes.slice(0, 2)) assertions.push(await getAssertion(channel, { rpId, clientDataHash, allowList: [made.credentialId] }));
       assertions.push(await getAssertion(channel, { rpId, clientDataHash: hashes[2], allowList: [made.credentialId], options: ctapMap([['up', false]]) }, {}));
       const counters = [made.authData.signCount, ...assertions.map((assertion) => assertion.authData.signCount)];
-      check(counters.every((count, index) => index === 0 || count > (counters[index - 1] as number)), 'signCount rising strictly with every signature', () => counters.join(', '));
+      check(
+        counters.every((count, index) => index === 0 || count > (counters[index - 1] as number)),
+        'signCount rising strictly with every signature',
+        () => counters.join(', '),
+      );
       const { key, alg } = coseKeyObject(made.publicKey);
       for (const [index, assertion] of assertions.entries()) {
         check(sameBytes(assertion.credentialId, made.credentialId), 'the credential of the allowList', () => describeBytes(assertion.credentialId));
@@ -112,16 +132,41 @@ export const credentialCases = [
       const channel = await FidoChannel.open(ctx);
       const rpId = runRpId(ctx, 'exclude');
       const made = await makeCredential(channel, { rpId });
-      const excluded = await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, excludeList: [randomBytes(32), made.credentialId] }), CtapStatus.CREDENTIAL_EXCLUDED, 'MakeCredential excluding the credential', { presence: { kind: 'press' } });
-      check(excluded.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED), 'the button asked for before CREDENTIAL_EXCLUDED (CTAP 2.1 §6.1.2 step 7)', () => 'no KEEPALIVE UPNEEDED');
+      const excluded = await channel.expectStatus(
+        CtapCommand.MakeCredential,
+        makeCredentialParams({ rpId, excludeList: [randomBytes(32), made.credentialId] }),
+        CtapStatus.CREDENTIAL_EXCLUDED,
+        'MakeCredential excluding the credential',
+        { presence: { kind: 'press' } },
+      );
+      check(
+        excluded.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED),
+        'the button asked for before CREDENTIAL_EXCLUDED (CTAP 2.1 §6.1.2 step 7)',
+        () => 'no KEEPALIVE UPNEEDED',
+      );
       await makeCredential(channel, { rpId: runRpId(ctx, 'exclude-other'), excludeList: [made.credentialId] });
       const edited = made.credentialId.slice();
       edited[0] = (edited[0] as number) ^ 0x01;
       const foreign = randomBytes(made.credentialId.length);
-      for (const [what, id] of [['an edited id', edited], ['a foreign id', foreign]] as const) {
-        await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId, allowList: [id] }), CtapStatus.NO_CREDENTIALS, `GetAssertion with ${what}`, { presence: { kind: 'press' } });
+      for (const [what, id] of [
+        ['an edited id', edited],
+        ['a foreign id', foreign],
+      ] as const) {
+        await channel.expectStatus(
+          CtapCommand.GetAssertion,
+          getAssertionParams({ rpId, allowList: [id] }),
+          CtapStatus.NO_CREDENTIALS,
+          `GetAssertion with ${what}`,
+          { presence: { kind: 'press' } },
+        );
       }
-      await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId: runRpId(ctx, 'exclude-other'), allowList: [made.credentialId] }), CtapStatus.NO_CREDENTIALS, 'GetAssertion with the id for another RP', { presence: { kind: 'press' } });
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        getAssertionParams({ rpId: runRpId(ctx, 'exclude-other'), allowList: [made.credentialId] }),
+        CtapStatus.NO_CREDENTIALS,
+        'GetAssertion with the id for another RP',
+        { presence: { kind: 'press' } },
+      );
     },
   }),
   defineCase({
@@ -136,7 +181,9 @@ export const credentialCases = [
       const extensions = ctapMap([['hmac-secret', true]]);
       const first = await makeCredential(channel, { rpId, extensions });
       checkFlags(first.authData.flags, UP | AT | ED, 'a credential made with hmac-secret');
-      check(first.authData.extensions?.get('hmac-secret') === true, 'the extension output "hmac-secret": true', () => String(first.authData.extensions?.get('hmac-secret')));
+      check(first.authData.extensions?.get('hmac-secret') === true, 'the extension output "hmac-secret": true', () =>
+        String(first.authData.extensions?.get('hmac-secret')),
+      );
       const second = await makeCredential(channel, { rpId, extensions });
       const [saltA, saltB] = [randomBytes(32), randomBytes(32)];
       const a1 = await hmacSecret(channel, rpId, first.credentialId, saltA);

@@ -72,8 +72,16 @@ export const discoverableCases = [
       const first = await getAssertion(channel, { rpId });
       checkEqual(first.numberOfCredentials, 2, 'numberOfCredentials (0x05)');
       check(sameBytes(first.credentialId, newer.credentialId), 'the newest credential first', () => describeBytes(first.credentialId));
-      check(first.user instanceof Map && sameBytes(userField(first.user, 'id') as Uint8Array, newer.userId), 'user (0x04) with the id of the newest credential', () => String(first.user));
-      check(userField(first.user, 'name') === undefined && userField(first.user, 'displayName') === undefined, 'no user name or displayName without user verification', () => String(userField(first.user, 'name')));
+      check(
+        first.user instanceof Map && sameBytes(userField(first.user, 'id') as Uint8Array, newer.userId),
+        'user (0x04) with the id of the newest credential',
+        () => String(first.user),
+      );
+      check(
+        userField(first.user, 'name') === undefined && userField(first.user, 'displayName') === undefined,
+        'no user name or displayName without user verification',
+        () => String(userField(first.user, 'name')),
+      );
       const next = readAssertion(await channel.ok(CtapCommand.GetNextAssertion, undefined, 'GetNextAssertion'));
       check(sameBytes(next.credentialId, older.credentialId), 'the older credential from GetNextAssertion', () => describeBytes(next.credentialId));
       await channel.expectStatus(CtapCommand.GetNextAssertion, undefined, CtapStatus.NOT_ALLOWED, 'GetNextAssertion past the last credential');
@@ -104,21 +112,38 @@ export const discoverableCases = [
       checkEqual(metadata.get(CredentialManagementResponseKey.existingResidentCredentialsCount), 2, 'existingResidentCredentialsCount');
       const firstRp = await call(CredentialManagementSubCommand.enumerateRPsBegin);
       checkEqual(firstRp.get(CredentialManagementResponseKey.totalRPs), 2, 'totalRPs');
-      const nextRp = await channel.ok(CtapCommand.CredentialManagement, ctapMap([[CredentialManagementKey.subCommand, CredentialManagementSubCommand.enumerateRPsGetNextRP]]), 'enumerateRPsGetNextRP');
+      const nextRp = await channel.ok(
+        CtapCommand.CredentialManagement,
+        ctapMap([[CredentialManagementKey.subCommand, CredentialManagementSubCommand.enumerateRPsGetNextRP]]),
+        'enumerateRPsGetNextRP',
+      );
       const rpIds = [firstRp, nextRp].map((entry) => {
         const rp = entry.get(CredentialManagementResponseKey.rp);
         return rp instanceof Map ? rp.get('id') : undefined;
       });
-      check([rpA, rpB].every((rpId) => rpIds.includes(rpId)), 'both RPs enumerated', () => rpIds.join(', '));
-      const credentials = await call(CredentialManagementSubCommand.enumerateCredentialsBegin, ctapMap([[CredentialManagementParamKey.rpIdHash, rpIdHash(rpA)]]));
+      check(
+        [rpA, rpB].every((rpId) => rpIds.includes(rpId)),
+        'both RPs enumerated',
+        () => rpIds.join(', '),
+      );
+      const credentials = await call(
+        CredentialManagementSubCommand.enumerateCredentialsBegin,
+        ctapMap([[CredentialManagementParamKey.rpIdHash, rpIdHash(rpA)]]),
+      );
       checkEqual(credentials.get(CredentialManagementResponseKey.totalCredentials), 1, 'totalCredentials of the first RP');
       const listed = credentials.get(CredentialManagementResponseKey.credentialId);
       const listedId = listed instanceof Map ? listed.get('id') : undefined;
-      if (!(listedId instanceof Uint8Array) || !sameBytes(listedId, a.credentialId)) fail('the RP\'s credential id enumerated', String(listedId));
+      if (!(listedId instanceof Uint8Array) || !sameBytes(listedId, a.credentialId)) fail("the RP's credential id enumerated", String(listedId));
       await call(CredentialManagementSubCommand.deleteCredential, ctapMap([[CredentialManagementParamKey.credentialId, descriptor(a.credentialId)]]));
       const after = await call(CredentialManagementSubCommand.getCredsMetadata);
       checkEqual(after.get(CredentialManagementResponseKey.existingResidentCredentialsCount), 1, 'existingResidentCredentialsCount after the delete');
-      await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId: rpA, allowList: [a.credentialId] }), CtapStatus.NO_CREDENTIALS, 'GetAssertion with the deleted credential', { presence: { kind: 'press' } });
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        getAssertionParams({ rpId: rpA, allowList: [a.credentialId] }),
+        CtapStatus.NO_CREDENTIALS,
+        'GetAssertion with the deleted credential',
+        { presence: { kind: 'press' } },
+      );
     },
   }),
 ];

@@ -98,7 +98,13 @@ export class FidoChannel {
   }
 
   /** A command that must answer `status`. */
-  async expectStatus(command: number, params: CtapMap | Uint8Array | undefined, status: number, what: string, options: FidoCallOptions = {}): Promise<CtapAnswer> {
+  async expectStatus(
+    command: number,
+    params: CtapMap | Uint8Array | undefined,
+    status: number,
+    what: string,
+    options: FidoCallOptions = {},
+  ): Promise<CtapAnswer> {
     const answer = await this.call(command, params, options);
     check(answer.status === status, `${what}: ${ctapStatusText(status)}`, () => ctapStatusText(answer.status));
     return answer;
@@ -143,7 +149,11 @@ export class FidoChannel {
     const keepalives: number[] = [];
     for (;;) {
       const event = await this.link.next('ctap2', ANSWER_MS);
-      if (event?.kind !== 'keepalive') fail(`KEEPALIVE UP_NEEDED on ${this.link.name} while the key waits for the button (CTAP 2.1 §11.2.9.1.7, §11.4)`, event === undefined ? 'no answer' : `the answer (${describeBytes(event.payload)})`);
+      if (event?.kind !== 'keepalive')
+        fail(
+          `KEEPALIVE UP_NEEDED on ${this.link.name} while the key waits for the button (CTAP 2.1 §11.2.9.1.7, §11.4)`,
+          event === undefined ? 'no answer' : `the answer (${describeBytes(event.payload)})`,
+        );
       keepalives.push(checkedStatus(event.status));
       if (event.status === KeepaliveStatus.UP_NEEDED) return keepalives;
     }
@@ -170,7 +180,11 @@ export class FidoChannel {
 
 /** A KEEPALIVE status the key may send; another would leave a host unsure whether to prompt for a touch. */
 function checkedStatus(status: number): number {
-  check(status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED, 'KEEPALIVE status PROCESSING (1) or UP_NEEDED (2) (CTAP 2.1 §11.2.9.1.7, §11.4)', () => `status ${byteName(status)}`);
+  check(
+    status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED,
+    'KEEPALIVE status PROCESSING (1) or UP_NEEDED (2) (CTAP 2.1 §11.2.9.1.7, §11.4)',
+    () => `status ${byteName(status)}`,
+  );
   return status;
 }
 

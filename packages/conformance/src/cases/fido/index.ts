@@ -13,4 +13,13 @@ import { u2fCases } from './u2f-cases.js';
  * hide a fault: raw CTAPHID packets or raw FIDO BLE fragments, whichever the run speaks CTAP over. A few cases are
  * for one transport only (CTAPHID's INIT and commands, the FIDO BLE service's characteristics and MSG rules).
  */
-export const fidoCases: readonly ConformanceCase[] = [...linkCases, ...requestCases, ...credentialCases, ...pinCases, ...discoverableCases, ...resetCases, ...u2fCases, ...bleServiceCases];
+export const fidoCases: readonly ConformanceCase[] = [
+  ...linkCases,
+  ...requestCases,
+  ...credentialCases,
+  ...pinCases,
+  ...discoverableCases,
+  ...resetCases,
+  ...u2fCases,
+  ...bleServiceCases,
+];

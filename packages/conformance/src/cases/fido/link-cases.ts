@@ -44,7 +44,11 @@ export const linkCases = [
       const init = decodeHidInitResponse(message.payload);
       if (init === undefined || !sameBytes(init.nonce, nonce)) fail('a 17-byte INIT response echoing the nonce', `${message.payload.length} bytes`);
       check((init.capabilities & HidCapability.CBOR) !== 0, 'capability CBOR (0x04) set', () => `capabilities ${byteName(init.capabilities)}`);
-      check((init.capabilities & HidCapability.NMSG) === 0, 'capability NMSG (0x08) clear: the key answers U2F in MSG', () => `capabilities ${byteName(init.capabilities)}`);
+      check(
+        (init.capabilities & HidCapability.NMSG) === 0,
+        'capability NMSG (0x08) clear: the key answers U2F in MSG',
+        () => `capabilities ${byteName(init.capabilities)}`,
+      );
     },
   }),
   defineCase({
@@ -75,8 +79,14 @@ export const linkCases = [
       const channel = await FidoChannel.open(ctx);
       const answer = await channel.call(CtapCommand.MakeCredential, makeCredentialParams({ rpId: runRpId(ctx, 'keepalive') }), { presence: { kind: 'press' } });
       const statuses = answer.keepalives;
-      check(statuses.includes(KeepaliveStatus.UP_NEEDED), `KEEPALIVE with status UP_NEEDED (2) on ${channel.link.name} before the press`, () => (statuses.length === 0 ? 'no KEEPALIVE' : `statuses ${statuses.join(', ')}`));
-      check(statuses.every((status) => status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED), 'KEEPALIVE status 1 or 2', () => statuses.join(', '));
+      check(statuses.includes(KeepaliveStatus.UP_NEEDED), `KEEPALIVE with status UP_NEEDED (2) on ${channel.link.name} before the press`, () =>
+        statuses.length === 0 ? 'no KEEPALIVE' : `statuses ${statuses.join(', ')}`,
+      );
+      check(
+        statuses.every((status) => status === KeepaliveStatus.PROCESSING || status === KeepaliveStatus.UP_NEEDED),
+        'KEEPALIVE status 1 or 2',
+        () => statuses.join(', '),
+      );
       check(answer.status === CtapStatus.OK, 'MakeCredential OK after the press', () => ctapStatusText(answer.status));
     },
   }),
@@ -92,7 +102,9 @@ export const linkCases = [
       await ctx.controller.answerPresence({ kind: 'ignore' });
       const cancelledAt = await channel.cancel();
       const answer = await channel.answer({ presence: { kind: 'ignore' } });
-      check(answer.status === CtapStatus.KEEPALIVE_CANCEL, `the cancelled request answered ${ctapStatusText(CtapStatus.KEEPALIVE_CANCEL)}`, () => ctapStatusText(answer.status));
+      check(answer.status === CtapStatus.KEEPALIVE_CANCEL, `the cancelled request answered ${ctapStatusText(CtapStatus.KEEPALIVE_CANCEL)}`, () =>
+        ctapStatusText(answer.status),
+      );
       const limit = CANCEL_ANSWER_MS + ctx.toleranceMs;
       const after = Math.round(answer.at - cancelledAt);
       check(after <= limit, `the answer within 100 ms of the CANCEL (${limit} ms with the tolerance)`, () => `after ${after} ms`);

@@ -32,7 +32,8 @@ export const pinCases = [
   defineCase({
     id: 'FIDO-13',
     group: 'fido',
-    title: 'A fresh key has 8 PIN retries and no PIN; setPIN refuses a 3-character PIN (PIN_POLICY_VIOLATION), sets a 4-character one, then answers NOT_ALLOWED',
+    title:
+      'A fresh key has 8 PIN retries and no PIN; setPIN refuses a 3-character PIN (PIN_POLICY_VIOLATION), sets a 4-character one, then answers NOT_ALLOWED',
     spec: '§9, CTAP 2.1 §6.5.5.2, §6.5.5.5, §6.4',
     needs,
     destructive: true,
@@ -41,7 +42,9 @@ export const pinCases = [
       checkEqual(await pinRetries(channel), 8, 'pinRetries');
       checkEqual(await clientPinOption(channel), false, 'GetInfo options.clientPin');
       const short = await setPin(channel, '258');
-      check(short.status === CtapStatus.PIN_POLICY_VIOLATION, `setPIN with 3 characters: ${ctapStatusText(CtapStatus.PIN_POLICY_VIOLATION)}`, () => ctapStatusText(short.status));
+      check(short.status === CtapStatus.PIN_POLICY_VIOLATION, `setPIN with 3 characters: ${ctapStatusText(CtapStatus.PIN_POLICY_VIOLATION)}`, () =>
+        ctapStatusText(short.status),
+      );
       const set = await setPin(channel, PIN, 1);
       check(set.status === CtapStatus.OK, 'setPIN with 4 characters (protocol 1): OK', () => ctapStatusText(set.status));
       checkEqual(await clientPinOption(channel), true, 'GetInfo options.clientPin');
@@ -78,7 +81,8 @@ export const pinCases = [
   defineCase({
     id: 'FIDO-15',
     group: 'fido',
-    title: 'Tokens of protocols 1 and 2 give UV; a wrong pinUvAuthParam or a token without the mc permission is PIN_AUTH_INVALID; rk without a token PUAT_REQUIRED',
+    title:
+      'Tokens of protocols 1 and 2 give UV; a wrong pinUvAuthParam or a token without the mc permission is PIN_AUTH_INVALID; rk without a token PUAT_REQUIRED',
     spec: '§9, CTAP 2.1 §6.5.5.7, §6.5.6, §6.5.7, §6.1.2 steps 6 and 11',
     needs,
     destructive: true,
@@ -90,19 +94,43 @@ export const pinCases = [
         const token = await pinToken(channel, PIN, { version });
         const clientDataHash = randomBytes(32);
         const made = await makeCredential(channel, { rpId, clientDataHash, pinUvAuth: pinUvAuth(token, clientDataHash) });
-        check(made.authData.flags === (UP | UV | AT), `MakeCredential with a protocol ${version} token: ${flagNames(UP | UV | AT)}`, () => flagNames(made.authData.flags));
+        check(made.authData.flags === (UP | UV | AT), `MakeCredential with a protocol ${version} token: ${flagNames(UP | UV | AT)}`, () =>
+          flagNames(made.authData.flags),
+        );
         const assertionHash = randomBytes(32);
-        const assertion = await getAssertion(channel, { rpId, clientDataHash: assertionHash, allowList: [made.credentialId], pinUvAuth: pinUvAuth(token, assertionHash) });
-        check(assertion.authData.flags === (UP | UV), `GetAssertion with a protocol ${version} token: ${flagNames(UP | UV)}`, () => flagNames(assertion.authData.flags));
+        const assertion = await getAssertion(channel, {
+          rpId,
+          clientDataHash: assertionHash,
+          allowList: [made.credentialId],
+          pinUvAuth: pinUvAuth(token, assertionHash),
+        });
+        check(assertion.authData.flags === (UP | UV), `GetAssertion with a protocol ${version} token: ${flagNames(UP | UV)}`, () =>
+          flagNames(assertion.authData.flags),
+        );
         const forged = pinUvAuth(token, clientDataHash);
         forged.param[0] = (forged.param[0] as number) ^ 0x01;
-        await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, clientDataHash, pinUvAuth: forged }), CtapStatus.PIN_AUTH_INVALID, `MakeCredential with an altered protocol ${version} pinUvAuthParam`);
+        await channel.expectStatus(
+          CtapCommand.MakeCredential,
+          makeCredentialParams({ rpId, clientDataHash, pinUvAuth: forged }),
+          CtapStatus.PIN_AUTH_INVALID,
+          `MakeCredential with an altered protocol ${version} pinUvAuthParam`,
+        );
       }
       const rpId = runRpId(ctx, 'permissions');
-      await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, options: ctapMap([['rk', true]]) }), CtapStatus.PUAT_REQUIRED, 'a discoverable MakeCredential without a token while a PIN is set');
+      await channel.expectStatus(
+        CtapCommand.MakeCredential,
+        makeCredentialParams({ rpId, options: ctapMap([['rk', true]]) }),
+        CtapStatus.PUAT_REQUIRED,
+        'a discoverable MakeCredential without a token while a PIN is set',
+      );
       const assertOnly = await pinToken(channel, PIN, { permissions: PinPermission.getAssertion, rpId });
       const clientDataHash = randomBytes(32);
-      await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, clientDataHash, pinUvAuth: pinUvAuth(assertOnly, clientDataHash) }), CtapStatus.PIN_AUTH_INVALID, 'MakeCredential with a token granting getAssertion only');
+      await channel.expectStatus(
+        CtapCommand.MakeCredential,
+        makeCredentialParams({ rpId, clientDataHash, pinUvAuth: pinUvAuth(assertOnly, clientDataHash) }),
+        CtapStatus.PIN_AUTH_INVALID,
+        'MakeCredential with a token granting getAssertion only',
+      );
     },
   }),
   defineCase({
@@ -118,12 +146,28 @@ export const pinCases = [
       const rpId = runRpId(ctx, 'protect');
       const token = await pinToken(channel, PIN);
       const clientDataHash = randomBytes(32);
-      const made = await makeCredential(channel, { rpId, clientDataHash, pinUvAuth: pinUvAuth(token, clientDataHash), extensions: ctapMap([['credProtect', CredProtect.userVerificationRequired]]) });
+      const made = await makeCredential(channel, {
+        rpId,
+        clientDataHash,
+        pinUvAuth: pinUvAuth(token, clientDataHash),
+        extensions: ctapMap([['credProtect', CredProtect.userVerificationRequired]]),
+      });
       check(made.authData.flags === (UP | UV | AT | ED), `the credential: ${flagNames(UP | UV | AT | ED)}`, () => flagNames(made.authData.flags));
       checkEqual(made.authData.extensions?.get('credProtect'), CredProtect.userVerificationRequired, 'the extension output credProtect');
-      await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId, allowList: [made.credentialId] }), CtapStatus.NO_CREDENTIALS, 'GetAssertion without user verification', { presence: { kind: 'press' } });
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        getAssertionParams({ rpId, allowList: [made.credentialId] }),
+        CtapStatus.NO_CREDENTIALS,
+        'GetAssertion without user verification',
+        { presence: { kind: 'press' } },
+      );
       const assertionHash = randomBytes(32);
-      const assertion = await getAssertion(channel, { rpId, clientDataHash: assertionHash, allowList: [made.credentialId], pinUvAuth: pinUvAuth(token, assertionHash) });
+      const assertion = await getAssertion(channel, {
+        rpId,
+        clientDataHash: assertionHash,
+        allowList: [made.credentialId],
+        pinUvAuth: pinUvAuth(token, assertionHash),
+      });
       check(assertion.authData.flags === (UP | UV), `GetAssertion with a token: ${flagNames(UP | UV)}`, () => flagNames(assertion.authData.flags));
     },
   }),

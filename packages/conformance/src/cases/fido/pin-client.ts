@@ -110,7 +110,10 @@ export async function requestToken(channel: FidoChannel, pin: string, request: T
     CtapCommand.ClientPIN,
     ctapMap([
       [ClientPinKey.pinUvAuthProtocol, version],
-      [ClientPinKey.subCommand, request.permissions === undefined ? ClientPinSubCommand.getPinToken : ClientPinSubCommand.getPinUvAuthTokenUsingPinWithPermissions],
+      [
+        ClientPinKey.subCommand,
+        request.permissions === undefined ? ClientPinSubCommand.getPinToken : ClientPinSubCommand.getPinUvAuthTokenUsingPinWithPermissions,
+      ],
       [ClientPinKey.keyAgreement, platformKey],
       [ClientPinKey.pinHashEnc, pinHashEnc],
       [ClientPinKey.permissions, request.permissions],
@@ -121,7 +124,11 @@ export async function requestToken(channel: FidoChannel, pin: string, request: T
   const encrypted = answer.body?.get(ClientPinResponseKey.pinUvAuthToken);
   if (!(encrypted instanceof Uint8Array)) fail('a pinUvAuthToken (0x02) as a byte string (CTAP 2.1 §6.5.5.7)', String(encrypted));
   const token = protocol.decrypt(sharedSecret, encrypted);
-  check(token !== undefined && (token.length === 16 || token.length === 32), 'a pinUvAuthToken of 16 or 32 bytes once decrypted (CTAP 2.1 §6.5.2.1)', () => `${encrypted.length} encrypted bytes`);
+  check(
+    token !== undefined && (token.length === 16 || token.length === 32),
+    'a pinUvAuthToken of 16 or 32 bytes once decrypted (CTAP 2.1 §6.5.2.1)',
+    () => `${encrypted.length} encrypted bytes`,
+  );
   return { answer, token: { protocol, token } };
 }
 

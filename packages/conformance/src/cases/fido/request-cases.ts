@@ -38,12 +38,14 @@ export const requestCases = [
       const info = await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo');
       const versions = info.get(GetInfoKey.versions);
       if (!Array.isArray(versions)) fail('versions (0x01) as an array', String(versions));
-      for (const version of ['FIDO_2_0', 'FIDO_2_1', 'U2F_V2']) check(versions.includes(version), `versions including ${version}`, () => JSON.stringify(versions));
+      for (const version of ['FIDO_2_0', 'FIDO_2_1', 'U2F_V2'])
+        check(versions.includes(version), `versions including ${version}`, () => JSON.stringify(versions));
       const aaguid = info.get(GetInfoKey.aaguid);
       check(aaguid instanceof Uint8Array && aaguid.length === 16, 'aaguid (0x03) as 16 bytes', () => String(aaguid));
       const options = info.get(GetInfoKey.options);
       if (!(options instanceof Map)) fail('options (0x04) as a map', String(options));
-      for (const [name, value] of options) check(typeof name === 'string' && typeof value === 'boolean', 'options of text names and true or false', () => `${String(name)}: ${String(value)}`);
+      for (const [name, value] of options)
+        check(typeof name === 'string' && typeof value === 'boolean', 'options of text names and true or false', () => `${String(name)}: ${String(value)}`);
       check(typeof options.get('clientPin') === 'boolean', 'options.clientPin present: the key supports a PIN', () => String(options.get('clientPin')));
       check(options.get('pinUvAuthToken') === true, 'options.pinUvAuthToken true, as FIDO_2_1 requires', () => String(options.get('pinUvAuthToken')));
       const protocols = info.get(GetInfoKey.pinUvAuthProtocols);
@@ -70,7 +72,8 @@ export const requestCases = [
     async run(ctx) {
       const channel = await FidoChannel.open(ctx);
       await channel.expectStatus(CtapCommand.ClientPIN, fromHex('a1 02 01'), CtapStatus.OK, 'getPINRetries in canonical CBOR');
-      for (const [rule, hex] of CBOR_RULES) await channel.expectStatus(CtapCommand.ClientPIN, fromHex(hex), CtapStatus.INVALID_CBOR, `getPINRetries with ${rule} (${hex})`);
+      for (const [rule, hex] of CBOR_RULES)
+        await channel.expectStatus(CtapCommand.ClientPIN, fromHex(hex), CtapStatus.INVALID_CBOR, `getPINRetries with ${rule} (${hex})`);
     },
   }),
   defineCase({
@@ -96,26 +99,61 @@ export const requestCases = [
         ['user', MakeCredentialKey.user],
         ['pubKeyCredParams', MakeCredentialKey.pubKeyCredParams],
       ] as const;
-      for (const [name, key] of members) await channel.expectStatus(CtapCommand.MakeCredential, without(valid, key), CtapStatus.MISSING_PARAMETER, `MakeCredential without ${name}`);
-      await channel.expectStatus(CtapCommand.GetAssertion, without(getAssertionParams({ rpId }), GetAssertionKey.clientDataHash), CtapStatus.MISSING_PARAMETER, 'GetAssertion without clientDataHash');
+      for (const [name, key] of members)
+        await channel.expectStatus(CtapCommand.MakeCredential, without(valid, key), CtapStatus.MISSING_PARAMETER, `MakeCredential without ${name}`);
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        without(getAssertionParams({ rpId }), GetAssertionKey.clientDataHash),
+        CtapStatus.MISSING_PARAMETER,
+        'GetAssertion without clientDataHash',
+      );
     },
   }),
   defineCase({
     id: 'FIDO-08',
     group: 'fido',
-    title: 'Only unsupported algorithms are answered UNSUPPORTED_ALGORITHM; undefined commands INVALID_COMMAND; bad options INVALID_OPTION and UNSUPPORTED_OPTION',
+    title:
+      'Only unsupported algorithms are answered UNSUPPORTED_ALGORITHM; undefined commands INVALID_COMMAND; bad options INVALID_OPTION and UNSUPPORTED_OPTION',
     spec: '§9, CTAP 2.1 §6.1.2 steps 3 and 5, §6.2.2 step 5, §8.2',
     needs,
     async run(ctx) {
       const channel = await FidoChannel.open(ctx);
       const rpId = runRpId(ctx, 'options');
       const unsupported = ctapMap([
-        [MakeCredentialKey.pubKeyCredParams, [ctapMap([['alg', -257], ['type', 'public-key']]), ctapMap([['alg', CoseAlgorithm.ES256], ['type', 'secret-key']])]],
+        [
+          MakeCredentialKey.pubKeyCredParams,
+          [
+            ctapMap([
+              ['alg', -257],
+              ['type', 'public-key'],
+            ]),
+            ctapMap([
+              ['alg', CoseAlgorithm.ES256],
+              ['type', 'secret-key'],
+            ]),
+          ],
+        ],
       ]);
-      await channel.expectStatus(CtapCommand.MakeCredential, new Map([...makeCredentialParams({ rpId }), ...unsupported]), CtapStatus.UNSUPPORTED_ALGORITHM, 'MakeCredential offering RS256 and a non-public-key type only');
-      for (const command of [0x03, 0x05, 0x3f]) await channel.expectStatus(command, undefined, CtapStatus.INVALID_COMMAND, `the undefined command 0x${command.toString(16).padStart(2, '0')}`);
-      await channel.expectStatus(CtapCommand.MakeCredential, makeCredentialParams({ rpId, options: ctapMap([['up', false]]) }), CtapStatus.INVALID_OPTION, 'MakeCredential with options.up false');
-      await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId, options: ctapMap([['rk', true]]) }), CtapStatus.UNSUPPORTED_OPTION, 'GetAssertion with the option "rk"');
+      await channel.expectStatus(
+        CtapCommand.MakeCredential,
+        new Map([...makeCredentialParams({ rpId }), ...unsupported]),
+        CtapStatus.UNSUPPORTED_ALGORITHM,
+        'MakeCredential offering RS256 and a non-public-key type only',
+      );
+      for (const command of [0x03, 0x05, 0x3f])
+        await channel.expectStatus(command, undefined, CtapStatus.INVALID_COMMAND, `the undefined command 0x${command.toString(16).padStart(2, '0')}`);
+      await channel.expectStatus(
+        CtapCommand.MakeCredential,
+        makeCredentialParams({ rpId, options: ctapMap([['up', false]]) }),
+        CtapStatus.INVALID_OPTION,
+        'MakeCredential with options.up false',
+      );
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        getAssertionParams({ rpId, options: ctapMap([['rk', true]]) }),
+        CtapStatus.UNSUPPORTED_OPTION,
+        'GetAssertion with the option "rk"',
+      );
     },
   }),
 ];

@@ -44,7 +44,12 @@ export function descriptor(id: Uint8Array): CtapMap {
   ]);
 }
 
-export const ES256_PARAMS: CtapValue[] = [ctapMap([['alg', CoseAlgorithm.ES256], ['type', 'public-key']])];
+export const ES256_PARAMS: CtapValue[] = [
+  ctapMap([
+    ['alg', CoseAlgorithm.ES256],
+    ['type', 'public-key'],
+  ]),
+];
 
 export interface MakeCredentialRequest {
   readonly rpId: string;
@@ -61,8 +66,21 @@ export function makeCredentialParams(request: MakeCredentialRequest): CtapMap {
   const userName = request.userName ?? 'conformance';
   return ctapMap([
     [MakeCredentialKey.clientDataHash, request.clientDataHash ?? randomBytes(32)],
-    [MakeCredentialKey.rp, ctapMap([['id', request.rpId], ['name', 'hkey conformance']])],
-    [MakeCredentialKey.user, ctapMap([['id', request.userId ?? randomBytes(16)], ['name', userName], ['displayName', userName]])],
+    [
+      MakeCredentialKey.rp,
+      ctapMap([
+        ['id', request.rpId],
+        ['name', 'hkey conformance'],
+      ]),
+    ],
+    [
+      MakeCredentialKey.user,
+      ctapMap([
+        ['id', request.userId ?? randomBytes(16)],
+        ['name', userName],
+        ['displayName', userName],
+      ]),
+    ],
     [MakeCredentialKey.pubKeyCredParams, ES256_PARAMS],
     [MakeCredentialKey.excludeList, request.excludeList?.map(descriptor)],
     [MakeCredentialKey.extensions, request.extensions],
@@ -151,17 +169,30 @@ export function readAssertion(body: CtapMap): Assertion {
 }
 
 /** A credential made with a press; returns what the key attested. */
-export async function makeCredential(channel: FidoChannel, request: MakeCredentialRequest, options: FidoCallOptions = { presence: { kind: 'press' } }): Promise<Attestation> {
+export async function makeCredential(
+  channel: FidoChannel,
+  request: MakeCredentialRequest,
+  options: FidoCallOptions = { presence: { kind: 'press' } },
+): Promise<Attestation> {
   return readAttestation(await channel.ok(CtapCommand.MakeCredential, makeCredentialParams(request), `MakeCredential for ${request.rpId}`, options));
 }
 
 /** An assertion made with a press. */
-export async function getAssertion(channel: FidoChannel, request: GetAssertionRequest, options: FidoCallOptions = { presence: { kind: 'press' } }): Promise<Assertion> {
+export async function getAssertion(
+  channel: FidoChannel,
+  request: GetAssertionRequest,
+  options: FidoCallOptions = { presence: { kind: 'press' } },
+): Promise<Assertion> {
   return readAssertion(await channel.ok(CtapCommand.GetAssertion, getAssertionParams(request), `GetAssertion for ${request.rpId}`, options));
 }
 
 export function flagNames(flags: number): string {
-  const names = [['UP', 0x01], ['UV', 0x04], ['AT', 0x40], ['ED', 0x80]] as const;
+  const names = [
+    ['UP', 0x01],
+    ['UV', 0x04],
+    ['AT', 0x40],
+    ['ED', 0x80],
+  ] as const;
   const set = names.filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
   return `flags 0x${flags.toString(16).padStart(2, '0')} (${set.length > 0 ? set.join(' ') : 'none'})`;
 }

@@ -29,16 +29,37 @@ const resetWithinWindowCase = defineCase({
     const resident = await makeCredential(channel, { rpId, clientDataHash, options: ctapMap([['rk', true]]), pinUvAuth: pinUvAuth(token, clientDataHash) });
     const plain = await makeCredential(channel, { rpId });
     channel = await FidoChannel.afterRestart(ctx);
-    const reset = await channel.expectStatus(CtapCommand.Reset, undefined, CtapStatus.OK, 'Reset within 10 s of power-up, with a press', { presence: { kind: 'press' } });
-    check(reset.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED), 'Reset waiting for the button (KEEPALIVE UPNEEDED)', () => 'no button wait');
+    const reset = await channel.expectStatus(CtapCommand.Reset, undefined, CtapStatus.OK, 'Reset within 10 s of power-up, with a press', {
+      presence: { kind: 'press' },
+    });
+    check(
+      reset.keepalives.some((keepalive) => keepalive === KeepaliveStatus.UP_NEEDED),
+      'Reset waiting for the button (KEEPALIVE UPNEEDED)',
+      () => 'no button wait',
+    );
     const info = await channel.ok(CtapCommand.GetInfo, undefined, 'GetInfo after Reset');
     const options = info.get(GetInfoKey.options);
     checkEqual(options instanceof Map ? options.get('clientPin') : undefined, false, 'options.clientPin after Reset');
     checkEqual(await pinRetries(channel), 8, 'pinRetries after Reset');
-    for (const [what, id] of [['the discoverable credential', resident.credentialId], ['the non-discoverable credential', plain.credentialId]] as const) {
-      await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId, allowList: [id] }), CtapStatus.NO_CREDENTIALS, `GetAssertion with ${what} after Reset`, { presence: { kind: 'press' } });
+    for (const [what, id] of [
+      ['the discoverable credential', resident.credentialId],
+      ['the non-discoverable credential', plain.credentialId],
+    ] as const) {
+      await channel.expectStatus(
+        CtapCommand.GetAssertion,
+        getAssertionParams({ rpId, allowList: [id] }),
+        CtapStatus.NO_CREDENTIALS,
+        `GetAssertion with ${what} after Reset`,
+        { presence: { kind: 'press' } },
+      );
     }
-    await channel.expectStatus(CtapCommand.GetAssertion, getAssertionParams({ rpId }), CtapStatus.NO_CREDENTIALS, 'GetAssertion without an allowList after Reset', { presence: { kind: 'press' } });
+    await channel.expectStatus(
+      CtapCommand.GetAssertion,
+      getAssertionParams({ rpId }),
+      CtapStatus.NO_CREDENTIALS,
+      'GetAssertion without an allowList after Reset',
+      { presence: { kind: 'press' } },
+    );
   },
 });
 
@@ -56,7 +77,12 @@ export const lateResetCase = defineCase({
     const plain = await makeCredential(channel, { rpId: runRpId(ctx, 'late-reset') });
     await delay(RESET_WINDOW_MS + ctx.toleranceMs + 500 - (performance.now() - poweredAt));
     await channel.expectStatus(CtapCommand.Reset, undefined, CtapStatus.NOT_ALLOWED, 'Reset 10.5 s after power-up');
-    await channel.ok(CtapCommand.GetAssertion, getAssertionParams({ rpId: runRpId(ctx, 'late-reset'), allowList: [plain.credentialId] }), 'GetAssertion with the credential made before the refused Reset', { presence: { kind: 'press' } });
+    await channel.ok(
+      CtapCommand.GetAssertion,
+      getAssertionParams({ rpId: runRpId(ctx, 'late-reset'), allowList: [plain.credentialId] }),
+      'GetAssertion with the credential made before the refused Reset',
+      { presence: { kind: 'press' } },
+    );
   },
 });
 

@@ -76,7 +76,11 @@ async function register(ctx: CaseContext, channel: FidoChannel, application: Uin
   const batch = certificate(rest.slice(0, certificateLength), 'the attestation certificate');
   const signature = rest.slice(certificateLength);
   const signed = concatBytes(Uint8Array.of(0), application, challenge, keyHandle, userKey);
-  check(signatureVerifies(batch.publicKey, -7, signed, signature), 'the registration signature verifying with the attestation certificate', () => 'it does not verify');
+  check(
+    signatureVerifies(batch.publicKey, -7, signed, signature),
+    'the registration signature verifying with the attestation certificate',
+    () => 'it does not verify',
+  );
   p256KeyObject(userKey);
   return { application, keyHandle, userKey };
 }
@@ -119,28 +123,51 @@ export const u2fCases = [
   defineCase({
     id: 'FIDO-23',
     group: 'fido',
-    title: 'U2F AUTHENTICATE: check-only 6985, another application 6A80; enforce after a press sets flag 1, dont-enforce flag 0; the counter rises; signatures verify',
+    title:
+      'U2F AUTHENTICATE: check-only 6985, another application 6A80; enforce after a press sets flag 1, dont-enforce flag 0; the counter rises; signatures verify',
     spec: '§9, U2F Raw Message Formats §5',
     needs: ['ctap-link', 'presence'],
     async run(ctx) {
       const channel = await FidoChannel.open(ctx);
       const registration = await register(ctx, channel, rpIdHash(runRpId(ctx, 'u2f-login')));
       const otherApplication = rpIdHash(runRpId(ctx, 'u2f-other'));
-      expectWord(await channel.u2f(apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.CHECK_ONLY, authenticateData(randomBytes(32), registration))), CONDITIONS_NOT_SATISFIED, 'check-only with its own key handle');
-      expectWord(await channel.u2f(apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.CHECK_ONLY, authenticateData(randomBytes(32), registration, otherApplication))), WRONG_DATA, 'check-only for another application');
-      expectWord(await channel.u2f(apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.ENFORCE_USER_PRESENCE, authenticateData(randomBytes(32), registration, otherApplication))), WRONG_DATA, 'enforce for another application');
+      expectWord(
+        await channel.u2f(apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.CHECK_ONLY, authenticateData(randomBytes(32), registration))),
+        CONDITIONS_NOT_SATISFIED,
+        'check-only with its own key handle',
+      );
+      expectWord(
+        await channel.u2f(apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.CHECK_ONLY, authenticateData(randomBytes(32), registration, otherApplication))),
+        WRONG_DATA,
+        'check-only for another application',
+      );
+      expectWord(
+        await channel.u2f(
+          apdu(U2fInstruction.AUTHENTICATE, U2fAuthenticateMode.ENFORCE_USER_PRESENCE, authenticateData(randomBytes(32), registration, otherApplication)),
+        ),
+        WRONG_DATA,
+        'enforce for another application',
+      );
       const userKey = p256KeyObject(registration.userKey);
       const counters: number[] = [];
-      for (const [mode, flag] of [[U2fAuthenticateMode.ENFORCE_USER_PRESENCE, 1], [U2fAuthenticateMode.DONT_ENFORCE_USER_PRESENCE, 0]] as const) {
+      for (const [mode, flag] of [
+        [U2fAuthenticateMode.ENFORCE_USER_PRESENCE, 1],
+        [U2fAuthenticateMode.DONT_ENFORCE_USER_PRESENCE, 0],
+      ] as const) {
         const challenge = randomBytes(32);
         const request = apdu(U2fInstruction.AUTHENTICATE, mode, authenticateData(challenge, registration));
-        const answer = mode === U2fAuthenticateMode.ENFORCE_USER_PRESENCE ? await withPress(ctx, channel, request, 'AUTHENTICATE enforce') : await channel.u2f(request);
+        const answer =
+          mode === U2fAuthenticateMode.ENFORCE_USER_PRESENCE ? await withPress(ctx, channel, request, 'AUTHENTICATE enforce') : await channel.u2f(request);
         expectWord(answer, NO_ERROR, `AUTHENTICATE with P1 ${mode}`);
         check(answer.data.length > 5, 'flags, a 4-byte counter and a signature', () => `${answer.data.length} bytes`);
         checkEqual(answer.data[0], flag, `the user-presence byte for P1 0x0${mode}`);
         counters.push(new DataView(answer.data.buffer, answer.data.byteOffset + 1, 4).getUint32(0));
         const signed = concatBytes(registration.application, answer.data.subarray(0, 5), challenge);
-        check(signatureVerifies(userKey, -7, signed, answer.data.subarray(5)), 'the signature verifying with the registered user key', () => `P1 0x0${mode}: it does not verify`);
+        check(
+          signatureVerifies(userKey, -7, signed, answer.data.subarray(5)),
+          'the signature verifying with the registered user key',
+          () => `P1 0x0${mode}: it does not verify`,
+        );
       }
       check((counters[1] as number) > (counters[0] as number), 'the counter rising with each authentication', () => counters.join(', '));
     },

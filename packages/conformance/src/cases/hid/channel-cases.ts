@@ -36,7 +36,11 @@ export const channelCases = [
       check(init.cid !== HID_RESERVED_CID && init.cid !== HID_BROADCAST_CID, 'a CID other than 0 and 0xFFFFFFFF', () => cidName(init.cid));
       checkEqual(init.protocolVersion, HID_PROTOCOL_VERSION, 'CTAPHID protocol version');
       const flags = HidCapability.WINK | HidCapability.CBOR;
-      check((init.capabilities & flags) === flags && (init.capabilities & HidCapability.NMSG) === 0, 'capabilities with WINK and CBOR set and NMSG clear (0x05)', () => byteName(init.capabilities));
+      check(
+        (init.capabilities & flags) === flags && (init.capabilities & HidCapability.NMSG) === 0,
+        'capabilities with WINK and CBOR set and NMSG clear (0x05)',
+        () => byteName(init.capabilities),
+      );
       // The new channel works: a PING on it is answered there.
       await link.sendMessage(init.cid, HidCommand.PING, Uint8Array.of(1, 2, 3));
       await expectHidAnswer(link, init.cid, HidCommand.PING, 'PING answered on the allocated channel');
@@ -57,8 +61,10 @@ export const channelCases = [
       await link.sendMessage(first, HidCommand.INIT, encodeHidInitRequest(nonce));
       const answer = await expectHidAnswer(link, first, HidCommand.INIT, 'an INIT response on the channel itself');
       const init = decodeHidInitResponse(answer.payload);
-      check(init !== undefined && sameBytes(init.nonce, nonce) && init.cid === first, `INIT on ${cidName(first)} answered with its nonce and the same CID`, () =>
-        init === undefined ? `${answer.payload.length} bytes` : `CID ${cidName(init.cid)}, nonce ${toHex(init.nonce)}`,
+      check(
+        init !== undefined && sameBytes(init.nonce, nonce) && init.cid === first,
+        `INIT on ${cidName(first)} answered with its nonce and the same CID`,
+        () => (init === undefined ? `${answer.payload.length} bytes` : `CID ${cidName(init.cid)}, nonce ${toHex(init.nonce)}`),
       );
     },
   }),

@@ -57,12 +57,12 @@ export const receiveRuleCases = [
       const second = await link.allocate();
       await link.send([firstPacket(first)]);
       await link.sendMessage(second, HidCommand.PING, Uint8Array.of(9));
-      await expectHidError(link, second, HidError.CHANNEL_BUSY, 'the first channel\'s request is being received');
+      await expectHidError(link, second, HidError.CHANNEL_BUSY, "the first channel's request is being received");
       await link.send([secondPacket(first)]);
-      const echo = await expectHidAnswer(link, first, HidCommand.PING, 'the first channel\'s PING completed undisturbed');
+      const echo = await expectHidAnswer(link, first, HidCommand.PING, "the first channel's PING completed undisturbed");
       check(sameBytes(echo.payload, TWO_PACKET_PING), 'the 100 bytes echoed', () => `${echo.payload.length} other bytes`);
       await link.sendMessage(second, HidCommand.PING, Uint8Array.of(9));
-      await expectHidAnswer(link, second, HidCommand.PING, 'the second channel\'s retry answered');
+      await expectHidAnswer(link, second, HidCommand.PING, "the second channel's retry answered");
     },
   }),
   defineCase({
@@ -79,11 +79,22 @@ export const receiveRuleCases = [
       const error = await link.readMessage(cid, limit + 500);
       const after = error === undefined ? undefined : Math.round(error.at - sentAt);
       if (error?.cmd !== HidCommand.ERROR || error.payload[0] !== HidError.MSG_TIMEOUT) {
-        fail(`ERROR ${hidErrorName(HidError.MSG_TIMEOUT)} between 500 and ${limit} ms after the last packet`, `${describeMessage(error)}${after === undefined ? '' : ` after ${after} ms`}`);
+        fail(
+          `ERROR ${hidErrorName(HidError.MSG_TIMEOUT)} between 500 and ${limit} ms after the last packet`,
+          `${describeMessage(error)}${after === undefined ? '' : ` after ${after} ms`}`,
+        );
       }
       ctx.note(`MSG_TIMEOUT came ${after} ms after the last packet`);
-      check(after !== undefined && after >= HID_PACKET_TIMEOUT_MS, 'no MSG_TIMEOUT before 500 ms have passed (a gap of exactly 500 ms is allowed)', () => `MSG_TIMEOUT after ${after} ms`);
-      check(after !== undefined && after <= limit, `MSG_TIMEOUT within 100 ms after the 500 ms (${limit} ms with the tolerance)`, () => `MSG_TIMEOUT after ${after} ms`);
+      check(
+        after !== undefined && after >= HID_PACKET_TIMEOUT_MS,
+        'no MSG_TIMEOUT before 500 ms have passed (a gap of exactly 500 ms is allowed)',
+        () => `MSG_TIMEOUT after ${after} ms`,
+      );
+      check(
+        after !== undefined && after <= limit,
+        `MSG_TIMEOUT within 100 ms after the 500 ms (${limit} ms with the tolerance)`,
+        () => `MSG_TIMEOUT after ${after} ms`,
+      );
       await link.send([secondPacket(cid)]);
       await expectHidSilence(link, cid, 'the rest of a timed-out request is spurious');
       await link.send([firstPacket(cid)]);

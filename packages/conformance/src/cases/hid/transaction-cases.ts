@@ -26,7 +26,7 @@ export const transactionCases = [
   defineCase({
     id: 'HID-21',
     group: 'hid',
-    title: 'While a channel\'s request is processed, every other request is answered CHANNEL_BUSY',
+    title: "While a channel's request is processed, every other request is answered CHANNEL_BUSY",
     spec: '§1.11 rule 7, §1.10',
     needs,
     async run(ctx) {
@@ -72,7 +72,9 @@ export const transactionCases = [
         const message = await link.readMessage(cid, left);
         if (message === undefined) break;
         if (message.cmd !== HidCommand.KEEPALIVE) fail('only KEEPALIVE while the key waits for the button', describeMessage(message));
-        check(message.reports.length === 1 && message.payload.length === 1, 'KEEPALIVE as a single packet with one status byte', () => describeMessage(message));
+        check(message.reports.length === 1 && message.payload.length === 1, 'KEEPALIVE as a single packet with one status byte', () =>
+          describeMessage(message),
+        );
         keepalives.push(message);
       }
       await cancelAndExpectCancelled(link, cid, ctx.toleranceMs);
@@ -82,8 +84,15 @@ export const transactionCases = [
         () => keepalives.map((keepalive) => keepalive.payload[0]).join(', '),
       );
       const waiting = keepalives.filter((keepalive) => keepalive.payload[0] === HidKeepaliveStatus.UPNEEDED);
-      check(waiting.length > 0 && waiting.at(-1) === keepalives.at(-1), 'status UPNEEDED while the key waits for the button', () => keepalives.map((keepalive) => keepalive.payload[0]).join(', '));
-      checkCadence(ctx, sentAt, keepalives.map((keepalive) => keepalive.at), KEEPALIVE_MAX_GAP_MS);
+      check(waiting.length > 0 && waiting.at(-1) === keepalives.at(-1), 'status UPNEEDED while the key waits for the button', () =>
+        keepalives.map((keepalive) => keepalive.payload[0]).join(', '),
+      );
+      checkCadence(
+        ctx,
+        sentAt,
+        keepalives.map((keepalive) => keepalive.at),
+        KEEPALIVE_MAX_GAP_MS,
+      );
     },
   }),
 ];

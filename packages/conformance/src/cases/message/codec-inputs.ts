@@ -344,7 +344,7 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
   },
   {
     id: 'MSG-24',
-    title: 'Checks run in the order of §3.6: length, command, CBOR, parameters, then the command\'s own checks',
+    title: "Checks run in the order of §3.6: length, command, CBOR, parameters, then the command's own checks",
     spec: '§3.6',
     vectors: [
       vector('07 ff', 'INVALID_COMMAND', 'the command byte before the CBOR'),
@@ -380,11 +380,12 @@ function initialByteVector(byte: number): MessageVector {
     if (byte === 0xff) return refuse('CBOR_INDEFINITE_LENGTH', 'a break byte');
     return refuse('CBOR_SIMPLE_NOT_ALLOWED', 'a simple value');
   }
-  if (info === 31) return major <= 1 ? refuse('CBOR_MALFORMED', 'an integer cannot have an indefinite length') : refuse('CBOR_INDEFINITE_LENGTH', 'an indefinite length');
+  if (info === 31)
+    return major <= 1 ? refuse('CBOR_MALFORMED', 'an integer cannot have an indefinite length') : refuse('CBOR_INDEFINITE_LENGTH', 'an indefinite length');
   // The smallest argument each head may carry canonically: 24, 256, 2^16, 2^32.
   const smallest = [24, 256, 0x1_0000, 0x1_0000_0000][info - 24];
   const argument = smallest ?? info;
-  const argumentBytes = info < 24 ? '' : ['18', '01 00', '00 01 00 00', '00 00 00 01 00 00 00 00'][info - 24] ?? '';
+  const argumentBytes = info < 24 ? '' : (['18', '01 00', '00 01 00 00', '00 00 00 01 00 00 00 00'][info - 24] ?? '');
   const prefix = `${head}${argumentBytes === '' ? '' : ` ${argumentBytes}`}`;
   if (major <= 1) return vector(value(prefix), ACCEPTED, `0x${head}: an integer`);
   const limit = major <= 3 ? 256 : major === 4 ? 32 : 24;

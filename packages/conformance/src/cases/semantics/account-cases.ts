@@ -42,16 +42,28 @@ export const accountCases = [
       await session.expectStatus('AccountUpdate', { id: first.id, login: 'bob', clear: ClearField.LOGIN }, 'INVALID_PARAMETER');
       await session.ok('AccountUpdate', { id: first.id, login: 'bob', clear: ClearField.URLS });
       const updated = await session.ok('AccountGet', { id: first.id });
-      check(updated.login === 'bob' && updated.urls === undefined && JSON.stringify(updated.apps) === '["Example"]', 'login changed, urls cleared, apps kept', () => JSON.stringify(updated));
+      check(
+        updated.login === 'bob' && updated.urls === undefined && JSON.stringify(updated.apps) === '["Example"]',
+        'login changed, urls cleared, apps kept',
+        () => JSON.stringify(updated),
+      );
 
       await session.ok('AccountUpdate', { id: second.id, flags: AccountFlag.HIDDEN });
       const visible = await listAccounts(session, false);
       const all = await listAccounts(session, true);
       check(!visible.accounts.some((account) => account.id === second.id), 'the hidden account left out of AccountList', () => 'it was listed');
-      check(all.accounts.some((account) => account.id === second.id), 'the hidden account listed with includeHidden', () => 'it was not listed');
+      check(
+        all.accounts.some((account) => account.id === second.id),
+        'the hidden account listed with includeHidden',
+        () => 'it was not listed',
+      );
       checkEqual(all.total, visible.total + all.accounts.filter((account) => account.flags & AccountFlag.HIDDEN).length, 'the total with hidden accounts');
       const ids = all.accounts.map((account) => account.id);
-      check(ids.every((id, index) => index === 0 || id > (ids[index - 1] as number)), 'accounts listed in ascending id order', () => ids.join(', '));
+      check(
+        ids.every((id, index) => index === 0 || id > (ids[index - 1] as number)),
+        'accounts listed in ascending id order',
+        () => ids.join(', '),
+      );
 
       await session.ok('AccountDelete', { id: second.id });
       await session.expectStatus('AccountGet', { id: second.id }, 'ACCOUNT_NOT_FOUND');

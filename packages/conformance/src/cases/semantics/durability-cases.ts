@@ -21,7 +21,9 @@ export const durabilityCases = [
       check(before.counter === 41, 'GetOtp using the stored counter 41', () => `counter ${String(before.counter)}`);
       const after = await (await restartAndReconnect(ctx)).ok('GetOtp', { id });
       check(after.counter === 42 && after.code === expectedHotp(credential, 42), `after the restart: counter 42, code ${expectedHotp(credential, 42)}`, () =>
-        after.counter === 41 ? `counter 41 again: code ${after.code} was issued twice (the advanced counter was not durable)` : `counter ${String(after.counter)}, code ${after.code}`,
+        after.counter === 41
+          ? `counter 41 again: code ${after.code} was issued twice (the advanced counter was not durable)`
+          : `counter ${String(after.counter)}, code ${after.code}`,
       );
     },
   }),

@@ -16,12 +16,20 @@ export const infoCases = [
       const session = await ctx.session();
       const info = await session.ok('GetInfo', {});
       checkEqual(info.protocolVersion, 1, 'protocolVersion');
-      check((info.capabilities & ALL_CAPABILITIES) === ALL_CAPABILITIES, `capabilities with TOTP, HOTP, passwords, HID, BLE and PIN (${byteName(ALL_CAPABILITIES)})`, () => byteName(info.capabilities));
+      check(
+        (info.capabilities & ALL_CAPABILITIES) === ALL_CAPABILITIES,
+        `capabilities with TOTP, HOTP, passwords, HID, BLE and PIN (${byteName(ALL_CAPABILITIES)})`,
+        () => byteName(info.capabilities),
+      );
       checkEqual(info.maxMessageBytes, Limits.maxMessageBytes, 'maxMessageBytes');
       check(/^[0-9]+\.[0-9]+\.[0-9]+$/.test(info.firmware), 'firmware as "major.minor.build"', () => `"${info.firmware}"`);
       check(info.storageFree <= info.storageTotal, 'storageFree at most storageTotal', () => `${info.storageFree} of ${info.storageTotal}`);
       check(info.pinRetries <= info.pinMaxRetries, 'pinRetries at most pinMaxRetries', () => `${info.pinRetries} of ${info.pinMaxRetries}`);
-      check((info.pinState === 'BLOCKED') === (info.pinRetries === 0 && info.pinState !== 'NOT_SET'), 'pinState BLOCKED exactly when a PIN is set and no retries are left', () => `pinState ${info.pinState}, ${info.pinRetries} retries`);
+      check(
+        (info.pinState === 'BLOCKED') === (info.pinRetries === 0 && info.pinState !== 'NOT_SET'),
+        'pinState BLOCKED exactly when a PIN is set and no retries are left',
+        () => `pinState ${info.pinState}, ${info.pinRetries} retries`,
+      );
       const unlocked = ctx.pin.kind === 'none' || ctx.pin.kind === 'known';
       checkEqual(info.locked, !unlocked, 'locked (this session verified the PIN, or none is set)');
       if (unlocked) {

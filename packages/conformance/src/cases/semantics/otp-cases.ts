@@ -11,7 +11,11 @@ import { type OtpCredential, RFC_SHA1_SECRET, RFC_TOTP_SECRETS, RFC_TOTP_TIMES, 
 async function expectHotp(session: HkpSession, id: number, credential: OtpCredential, counter: bigint, label: string): Promise<void> {
   const result = await session.ok('GetOtp', { id });
   const code = expectedHotp(credential, counter);
-  check(result.code === code && BigInt(result.counter ?? -1) === counter, `${label}: code ${code} with counter ${counter}`, () => `code ${result.code} with counter ${String(result.counter)}`);
+  check(
+    result.code === code && BigInt(result.counter ?? -1) === counter,
+    `${label}: code ${code} with counter ${counter}`,
+    () => `code ${result.code} with counter ${String(result.counter)}`,
+  );
 }
 
 const random = (length: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(length));
@@ -49,7 +53,9 @@ export const otpCases = [
       await session.expectStatus('GetOtp', { id: lastAccount.id }, 'OTP_COUNTER_EXHAUSTED');
       await session.expectStatus('GetOtp', { id: lastAccount.id }, 'OTP_COUNTER_EXHAUSTED');
       const account = await session.ok('AccountGet', { id: lastAccount.id });
-      check(account.otp?.kind === 'HOTP' && BigInt(account.otp.counter ?? 0) === MAX_OTP_COUNTER, 'the counter stays at 2^64-1, never wrapping to 0', () => JSON.stringify(account.otp, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+      check(account.otp?.kind === 'HOTP' && BigInt(account.otp.counter ?? 0) === MAX_OTP_COUNTER, 'the counter stays at 2^64-1, never wrapping to 0', () =>
+        JSON.stringify(account.otp, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      );
     },
   }),
   defineCase({

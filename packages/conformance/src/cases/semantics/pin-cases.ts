@@ -52,7 +52,7 @@ export const pinCases = [
         await session.ok('AccountList', {});
         return;
       }
-      if (pin.kind !== 'known') throw new CaseSkip(lockedReason(pin) ?? 'the key\'s PIN is not known');
+      if (pin.kind !== 'known') throw new CaseSkip(lockedReason(pin) ?? "the key's PIN is not known");
       await session.expectStatus('SetPin', { pin: '2468' }, 'PIN_ALREADY_SET');
       const info = await session.ok('GetInfo', {});
       for (const candidate of POLICY_VIOLATIONS) await session.expectStatus('ChangePin', { currentPin: pin.pin, newPin: candidate }, 'PIN_POLICY_VIOLATION');
@@ -70,7 +70,11 @@ export const pinCases = [
       const session = await freshKeyForCase(ctx);
       await setPin(ctx, session, '2468', 5);
       const info = await session.ok('GetInfo', {});
-      check(info.pinState === 'SET' && info.pinRetries === 5 && info.pinMaxRetries === 5 && !info.locked, 'pinState SET, 5 of 5 retries, this session unlocked', () => JSON.stringify(info));
+      check(
+        info.pinState === 'SET' && info.pinRetries === 5 && info.pinMaxRetries === 5 && !info.locked,
+        'pinState SET, 5 of 5 retries, this session unlocked',
+        () => JSON.stringify(info),
+      );
       await session.expectStatus('SetPin', { pin: '1357' }, 'PIN_ALREADY_SET');
       await session.ok('Lock', {});
       await session.expectStatus('AccountList', {}, 'PIN_REQUIRED');
@@ -90,7 +94,11 @@ export const pinCases = [
       if (ctx.controller.capabilities.has('restart')) {
         // A session after the restart starts locked; the PIN and its counter survived (§6.2, §5.5).
         const restarted = await infoAfterRestart(ctx);
-        check(restarted.pinState === 'SET' && restarted.pinRetries === 5 && restarted.locked, 'the PIN and a full counter after a restart, the new session locked', () => JSON.stringify(restarted));
+        check(
+          restarted.pinState === 'SET' && restarted.pinRetries === 5 && restarted.locked,
+          'the PIN and a full counter after a restart, the new session locked',
+          () => JSON.stringify(restarted),
+        );
       }
     },
   }),
@@ -110,7 +118,11 @@ export const pinCases = [
       ctx.pin = { kind: 'blocked' };
       await session.expectStatus('VerifyPin', { pin: '2468' }, 'PIN_BLOCKED');
       const info = await session.ok('GetInfo', {});
-      check(info.pinState === 'BLOCKED' && info.pinRetries === 0, 'GetInfo pinState BLOCKED with 0 retries', () => `${info.pinState}, ${info.pinRetries} retries`);
+      check(
+        info.pinState === 'BLOCKED' && info.pinRetries === 0,
+        'GetInfo pinState BLOCKED with 0 retries',
+        () => `${info.pinState}, ${info.pinRetries} retries`,
+      );
       await session.ok('Wink', {});
       await session.expectStatus('AccountList', {}, 'PIN_BLOCKED');
       await session.expectStatus('SetTime', { time: 1_700_000_000 }, 'PIN_BLOCKED');
@@ -120,7 +132,11 @@ export const pinCases = [
       await session.expectStatus('GetOtp', { id: 1 }, 'PIN_BLOCKED');
       await wipe(ctx, session);
       const recovered = await session.ok('GetInfo', {});
-      check(recovered.pinState === 'NOT_SET' && !recovered.locked, 'no PIN and an unlocked session after Wipe', () => `${recovered.pinState}, locked ${recovered.locked}`);
+      check(
+        recovered.pinState === 'NOT_SET' && !recovered.locked,
+        'no PIN and an unlocked session after Wipe',
+        () => `${recovered.pinState}, locked ${recovered.locked}`,
+      );
       await session.ok('AccountList', {});
     },
   }),
@@ -144,10 +160,16 @@ export const pinCases = [
       } finally {
         await ctx.controller.clearPowerCut();
       }
-      if (answered !== undefined) fail('no answer: the power cut at the first durable write (the charged counter) ends VerifyPin', `VerifyPin answered ${answered}, so it wrote nothing before answering`);
+      if (answered !== undefined)
+        fail(
+          'no answer: the power cut at the first durable write (the charged counter) ends VerifyPin',
+          `VerifyPin answered ${answered}, so it wrote nothing before answering`,
+        );
       const after = await infoAfterRestart(ctx);
       check(after.pinRetries === 3, 'pinRetries 3 after the cut: the attempt was charged and made durable before the comparison', () =>
-        after.pinRetries === 4 ? 'pinRetries 4: the first write of VerifyPin did not charge the attempt (the counter is charged after the comparison, or only for wrong PINs)' : `pinRetries ${after.pinRetries}`,
+        after.pinRetries === 4
+          ? 'pinRetries 4: the first write of VerifyPin did not charge the attempt (the counter is charged after the comparison, or only for wrong PINs)'
+          : `pinRetries ${after.pinRetries}`,
       );
     },
   }),

@@ -69,7 +69,11 @@ export const presenceCases = [
         // The transport gives up on its own after a grace period; an answer within 100 ms came from the key.
         const after = Math.round(performance.now() - (abortedAt ?? 0));
         const limit = CANCEL_ANSWER_MS + ctx.toleranceMs;
-        check(after <= limit, `the key answering CANCELLED within 100 ms of the CANCEL (${limit} ms with the tolerance)`, () => `no answer for ${after} ms, when the host gave up`);
+        check(
+          after <= limit,
+          `the key answering CANCELLED within 100 ms of the CANCEL (${limit} ms with the tolerance)`,
+          () => `no answer for ${after} ms, when the host gave up`,
+        );
       }
       if (response !== undefined) fail('the request cancelled (status CANCELLED)', `the request answered ${rawStatus(response)}`);
       await session.ok('GetInfo', {});

@@ -30,7 +30,8 @@ function needles(secret: Secret): { readonly form: string; readonly bytes: Uint8
   }
   // Base32 groups of 8 characters are 5 bytes; any aligned group of the secret's base32 spelling.
   const base32 = encodeBase32(secret.bytes);
-  for (let start = 0; start + 8 <= base32.length; start += 8) found.push({ form: `base32 characters ${start}..${start + 7}`, bytes: utf8.encode(base32.slice(start, start + 8)) });
+  for (let start = 0; start + 8 <= base32.length; start += 8)
+    found.push({ form: `base32 characters ${start}..${start + 7}`, bytes: utf8.encode(base32.slice(start, start + 8)) });
   return found;
 }
 
@@ -66,8 +67,17 @@ export const secretCases = [
       const [totpSecret, hotpSecret, replacement] = secrets as [Secret, Secret, Secret];
       const exercise = async (): Promise<void> => {
         const session = await ctx.session();
-        const totp = await createAccount(ctx, session, { name: ctx.name('secret-totp'), login: 'someone', password, otp: { secret: totpSecret.bytes, kind: 'TOTP' } });
-        const hotp = await createAccount(ctx, session, { name: ctx.name('secret-hotp'), flags: AccountFlag.HIDDEN, otp: { secret: hotpSecret.bytes, kind: 'HOTP' } });
+        const totp = await createAccount(ctx, session, {
+          name: ctx.name('secret-totp'),
+          login: 'someone',
+          password,
+          otp: { secret: totpSecret.bytes, kind: 'TOTP' },
+        });
+        const hotp = await createAccount(ctx, session, {
+          name: ctx.name('secret-hotp'),
+          flags: AccountFlag.HIDDEN,
+          otp: { secret: hotpSecret.bytes, kind: 'HOTP' },
+        });
         await session.call('AccountGet', { id: totp.id });
         await session.call('AccountGet', { id: hotp.id });
         await session.call('AccountList', {});

@@ -41,16 +41,28 @@ export const wipeCases = [
       await session.expectStatus('Wipe', {}, 'USER_PRESENCE_HOLD_TOO_SHORT', { presence: { kind: 'hold', ms: 2000 } });
       await session.expectStatus('Wipe', {}, 'USER_PRESENCE_DENIED', { presence: { kind: 'deny' } });
       const kept = await session.ok('GetInfo', {});
-      check(kept.accountCount === before.accountCount && kept.pinState === 'SET', 'nothing erased by the refused Wipes', () => `${kept.accountCount} accounts, pinState ${kept.pinState}`);
+      check(
+        kept.accountCount === before.accountCount && kept.pinState === 'SET',
+        'nothing erased by the refused Wipes',
+        () => `${kept.accountCount} accounts, pinState ${kept.pinState}`,
+      );
       await wipe(ctx, session);
       const after = await session.ok('GetInfo', {});
       checkEqual(after.accountCount, 0, 'accountCount after Wipe');
       checkEqual(after.pinState, 'NOT_SET', 'pinState after Wipe');
       checkEqual(after.locked, false, 'locked after Wipe (no PIN is set)');
       checkEqual(after.storageFree, after.storageTotal, 'storageFree after Wipe');
-      check(after.serial === before.serial && after.model === before.model && after.firmware === before.firmware, 'the identity kept', () => `${after.serial}, ${after.model}, ${after.firmware}`);
+      check(
+        after.serial === before.serial && after.model === before.model && after.firmware === before.firmware,
+        'the identity kept',
+        () => `${after.serial}, ${after.model}, ${after.firmware}`,
+      );
       const expectedTime = Number(before.time) + (performance.now() - beforeAt) / 1000;
-      check(Math.abs(Number(after.time) - expectedTime) <= 2, 'the clock kept running through Wipe', () => `time ${String(after.time)}, about ${Math.round(expectedTime)} expected`);
+      check(
+        Math.abs(Number(after.time) - expectedTime) <= 2,
+        'the clock kept running through Wipe',
+        () => `time ${String(after.time)}, about ${Math.round(expectedTime)} expected`,
+      );
     },
   }),
 ];
