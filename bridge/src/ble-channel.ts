@@ -2,7 +2,7 @@
  * The host side of HKP over Bluetooth LE (docs/protocol.md §2) over any GattConnection: the simulator's BLE
  * link, noble, Web Bluetooth. One BleChannel is one BLE connection, and so one HKP session: it cuts requests
  * into control point writes, reassembles the status notifications, follows KEEPALIVE, cancels with CANCEL and
- * turns ERROR into TransportError. Requests run one at a time from a FIFO queue (ExchangeQueue).
+ * turns ERROR into TransportError. Requests run one at a time from a FIFO queue (RequestScheduler).
  *
  * Recovery, decided once here:
  * - ERROR INVALID_SEQ, INVALID_LEN and REQ_TIMEOUT mean the request arrived garbled and never ran: it is
@@ -40,37 +40,28 @@ import {
   BleKeepaliveStatus,
   BleReassembler,
   type BleReceiveResult,
-  CtapStatus,
-  Status,
   encodeBleMessage,
 } from '@hkey/protocol';
 import { BLE_SERVICE_CHARACTERISTICS, type BleServiceCharacteristics, prepareBleService } from './ble-service.js';
 import { BleTransportError, BridgeError, TransportError } from './errors.js';
-import { ExchangeQueue, type GiveUpReason } from './exchange-queue.js';
 import type { BleService, GattConnection } from './gatt-connection.js';
-import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
+import { RequestScheduler, type RequestKind, ScheduledCall, type SchedulerOptions, isCancelledAnswer, noop, sameBytes } from './request-scheduler.js';
+import type { ExchangeOptions } from './transport.js';
 
 /** The CLA byte that starts every U2F request APDU; no CTAP2 command byte is 0x00 (§2.12). */
 const U2F_CLA = 0x00;
 
-/**
- * The answer a key gives a MSG it stopped because of CANCEL: HKP status CANCELLED (§2.7), or for a CTAP2 request on
- * the FIDO service CTAP2_ERR_KEEPALIVE_CANCEL (§2.12). U2F has no cancelled answer: the key answers the APDU.
- */
-function isCancelledAnswer(service: BleService, request: Uint8Array, answer: Uint8Array): boolean {
-  if (service === 'hkp') return answer[0] === Status.CANCELLED;
-  return request[0] !== U2F_CLA && answer.length === 1 && answer[0] === CtapStatus.KEEPALIVE_CANCEL;
+/** What a MSG carries: an HKP request, or on the FIDO service a CTAP2 request or a U2F APDU (§2.12). */
+function requestKind(service: BleService, call: BleCall): RequestKind {
+  if (call.cmd !== BleCommand.MSG) return 'control';
+  if (service === 'hkp') return 'hkp';
+  return call.payload[0] === U2F_CLA ? 'u2f' : 'ctap2';
 }
 
-export interface BleChannelOptions {
+export interface BleChannelOptions extends SchedulerOptions {
   /** How long the key may stay silent during a call before it fails with TIMEOUT; every notification restarts it (§2.10). Default 30 s. */
   readonly idleTimeoutMs?: number;
-  /** How long a cancelled call waits for the key to answer the CANCEL before it gives up on it. Default 1 s. */
-  readonly cancelGraceMs?: number;
 }
-
-const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-const DEFAULT_CANCEL_GRACE_MS = 1_000;
 /** Silence that proves the key runs no request of this connection: 3 × the longest KEEPALIVE gap (§2.6). */
 const QUIET_MS = 300;
 /** How often a partly received notification is checked for its REQ_TIMEOUT (§2.9). */
@@ -83,19 +74,12 @@ const CANCEL = Uint8Array.of(BleCommand.CANCEL, 0, 0);
  */
 type Phase = 'queued' | 'draining' | 'sending' | 'waiting' | 'cancelling';
 
-class BleCall {
+class BleCall extends ScheduledCall {
   phase: Phase = 'queued';
-  /** When the key was last heard from during this call (ms): the idle timeout and the quiet period count from here. */
-  lastHeard = 0;
   /** When the call first had to wait for the link to get back in step (0: never); it may wait for the idle timeout. */
   drainingSince = 0;
   /** Whether the key answered BUSY, which decides the error when the wait is over. */
   busy = false;
-  /** When the key must have answered a CANCEL. */
-  graceUntil = Infinity;
-  /** Set when the call is given up, with the abort reason kept as the cause of the CANCELLED error. */
-  giveUp: GiveUpReason | undefined = undefined;
-  abortReason: unknown = undefined;
   /** Counts transmissions: the writer of an older one stops at its next fragment. */
   attempt = 0;
   /** The fragment size of the current transmission; an MTU change below it sets `restart` (or `unsure`, once written). */
@@ -108,12 +92,6 @@ class BleCall {
   unsure = false;
   /** Whether the one resend after a garbled request has been used. */
   resent = false;
-
-  constructor(
-    readonly cmd: number,
-    readonly payload: Uint8Array,
-    readonly onKeepalive: ((status: KeepaliveStatus) => void) | undefined,
-  ) {}
 }
 
 /** Bytes per fragment for an MTU (§2.3); stacks that report nothing usable count as the default 23. */
@@ -122,19 +100,13 @@ function fragmentSizeFor(mtu: number, controlPointLength: number): number {
   return Math.min(controlPointLength, usable - BLE_ATT_HEADER_SIZE);
 }
 
-export class BleChannel {
-  private readonly idleTimeoutMs: number;
-  private readonly cancelGraceMs: number;
-  private readonly queue: ExchangeQueue<BleCall, Uint8Array>;
+/** A BLE channel, scheduled by RequestScheduler. */
+export class BleChannel extends RequestScheduler<BleCall> {
   private readonly reassembler = new BleReassembler();
   /** A request was left without its answer: the next call gets the link back in step first. */
   private outOfStep = false;
-  private closed = false;
   /** The last write; the next waits for it, because GATT stacks take one write at a time, in order. */
   private writing: Promise<void> = Promise.resolve();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerDue = Infinity;
-  private readonly disconnectListeners = new Set<(error: TransportError) => void>();
   private readonly stopListening: readonly (() => void)[];
   private readonly characteristics: BleServiceCharacteristics;
 
@@ -146,13 +118,8 @@ export class BleChannel {
     /** The service the channel runs on. */
     readonly service: BleService,
   ) {
-    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    super(options, BLE_MAX_MESSAGE_SIZE);
     this.characteristics = BLE_SERVICE_CHARACTERISTICS[service];
-    this.queue = new ExchangeQueue<BleCall, Uint8Array>({
-      start: (call) => this.start(call),
-      giveUp: (call, reason, cause) => this.giveUp(call, reason, cause),
-    });
     this.stopListening = [
       connection.onNotify((value, characteristic) => {
         if (characteristic === this.characteristics.status) this.onNotify(value);
@@ -205,33 +172,22 @@ export class BleChannel {
       });
   }
 
-  /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
-  onDisconnect(listener: (error: TransportError) => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
+  protected createCall(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): BleCall {
+    return new BleCall(cmd, payload, options);
   }
 
-  /** Cancels the running call on the key, rejects pending calls with DISCONNECTED and disconnects. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    const running = this.queue.current;
-    const onKey = running !== undefined && running.phase !== 'draining';
-    this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
+  protected isOnKey(call: BleCall): boolean {
+    return call.phase !== 'draining';
+  }
+
+  protected async closeLink(cancel: boolean): Promise<void> {
     // So the key stops waiting for a button nobody will see the result of.
-    if (onKey) this.writing = this.writing.then(() => this.send(CANCEL)).catch(noop);
+    if (cancel) this.writing = this.writing.then(() => this.send(CANCEL)).catch(noop);
     await this.writing;
     await this.release();
   }
 
-  private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED', { message: 'This connection to the key is closed; open it again.' }));
-    if (payload.length > BLE_MAX_MESSAGE_SIZE) {
-      return Promise.reject(new TransportError('PROTOCOL_VIOLATION', { message: `A message holds at most ${BLE_MAX_MESSAGE_SIZE} bytes.` }));
-    }
-    return this.queue.push(new BleCall(cmd, payload, options?.onKeepalive), options);
-  }
-
-  private start(call: BleCall): void {
+  protected start(call: BleCall): void {
     if (this.outOfStep) this.drain(call);
     else this.transmit(call);
   }
@@ -243,27 +199,27 @@ export class BleChannel {
     call.lastHeard = now;
     if (call.drainingSince === 0) call.drainingSince = now;
     void this.write(CANCEL);
-    this.arm(now + QUIET_MS);
+    this.armWatchdog(now + QUIET_MS);
   }
 
   private transmit(call: BleCall): void {
     call.phase = 'sending';
     call.lastHeard = Date.now();
-    this.arm(call.lastHeard + this.idleTimeoutMs);
+    this.armWatchdog(call.lastHeard + this.idleTimeoutMs);
     void this.writeMessage(call, ++call.attempt);
   }
 
   private async writeMessage(call: BleCall, attempt: number): Promise<void> {
-    const stillSending = (): boolean => this.queue.current === call && call.attempt === attempt && call.phase === 'sending';
+    const stillSending = (): boolean => this.current === call && call.attempt === attempt && call.phase === 'sending';
     call.cutSize = this.fragmentSize;
     call.restart = false;
     let fragments = encodeBleMessage(call.cmd, call.payload, call.cutSize);
     for (let index = 0; index < fragments.length; index++) {
-      if (index > 0 && (call.giveUp !== undefined || call.restart)) {
+      if (index > 0 && (call.givingUp !== undefined || call.restart)) {
         // The key holds the first part of the message; CANCEL drops it without an answer (§2.9 rule 3).
         await this.write(CANCEL);
         if (!stillSending()) return;
-        if (call.giveUp !== undefined) return this.queue.reject(call, this.giveUpError(call));
+        if (call.givingUp !== undefined) return this.fail(call, this.giveUpError(call));
         call.cutSize = this.fragmentSize;
         call.restart = false;
         fragments = encodeBleMessage(call.cmd, call.payload, call.cutSize);
@@ -277,17 +233,14 @@ export class BleChannel {
     call.lastHeard = call.sentAt = Date.now();
     call.heardSinceSent = false;
     call.unsure = false;
-    if (call.giveUp !== undefined) return this.startCancel(call);
+    if (call.givingUp !== undefined) return this.startCancel(call);
     call.phase = 'waiting';
   }
 
   /** Abort or overall timeout of the running call. */
-  private giveUp(call: BleCall, reason: GiveUpReason, abortReason: unknown): void {
-    if (call.giveUp !== undefined) return;
-    call.giveUp = reason;
-    call.abortReason = abortReason;
+  protected abandon(call: BleCall): void {
     // Nothing of it has reached the key yet.
-    if (call.phase === 'draining') this.queue.reject(call, this.giveUpError(call));
+    if (call.phase === 'draining') this.fail(call, this.giveUpError(call));
     else if (call.phase === 'waiting') this.startCancel(call);
     // While 'sending', the writer notices at its next fragment.
   }
@@ -296,53 +249,47 @@ export class BleChannel {
     call.phase = 'cancelling';
     call.graceUntil = Date.now() + this.cancelGraceMs;
     void this.write(CANCEL);
-    this.arm(call.graceUntil);
-  }
-
-  /** CANCELLED (with the signal's reason as cause) or TIMEOUT. */
-  private giveUpError(call: BleCall): TransportError {
-    const reason = call.giveUp ?? 'CANCELLED';
-    return new TransportError(reason, call.abortReason === undefined ? undefined : { cause: call.abortReason });
+    this.armWatchdog(call.graceUntil);
   }
 
   private onNotify(value: Uint8Array): void {
     const now = Date.now();
     const result = this.reassembler.feed(value, now);
-    const call = this.queue.current;
+    const call = this.current;
     // Any notification shows the key is alive (§2.10).
     if (call !== undefined) {
       call.lastHeard = now;
       call.heardSinceSent = true;
     }
-    if (this.reassembler.needsPoll) this.arm(now + POLL_MS);
+    if (this.reassembler.needsPoll) this.armWatchdog(now + POLL_MS);
     if (result !== undefined) this.onResult(result);
   }
 
   private onResult(result: BleReceiveResult): void {
-    const call = this.queue.current;
+    const call = this.current;
     if (call === undefined || call.phase === 'draining') return this.onStray(result, call);
     if (result.type === 'error') {
       // The key's fragments broke the rules of §2.9: the rest of its answer may still be on the way.
       this.outOfStep = true;
-      return this.queue.reject(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
+      return this.fail(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
     }
     if (result.cmd === BleCommand.KEEPALIVE) {
-      if (call.phase !== 'cancelling') call.onKeepalive?.(result.payload[0] === BleKeepaliveStatus.UP_NEEDED ? 'user-presence' : 'processing');
+      if (call.phase !== 'cancelling') this.reportKeepalive(call, result.payload[0] === BleKeepaliveStatus.UP_NEEDED);
       return;
     }
     if (result.cmd === BleCommand.ERROR) {
-      if (call.phase === 'cancelling') return this.queue.reject(call, this.giveUpError(call));
+      if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
       return this.onError(call, result.payload[0] ?? BleError.OTHER);
     }
     if (result.cmd !== call.cmd) {
       // The answer of a request given up earlier, or a confused key.
       this.outOfStep = true;
-      return this.queue.reject(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
+      return this.fail(call, call.phase === 'cancelling' ? this.giveUpError(call) : new TransportError('PROTOCOL_VIOLATION'));
     }
-    if (call.phase === 'cancelling' && call.cmd === BleCommand.MSG && isCancelledAnswer(this.service, call.payload, result.payload)) {
-      return this.queue.reject(call, this.giveUpError(call));
+    if (call.phase === 'cancelling' && isCancelledAnswer(requestKind(this.service, call), result.payload)) {
+      return this.fail(call, this.giveUpError(call));
     }
-    this.queue.resolve(call, result.payload);
+    this.resolve(call, result.payload);
   }
 
   /** A message no request waits for: the answer of one given up (which puts the link back in step), or its KEEPALIVE. */
@@ -367,50 +314,30 @@ export class BleChannel {
         this.outOfStep = true;
         return this.drain(call);
     }
-    this.queue.reject(call, new BleTransportError(code));
+    this.fail(call, new BleTransportError(code));
   }
 
   private onMtuChange(mtu: number): void {
-    const call = this.queue.current;
+    const call = this.current;
     if (call === undefined || fragmentSizeFor(mtu, this.controlPointLength) >= call.cutSize) return;
     if (call.phase === 'sending') call.restart = true;
     else if (call.phase === 'waiting' && !call.heardSinceSent) {
       call.unsure = true;
-      this.arm(call.sentAt + QUIET_MS);
+      this.armWatchdog(call.sentAt + QUIET_MS);
     }
   }
 
-  /**
-   * One timer serves every deadline of the running call and the reassembler's REQ_TIMEOUT check: it is armed for
-   * the earliest and, when it fires, checks everything and re-arms.
-   */
-  private arm(due: number): void {
-    if (due >= this.timerDue || this.closed) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerDue = due;
-    this.timer = setTimeout(this.onTimer, Math.max(0, due - Date.now()));
-    // A channel waiting for a key must not keep a Node process alive on its own (the connection decides that).
-    (this.timer as { unref?: () => void }).unref?.();
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerDue = Infinity;
-    const now = Date.now();
+  protected check(now: number): void {
     if (this.reassembler.needsPoll) {
       const result = this.reassembler.poll(now);
       if (result !== undefined) this.onResult(result);
     }
-    const call = this.queue.current;
-    if (call !== undefined) this.check(call, now);
-    this.arm(this.nextDue(now));
-  };
-
-  private check(call: BleCall, now: number): void {
+    const call = this.current;
+    if (call === undefined) return;
     switch (call.phase) {
       case 'draining':
         if (now - call.drainingSince >= this.idleTimeoutMs)
-          return this.queue.reject(call, call.busy ? new BleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
+          return this.fail(call, call.busy ? new BleTransportError(BleError.BUSY) : new TransportError('TIMEOUT'));
         if (now - call.lastHeard < QUIET_MS) return;
         this.outOfStep = false;
         return this.transmit(call);
@@ -425,17 +352,17 @@ export class BleChannel {
         // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
         void this.write(CANCEL);
         this.outOfStep = true;
-        return this.queue.reject(call, new TransportError('TIMEOUT'));
+        return this.fail(call, new TransportError('TIMEOUT'));
       case 'cancelling':
         if (now < call.graceUntil) return;
         this.outOfStep = true;
-        return this.queue.reject(call, this.giveUpError(call));
+        return this.fail(call, this.giveUpError(call));
     }
   }
 
-  private nextDue(now: number): number {
+  protected runningDue(now: number): number {
     let due = this.reassembler.needsPoll ? now + POLL_MS : Infinity;
-    const call = this.queue.current;
+    const call = this.current;
     if (call?.phase === 'draining') due = Math.min(due, call.lastHeard + QUIET_MS, call.drainingSince + this.idleTimeoutMs);
     else if (call?.phase === 'sending' || call?.phase === 'waiting') {
       due = Math.min(due, call.lastHeard + this.idleTimeoutMs, call.unsure && !call.heardSinceSent ? call.sentAt + QUIET_MS : Infinity);
@@ -466,25 +393,14 @@ export class BleChannel {
   }
 
   /** Disconnects, when this channel owns the connection (the HKP channel does; the FIDO channel shares it). */
-  private release(): Promise<void> {
+  protected release(): Promise<void> {
     return this.service === 'hkp' ? this.connection.close() : Promise.resolve();
   }
 
-  /** The link broke: fail everything, tell the listeners, close the connection. */
-  private lose(error: TransportError): void {
-    if (this.closed) return;
-    this.shutdown(error);
-    for (const listener of this.disconnectListeners) listener(error);
-    void this.release().catch(noop);
-  }
-
-  private shutdown(error: TransportError): void {
-    this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+  protected override shutdown(error: TransportError): void {
     for (const stop of this.stopListening) stop();
     this.reassembler.reset();
-    this.queue.rejectAll(error);
+    super.shutdown(error);
   }
 }
 
@@ -496,11 +412,3 @@ async function closeQuietly(connection: GattConnection): Promise<void> {
     // See above.
   }
 }
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
-}
-
-function noop(): void {}

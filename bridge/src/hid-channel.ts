@@ -23,7 +23,6 @@
  * HKP_MSG, CBOR and MSG (§9.3) share the one queue: a key runs one transaction per channel, whatever its kind.
  */
 import {
-  CtapStatus,
   HID_BROADCAST_CID,
   HID_INIT_NONCE_SIZE,
   HID_MAX_MESSAGE_SIZE,
@@ -35,7 +34,6 @@ import {
   HidKeepaliveStatus,
   HidResponseReader,
   type HidResponseEvent,
-  Status,
   decodeHidInitResponse,
   encodeHidInitRequest,
   encodeHidMessage,
@@ -43,13 +41,12 @@ import {
 import { HidTransportError, TransportError } from './errors.js';
 import type { HidReportPort } from './hid-report-port.js';
 import { ReportWriter } from './report-writer.js';
-import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
+import { RequestScheduler, type RequestKind, ScheduledCall, type SchedulerOptions, isCancelledAnswer, noop, sameBytes } from './request-scheduler.js';
+import type { ExchangeOptions } from './transport.js';
 
-export interface HidChannelOptions {
+export interface HidChannelOptions extends SchedulerOptions {
   /** How long the key may stay silent during a call before it fails with TIMEOUT; every KEEPALIVE restarts it (§1.12). Default 30 s. */
   readonly idleTimeoutMs?: number;
-  /** How long a cancelled call waits for the key to answer the CANCEL before it gives up on it. Default 1 s. */
-  readonly cancelGraceMs?: number;
 }
 
 export interface HidChannelOpenOptions extends HidChannelOptions {
@@ -59,33 +56,22 @@ export interface HidChannelOpenOptions extends HidChannelOptions {
   readonly timeoutMs?: number;
 }
 
-const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-const DEFAULT_CANCEL_GRACE_MS = 1_000;
 /** §1.10: a host retries CHANNEL_BUSY and LOCK_REQUIRED after 100 ms or more. */
 const BUSY_RETRY_MS = 100;
 const EMPTY = new Uint8Array(0);
+const KINDS: Partial<Record<number, RequestKind>> = { [HidCommand.HKP_MSG]: 'hkp', [HidCommand.CBOR]: 'ctap2', [HidCommand.MSG]: 'u2f' };
 
 /**
  * Where a call is: waiting its turn; allocating a CID (INIT on broadcast); resynchronising its CID (INIT on
- * it); waiting for the response; waiting to resend to a busy key; waiting for the key to answer a CANCEL; or settled.
+ * it); waiting for the response; waiting to resend to a busy key; waiting for the key to answer a CANCEL.
  */
-type Phase = 'queued' | 'allocating' | 'resyncing' | 'waiting' | 'backoff' | 'cancelling' | 'settled';
+type Phase = 'queued' | 'allocating' | 'resyncing' | 'waiting' | 'backoff' | 'cancelling';
 
 /** What the channel must do before the next request: nothing, INIT on its CID, or get a CID at all. */
 type LinkState = 'ready' | 'resync' | 'allocate';
 
-type GiveUpReason = 'CANCELLED' | 'TIMEOUT';
-
-class Call {
+class Call extends ScheduledCall {
   phase: Phase = 'queued';
-  /** When the key was last heard from during this call (ms): the idle timeout counts from here. */
-  lastHeard = 0;
-  /** When the key must have answered a CANCEL. */
-  graceUntil = Infinity;
-  /** Why the call is being given up once the CANCEL is answered. */
-  reason: GiveUpReason = 'CANCELLED';
-  /** The abort reason of the signal, kept as the cause of the CANCELLED error. */
-  abortReason: unknown = undefined;
   nonce: Uint8Array = EMPTY;
   /** Whether the one resend after INVALID_CHANNEL, and the one after a garbled request, have been used. */
   reallocated = false;
@@ -95,41 +81,15 @@ class Call {
   retryAt = Infinity;
   /** The busy answer, reported instead of a bare TIMEOUT when time runs out while the key stays busy. */
   busyCode = 0;
-  resolve: (payload: Uint8Array) => void = noop;
-  reject: (error: unknown) => void = noop;
-
-  constructor(
-    readonly cmd: number,
-    readonly payload: Uint8Array,
-    readonly signal: AbortSignal | undefined,
-    readonly onKeepalive: ((status: KeepaliveStatus) => void) | undefined,
-    /** Overall deadline (ms), Infinity for none. */
-    readonly deadline: number,
-  ) {}
 }
 
-function noop(): void {}
-
-/**
- * A CTAPHID channel. Also the `abort` listener of every signal its calls use (EventListenerObject): one
- * registration per signal serves all calls that share it, and no closure is made per call.
- */
-export class HidChannel implements EventListenerObject {
-  private readonly idleTimeoutMs: number;
-  private readonly cancelGraceMs: number;
+/** A CTAPHID channel, scheduled by RequestScheduler. */
+export class HidChannel extends RequestScheduler<Call> {
   private readonly broadcastReader = new HidResponseReader(HID_BROADCAST_CID);
   private reader: HidResponseReader;
   private link: LinkState = 'allocate';
   private init: HidInitResponse | undefined;
-  private current: Call | undefined;
-  private queue: Call[] = [];
-  private closed = false;
   private readonly writer: ReportWriter;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private watchdogDue = Infinity;
-  /** How many unsettled calls use each signal: the channel listens to a signal only while one does. */
-  private readonly signalUsers = new Map<AbortSignal, number>();
-  private readonly disconnectListeners = new Set<(error: TransportError) => void>();
   private readonly stopReports: () => void;
   private readonly stopClose: () => void;
 
@@ -137,8 +97,7 @@ export class HidChannel implements EventListenerObject {
     private readonly port: HidReportPort,
     options: HidChannelOptions,
   ) {
-    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    super(options, HID_MAX_MESSAGE_SIZE);
     this.reader = this.broadcastReader;
     this.writer = new ReportWriter(port, (cause) => this.lose(new TransportError('DISCONNECTED', { cause })));
     this.stopReports = port.onReport(this.onReport);
@@ -198,57 +157,32 @@ export class HidChannel implements EventListenerObject {
     await this.enqueue(HidCommand.WINK, EMPTY, options);
   }
 
-  /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
-  onDisconnect(listener: (error: TransportError) => void): () => void {
-    this.disconnectListeners.add(listener);
-    return () => this.disconnectListeners.delete(listener);
+  protected createCall(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Call {
+    return new Call(cmd, payload, options);
   }
 
-  /** Cancels the running call on the key, rejects pending calls with DISCONNECTED and closes the port. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    const running = this.current?.phase === 'waiting';
-    this.shutdown(new TransportError('DISCONNECTED', { message: 'The connection was closed before the key answered.' }));
+  protected isOnKey(call: Call): boolean {
+    return call.phase === 'waiting';
+  }
+
+  protected async closeLink(cancel: boolean): Promise<void> {
     // So the key stops waiting for a button nobody will see the result of.
-    if (running) this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+    if (cancel) this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
     await this.writer.flushed();
     await this.port.close?.();
   }
 
-  /** AbortSignal listener: gives up every call that uses the aborted signal. */
-  handleEvent(event: Event): void {
-    const signal = event.target as AbortSignal;
-    const current = this.current;
-    this.queue = this.queue.filter((call) => {
-      if (call.signal !== signal) return true;
-      this.reject(call, new TransportError('CANCELLED', { cause: signal.reason }));
-      return false;
-    });
-    if (current !== undefined && current.signal === signal) this.giveUp(current, 'CANCELLED', signal.reason);
+  protected release(): Promise<void> | void {
+    return this.port.close?.();
   }
 
-  private enqueue(cmd: number, payload: Uint8Array, options: ExchangeOptions | undefined): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new TransportError('DISCONNECTED', { message: 'This connection to the key is closed; open it again.' }));
-    if (payload.length > HID_MAX_MESSAGE_SIZE) {
-      return Promise.reject(new TransportError('PROTOCOL_VIOLATION', { message: `A message holds at most ${HID_MAX_MESSAGE_SIZE} bytes.` }));
-    }
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new TransportError('CANCELLED'));
-    const timeoutMs = options?.timeoutMs;
-    const call = new Call(cmd, payload, signal, options?.onKeepalive, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs);
-    const promise = new Promise<Uint8Array>((resolve, reject) => {
-      call.resolve = resolve;
-      call.reject = reject;
-    });
-    if (signal !== undefined) this.watch(signal);
-    if (call.deadline !== Infinity) this.armWatchdog(call.deadline);
-    if (this.current === undefined) this.start(call);
-    else this.queue.push(call);
-    return promise;
+  protected override shutdown(error: TransportError): void {
+    this.stopReports();
+    this.stopClose();
+    super.shutdown(error);
   }
 
-  private start(call: Call): void {
-    this.current = call;
+  protected start(call: Call): void {
     call.lastHeard = Date.now();
     this.armWatchdog(call.lastHeard + this.idleTimeoutMs);
     this.resume(call);
@@ -273,9 +207,7 @@ export class HidChannel implements EventListenerObject {
   private sendRequest(call: Call): void {
     if (call.cmd === HidCommand.INIT) {
       // The allocation was the whole call (open()).
-      this.resolve(call, EMPTY);
-      this.advance();
-      return;
+      return this.resolve(call, EMPTY);
     }
     call.phase = 'waiting';
     this.writer.write(encodeHidMessage(this.channelId, call.cmd, call.payload));
@@ -330,21 +262,17 @@ export class HidChannel implements EventListenerObject {
     switch (event.type) {
       case 'keepalive':
         call.lastHeard = Date.now();
-        if (call.phase === 'waiting' && call.onKeepalive !== undefined) {
-          call.onKeepalive(event.status === HidKeepaliveStatus.UPNEEDED ? 'user-presence' : 'processing');
-        }
+        if (call.phase === 'waiting') this.reportKeepalive(call, event.status === HidKeepaliveStatus.UPNEEDED);
         return;
       case 'message':
-        if (call.phase === 'cancelling' && event.cmd === call.cmd && isCancelledAnswer(call.cmd, event.payload)) {
+        if (call.phase === 'cancelling' && event.cmd === call.cmd && isCancelledAnswer(KINDS[call.cmd] ?? 'control', event.payload)) {
           return this.fail(call, this.giveUpError(call));
         }
         if (event.cmd !== call.cmd) {
           this.link = 'resync';
           return this.fail(call, new TransportError('PROTOCOL_VIOLATION'));
         }
-        this.resolve(call, event.payload);
-        this.advance();
-        return;
+        return this.resolve(call, event.payload);
       case 'error':
         if (call.phase === 'cancelling') return this.fail(call, this.giveUpError(call));
         return this.onError(call, event.code);
@@ -385,160 +313,45 @@ export class HidChannel implements EventListenerObject {
   }
 
   /** Abort or overall timeout of the running call. */
-  private giveUp(call: Call, reason: GiveUpReason, abortReason?: unknown): void {
+  protected abandon(call: Call): void {
     if (call.phase === 'waiting') {
       // The request is on the key: ask it to stop and wait (briefly) for its answer, so the next call finds it idle.
       call.phase = 'cancelling';
-      call.reason = reason;
-      call.abortReason = abortReason;
       call.graceUntil = Date.now() + this.cancelGraceMs;
       this.armWatchdog(call.graceUntil);
       this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
     } else if (call.phase === 'allocating' || call.phase === 'resyncing' || call.phase === 'backoff') {
       // Nothing is running on the key for this call; an INIT still in flight is told apart by its nonce.
-      call.reason = reason;
-      call.abortReason = abortReason;
-      this.fail(call, reason === 'TIMEOUT' && call.phase === 'backoff' ? new HidTransportError(call.busyCode) : this.giveUpError(call));
+      this.fail(call, call.givingUp === 'TIMEOUT' && call.phase === 'backoff' ? new HidTransportError(call.busyCode) : this.giveUpError(call));
     }
   }
 
-  /** CANCELLED (with the signal's reason as cause) or TIMEOUT. */
-  private giveUpError(call: Call): TransportError {
-    return new TransportError(call.reason, call.abortReason === undefined ? undefined : { cause: call.abortReason });
-  }
-
-  /** Fails the running call and moves on. */
-  private fail(call: Call, error: TransportError): void {
-    this.reject(call, error);
-    this.advance();
-  }
-
-  /** Starts the next call; the running one has been settled first, so results arrive in call order. */
-  private advance(): void {
-    this.current = undefined;
-    const next = this.queue.shift();
-    if (next !== undefined) this.start(next);
-  }
-
-  private resolve(call: Call, payload: Uint8Array): void {
-    call.phase = 'settled';
-    if (call.signal !== undefined) this.unwatch(call.signal);
-    call.resolve(payload);
-  }
-
-  private reject(call: Call, error: TransportError): void {
-    call.phase = 'settled';
-    if (call.signal !== undefined) this.unwatch(call.signal);
-    call.reject(error);
-  }
-
-  private watch(signal: AbortSignal): void {
-    const users = this.signalUsers.get(signal);
-    if (users === undefined) signal.addEventListener('abort', this);
-    this.signalUsers.set(signal, (users ?? 0) + 1);
-  }
-
-  private unwatch(signal: AbortSignal): void {
-    const users = this.signalUsers.get(signal) ?? 0;
-    if (users > 1) {
-      this.signalUsers.set(signal, users - 1);
-    } else {
-      this.signalUsers.delete(signal);
-      signal.removeEventListener('abort', this);
-    }
-  }
-
-  /**
-   * One timer serves all deadlines: it is armed for the earliest one and, when it fires, checks every call
-   * and re-arms. A call that ends in time costs no timer at all, which matters at tens of thousands of calls per second.
-   */
-  private armWatchdog(due: number): void {
-    if (due >= this.watchdogDue || this.closed) return;
-    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
-    this.watchdogDue = due;
-    this.watchdog = setTimeout(this.onWatchdog, Math.max(0, due - Date.now()));
-    // A channel waiting for a key must not keep a Node process alive on its own (the port decides that).
-    (this.watchdog as { unref?: () => void }).unref?.();
-  }
-
-  private readonly onWatchdog = (): void => {
-    this.watchdog = undefined;
-    this.watchdogDue = Infinity;
-    const now = Date.now();
-    this.queue = this.queue.filter((call) => {
-      if (call.deadline > now) return true;
-      this.reject(call, new TransportError('TIMEOUT'));
-      return false;
-    });
+  protected check(now: number): void {
     const call = this.current;
-    if (call !== undefined) {
-      if (call.phase === 'cancelling') {
-        if (now >= call.graceUntil) {
-          this.link = 'resync';
-          this.fail(call, this.giveUpError(call));
-        }
-      } else if (call.phase === 'backoff' && now >= call.retryAt && now < call.deadline) {
+    if (call === undefined) return;
+    if (call.phase === 'cancelling') {
+      if (now >= call.graceUntil) {
+        this.link = 'resync';
+        this.fail(call, this.giveUpError(call));
+      }
+    } else if (call.phase === 'backoff') {
+      if (now >= call.retryAt) {
         call.lastHeard = now;
         this.resume(call);
-      } else if (now >= call.deadline) {
-        this.giveUp(call, 'TIMEOUT');
-      } else if (now - call.lastHeard >= this.idleTimeoutMs) {
-        // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
-        if (call.phase === 'waiting') this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
-        this.link = 'resync';
-        this.fail(call, new TransportError('TIMEOUT'));
       }
+    } else if (now - call.lastHeard >= this.idleTimeoutMs) {
+      // The key went silent: no point waiting for a CANCEL answer, but send one in case it is merely slow.
+      if (call.phase === 'waiting') this.writer.write(encodeHidMessage(this.channelId, HidCommand.CANCEL, EMPTY));
+      this.link = 'resync';
+      this.fail(call, new TransportError('TIMEOUT'));
     }
-    this.armWatchdog(this.nextDue());
-  };
+  }
 
-  private nextDue(): number {
-    let due = Infinity;
-    for (const call of this.queue) due = Math.min(due, call.deadline);
+  protected runningDue(): number {
     const call = this.current;
-    if (call !== undefined) {
-      if (call.phase === 'cancelling') due = Math.min(due, call.graceUntil);
-      else if (call.phase === 'backoff') due = Math.min(due, call.retryAt, call.deadline);
-      else due = Math.min(due, call.deadline, call.lastHeard + this.idleTimeoutMs);
-    }
-    return due;
+    if (call === undefined) return Infinity;
+    if (call.phase === 'cancelling') return call.graceUntil;
+    if (call.phase === 'backoff') return call.retryAt;
+    return call.lastHeard + this.idleTimeoutMs;
   }
-
-  /** The link broke: fail everything, tell the listeners, close the port. */
-  private lose(error: TransportError): void {
-    if (this.closed) return;
-    this.shutdown(error);
-    for (const listener of this.disconnectListeners) listener(error);
-    // The link is already gone: a port that fails to close has nothing left to report.
-    try {
-      void Promise.resolve(this.port.close?.()).catch(noop);
-    } catch {
-      // Same as above, for a port whose close() throws synchronously.
-    }
-  }
-
-  private shutdown(error: TransportError): void {
-    this.closed = true;
-    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-    this.stopReports();
-    this.stopClose();
-    const pending = this.current === undefined ? this.queue : [this.current, ...this.queue];
-    this.current = undefined;
-    this.queue = [];
-    for (const call of pending) this.reject(call, error);
-  }
-}
-
-/** The answer a key gives a request it stopped because of CANCEL: HKP status CANCELLED, CTAP2_ERR_KEEPALIVE_CANCEL. */
-function isCancelledAnswer(cmd: number, payload: Uint8Array): boolean {
-  if (cmd === HidCommand.HKP_MSG) return payload[0] === Status.CANCELLED;
-  if (cmd === HidCommand.CBOR) return payload.length === 1 && payload[0] === CtapStatus.KEEPALIVE_CANCEL;
-  return false;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
