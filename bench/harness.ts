@@ -79,6 +79,9 @@ export function compare(comparison: Comparison): ComparisonResult {
   return { comparison, subject: s, reference: r, ratio: s.median / r.median };
 }
 
+/** One Markdown table row: `| a | b |`. */
+export const markdownRow = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+
 const rate = (m: Measurement): string => `${Math.round(m.median).toLocaleString('en-US')} ±${(m.spread * 100).toFixed(0)}%`;
 
 export function renderTable(title: string, results: readonly ComparisonResult[]): string {
@@ -92,7 +95,16 @@ export function renderTable(title: string, results: readonly ComparisonResult[])
     const target = comparison.targetText ?? (comparison.target === undefined ? '' : `>= ${comparison.target}x`);
     const met = comparison.target === undefined ? '' : ratio >= comparison.target ? 'yes' : 'NO';
     lines.push(
-      `| ${comparison.benchmark} | ${comparison.subject.name} | ${rate(subject)} | ${comparison.reference.name} | ${rate(reference)} | ${ratio.toFixed(2)}x | ${target} | ${met} |`,
+      markdownRow([
+        comparison.benchmark,
+        comparison.subject.name,
+        rate(subject),
+        comparison.reference.name,
+        rate(reference),
+        `${ratio.toFixed(2)}x`,
+        target,
+        met,
+      ]),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- FILTER]` (which builds first: benchmarks run the packages' dist, as users do): runs every suite (or those whose name contains FILTER), prints Markdown tables and
- * writes them into BENCHMARKS.md between its generated markers, with the machine, Node version, date and command.
+ * `npm run bench [-- FILTER]` (which builds first: benchmarks run the packages' dist, as users do): runs every
+ * suite (or those whose name contains FILTER), prints Markdown tables and writes them into BENCHMARKS.md between
+ * its generated markers, with the machine, Node version, date and command.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

@@ -1,5 +1,6 @@
 // A longer fuzz run than `npm test` does: `npm run fuzz -- --cases 20000000 [--seed 123]` (docs/reliability.md).
-// Runs the fuzz targets (fuzz.test.ts, bridge-ws-fuzz.test.ts, cli-args-fuzz.test.ts) with the budget scaled to N cases in total and prints the cases per target.
+// Runs the fuzz targets (fuzz.test.ts, bridge-ws-fuzz.test.ts, cli-args-fuzz.test.ts) with the budget scaled to N
+// cases in total and prints the cases per target.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -70,7 +70,8 @@ test(
     );
     const result = await hammer(clients, SECONDS);
     console.log(
-      `bridge load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`,
+      `bridge load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+        `${result.failed} failed, ${result.wrong} misrouted`,
     );
     expect(result.failed).toBe(0);
     expect(result.wrong).toBe(0);
@@ -96,7 +97,8 @@ test(
     );
     const result = await hammer(clients, SECONDS);
     console.log(
-      `UDP load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ${result.failed} failed, ${result.wrong} misrouted`,
+      `UDP load: ${result.operations} exchanges, ${Math.round(result.perSecond)}/s, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+        `${result.failed} failed, ${result.wrong} misrouted`,
     );
     expect(result.failed).toBe(0);
     expect(result.wrong).toBe(0);

@@ -1,6 +1,7 @@
 /** Memory of 10,000 idle virtual keys in one process, each having answered INIT + GetInfo, against one key. */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { markdownRow } from '../harness.js';
 
 const CHILD = fileURLToPath(new URL('../children/many-keys.ts', import.meta.url));
 const TSCONFIG = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
@@ -24,7 +25,14 @@ function row(count: number, fido: boolean): string {
   const perKeyKb = (many.rss - one.rss) / (count - 1) / 1024;
   const rssMb = many.rss / 2 ** 20;
   const what = fido ? 'INIT + GetInfo + a discoverable FIDO credential' : 'INIT + GetInfo';
-  return `| ${count.toLocaleString('en-US')} virtual keys, each answered ${what} | ${rssMb.toFixed(0)} MB | ${perKeyKb.toFixed(1)} KB | ${(one.rss / 2 ** 20).toFixed(0)} MB | RSS <= 300 MB, <= 30 KB per key | ${rssMb <= 300 && perKeyKb <= 30 ? 'yes' : 'NO'} |`;
+  return markdownRow([
+    `${count.toLocaleString('en-US')} virtual keys, each answered ${what}`,
+    `${rssMb.toFixed(0)} MB`,
+    `${perKeyKb.toFixed(1)} KB`,
+    `${(one.rss / 2 ** 20).toFixed(0)} MB`,
+    'RSS <= 300 MB, <= 30 KB per key',
+    rssMb <= 300 && perKeyKb <= 30 ? 'yes' : 'NO',
+  ]);
 }
 
 export function renderManyKeys(count = 10_000): string {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { encodeBase32 } from '@hkey/protocol';
+import { markdownRow } from '../harness.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const ROWS = 500;
@@ -84,7 +85,16 @@ export async function renderProvisioning(): Promise<string> {
       const target = realistic ? `>= 6x with ${KEYS} keys` : 'CPU-bound (see notes)';
       const met = realistic ? (scaling >= 6 ? 'yes' : 'NO') : '';
       lines.push(
-        `| ${ROWS} rows written and verified, ${pace} | \`hkey provision --parallel\`, ${KEYS} keys | ${eight.toFixed(2)} | the same rows on 1 key | ${one.toFixed(2)} | ${scaling.toFixed(2)}x | ${target} | ${met} |`,
+        markdownRow([
+          `${ROWS} rows written and verified, ${pace}`,
+          `\`hkey provision --parallel\`, ${KEYS} keys`,
+          eight.toFixed(2),
+          'the same rows on 1 key',
+          one.toFixed(2),
+          `${scaling.toFixed(2)}x`,
+          target,
+          met,
+        ]),
       );
     }
     return `${lines.join('\n')}\n`;

@@ -8,6 +8,7 @@ import { InProcessSource, KeyClient, UdpTransportKind, WsTransportKind, openVirt
 import { REALISTIC_TIMING, VirtualKey, connectInProcess } from '@hkey/firmware-sim';
 import { Simulator } from '@hkey/firmware-sim/node';
 import { type LatencyResult, measureLoops } from '../async-measure.js';
+import { markdownRow } from '../harness.js';
 
 const SECRET = new Uint8Array(20).fill(7);
 
@@ -151,7 +152,16 @@ export function renderRoundTrips(rows: readonly RoundTripRow[]): string {
   for (const row of rows) {
     const { perSecond, p50Ms, p99Ms } = row.result;
     lines.push(
-      `| ${row.benchmark} | ${Math.round(perSecond).toLocaleString('en-US')} | ${p50Ms.toFixed(3)} | ${p99Ms.toFixed(3)} | ${row.reference} | ${row.referenceValue} | ${row.target} | ${row.met ? 'yes' : 'NO'} |`,
+      markdownRow([
+        row.benchmark,
+        Math.round(perSecond).toLocaleString('en-US'),
+        p50Ms.toFixed(3),
+        p99Ms.toFixed(3),
+        row.reference,
+        row.referenceValue,
+        row.target,
+        row.met ? 'yes' : 'NO',
+      ]),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { markdownRow } from '../harness.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 
@@ -51,7 +52,17 @@ export function renderStartup({ simMs, nodeMs, runs }: StartupResult): string {
     '',
     '| benchmark | hkey | ms | reference | ms | above reference | ratio | target | met |',
     '| --- | --- | ---: | --- | ---: | ---: | ---: | --- | --- |',
-    `| \`hkey sim\` cold start to ready (median of ${runs}) | dist/bin.js sim | ${simMs.toFixed(0)} | node -e 0 | ${nodeMs.toFixed(0)} | ${above.toFixed(0)} ms | ${(simMs / nodeMs).toFixed(2)}x | < 300 ms above | ${above < 300 ? 'yes' : 'NO'} |`,
+    markdownRow([
+      `\`hkey sim\` cold start to ready (median of ${runs})`,
+      'dist/bin.js sim',
+      simMs.toFixed(0),
+      'node -e 0',
+      nodeMs.toFixed(0),
+      `${above.toFixed(0)} ms`,
+      `${(simMs / nodeMs).toFixed(2)}x`,
+      '< 300 ms above',
+      above < 300 ? 'yes' : 'NO',
+    ]),
     '',
   ].join('\n');
 }

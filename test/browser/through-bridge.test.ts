@@ -99,7 +99,8 @@ describe('through the bridge server', () => {
     expectCurrentCode(winners[0]!);
     expect(losers[0]).toMatch(
       new RegExp(
-        `NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} \\(connection \\d+\\); .*\\[cause DEVICE_BUSY\\]$`,
+        `NotAllowedError: Failed to open the device\\. The key is in use by ${pages.url.replace(/[.]/g, '\\.')} ` +
+          '\\(connection \\d+\\); .*\\[cause DEVICE_BUSY\\]$',
       ),
     );
   });

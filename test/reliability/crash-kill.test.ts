@@ -193,7 +193,8 @@ describe('SIGKILL during writes (docs/protocol.md §5.5)', () => {
       refills: sum.refills + result.refills,
     }));
     console.log(
-      `SIGKILL: ${total.kills} kills in ${seconds.toFixed(1)} s (${(total.kills / seconds).toFixed(1)} kills/s, ${LANES} lanes), ${total.acknowledged} acknowledged writes, ` +
+      `SIGKILL: ${total.kills} kills in ${seconds.toFixed(1)} s (${(total.kills / seconds).toFixed(1)} kills/s, ${LANES} lanes), ` +
+        `${total.acknowledged} acknowledged writes, ` +
         `${total.checks} state checks, ${total.interrupted} kills with a write in flight, ${total.refills} PIN refills; seed ${fuzzSeed}`,
     );
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);

@@ -66,8 +66,10 @@ describe('flash faults against a FileStore (docs/protocol.md §5.5)', () => {
       }
       const seconds = (performance.now() - started) / 1000;
       console.log(
-        `flash faults: ${SCHEDULES} schedules, ${counts.faults} faults hit (${counts.cuts} power cuts, ${counts.writeErrors} write errors answered STORAGE_FAILURE), ` +
-          `${ledger.checks} state checks (${ledger.interrupted} with a request in flight), ${counts.refills} PIN refills in ${seconds.toFixed(1)} s; seed ${fuzzSeed}`,
+        `flash faults: ${SCHEDULES} schedules, ${counts.faults} faults hit ` +
+          `(${counts.cuts} power cuts, ${counts.writeErrors} write errors answered STORAGE_FAILURE), ` +
+          `${ledger.checks} state checks (${ledger.interrupted} with a request in flight), ` +
+          `${counts.refills} PIN refills in ${seconds.toFixed(1)} s; seed ${fuzzSeed}`,
       );
       expect(counts.cuts).toBeGreaterThan(SCHEDULES / 10);
     } finally {

@@ -16,7 +16,9 @@ export function canonicalUuid(name: string | number, kind: 'Service' | 'Characte
   }
   if (typeof name === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name)) return name;
   throw new TypeError(
-    `Failed to execute 'get${kind}' on 'BluetoothUUID': Invalid ${kind} name: '${String(name)}'. It must be a valid UUID alias (e.g. 0x1234), UUID (lowercase hex characters e.g. '00001234-0000-1000-8000-00805f9b34fb'), or recognized standard name.`,
+    `Failed to execute 'get${kind}' on 'BluetoothUUID': Invalid ${kind} name: '${String(name)}'. ` +
+      "It must be a valid UUID alias (e.g. 0x1234), UUID (lowercase hex characters e.g. '00001234-0000-1000-8000-00805f9b34fb'), " +
+      'or recognized standard name.',
   );
 }
 

@@ -213,7 +213,8 @@ export class NobleTransportKind implements TransportKind {
         throw new TransportError('NOT_FOUND', {
           cause: error,
           message:
-            'Bluetooth support could not be loaded: the optional package @stoprocent/noble is missing or has no build for this system; install it (`npm install @stoprocent/noble`) and try again.',
+            'Bluetooth support could not be loaded: the optional package @stoprocent/noble is missing or has no build for this system; ' +
+            'install it (`npm install @stoprocent/noble`) and try again.',
         });
       }
       noble.on('stateChange', (state) => {

@@ -75,7 +75,8 @@ function nativeFailure(error: unknown): TransportError {
   return new TransportError('NOT_FOUND', {
     cause: error,
     message:
-      'USB HID access failed: node-hid could not load or use its native library (on Linux it needs libusb-1.0 and libudev, e.g. `sudo apt install libusb-1.0-0 libudev1`); install it and try again.',
+      'USB HID access failed: node-hid could not load or use its native library ' +
+      '(on Linux it needs libusb-1.0 and libudev, e.g. `sudo apt install libusb-1.0-0 libudev1`); install it and try again.',
   });
 }
 

@@ -82,7 +82,8 @@ export class FileStore implements StateStore {
     if (read?.encrypted === false && this.options.passphrase !== undefined) {
       throw new StateFileError(
         'STATE_NOT_ENCRYPTED',
-        `The state file ${this.path} is not encrypted although a state passphrase (HKEY_STATE_PASSPHRASE) is set; encrypt it once with "hkey sim --state ${this.path} --encrypt-state", or unset the passphrase.`,
+        `The state file ${this.path} is not encrypted although a state passphrase (HKEY_STATE_PASSPHRASE) is set; ` +
+          `encrypt it once with "hkey sim --state ${this.path} --encrypt-state", or unset the passphrase.`,
       );
     }
     return read?.state;

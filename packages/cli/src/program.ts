@@ -75,7 +75,8 @@ export function buildProgram(): Command {
       // for every command, `hkey --help` too.
       new Option(
         '-t, --transport <url>',
-        'where keys are: udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual; repeat or comma-separate for several',
+        'where keys are: udp://HOST:PORT, hid[:PATH], ble[://ID], ble-link://HOST:PORT/SERIAL, tcp://HOST:PORT, ws://HOST:PORT[/ID] or virtual; ' +
+          'repeat or comma-separate for several',
       )
         .env('HKEY_TRANSPORT')
         .argParser(list),
@@ -133,7 +134,15 @@ ${EXIT_CODE_HELP}`,
     .addOption(new Option('--attestation <format>', 'security-key attestation format').choices(['packed', 'self', 'none']).default('packed'))
     .addHelpText(
       'after',
-      '\nThe state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token\nprinted at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n\nExamples:\n  $ hkey sim --state ~/.hkey/key.json\n  $ HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state\n  $ hkey sim --devices 8 --udp 9000 --json\n  $ hkey sim --interactive\n  $ hkey sim --attestation-ca ./test-ca --json',
+      `
+The state passphrase, if any, is read from HKEY_STATE_PASSPHRASE. Every control API request presents the token
+printed at start (and in the --json ready line as controlToken): Authorization: Bearer TOKEN or ?token=TOKEN.\n${examples(
+        'hkey sim --state ~/.hkey/key.json',
+        'HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state',
+        'hkey sim --devices 8 --udp 9000 --json',
+        'hkey sim --interactive',
+        'hkey sim --attestation-ca ./test-ca --json',
+      )}`,
     )
     .action(run(async () => (await import('./commands/sim.js')).sim));
 
@@ -150,7 +159,14 @@ ${EXIT_CODE_HELP}`,
     .option('--no-hardware', 'do not serve real USB and Bluetooth keys')
     .addHelpText(
       'after',
-      `\nWho gets in: programs that present the token printed at start (?token= or Authorization: Bearer), and pages from\nan allowed --origin without it. Any local program can claim such an Origin: --require-token makes the token the\nonly way in (--allow-remote always does). Each key is leased to one client at a time.\n${examples('hkey bridge', 'hkey bridge --virtual 2 --no-hardware --json', 'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example --require-token')}`,
+      `
+Who gets in: programs that present the token printed at start (?token= or Authorization: Bearer), and pages from
+an allowed --origin without it. Any local program can claim such an Origin: --require-token makes the token the
+only way in (--allow-remote always does). Each key is leased to one client at a time.\n${examples(
+        'hkey bridge',
+        'hkey bridge --virtual 2 --no-hardware --json',
+        'hkey bridge --udp udp://127.0.0.1:8111 --origin https://app.example --require-token',
+      )}`,
     )
     .action(run(async () => (await import('./commands/bridge.js')).bridge));
 
@@ -159,7 +175,12 @@ ${EXIT_CODE_HELP}`,
     .description('list the keys that answer: serial, transport, PIN and lock state')
     .addHelpText(
       'after',
-      `\nWithout --transport, looks at the simulator's default ports (udp://127.0.0.1:8111 to :8118 and its BLE link\ntcp://127.0.0.1:8112) and at USB keys; Bluetooth keys in range only with --transport ble.\n${examples('hkey devices', 'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json')}`,
+      `
+Without --transport, looks at the simulator's default ports (udp://127.0.0.1:8111 to :8118 and its BLE link
+tcp://127.0.0.1:8112) and at USB keys; Bluetooth keys in range only with --transport ble.\n${examples(
+        'hkey devices',
+        'hkey devices -t udp://127.0.0.1:9000,udp://127.0.0.1:9001 --json',
+      )}`,
     )
     .action(run(async () => (await import('./commands/devices.js')).devices));
 
@@ -204,7 +225,10 @@ ${EXIT_CODE_HELP}`,
     .option('--max-retries <n>', 'wrong attempts allowed before the key blocks (default 8)', integer('--max-retries', 3, 10))
     .addHelpText(
       'after',
-      `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples('hkey pin set', 'HKEY_PIN="$(pass show keys/pin)" hkey pin set --max-retries 5')}`,
+      `\nThe new PIN comes from --pin-stdin, HKEY_PIN or a hidden prompt (asked twice).\n${examples(
+        'hkey pin set',
+        'HKEY_PIN="$(pass show keys/pin)" hkey pin set --max-retries 5',
+      )}`,
     )
     .action(run(async () => (await import('./commands/pin.js')).pinSet));
   pin
@@ -212,7 +236,9 @@ ${EXIT_CODE_HELP}`,
     .description('replace the PIN after checking the current one')
     .addHelpText(
       'after',
-      `\nThe current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_NEW_PIN or a prompt (asked twice).\n${examples('hkey pin change', 'pass show keys/pin-change | hkey --pin-stdin pin change')}`,
+      `
+The current PIN comes from --pin-stdin (first line), HKEY_PIN or a prompt; the new one from --pin-stdin
+(next line), HKEY_NEW_PIN or a prompt (asked twice).\n${examples('hkey pin change', 'pass show keys/pin-change | hkey --pin-stdin pin change')}`,
     )
     .action(run(async () => (await import('./commands/pin.js')).pinChange));
   pin
@@ -243,7 +269,9 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     .option('-y, --yes', 'do not ask for confirmation on the terminal (the button hold is still needed)')
     .addHelpText(
       'after',
-      `\nThe key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing.\nWiping is the only way out of a blocked PIN. The serial and clock stay.\n${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
+      `
+The key asks for its button to be held for 10 seconds; releasing it earlier cancels and erases nothing.
+Wiping is the only way out of a blocked PIN. The serial and clock stay.\n${examples('hkey wipe', 'hkey --device HK-SIM-000002 wipe --yes --json')}`,
     )
     .action(run(async () => (await import('./commands/wipe.js')).wipe));
 
@@ -252,7 +280,14 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     .description('the security-key side (FIDO2 / U2F): information, the FIDO PIN, discoverable credentials, reset')
     .addHelpText(
       'after',
-      `\nThe FIDO PIN is not the HKP PIN of \`hkey pin\`: it comes from --pin-stdin, HKEY_FIDO_PIN (HKEY_FIDO_NEW_PIN for the\nnew one of \`pin change\`) or a hidden prompt, and is never printed.\n${examples('hkey fido info', 'hkey fido pin set', 'hkey fido credentials list --json', 'hkey -t virtual fido reset --force')}`,
+      `
+The FIDO PIN is not the HKP PIN of \`hkey pin\`: it comes from --pin-stdin, HKEY_FIDO_PIN (HKEY_FIDO_NEW_PIN for the
+new one of \`pin change\`) or a hidden prompt, and is never printed.\n${examples(
+        'hkey fido info',
+        'hkey fido pin set',
+        'hkey fido credentials list --json',
+        'hkey -t virtual fido reset --force',
+      )}`,
     );
   fido
     .command('info')
@@ -268,7 +303,10 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     .description('set the first FIDO PIN')
     .addHelpText(
       'after',
-      `\nThe new PIN comes from --pin-stdin, HKEY_FIDO_PIN or a hidden prompt (asked twice).\n${examples('hkey fido pin set', 'HKEY_FIDO_PIN="$(pass show keys/fido-pin)" hkey fido pin set --json')}`,
+      `\nThe new PIN comes from --pin-stdin, HKEY_FIDO_PIN or a hidden prompt (asked twice).\n${examples(
+        'hkey fido pin set',
+        'HKEY_FIDO_PIN="$(pass show keys/fido-pin)" hkey fido pin set --json',
+      )}`,
     )
     .action(run(async () => (await import('./commands/fido.js')).fidoPinSet));
   fidoPin
@@ -276,7 +314,12 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     .description('replace the FIDO PIN after checking the current one')
     .addHelpText(
       'after',
-      `\nThe current PIN comes from --pin-stdin (first line), HKEY_FIDO_PIN or a prompt; the new one from --pin-stdin\n(next line), HKEY_FIDO_NEW_PIN or a prompt (asked twice).\n${examples('hkey fido pin change', 'pass show keys/fido-pin-change | hkey --pin-stdin fido pin change')}`,
+      `
+The current PIN comes from --pin-stdin (first line), HKEY_FIDO_PIN or a prompt; the new one from --pin-stdin
+(next line), HKEY_FIDO_NEW_PIN or a prompt (asked twice).\n${examples(
+        'hkey fido pin change',
+        'pass show keys/fido-pin-change | hkey --pin-stdin fido pin change',
+      )}`,
     )
     .action(run(async () => (await import('./commands/fido.js')).fidoPinChange));
   fidoPin
@@ -304,7 +347,11 @@ unlocks it: an unlocked key answers every program that reaches it (on USB, all o
     .option('--force', 'do not ask for confirmation (required when there is no terminal)')
     .addHelpText(
       'after',
-      `\nA key allows a FIDO reset only within 10 seconds of being plugged in, and only with a touch: unplug it, plug it\nback in, run the command at once and press the button when it blinks. OTP accounts, passwords and the HKP PIN\nstay. With --transport virtual the key powers up with the command, so the window is open. Without a terminal\nto confirm on, --force is required.\n${examples('hkey fido reset', 'hkey -t virtual fido reset --force --json')}`,
+      `
+A key allows a FIDO reset only within 10 seconds of being plugged in, and only with a touch: unplug it, plug it
+back in, run the command at once and press the button when it blinks. OTP accounts, passwords and the HKP PIN
+stay. With --transport virtual the key powers up with the command, so the window is open. Without a terminal
+to confirm on, --force is required.\n${examples('hkey fido reset', 'hkey -t virtual fido reset --force --json')}`,
     )
     .action(run(async () => (await import('./commands/fido.js')).fidoReset));
 
@@ -494,7 +541,13 @@ secret, other parameters) is reported as changed and not written again; exit 10 
     .option('--bail', 'stop at the first failure', false)
     .addHelpText(
       'after',
-      `\nThe key's PIN, if any, is read from HKEY_PIN; the control API's token from --control-token, HKEY_CONTROL_TOKEN\nor the --control URL. Exit code 1 when any case fails.\n${examples('hkey conformance --list', 'HKEY_CONTROL_TOKEN=TOKEN hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml', 'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble')}`,
+      `
+The key's PIN, if any, is read from HKEY_PIN; the control API's token from --control-token, HKEY_CONTROL_TOKEN
+or the --control URL. Exit code 1 when any case fails.\n${examples(
+        'hkey conformance --list',
+        'HKEY_CONTROL_TOKEN=TOKEN hkey -t udp://127.0.0.1:8111 conformance --control http://127.0.0.1:8110 --junit conformance.xml',
+        'hkey conformance --ble-link ble-link://127.0.0.1:8112/HK-SIM-000001 --only ble',
+      )}`,
     )
     .action(run(async () => (await import('./commands/conformance.js')).conformance));
 

@@ -54,7 +54,10 @@ describe('hkey sim', () => {
     } finally {
       const { stderr } = await remote.stop();
       expect(stderr).toMatch(
-        /listen on 0\.0\.0\.0: anyone who can reach it can use them over UDP HID \(port \d+\) and the BLE link \(TCP port \d+\); the control API stays on http:\/\/127\.0\.0\.1:\d+/,
+        new RegExp(
+          String.raw`listen on 0\.0\.0\.0: anyone who can reach it can use them over UDP HID \(port \d+\) ` +
+            String.raw`and the BLE link \(TCP port \d+\); the control API stays on http://127\.0\.0\.1:\d+`,
+        ),
       );
     }
   });

@@ -194,7 +194,9 @@ export const Commands = {
     code: 0x20,
     ...unlocked,
     userPresence: 'press-if-flagged',
-    doc: 'Computes the current OTP of an account: TOTP on the device clock, or HOTP with the stored counter, which is incremented and persisted before the code leaves the key.',
+    doc:
+      'Computes the current OTP of an account: TOTP on the device clock, or HOTP with the stored counter, ' +
+      'which is incremented and persisted before the code leaves the key.',
     request: { id: required(1, accountId, 'Account id.') },
     response: {
       code: required(1, text(6, 8, { regex: /^[0-9]{6,8}$/, meaning: '6 to 8 ASCII digits' }), 'The one-time password.'),

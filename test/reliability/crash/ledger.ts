@@ -130,9 +130,8 @@ export class Ledger {
       inFlight === undefined ? states : states.flatMap((state) => [state, ...(this.refused(state, session, inFlight) ? [] : this.outcomes(state, inFlight))]);
     const actual = summarise(loaded);
     if (!candidates.some((candidate) => show(candidate) === show(actual))) {
-      fail(
-        `storage holds ${show(actual)}; after the acknowledged writes${inFlight ? ` and with ${inFlight.kind} in flight` : ''} it may only hold ${candidates.map(show).join(' or ')}`,
-      );
+      const during = inFlight ? ` and with ${inFlight.kind} in flight` : '';
+      fail(`storage holds ${show(actual)}; after the acknowledged writes${during} it may only hold ${candidates.map(show).join(' or ')}`);
     }
     this.checks++;
     if (inFlight) this.interrupted++;

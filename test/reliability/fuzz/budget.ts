@@ -78,10 +78,11 @@ export function record(target: FuzzTarget, cases: number, ms: number, note = '')
 
 export function formatTable(rows: readonly TargetResult[]): string {
   const width = Math.max(...rows.map((row) => row.target.length), 'total'.length);
-  const lines = rows.map(
-    (row) =>
-      `${row.target.padEnd(width)}  ${String(row.cases).padStart(10)} cases  ${(row.ms / 1000).toFixed(1).padStart(6)} s  ${String(Math.round((row.cases * 1000) / Math.max(row.ms, 1))).padStart(8)}/s${row.note ? `  ${row.note}` : ''}`,
-  );
+  const lines = rows.map((row) => {
+    const perSecond = String(Math.round((row.cases * 1000) / Math.max(row.ms, 1))).padStart(8);
+    const note = row.note ? `  ${row.note}` : '';
+    return `${row.target.padEnd(width)}  ${String(row.cases).padStart(10)} cases  ${(row.ms / 1000).toFixed(1).padStart(6)} s  ${perSecond}/s${note}`;
+  });
   const cases = rows.reduce((sum, row) => sum + row.cases, 0);
   const ms = rows.reduce((sum, row) => sum + row.ms, 0);
   lines.push(`${'total'.padEnd(width)}  ${String(cases).padStart(10)} cases  ${(ms / 1000).toFixed(1).padStart(6)} s`);

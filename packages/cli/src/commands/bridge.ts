@@ -60,7 +60,8 @@ export async function bridge({ output }: RunContext, options: BridgeOptions): Pr
   });
   const whoGetsIn = server.tokenRequiredFromAll
     ? 'every client must present this token; browsers must also come from an allowed origin'
-    : 'programs must present this token; pages from allowed origins get in without it, and so does any local program that claims such an origin (--require-token closes that)';
+    : 'programs must present this token; pages from allowed origins get in without it, ' +
+      'and so does any local program that claims such an origin (--require-token closes that)';
   output.event(
     { event: 'ready', url: server.url, token: server.token, tokenRequiredFromAll: server.tokenRequiredFromAll },
     () => `hkey bridge ready on ${server.url}\ntoken (shown once): ${server.token}\nwho gets in: ${whoGetsIn}`,

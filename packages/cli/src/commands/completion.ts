@@ -55,6 +55,9 @@ function bash(tree: readonly CompletionNode[], globals: readonly CompletionOptio
   const valueOptions = [...globals, ...tree.flatMap((node) => node.options)].filter((option) => option.takesValue);
   const choiceCases = new Map<string, string>();
   for (const option of valueOptions) for (const name of option.names) choiceCases.set(name, option.choices?.join(' ') ?? '');
+  const choiceLines = [...choiceCases].map(
+    ([name, choices]) => `    ${name}) ${choices ? `COMPREPLY=($(compgen -W ${quote(choices)} -- "$cur"))` : 'COMPREPLY=()'}; return ;;`,
+  );
   const cases = tree.map((node) => {
     const words = [
       ...node.subcommands.map((sub) => sub.name),
@@ -72,7 +75,7 @@ _hkey() {
     esac
   done
   case $prev in
-${[...choiceCases].map(([name, choices]) => `    ${name}) ${choices ? `COMPREPLY=($(compgen -W ${quote(choices)} -- "$cur"))` : 'COMPREPLY=()'}; return ;;`).join('\n')}
+${choiceLines.join('\n')}
   esac
   case $path in
 ${cases.join('\n')}

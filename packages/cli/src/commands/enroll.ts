@@ -77,7 +77,8 @@ export async function enroll(context: RunContext, options: EnrollOptions): Promi
     const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toString(uri, { type: 'utf8', errorCorrectionLevel: 'M' });
     output.prompt(
-      `Account ${name} created on key ${written.serial} (id ${written.id}) and verified.\nRegister it on the server now: scan the QR code or paste the URI. Both hold the secret and are shown only this once.`,
+      `Account ${name} created on key ${written.serial} (id ${written.id}) and verified.\n` +
+        'Register it on the server now: scan the QR code or paste the URI. Both hold the secret and are shown only this once.',
     );
     output.result(result, () => `${qr}\n${uri}`);
   } finally {

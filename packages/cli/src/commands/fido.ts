@@ -64,11 +64,8 @@ export async function fidoInfo(context: RunContext): Promise<void> {
 export async function fidoPinRetries(context: RunContext): Promise<void> {
   const { globals, output } = context;
   const result = await withFido(context, async ({ serial, fido }) => ({ serial, ...(await fido.clientPin.getRetries({ timeoutMs: globals.timeout })) }));
-  output.result(
-    result,
-    () =>
-      `Key ${result.serial}: ${result.retries} FIDO PIN attempts left${result.powerCycleRequired ? '; three wrong in a row: unplug the key and plug it in again before the next try' : ''}.`,
-  );
+  const powerCycle = result.powerCycleRequired ? '; three wrong in a row: unplug the key and plug it in again before the next try' : '';
+  output.result(result, () => `Key ${result.serial}: ${result.retries} FIDO PIN attempts left${powerCycle}.`);
 }
 
 /** `hkey fido pin set` */

@@ -96,7 +96,8 @@ function summarize(context: RunContext, file: string, auditPath: string, results
         ]),
       ),
       '',
-      `${counts.ok} written and verified, ${counts.skipped} done before, ${counts.rolledBack} rolled back, ${counts.failed} failed, ${counts.notReached} not reached${changed}. Audit log: ${auditPath}.`,
+      `${counts.ok} written and verified, ${counts.skipped} done before, ${counts.rolledBack} rolled back, ` +
+        `${counts.failed} failed, ${counts.notReached} not reached${changed}. Audit log: ${auditPath}.`,
     ].join('\n'),
   );
   return { failed: counts.failed + counts.rolledBack + counts.notReached, changed: counts.changed };

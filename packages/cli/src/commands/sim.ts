@@ -114,6 +114,10 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
 
   const first = devices[0];
   const ble = simulator.bleLink ? `tcp://${simulator.bleLink.host}:${simulator.bleLink.port}` : undefined;
+  const keysAt =
+    simulator.devices.length === 1 && first
+      ? `${first.serial} on udp://${first.udp.host}:${first.udp.port}`
+      : `${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}`;
   // The token is published once, here; a token the user chose is not repeated on the terminal.
   const tokenLine = fixedToken === undefined ? `\ncontrol API token (shown once; Authorization: Bearer or ?token=): ${control.token}` : '';
   output.event(
@@ -126,11 +130,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       // The root a relying party under test trusts for the keys' packed attestation (docs/protocol.md §9.7).
       attestationRoot: certificatePem(attestation.root),
     },
-    () =>
-      (simulator.devices.length === 1 && first
-        ? `hkey sim ready: ${first.serial} on udp://${first.udp.host}:${first.udp.port}, BLE link ${ble}, control ${control.url}`
-        : `hkey sim ready: ${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}, BLE link ${ble}, control ${control.url}`) +
-      tokenLine,
+    () => `hkey sim ready: ${keysAt}, BLE link ${ble}, control ${control.url}${tokenLine}`,
   );
 
   const unsubscribe = simulator.devices.map((device) =>

@@ -68,7 +68,8 @@ const CSV_PROBLEMS: Readonly<Record<string, string>> = {
 function unknownColumn(file: string, position: number): CliError {
   return new CliError(
     'BATCH_UNKNOWN_COLUMN',
-    `Column ${position} of the header of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}): a CSV batch starts with a header line naming its columns.`,
+    `Column ${position} of the header of ${file} is not a known column (the columns are ${COLUMNS.join(', ')}): ` +
+      'a CSV batch starts with a header line naming its columns.',
   );
 }
 

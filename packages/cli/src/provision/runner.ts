@@ -150,7 +150,9 @@ class KeySession {
         ...base,
         result: 'failed',
         code,
-        message: `${errorMessage(error).replace(/\.$/, '')}; the account may be on the key unverified: check \`hkey accounts list\` and remove it before running again.`,
+        message:
+          `${errorMessage(error).replace(/\.$/, '')}; the account may be on the key unverified: ` +
+          'check `hkey accounts list` and remove it before running again.',
       };
     }
   }

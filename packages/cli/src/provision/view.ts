@@ -66,7 +66,10 @@ class LineView implements ProvisionView {
   close(): void {}
 }
 
-/** Live bars: one for the whole batch, and one per key with its current row. cli-progress writes to the terminal itself, so names and serials are escaped here. */
+/**
+ * Live bars: one for the whole batch, and one per key with its current row. cli-progress writes to the terminal
+ * itself, so names and serials are escaped here.
+ */
 class BarsView implements ProvisionView {
   private bars: MultiBar | undefined;
   private overall: SingleBar | undefined;

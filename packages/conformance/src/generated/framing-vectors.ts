@@ -87,7 +87,8 @@ function bleReceiveVectors() {
 export function framingVectors() {
   return {
     description:
-      'HKP/1 framing: messages as HID packets (docs/protocol.md §1.3) and BLE fragments (§2.4), and what a BLE receiver makes of fragment sequences (§2.9). Messages are the bytes (7 * i + 3) mod 256.',
+      'HKP/1 framing: messages as HID packets (docs/protocol.md §1.3) and BLE fragments (§2.4), ' +
+      'and what a BLE receiver makes of fragment sequences (§2.9). Messages are the bytes (7 * i + 3) mod 256.',
     hid: { cid: HID_CID.toString(16).padStart(8, '0'), vectors: hidVectors() },
     ble: { vectors: bleVectors() },
     bleReceive: { errorCodes: { INVALID_LEN: 3, INVALID_SEQ: 4 }, vectors: bleReceiveVectors() },

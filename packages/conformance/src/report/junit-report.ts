@@ -16,7 +16,8 @@ export function formatJunitReport(report: ConformanceReport): string {
   for (const { group, results } of groups) {
     const time = results.reduce((sum, result) => sum + result.durationMs, 0);
     lines.push(
-      `  <testsuite name="${escape(GROUPS[group])}" ${counts(results)} time="${seconds(time)}" timestamp="${escape(report.startedAt)}" hostname="${escape(report.target)}">`,
+      `  <testsuite name="${escape(GROUPS[group])}" ${counts(results)} time="${seconds(time)}" ` +
+        `timestamp="${escape(report.startedAt)}" hostname="${escape(report.target)}">`,
     );
     for (const result of results) lines.push(...testcase(group, result));
     lines.push('  </testsuite>');

@@ -36,7 +36,8 @@ export const bleServiceCases = [
     id: 'FIDO-24',
     group: 'fido',
     title:
-      'fidoControlPointLength is 20 to 512 and fidoServiceRevisionBitfield 0x60; the key serves FIDO2 until a host selects one supported revision and refuses any other write; under U2F 1.2 every MSG is an APDU',
+      'fidoControlPointLength is 20 to 512 and fidoServiceRevisionBitfield 0x60; the key serves FIDO2 until a host selects ' +
+      'one supported revision and refuses any other write; under U2F 1.2 every MSG is an APDU',
     spec: '§2.12, CTAP 2.1 §11.4, U2F Raw Message Formats §3',
     needs,
     async run(ctx) {
@@ -73,7 +74,8 @@ export const bleServiceCases = [
     id: 'FIDO-25',
     group: 'fido',
     title:
-      'On the FIDO service an empty MSG is answered ERROR INVALID_LEN, MSG carries CTAP2 and U2F told apart by a first byte 0x00, PING is echoed, GetInfo lists ble',
+      'On the FIDO service an empty MSG is answered ERROR INVALID_LEN, MSG carries CTAP2 and U2F told apart by a first byte 0x00, ' +
+      'PING is echoed, GetInfo lists ble',
     spec: '§2.5, §2.12, §9, CTAP 2.1 §11.4, §6.4',
     needs,
     async run(ctx) {

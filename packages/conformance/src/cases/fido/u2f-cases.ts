@@ -124,7 +124,8 @@ export const u2fCases = [
     id: 'FIDO-23',
     group: 'fido',
     title:
-      'U2F AUTHENTICATE: check-only 6985, another application 6A80; enforce after a press sets flag 1, dont-enforce flag 0; the counter rises; signatures verify',
+      'U2F AUTHENTICATE: check-only 6985, another application 6A80; enforce after a press sets flag 1, dont-enforce flag 0; ' +
+      'the counter rises; signatures verify',
     spec: '§9, U2F Raw Message Formats §5',
     needs: ['ctap-link', 'presence'],
     async run(ctx) {

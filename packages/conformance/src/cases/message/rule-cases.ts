@@ -43,8 +43,9 @@ function ruleCase(rule: MessageRule): ConformanceCase {
       if (mismatches.length > 0) {
         const shown = mismatches.slice(0, SHOWN_MISMATCHES).join('; ');
         const more = mismatches.length > SHOWN_MISMATCHES ? `; and ${mismatches.length - SHOWN_MISMATCHES} more` : '';
+        const expected = statuses.map((status) => `${status} (${byteName(Status[status])})`).join(' or ');
         fail(
-          `${statuses.map((status) => `${status} (${byteName(Status[status])})`).join(' or ')} as the ${rule.vectors.length} vectors of ${rule.spec} say, errors as the status byte alone`,
+          `${expected} as the ${rule.vectors.length} vectors of ${rule.spec} say, errors as the status byte alone`,
           `${mismatches.length} of ${rule.vectors.length} vectors answered otherwise: ${shown}${more}`,
         );
       }
