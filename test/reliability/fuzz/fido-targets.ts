@@ -171,17 +171,15 @@ const u2fRequest: fc.Arbitrary<Uint8Array> = (() => {
     seededBytes(32, 32).map((challenge) =>
       encodeU2fRequest({ cla: 0, ins: U2fInstruction.REGISTER, p1: 0, p2: 0, data: Uint8Array.from([...challenge, ...U2F_APPLICATION]) }),
     ),
-    fc
-      .tuple(seededBytes(32, 32), fc.constantFrom(0x03, 0x07, 0x08))
-      .map(([challenge, p1]) =>
-        encodeU2fRequest({
-          cla: 0,
-          ins: U2fInstruction.AUTHENTICATE,
-          p1,
-          p2: 0,
-          data: Uint8Array.from([...challenge, ...U2F_APPLICATION, PLACEHOLDER_ID.length, ...PLACEHOLDER_ID]),
-        }),
-      ),
+    fc.tuple(seededBytes(32, 32), fc.constantFrom(0x03, 0x07, 0x08)).map(([challenge, p1]) =>
+      encodeU2fRequest({
+        cla: 0,
+        ins: U2fInstruction.AUTHENTICATE,
+        p1,
+        p2: 0,
+        data: Uint8Array.from([...challenge, ...U2F_APPLICATION, PLACEHOLDER_ID.length, ...PLACEHOLDER_ID]),
+      }),
+    ),
   );
   return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: mutatedBytes(valid, 2) });
 })();
