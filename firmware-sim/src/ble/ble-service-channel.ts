@@ -4,7 +4,7 @@
  * each have one per connection; they differ only in how a complete MSG is served.
  */
 import { BleCommand, BleError, type BleErrorCode, BleKeepaliveStatus, BleReassembler, encodeBleMessage } from '@hkey/protocol';
-import { KeepaliveTicker } from '../core/keepalive-ticker.js';
+import { CommandInFlight, type CommandStatus } from '../core/command-in-flight.js';
 import type { HandleOptions } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
 
@@ -30,9 +30,7 @@ export interface BleServiceChannelOptions {
 export class BleServiceChannel {
   private subscribed = false;
   private readonly reassembler: BleReassembler;
-  /** The controller is created only when a button wait needs the signal or a CANCEL arrives. */
-  private inFlight: { controller: AbortController | undefined; status: number } | undefined;
-  private readonly keepalive: KeepaliveTicker;
+  private readonly inFlight: CommandInFlight<undefined>;
   private cancelPoll: (() => void) | undefined;
 
   constructor(
@@ -43,7 +41,7 @@ export class BleServiceChannel {
     private readonly options: BleServiceChannelOptions,
   ) {
     this.reassembler = new BleReassembler({ fragmentTimeoutMs: options.fragmentTimeoutMs });
-    this.keepalive = new KeepaliveTicker(link.key.clock, options.keepaliveMs, () => this.sendKeepalive());
+    this.inFlight = new CommandInFlight(link.key, 'ble', options.keepaliveMs, (_, status) => this.sendKeepalive(status));
   }
 
   /** The host enables or disables notifications of the status characteristic. */
@@ -63,8 +61,7 @@ export class BleServiceChannel {
       case BleCommand.PING:
         return this.send(BleCommand.PING, result.payload);
       case BleCommand.CANCEL:
-        if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
-        return;
+        return this.inFlight.cancel();
       case BleCommand.MSG:
         return this.message(result.payload);
       default:
@@ -74,9 +71,7 @@ export class BleServiceChannel {
 
   /** The connection ends: a partial message is dropped and the request in flight abandoned without a response. */
   close(): void {
-    this.keepalive.stop();
-    if (this.inFlight) (this.inFlight.controller ??= new AbortController()).abort();
-    this.inFlight = undefined;
+    this.inFlight.stop();
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     this.reassembler.reset();
@@ -96,43 +91,21 @@ export class BleServiceChannel {
   }
 
   private message(payload: Uint8Array): void {
-    const key = this.link.key;
-    if (this.inFlight !== undefined) return this.sendError(BleError.BUSY);
-    if (key.linkFaults.busyReplies > 0) {
-      key.linkFaults.busyReplies -= 1;
-      key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'ble' } });
-      return this.sendError(BleError.BUSY);
-    }
-    const flight: NonNullable<BleServiceChannel['inFlight']> = { controller: undefined, status: BleKeepaliveStatus.PROCESSING };
-    this.inFlight = flight;
-    const served = this.serve(payload, {
-      get signal() {
-        return (flight.controller ??= new AbortController()).signal;
+    if (this.inFlight.busy || this.inFlight.refusedByFault()) return this.sendError(BleError.BUSY);
+    const refused = this.inFlight.run(
+      undefined,
+      (options) => this.serve(payload, options),
+      (response) => {
+        if (response !== undefined) this.send(BleCommand.MSG, response);
       },
-      onStatus: (status) => {
-        const next = status === 'user-presence' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING;
-        if (next === flight.status || this.inFlight !== flight) return;
-        flight.status = next;
-        // Tell the host at once that the button is needed; the ticker keeps the cadence.
-        this.sendKeepalive();
-      },
-    });
-    if (typeof served === 'number') {
-      this.inFlight = undefined;
-      return this.sendError(served);
-    }
-    this.keepalive.start();
-    void served.then((response) => {
-      if (this.inFlight !== flight) return;
-      this.inFlight = undefined;
-      if (response !== undefined) this.send(BleCommand.MSG, response);
-    });
+    );
+    if (refused !== undefined) this.sendError(refused);
   }
 
-  /** KEEPALIVE for the message in flight, if any (§2.6). */
-  private sendKeepalive(): boolean {
-    if (this.inFlight === undefined || !this.link.connected) return false;
-    this.send(BleCommand.KEEPALIVE, Uint8Array.of(this.inFlight.status));
+  /** KEEPALIVE for the message in flight (§2.6). */
+  private sendKeepalive(status: CommandStatus): boolean {
+    if (!this.link.connected) return false;
+    this.send(BleCommand.KEEPALIVE, Uint8Array.of(status === 'user-presence' ? BleKeepaliveStatus.UP_NEEDED : BleKeepaliveStatus.PROCESSING));
     return true;
   }
 

@@ -23,7 +23,7 @@ import {
   encodeHidMessage,
   readHidCid,
 } from '@hkey/protocol';
-import { KeepaliveTicker } from '../core/keepalive-ticker.js';
+import { CommandInFlight, type CommandStatus } from '../core/command-in-flight.js';
 import { Pacer } from '../core/pacer.js';
 import type { HandleOptions, KeySession } from '../core/session.js';
 import type { VirtualKey } from '../core/virtual-key.js';
@@ -44,15 +44,6 @@ interface Channel<Peer> {
   lastUsed: number;
 }
 
-interface Transaction {
-  readonly cid: number;
-  /** Created only when someone needs the signal (a button wait) or a CANCEL arrives: most commands never do. */
-  controller: AbortController | undefined;
-  status: number;
-  /** Settles when the key has finished with the command (answered or abandoned). */
-  done: Promise<void>;
-}
-
 const FIRMWARE_VERSION = { major: 1, minor: 0, build: 0 };
 
 export class HidEndpoint<Peer> {
@@ -62,19 +53,19 @@ export class HidEndpoint<Peer> {
   private send: ((report: Uint8Array, peer: Peer) => void) | undefined;
   private samePeer: (a: Peer, b: Peer) => boolean = Object.is;
   private session: KeySession | undefined;
-  private transaction: Transaction | undefined;
+  /** The transaction in flight, tagged with its CID. */
+  private readonly transaction: CommandInFlight<number>;
   private cancelPoll: (() => void) | undefined;
   private readonly unsubscribe: () => void;
   private readonly inbound: Pacer | undefined;
   private readonly outbound: Pacer | undefined;
-  private readonly keepalive: KeepaliveTicker;
 
   constructor(
     private readonly key: VirtualKey,
     options: HidEndpointOptions = {},
   ) {
     this.maxChannels = options.maxChannels ?? 64;
-    this.keepalive = new KeepaliveTicker(key.clock, options.keepaliveMs ?? 75, () => this.sendKeepalive());
+    this.transaction = new CommandInFlight(key, 'hid', options.keepaliveMs ?? 75, (cid, status) => this.sendKeepalive(cid, status));
     this.receiver = new HidReceiver({ packetTimeoutMs: options.packetTimeoutMs, isAllocated: (cid) => this.channels.has(cid) });
     if (options.reportIntervalMs) {
       this.inbound = new Pacer(key.clock, options.reportIntervalMs);
@@ -176,7 +167,7 @@ export class HidEndpoint<Peer> {
       }
       case HidCommand.CANCEL:
         // §1.8: CANCEL is never answered; the cancelled request answers CANCELLED.
-        if (this.transaction?.cid === cid) (this.transaction.controller ??= new AbortController()).abort();
+        if (this.transaction.tag === cid) this.transaction.cancel();
         return;
       case HidCommand.HKP_MSG:
         return this.runTransaction(cid, HidCommand.HKP_MSG, replyTo, (session, options) => session.handle(payload, options));
@@ -199,7 +190,7 @@ export class HidEndpoint<Peer> {
     if (cid === HID_BROADCAST_CID) {
       assigned = this.allocate(peer);
     } else {
-      if (this.transaction?.cid === cid) abandoned = this.abortTransaction();
+      if (this.transaction.tag === cid) abandoned = this.abortTransaction();
       this.receiver.reset(cid);
     }
     const response = encodeHidInitResponse({
@@ -240,59 +231,38 @@ export class HidEndpoint<Peer> {
   private leastRecentlyUsed(eligible: (owner: Peer) => boolean): number | undefined {
     let oldest: [number, Channel<Peer>] | undefined;
     for (const entry of this.channels) {
-      if (entry[0] !== this.transaction?.cid && eligible(entry[1].peer) && (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
+      if (entry[0] !== this.transaction.tag && eligible(entry[1].peer) && (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed)) oldest = entry;
     }
     return oldest?.[0];
   }
 
   /** Runs one request of `cmd` on the key, with KEEPALIVE while it works and CANCEL reaching its button wait. */
   private runTransaction(cid: number, cmd: number, peer: Peer, run: (session: KeySession, options: HandleOptions) => Promise<Uint8Array | undefined>): void {
-    if (this.key.linkFaults.busyReplies > 0) {
-      this.key.linkFaults.busyReplies -= 1;
-      this.key.events.emit({ type: 'fault', fault: 'busy', detail: { transport: 'hid' } });
-      return this.error(cid, HidError.CHANNEL_BUSY, peer);
-    }
+    if (this.transaction.refusedByFault()) return this.error(cid, HidError.CHANNEL_BUSY, peer);
     this.session ??= this.key.openSession('hid');
     const session = this.session;
-    const transaction: Transaction = { cid, controller: undefined, status: HidKeepaliveStatus.PROCESSING, done: Promise.resolve() };
-    this.transaction = transaction;
     this.receiver.busyChannel = cid;
-    this.keepalive.start();
-    transaction.done = run(session, {
-      get signal() {
-        return (transaction.controller ??= new AbortController()).signal;
+    this.transaction.run(
+      cid,
+      (options) => run(session, options),
+      (response) => {
+        this.receiver.busyChannel = undefined;
+        if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
       },
-      onStatus: (status) => {
-        const next = status === 'user-presence' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
-        if (next === transaction.status || this.transaction !== transaction) return;
-        transaction.status = next;
-        // Tell the host at once that the button is needed; the ticker keeps the cadence.
-        this.sendKeepalive();
-      },
-    }).then((response) => {
-      if (this.transaction !== transaction) return;
-      this.transaction = undefined;
-      this.receiver.busyChannel = undefined;
-      if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
-    });
+    );
   }
 
-  /** KEEPALIVE for the command in flight, if any (§1.7). */
-  private sendKeepalive(): boolean {
-    const transaction = this.transaction;
-    if (transaction === undefined) return false;
-    const peer = this.channels.get(transaction.cid)?.peer;
-    if (peer !== undefined) this.reply(transaction.cid, HidCommand.KEEPALIVE, encodeHidKeepalivePayload(transaction.status), peer);
+  /** KEEPALIVE for the transaction in flight (§1.7). */
+  private sendKeepalive(cid: number, status: CommandStatus): boolean {
+    const peer = this.channels.get(cid)?.peer;
+    const code = status === 'user-presence' ? HidKeepaliveStatus.UPNEEDED : HidKeepaliveStatus.PROCESSING;
+    if (peer !== undefined) this.reply(cid, HidCommand.KEEPALIVE, encodeHidKeepalivePayload(code), peer);
     return true;
   }
 
   private abortTransaction(): Promise<void> | undefined {
-    const transaction = this.transaction;
-    if (transaction === undefined) return undefined;
-    (transaction.controller ??= new AbortController()).abort();
-    this.transaction = undefined;
     this.receiver.busyChannel = undefined;
-    return transaction.done;
+    return this.transaction.abandon();
   }
 
   private error(cid: number, code: number, peer: Peer): void {
@@ -316,8 +286,8 @@ export class HidEndpoint<Peer> {
 
   /** Re-enumeration (unplug and re-plug): every channel, lock and partial request is forgotten and the HID session ends. */
   reset(): void {
-    this.abortTransaction();
-    this.keepalive.stop();
+    this.transaction.stop();
+    this.receiver.busyChannel = undefined;
     this.cancelPoll?.();
     this.cancelPoll = undefined;
     this.channels.clear();
