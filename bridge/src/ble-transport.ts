@@ -1,6 +1,6 @@
 /** A Transport over a BLE connection: what every GATT-based link (simulator BLE link, noble, Web Bluetooth) hands out. */
 import { BleChannel, type BleChannelOptions } from './ble-channel.js';
-import { ChannelTransport } from './channel-transport.js';
+import { ChannelTransport } from './request-scheduler.js';
 import type { GattConnection } from './gatt-connection.js';
 import type { DeviceDescriptor, FidoExchange } from './transport.js';
 

@@ -1,5 +1,5 @@
 /** A Transport over a CTAPHID channel: what every HID-framed link (virtual, UDP, USB HID, WebHID) hands out. */
-import { ChannelTransport } from './channel-transport.js';
+import { ChannelTransport } from './request-scheduler.js';
 import { HidChannel, type HidChannelOpenOptions } from './hid-channel.js';
 import type { HidReportPort } from './hid-report-port.js';
 import type { DeviceDescriptor, FidoExchange } from './transport.js';

@@ -16,5 +16,5 @@ export * from './gatt-endpoint.js';
 export * from './transports/ws-connection.js';
 export * from './transports/ws.js';
 export * from './transports/ws-raw.js';
-export * from './channel-transport.js';
+export { ChannelTransport } from './request-scheduler.js';
 export * from './fido/index.js';

@@ -10,8 +10,8 @@
  * per signal however many requests share it.
  */
 import { CtapStatus, Status } from '@hkey/protocol';
-import { TransportError } from './errors.js';
-import type { ExchangeOptions, KeepaliveStatus } from './transport.js';
+import { type BridgeError, TransportError } from './errors.js';
+import type { DeviceDescriptor, ExchangeOptions, KeepaliveStatus, Transport } from './transport.js';
 
 /** Why the running request is being given up: its signal aborted, or its `timeoutMs` passed. */
 export type GiveUpReason = 'CANCELLED' | 'TIMEOUT';
@@ -77,6 +77,9 @@ export abstract class RequestScheduler<C extends ScheduledCall> implements Event
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.cancelGraceMs = options.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
   }
+
+  /** Sends one message of the channel's own kind (HKP_MSG on HID, MSG on BLE) and resolves with the key's answer. */
+  abstract exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array>;
 
   /** The link went away by itself; pending calls have been rejected with the same error. Returns an unsubscribe function. */
   onDisconnect(listener: (error: TransportError) => void): () => void {
@@ -266,6 +269,27 @@ export abstract class RequestScheduler<C extends ScheduledCall> implements Event
     const call = this.current;
     if (call !== undefined && call.givingUp === undefined) due = Math.min(due, call.deadline);
     return due;
+  }
+}
+
+/** A Transport over a scheduled framing channel (CTAPHID or BLE): it adds nothing but the shape users expect. */
+export class ChannelTransport<C extends RequestScheduler<ScheduledCall>> implements Transport {
+  constructor(
+    readonly descriptor: DeviceDescriptor,
+    /** The framing underneath, for what only it knows (PING, WINK, the MTU, the INIT information). */
+    readonly channel: C,
+  ) {}
+
+  exchange(message: Uint8Array, options?: ExchangeOptions): Promise<Uint8Array> {
+    return this.channel.exchange(message, options);
+  }
+
+  close(): Promise<void> {
+    return this.channel.close();
+  }
+
+  on(_event: 'disconnect', listener: (error: BridgeError) => void): () => void {
+    return this.channel.onDisconnect(listener);
   }
 }
 
