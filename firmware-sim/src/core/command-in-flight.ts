@@ -62,6 +62,7 @@ export class CommandInFlight<Tag> {
   ): Refusal | undefined {
     const flight: Flight<Tag> = { tag, controller: undefined, status: 'processing', done: Promise.resolve() };
     this.flight = flight;
+    this.keepalive.start();
     const served = serve({
       get signal() {
         return (flight.controller ??= new AbortController()).signal;
@@ -77,7 +78,6 @@ export class CommandInFlight<Tag> {
       this.flight = undefined;
       return served;
     }
-    this.keepalive.start();
     flight.done = served.then((response) => {
       if (this.flight !== flight) return;
       this.flight = undefined;

@@ -170,12 +170,12 @@ export class HidEndpoint<Peer> {
         if (this.transaction.tag === cid) this.transaction.cancel();
         return;
       case HidCommand.HKP_MSG:
-        return this.runTransaction(cid, HidCommand.HKP_MSG, replyTo, (session, options) => session.handle(payload, options));
+        return this.runTransaction(cid, HidCommand.HKP_MSG, replyTo, (options) => this.openSession().handle(payload, options));
       case HidCommand.CBOR:
         if (payload.length === 0) return this.error(cid, HidError.INVALID_LEN, replyTo);
-        return this.runTransaction(cid, HidCommand.CBOR, replyTo, (session, options) => session.ctap(payload, options));
+        return this.runTransaction(cid, HidCommand.CBOR, replyTo, (options) => this.openSession().ctap(payload, options));
       case HidCommand.MSG:
-        return this.runTransaction(cid, HidCommand.MSG, replyTo, (session, options) => session.u2f(payload, options));
+        return this.runTransaction(cid, HidCommand.MSG, replyTo, (options) => this.openSession().u2f(payload, options));
       default:
         return this.error(cid, HidError.INVALID_CMD, replyTo);
     }
@@ -237,19 +237,18 @@ export class HidEndpoint<Peer> {
   }
 
   /** Runs one request of `cmd` on the key, with KEEPALIVE while it works and CANCEL reaching its button wait. */
-  private runTransaction(cid: number, cmd: number, peer: Peer, run: (session: KeySession, options: HandleOptions) => Promise<Uint8Array | undefined>): void {
+  /** The interface's one HKP session, opened by its first command. */
+  private openSession(): KeySession {
+    return (this.session ??= this.key.openSession('hid'));
+  }
+
+  private runTransaction(cid: number, cmd: number, peer: Peer, serve: (options: HandleOptions) => Promise<Uint8Array | undefined>): void {
     if (this.transaction.refusedByFault()) return this.error(cid, HidError.CHANNEL_BUSY, peer);
-    this.session ??= this.key.openSession('hid');
-    const session = this.session;
     this.receiver.busyChannel = cid;
-    this.transaction.run(
-      cid,
-      (options) => run(session, options),
-      (response) => {
-        this.receiver.busyChannel = undefined;
-        if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
-      },
-    );
+    this.transaction.run(cid, serve, (response) => {
+      this.receiver.busyChannel = undefined;
+      if (response !== undefined) this.reply(cid, cmd, response, this.channels.get(cid)?.peer ?? peer);
+    });
   }
 
   /** KEEPALIVE for the transaction in flight (§1.7). */
