@@ -14,17 +14,14 @@ import {
   type GattConnection,
   KeyClient,
   NobleTransportKind,
-  TransportError,
   connectBleLinkGatt,
   parseBleLinkKey,
 } from '@hkey/bridge';
 import { FIDO_UUIDS, FakeNoble, type RadioDevice } from './fake-noble.js';
 import { failure, untilWaiting } from './rig.js';
+import { alice, expectCancelDuringButtonWait, hashOf, rp } from './fido-rig.js';
 
 const utf8 = new TextEncoder();
-const rp = { id: 'example.com', name: 'Example' };
-const alice = { id: utf8.encode('user-alice'), name: 'alice@example.com', displayName: 'Alice' };
-const hashOf = (label: string): Uint8Array => sha256(utf8.encode(label));
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -127,30 +124,7 @@ describe.each(Object.keys(RIGS) as (keyof typeof RIGS)[])('FidoClient over BLE (
   });
 
   test('CANCEL during the button wait: the key answers KEEPALIVE_CANCEL, the call rejects CANCELLED, the channel carries on', async () => {
-    const { fido, key, button } = await open({ presence: 'button' });
-    const controller = new AbortController();
-    let asked = 0;
-    let announced: () => void = () => undefined;
-    const upNeeded = new Promise<void>((resolve) => (announced = resolve));
-    const pending = fido.makeCredential(
-      { clientDataHash: hashOf('cancel'), rp, user: alice },
-      {
-        signal: controller.signal,
-        onUserPresence: () => {
-          asked += 1;
-          announced();
-        },
-      },
-    );
-    await Promise.all([untilWaiting(button), upNeeded]);
-    const since = key.events.lastSeq;
-    controller.abort();
-    const error = await failure(pending);
-    expect(error).toBeInstanceOf(TransportError);
-    expect(error.code).toBe('CANCELLED');
-    expect(asked).toBe(1);
-    expect(key.events.since(since)).toContainEqual(expect.objectContaining({ type: 'response', command: 'fido.MakeCredential', status: 'KEEPALIVE_CANCEL' }));
-    expect((await fido.getInfo()).versions).toContain('FIDO_2_1');
+    await expectCancelDuringButtonWait(await open({ presence: 'button' }));
   });
 
   test('U2F over the FIDO service: version, register, authenticate', async () => {
