@@ -15,3 +15,4 @@ export * from './ble-link/ble-link.js';
 export * from './otpauth/index.js';
 export * from './admission/index.js';
 export * from './ctap/index.js';
+export * from './sealed/index.js';
