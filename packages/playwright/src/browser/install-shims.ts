@@ -1,0 +1,15 @@
+/** Puts the shims on navigator, before any page script runs, over whichever source the fixture chose. */
+import { type DeviceSource, installWebBluetooth, installWebHid } from '@hkey/bridge/browser';
+import { CONFIG_GLOBAL, type InitConfig } from './config.js';
+
+/** The fixture's config, or undefined in a frame the fixture did not set up. */
+export function readConfig(): InitConfig | undefined {
+  return (globalThis as Record<string, unknown>)[CONFIG_GLOBAL] as InitConfig | undefined;
+}
+
+export function installShims(config: InitConfig, source: DeviceSource): void {
+  // Grants last as long as the document, as a fresh browser profile would have it for each test.
+  const permissions = { source, prompt: config.prompt, remember: 'session', requireUserActivation: config.requireUserActivation } as const;
+  installWebHid(permissions);
+  installWebBluetooth(permissions);
+}
