@@ -1,0 +1,40 @@
+/** What a handler reads from a request: the session cookie and a small JSON body. */
+import type { IncomingMessage } from 'node:http';
+import { SsoError } from '../errors.js';
+
+export const SESSION_COOKIE = 'sso_session';
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function sessionCookie(request: IncomingMessage): string | undefined {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+/** The body as a JSON object; anything else (too large, not JSON, not an object) is a BAD_REQUEST. */
+export async function readJsonObject(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new SsoError('BODY_TOO_LARGE', 413, 'The request body is too large.');
+    chunks.push(chunk);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new SsoError('BAD_REQUEST', 400, 'The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SsoError('BAD_REQUEST', 400, 'The request body is not a JSON object.');
+  return parsed as Record<string, unknown>;
+}
+
+/** A string field of a JSON body, or a BAD_REQUEST naming the field (never its value). */
+export function stringField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string') throw new SsoError('BAD_REQUEST', 400, `The request needs the text field "${name}".`);
+  return value;
+}
