@@ -1,4 +1,4 @@
-/** The navigator.hid and navigator.bluetooth shims and the device sources behind them. */
+/** The navigator.hid, navigator.bluetooth and navigator.credentials shims and the device sources behind them. */
 export { type DeviceSource, type InPageDevice, InPageDeviceSource, type ShimDevice, type ShimDeviceChange, bridgeDeviceSource } from './device-source.js';
 export type { ChooserRequest, PermissionOptions, PromptPolicy, RememberPolicy, ShimApi } from './permission.js';
 export {
@@ -20,3 +20,4 @@ export {
   installWebBluetooth,
 } from './webbluetooth.js';
 export { ShimGATTCharacteristic, ShimGATTServer, ShimGATTService } from './bluetooth-gatt.js';
+export * from './webauthn/index.js';
