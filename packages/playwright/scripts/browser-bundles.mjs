@@ -3,7 +3,7 @@
  * and for the in-page source firmware-sim too). `npm run build` writes them into dist; run from sources, the
  * fixture bundles them on first use through this same function.
  */
-import { fileURLToPath } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = (path) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));

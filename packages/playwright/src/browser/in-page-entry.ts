@@ -4,7 +4,17 @@
  * test can change it. The button is pressed from the test through CONTROLS_GLOBAL.
  */
 import { type DeviceSource, InPageDeviceSource, connectGattEndpoint } from '@hkey/bridge/browser';
-import { BleEndpoint, Button, type DeviceState, type StateStore, VirtualKey, autoApprove, connectInProcess, stateFromJson, stateToJson } from '@hkey/firmware-sim';
+import {
+  BleEndpoint,
+  Button,
+  type DeviceState,
+  type StateStore,
+  VirtualKey,
+  autoApprove,
+  connectInProcess,
+  stateFromJson,
+  stateToJson,
+} from '@hkey/firmware-sim';
 import { BINDINGS, CONTROLS_GLOBAL, type InPageControls } from './config.js';
 import { installShims, readConfig } from './install-shims.js';
 

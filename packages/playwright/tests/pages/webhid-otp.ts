@@ -44,7 +44,9 @@ onGo(async () => {
   const [device] = await hid.requestDevice({ filters: [{ usagePage: HKP_HID_USAGE_PAGE }] });
   if (device === undefined) return 'no device chosen';
   await device.open();
-  const init = decodeHidInitResponse(await transact(device, HID_BROADCAST_CID, HidCommand.INIT, encodeHidInitRequest(crypto.getRandomValues(new Uint8Array(8)))));
+  const init = decodeHidInitResponse(
+    await transact(device, HID_BROADCAST_CID, HidCommand.INIT, encodeHidInitRequest(crypto.getRandomValues(new Uint8Array(8)))),
+  );
   if (init === undefined) throw new Error('bad INIT response');
   const command = param('op') === 'password' ? 'GetPassword' : 'GetOtp';
   const response = decodeResponse(command, await transact(device, init.cid, HidCommand.HKP_MSG, encodeRequest(command, { id: Number(param('account') ?? 1) })));

@@ -11,6 +11,7 @@ import { expect, test as hkeyTest } from '../../src/index.js';
 export { expect };
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const PAGE_PATH = /^\/([a-z-]+)\.(html|js)$/;
 const bundles = new Map<string, Promise<string>>();
 
 function bundle(name: string): Promise<string> {
@@ -31,9 +32,11 @@ function bundle(name: string): Promise<string> {
   return built;
 }
 
+const script = (name: string): string => `<script src="/${name}.js"></script>`;
+
 export interface Site {
-  /** Opens /NAME.html with the query. */
-  open(name: string, query?: Record<string, string | number>): Promise<void>;
+  /** Opens /NAME.html with the query, at baseURL unless another origin is given. */
+  open(name: string, query?: Record<string, string | number>, origin?: string): Promise<void>;
   /** Clicks Go and returns what the page printed. */
   go(): Promise<string>;
 }
@@ -45,20 +48,23 @@ export async function result(page: Page): Promise<string> {
 
 export const test = hkeyTest.extend<{ site: Site }>({
   site: async ({ context, page, baseURL }, use) => {
-    await context.route(`${baseURL}/**`, async (route) => {
-      const match = /^\/([a-z-]+)\.(html|js)$/.exec(new URL(route.request().url()).pathname);
-      if (match === null) return route.fulfill({ status: 404 });
-      const [, name, type] = match as unknown as [string, string, string];
-      if (type === 'js') return route.fulfill({ contentType: 'text/javascript', body: await bundle(name) });
-      return route.fulfill({
-        contentType: 'text/html; charset=utf-8',
-        body: `<!doctype html><meta charset="utf-8"><title>${name}</title><button id="go">Go</button><pre id="result"></pre><script src="/${name}.js"></script>`,
-      });
-    });
+    if (baseURL === undefined) throw new Error('The fixture tests need a baseURL.');
+    // Any origin serves the pages, so that a test can open one where the bridge does not expect it.
+    await context.route(
+      (url) => PAGE_PATH.test(url.pathname),
+      async (route) => {
+        const [, name, type] = PAGE_PATH.exec(new URL(route.request().url()).pathname) as unknown as [string, string, string];
+        if (type === 'js') return route.fulfill({ contentType: 'text/javascript', body: await bundle(name) });
+        return route.fulfill({
+          contentType: 'text/html; charset=utf-8',
+          body: `<!doctype html><meta charset="utf-8"><title>${name}</title><button id="go">Go</button><pre id="result"></pre>${script(name)}`,
+        });
+      },
+    );
     await use({
-      open: async (name, query = {}) => {
+      open: async (name, query = {}, origin = baseURL) => {
         const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
-        await page.goto(`/${name}.html?${search}`);
+        await page.goto(`${origin}/${name}.html?${search}`);
       },
       go: async () => {
         await page.click('#go');
