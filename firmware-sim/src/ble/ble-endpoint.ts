@@ -61,6 +61,11 @@ export class BleEndpoint {
     return connection;
   }
 
+  /** The ATT_MTU of each open connection (for displays such as the dashboard). */
+  get connectionMtus(): number[] {
+    return [...this.connections].map((connection) => connection.mtu);
+  }
+
   /** Drops every connection (control API "disconnect"). */
   disconnectAll(reason: string): void {
     for (const connection of [...this.connections]) connection.drop(reason);

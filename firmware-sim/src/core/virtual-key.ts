@@ -150,6 +150,12 @@ export class VirtualKey {
     return this.powered;
   }
 
+  /** True while a session has verified the PIN (for displays: the dashboard's "locked"). */
+  get anySessionUnlocked(): boolean {
+    for (const session of this.sessions) if (session.unlocked) return true;
+    return false;
+  }
+
   /** Device clock in milliseconds: host clock + offset set by SetTime + drift. */
   deviceTimeMs(): number {
     const now = this.clock.now();

@@ -86,6 +86,19 @@ export class HidEndpoint<Peer> {
     this.samePeer = samePeer;
   }
 
+  /** The host applications holding channels, one entry each (for displays such as the dashboard). */
+  get clients(): Peer[] {
+    const peers: Peer[] = [];
+    for (const { peer } of this.channels.values()) if (!peers.some((known) => this.samePeer(known, peer))) peers.push(peer);
+    return peers;
+  }
+
+  /** The host application whose request is in flight, if any. */
+  get servingClient(): Peer | undefined {
+    const cid = this.transaction.tag;
+    return cid === undefined ? undefined : this.channels.get(cid)?.peer;
+  }
+
   /** Disconnects the carrier: the session ends, channels are forgotten. */
   detach(): void {
     this.reset();

@@ -1,7 +1,7 @@
 /**
  * The simulator's control API for automation (docs/protocol.md §8.3): HTTP + WebSocket on loopback, behind a
  * per-launch token. Tests press the button, set the clock, inject faults, snapshot state and wait for events
- * without sleeping.
+ * without sleeping. The same server serves the dashboard page at / (§8.5), whose data comes from /v1 like any client's.
  */
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -11,6 +11,12 @@ import { WebSocketServer } from 'ws';
 import type { LoggedEvent } from '../core/events.js';
 import type { FlashFault } from '../core/flash-faults.js';
 import type { PacketFaultRule } from '../core/link-faults.js';
+import { type DashboardAssets, loadBuiltDashboard } from './dashboard/dashboard-assets.js';
+import { isDashboardPath, serveDashboardFile } from './dashboard/dashboard-pages.js';
+import { jsonWithBigints, streamDashboard } from './dashboard/dashboard-stream.js';
+import { KeyMonitors } from './dashboard/key-monitors.js';
+import { keyDetail, keyRow } from './dashboard/key-views.js';
+import { STREAM_INTERVAL_MS } from './dashboard/view-model.js';
 import { LOOPBACK, listenError } from './listen-error.js';
 import { PRESENCE_POLICIES, type PresencePolicy, type SimulatedDevice, type Simulator } from './simulator.js';
 
@@ -20,6 +26,8 @@ export interface ControlServerOptions {
   readonly host?: string;
   /** What every request must present (at least 16 characters); default: a random one per launch. */
   readonly token?: string;
+  /** The dashboard page's files; default: the ones built into this package's dist (none when running from sources). */
+  readonly dashboard?: DashboardAssets;
 }
 
 export interface ControlServer {
@@ -28,6 +36,8 @@ export interface ControlServer {
   readonly url: string;
   /** Presented as `Authorization: Bearer TOKEN` or `?token=TOKEN` on every request and WebSocket handshake. */
   readonly token: string;
+  /** The dashboard's address with the token in its fragment, which browsers never send to a server or in a Referer. */
+  readonly dashboardUrl: string;
   close(): Promise<void>;
 }
 
@@ -45,10 +55,6 @@ const FLASH_FAULTS: readonly FlashFault[] = ['write-error', 'power-cut-before-co
 const PACKET_FAULTS = ['drop', 'duplicate', 'corrupt', 'delay', 'reorder', 'disconnect'];
 const MAX_BODY = 64 * 1024;
 const MAX_WAIT_MS = 120_000;
-
-function eventJson(event: LoggedEvent): string {
-  return JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-}
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;
@@ -117,11 +123,16 @@ export async function startControlServer(simulator: Simulator, options: ControlS
   if (token.length < MIN_LAUNCH_TOKEN_LENGTH) {
     throw new HkeyError('CONTROL_TOKEN_TOO_SHORT', `The control API token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long.`);
   }
+  const dashboard = options.dashboard ?? loadBuiltDashboard();
+  const monitors = new KeyMonitors(simulator);
 
   async function route(request: IncomingMessage, url: URL, response: ServerResponse): Promise<unknown> {
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] !== 'v1') throw new HttpError(404, 'NOT_FOUND', `No control endpoint ${url.pathname}.`);
     if (parts.length === 2 && parts[1] === 'devices' && request.method === 'GET') return simulator.devices.map(describeDevice);
+    if (parts.length === 2 && parts[1] === 'dashboard' && request.method === 'GET') {
+      return { keys: simulator.devices.map((device) => keyRow(device, monitors.of(device))), streamIntervalMs: STREAM_INTERVAL_MS };
+    }
     if (parts[1] !== 'devices' || parts[2] === undefined) throw new HttpError(404, 'NOT_FOUND', `No control endpoint ${url.pathname}.`);
     const device = simulator.device(decodeURIComponent(parts[2]));
     if (device === undefined) throw new HttpError(404, 'DEVICE_NOT_FOUND', `No simulated device has serial ${parts[2]}.`);
@@ -133,6 +144,8 @@ export async function startControlServer(simulator: Simulator, options: ControlS
     switch (`${method} ${action}`) {
       case 'GET ':
         return describeDevice(device);
+      case 'GET details':
+        return keyDetail(device, monitors.of(device));
       case 'POST button': {
         const what = oneOf(body, 'action', ['press', 'hold', 'deny'] as const);
         const acted =
@@ -215,10 +228,18 @@ export async function startControlServer(simulator: Simulator, options: ControlS
 
   const server = createServer((request, response) => {
     const reply = (status: number, payload: unknown): void => {
-      const text = typeof payload === 'string' ? payload : JSON.stringify(payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-      response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+      const text = typeof payload === 'string' ? payload : jsonWithBigints(payload);
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
     };
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (isDashboardPath(url.pathname) && request.method === 'GET') {
+      // The page and its script hold no data, so they need no token (it arrives in the fragment, which is never
+      // sent); a token in the query is checked, so a wrong one gets a page that says so.
+      const siteRefusal = refuseSite(request);
+      if (siteRefusal) return reply(siteRefusal.status, { error: { code: siteRefusal.code, message: siteRefusal.message } });
+      const tokenRefused = url.pathname === '/' && url.searchParams.has('token') && !presentsToken(undefined, url, token);
+      return serveDashboardFile(response, url.pathname, dashboard, tokenRefused);
+    }
     const refusal = refuse(request, url, token);
     if (refusal) return reply(refusal.status, { error: { code: refusal.code, message: refusal.message } });
     route(request, url, response).then(
@@ -235,28 +256,40 @@ export async function startControlServer(simulator: Simulator, options: ControlS
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const stream = url.pathname === '/v1/dashboard/stream';
     const refusal =
       refuse(request, url, token) ??
-      (url.pathname === '/v1/events' ? undefined : { status: 404, code: 'NOT_FOUND', message: 'The control WebSocket is at /v1/events.' });
+      (url.pathname === '/v1/events' || stream
+        ? undefined
+        : { status: 404, code: 'NOT_FOUND', message: 'The control WebSockets are at /v1/events and /v1/dashboard/stream.' });
     if (refusal) return refuseUpgrade(socket, refusal);
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const unsubscribers = simulator.devices.map((device) => device.key.events.subscribe((event) => ws.send(eventJson(event))));
+      if (stream) return streamDashboard(ws, simulator.devices, monitors);
+      const unsubscribers = simulator.devices.map((device) => device.key.events.subscribe((event) => ws.send(jsonWithBigints(event))));
       ws.on('close', () => unsubscribers.forEach((unsubscribe) => unsubscribe()));
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(listenError('control', host, options.port, error)));
-    server.listen(options.port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(listenError('control', host, options.port, error)));
+      server.listen(options.port, host, () => resolve());
+    });
+  } catch (error) {
+    monitors.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     token,
+    dashboardUrl: `${url}/#token=${encodeURIComponent(token)}`,
     close: () =>
       new Promise<void>((resolve) => {
+        monitors.close();
         for (const client of sockets.clients) client.terminate();
         sockets.close();
         server.closeAllConnections();
@@ -276,6 +309,20 @@ interface Refusal {
  * which keeps out other local users and programs. Refusals never repeat what the client sent.
  */
 function refuse(request: IncomingMessage, url: URL, token: string): Refusal | undefined {
+  const refusal = refuseSite(request);
+  if (refusal) return refusal;
+  if (!presentsToken(request.headers.authorization, url, token)) {
+    return {
+      status: 401,
+      code: 'TOKEN_REQUIRED',
+      message: 'The control API needs the token the simulator printed at start (Authorization: Bearer or ?token=).',
+    };
+  }
+  return undefined;
+}
+
+/** The Host and Origin checks alone: the dashboard's files (code, no data) need no token. */
+function refuseSite(request: IncomingMessage): Refusal | undefined {
   const host = parseHostHeader(request.headers.host);
   if (host === undefined || !isLoopbackHostname(host.hostname)) {
     return { status: 403, code: 'HOST_REFUSED', message: 'The Host header must name a loopback address (DNS rebinding protection).' };
@@ -283,13 +330,6 @@ function refuse(request: IncomingMessage, url: URL, token: string): Refusal | un
   const origin = request.headers.origin;
   if (origin !== undefined && !isLoopbackOrigin(origin)) {
     return { status: 403, code: 'ORIGIN_REFUSED', message: 'Only pages served from this machine (a loopback http or https origin) may call the control API.' };
-  }
-  if (!presentsToken(request.headers.authorization, url, token)) {
-    return {
-      status: 401,
-      code: 'TOKEN_REQUIRED',
-      message: 'The control API needs the token the simulator printed at start (Authorization: Bearer or ?token=).',
-    };
   }
   return undefined;
 }

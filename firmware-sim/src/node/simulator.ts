@@ -92,6 +92,11 @@ export class SimulatedDevice {
     return id;
   }
 
+  /** The ids of the snapshots kept so far, oldest first. */
+  get snapshotIds(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
   async restore(id: string): Promise<void> {
     const state = this.snapshots.get(id);
     if (state === undefined) throw new HkeyError('SNAPSHOT_NOT_FOUND', `No snapshot "${id}" exists for this device.`);

@@ -1,0 +1,2 @@
+/** The dashboard page's entry (docs/protocol.md §8.5). */
+import './dashboard-app.js';
