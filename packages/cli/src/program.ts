@@ -130,6 +130,7 @@ ${EXIT_CODE_HELP}`,
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
+    .option('--open', 'open the dashboard (printed in the ready line) in the default browser, best effort', false)
     .option('--attestation-ca <dir>', 'security-key attestation under your own CA: DIR/ca.pem and DIR/ca.key (P-256) (default: the simulator root)')
     .addOption(new Option('--attestation <format>', 'security-key attestation format').choices(['packed', 'self', 'none']).default('packed'))
     .addHelpText(
@@ -141,6 +142,7 @@ printed at start (and in the --json ready line as controlToken): Authorization: 
         'HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state',
         'hkey sim --devices 8 --udp 9000 --json',
         'hkey sim --interactive',
+        'hkey sim --devices 100 --open',
         'hkey sim --attestation-ca ./test-ca --json',
       )}`,
     )

@@ -14,6 +14,7 @@ import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import type { RunContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { openInBrowser } from '../open-browser.js';
 
 export interface SimOptions {
   udp: number;
@@ -31,6 +32,8 @@ export interface SimOptions {
   clock?: number;
   storage?: number;
   interactive: boolean;
+  /** Opens the dashboard in the default browser (best effort). */
+  open: boolean;
   realisticTiming: boolean;
   /** A directory with ca.pem and ca.key: the security-key attestation CA (docs/protocol.md §9.7). */
   attestationCa?: string;
@@ -120,18 +123,22 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       : `${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}`;
   // The token is published once, here; a token the user chose is not repeated on the terminal.
   const tokenLine = fixedToken === undefined ? `\ncontrol API token (shown once; Authorization: Bearer or ?token=): ${control.token}` : '';
+  const dashboardLine = `\ndashboard: ${fixedToken === undefined ? control.dashboardUrl : `${control.url}/#token=(your --control-token)`}`;
   output.event(
     {
       event: 'ready',
       control: control.url,
       controlToken: control.token,
+      dashboard: control.dashboardUrl,
       ble,
       devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })),
       // The root a relying party under test trusts for the keys' packed attestation (docs/protocol.md §9.7).
       attestationRoot: certificatePem(attestation.root),
     },
-    () => `hkey sim ready: ${keysAt}, BLE link ${ble}, control ${control.url}${tokenLine}`,
+    () => `hkey sim ready: ${keysAt}, BLE link ${ble}, control ${control.url}${tokenLine}${dashboardLine}`,
   );
+  const opened = options.open ? await openInBrowser(control.dashboardUrl) : undefined;
+  if (opened?.opened === false) output.warn('could not open a browser; open the dashboard address above yourself.');
 
   const unsubscribe = simulator.devices.map((device) =>
     device.key.events.subscribe((event) => {
@@ -146,6 +153,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   await stopped;
   panel?.close();
   unsubscribe.forEach((off) => off());
+  await opened?.page?.close();
   await control.close();
   await simulator.close();
   output.event({ event: 'stopped' }, () => 'hkey sim stopped; state saved.');
