@@ -1,5 +1,5 @@
-/** Puts the shims on navigator, before any page script runs, over whichever source the fixture chose. */
-import { type DeviceSource, installWebBluetooth, installWebHid } from '@hkey/bridge/browser';
+/** Puts the shims (navigator.hid, navigator.bluetooth, navigator.credentials) on navigator, before any page script runs, over whichever source the fixture chose. */
+import { type DeviceSource, installWebAuthn, installWebBluetooth, installWebHid } from '@hkey/bridge/browser';
 import { CONFIG_GLOBAL, type InitConfig } from './config.js';
 
 /** The fixture's config, or undefined in a frame the fixture did not set up. */
@@ -12,4 +12,6 @@ export function installShims(config: InitConfig, source: DeviceSource): void {
   const permissions = { source, prompt: config.prompt, remember: 'session', requireUserActivation: config.requireUserActivation } as const;
   installWebHid(permissions);
   installWebBluetooth(permissions);
+  // The fixture's PIN, typed once per ceremony: a wrong one is not retried, so a test never blocks its key.
+  installWebAuthn({ source, pin: async (request) => (request.retry ? undefined : config.pin) });
 }
