@@ -36,6 +36,8 @@ export interface PageOptions {
   /** The PINs the user types, in order; undefined entries cancel. Default: cancel. */
   readonly pins?: readonly (string | undefined)[];
   readonly origin?: string;
+  /** Answers the PIN prompt instead of `pins`. */
+  readonly pin?: PinPrompt;
 }
 
 export async function page(options: PageOptions = {}): Promise<Page> {
@@ -50,7 +52,7 @@ export async function page(options: PageOptions = {}): Promise<Page> {
       origin: options.origin ?? ORIGIN,
       pin: async (request) => {
         pinRequests.push(request);
-        return pins.shift();
+        return options.pin === undefined ? pins.shift() : options.pin(request);
       },
       // Short timeouts allowed, so the timeout tests take a moment instead of Chrome's 10-second minimum.
       timeouts: { minMs: 50 },

@@ -8,11 +8,10 @@ import { arrayBuffer, fromBase64Url } from './base64url.js';
 
 type Json = Record<string, unknown>;
 
-function requireDictionary(value: unknown, what: string): Json {
-  if (value === null || typeof value !== 'object')
-    throw new TypeError(
-      `Failed to execute '${what}' on 'PublicKeyCredential': The provided value is not of type '${what === 'parseCreationOptionsFromJSON' ? 'PublicKeyCredentialCreationOptionsJSON' : 'PublicKeyCredentialRequestOptionsJSON'}'.`,
-    );
+function requireDictionary(value: unknown, method: string, type: string): Json {
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError(`Failed to execute '${method}' on 'PublicKeyCredential': The provided value is not of type '${type}'.`);
+  }
   return value as Json;
 }
 
@@ -41,11 +40,11 @@ function descriptors(value: unknown, member: string): Json[] | undefined {
 export function parseCreationOptionsFromJSON(options: unknown): Json {
   const method = 'parseCreationOptionsFromJSON';
   const owner = 'PublicKeyCredentialCreationOptionsJSON';
-  const json = requireDictionary(options, method);
+  const json = requireDictionary(options, method, owner);
   const challenge = required(json, 'challenge', owner, method);
   required(json, 'pubKeyCredParams', owner, method);
   required(json, 'rp', owner, method);
-  const user = requireDictionary(required(json, 'user', owner, method), method);
+  const user = requireDictionary(required(json, 'user', owner, method), method, 'PublicKeyCredentialUserEntityJSON');
   for (const member of ['displayName', 'id', 'name']) required(user, member, 'PublicKeyCredentialUserEntityJSON', method);
   const excludeCredentials = descriptors(json.excludeCredentials, 'excludeCredentials');
   return {
@@ -58,8 +57,9 @@ export function parseCreationOptionsFromJSON(options: unknown): Json {
 
 export function parseRequestOptionsFromJSON(options: unknown): Json {
   const method = 'parseRequestOptionsFromJSON';
-  const json = requireDictionary(options, method);
-  const challenge = required(json, 'challenge', 'PublicKeyCredentialRequestOptionsJSON', method);
+  const owner = 'PublicKeyCredentialRequestOptionsJSON';
+  const json = requireDictionary(options, method, owner);
+  const challenge = required(json, 'challenge', owner, method);
   const allowCredentials = descriptors(json.allowCredentials, 'allowCredentials');
   return { ...json, challenge: bytes(challenge, 'challenge'), ...(allowCredentials === undefined ? {} : { allowCredentials }) };
 }
