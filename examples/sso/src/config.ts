@@ -67,6 +67,7 @@ export function parseArguments(argv: readonly string[]): SsoConfig {
 
 function integer(text: string, min: number, max: number, flag: string): number {
   const value = Number(text);
-  if (!/^[0-9]+$/.test(text) || value < min || value > max) throw new SsoError('BAD_ARGUMENTS', 2, `${flag} takes a whole number from ${min} to ${max}.`);
+  if (!/^[0-9]+$/.test(text) || value < min || value > max)
+    throw new SsoError('BAD_ARGUMENTS', 2, `${flag} takes a whole number from ${min} to ${max}. ${USAGE}`);
   return value;
 }
