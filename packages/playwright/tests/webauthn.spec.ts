@@ -14,6 +14,18 @@ for (const source of ['bridge', 'in-page'] as const) {
       });
     });
 
+    test.describe('across navigations', () => {
+      test.use({ hkey: { source } });
+
+      test('a credential registered on one page signs in on the next', async ({ site, page }) => {
+        await site.open('webauthn', { op: 'create' });
+        expect(await site.go()).toBe('registered');
+        await page.goto('about:blank');
+        await site.open('webauthn', { op: 'get' });
+        expect(await site.go()).toBe('public-key same credential UP');
+      });
+    });
+
     test.describe('presence button', () => {
       test.use({ hkey: { source, presence: 'button' } });
 

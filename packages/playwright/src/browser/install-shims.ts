@@ -1,4 +1,7 @@
-/** Puts the shims (navigator.hid, navigator.bluetooth, navigator.credentials) on navigator, before any page script runs, over whichever source the fixture chose. */
+/**
+ * Puts the shims (navigator.hid, navigator.bluetooth, navigator.credentials) on navigator, before any page script
+ * runs, over whichever source the fixture chose.
+ */
 import { type DeviceSource, installWebAuthn, installWebBluetooth, installWebHid } from '@hkey/bridge/browser';
 import { CONFIG_GLOBAL, type InitConfig } from './config.js';
 
