@@ -127,7 +127,7 @@ export class KeyGrid extends LitElement {
           >
             <div class="line"><hkey-led .led=${row.led} ?winking=${this.winking.has(row.serial)}></hkey-led><span class="serial">${row.serial}</span></div>
             <div class="line">${row.activity.replaceAll('-', ' ')}${row.pending ? html` · ${row.pending.kind}` : ''}</div>
-            <div class="line">🔋 ${row.battery}% · ${row.accounts} acc · PIN ${row.pinRetries ?? '—'}</div>
+            <div class="line">battery ${row.battery}% · ${row.accounts} acc · PIN ${row.pinRetries ?? '—'}</div>
           </div>`;
         },
       )}
