@@ -29,6 +29,8 @@ export interface ShimConfig {
   readonly bridge?: string;
   readonly prompt: 'grant' | 'deny' | 'dialog';
   readonly secret?: string;
+  /** navigator.credentials: the FIDO PIN its prompt answers with; absent, the prompt is cancelled. */
+  readonly webauthn?: { readonly pin?: string };
 }
 
 const bundles = new Map<string, Promise<string>>();
@@ -55,6 +57,8 @@ function bundle(name: string): Promise<string> {
 export interface PageServer {
   /** http://127.0.0.1:PORT */
   readonly url: string;
+  /** http://localhost:PORT: the same server under a name, which WebAuthn needs (an IP address is no RP ID). */
+  readonly localhostUrl: string;
   close(): Promise<void>;
 }
 
@@ -80,6 +84,7 @@ export async function startPageServer(): Promise<PageServer> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    localhostUrl: `http://localhost:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

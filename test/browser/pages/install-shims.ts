@@ -1,7 +1,7 @@
 /**
  * Injected before the page's own scripts (Playwright addInitScript), as a browser extension or a dev-server
- * snippet would: installs navigator.hid and navigator.bluetooth backed by the bridge server, or by a virtual key
- * living in the page (no server), per window.__HKEY_SHIM__.
+ * snippet would: installs navigator.hid, navigator.bluetooth and navigator.credentials backed by the bridge server,
+ * or by a virtual key living in the page (no server), per window.__HKEY_SHIM__.
  */
 import {
   type DeviceSource,
@@ -12,6 +12,7 @@ import {
   connectGattEndpoint,
   fromHex,
   installWebBluetooth,
+  installWebAuthn,
   installWebHid,
   openVirtualTransport,
 } from '../../../bridge/src/index.browser.js';
@@ -23,6 +24,8 @@ interface ShimConfig {
   readonly prompt: 'grant' | 'deny' | 'dialog';
   /** in-page: the TOTP secret (hex) of the account the virtual key is given. */
   readonly secret?: string;
+  /** navigator.credentials: the FIDO PIN the prompt hook answers with; absent, the prompt is cancelled. */
+  readonly webauthn?: { readonly pin?: string };
 }
 
 declare global {
@@ -53,6 +56,8 @@ if (config !== undefined) {
   const prompt: PromptPolicy = config.prompt;
   installWebHid({ source, prompt, remember: 'session' });
   installWebBluetooth({ source, prompt, remember: 'session' });
+  const pin = config.webauthn?.pin;
+  installWebAuthn({ source, pin: async () => pin });
   if (inPage === undefined) window.__hkeyShimReady = true;
   else void plugInPageKey(inPage, fromHex(config.secret ?? '') ?? new Uint8Array(20)).then(() => (window.__hkeyShimReady = true));
 }
