@@ -69,8 +69,7 @@ async function pinToken(fido: FidoClient, request: VerificationRequest, signal: 
     const { retries, powerCycleRequired } = await fido.clientPin.getRetries({ signal });
     if (retries === 0 || powerCycleRequired) throw notAllowed();
     const pin = await request.prompt({ rpId: request.rpId, retries, reason: 'verify', retry });
-    if (signal.aborted) throw notAllowed();
-    if (pin === undefined) throw notAllowed();
+    if (pin === undefined || signal.aborted) throw notAllowed();
     try {
       return await fido.clientPin.getPinToken(pin, { permissions: [request.permission], rpId: request.rpId }, { signal });
     } catch (error) {
