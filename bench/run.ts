@@ -10,6 +10,7 @@ import { type Comparison, compare, renderTable } from './harness.js';
 import { cborComparisons } from './suites/cbor.js';
 import { framingComparisons } from './suites/framing.js';
 import { otpComparisons } from './suites/otp.js';
+import { renderDashboard } from './suites/dashboard.js';
 import { renderFido } from './suites/fido.js';
 import { renderManyKeys } from './suites/many-keys.js';
 import { renderProvisioning } from './suites/provisioning.js';
@@ -41,6 +42,7 @@ const systemSuites: [string, () => Promise<string> | string][] = [
   ['Many keys', () => renderManyKeys()],
   ['Provisioning', () => renderProvisioning()],
   ['Security-key mode', () => renderFido()],
+  ['Dashboard', () => renderDashboard()],
 ];
 for (const [title, render] of systemSuites) {
   if (filter && !title.toLowerCase().includes(filter)) continue;

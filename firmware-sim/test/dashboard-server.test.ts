@@ -176,7 +176,7 @@ describe('/v1/dashboard/stream', () => {
     }
   });
 
-  test('frames come at most every 50 ms, and a flood is cut to the newest 500 events with a count of the rest', async () => {
+  test('frames come at most every 50 ms, and a flood is cut to the newest 200 events with a count of the rest', async () => {
     const { socket, next, frames } = await openStream();
     try {
       await next();
@@ -187,7 +187,7 @@ describe('/v1/dashboard/stream', () => {
       const events = later.reduce((sum, frame) => sum + frame.events.length, 0);
       const skipped = later.reduce((sum, frame) => sum + frame.skipped, 0);
       expect(events + skipped).toBe(1200);
-      expect(later.every((frame) => frame.events.length <= 500)).toBe(true);
+      expect(later.every((frame) => frame.events.length <= 200)).toBe(true);
       for (let index = 1; index < later.length; index++) expect(later[index]!.sent - later[index - 1]!.sent).toBeGreaterThanOrEqual(45);
     } finally {
       socket.close();

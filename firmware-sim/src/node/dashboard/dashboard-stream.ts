@@ -53,7 +53,7 @@ export function streamDashboard(socket: WebSocket, devices: readonly SimulatedDe
         events = events.slice(-STREAM_MAX_EVENTS);
       }
       changed.add(device);
-      schedule(Math.max(0, lastSent + STREAM_INTERVAL_MS - Date.now()));
+      if (timer === undefined) schedule(Math.max(0, lastSent + STREAM_INTERVAL_MS - Date.now()));
     }),
   );
   for (const device of devices) changed.add(device);

@@ -97,4 +97,5 @@ export interface StreamFrame {
 }
 
 export const STREAM_INTERVAL_MS = 50;
-export const STREAM_MAX_EVENTS = 500;
+/** As many as the page's log shows at once: more would cost the keys time for rows nobody sees. */
+export const STREAM_MAX_EVENTS = 200;
