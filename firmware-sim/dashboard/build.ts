@@ -1,5 +1,5 @@
 /**
- * Builds the dashboard page (docs/protocol.md §8.5) into one script, its stylesheet and its HTML: no CDN, nothing
+ * Builds the dashboard page (docs/protocol.md §8.6) into one script, its stylesheet and its HTML: no CDN, nothing
  * fetched at run time. `tsx dashboard/build.ts` (part of firmware-sim's build) writes them to dist/dashboard; tests
  * call buildDashboard() and serve the result from memory.
  */

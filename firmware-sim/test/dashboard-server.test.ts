@@ -1,4 +1,4 @@
-/** The dashboard as the control server serves it (docs/protocol.md §8.5): files, token handling, data endpoints, stream. */
+/** The dashboard as the control server serves it (docs/protocol.md §8.6): files, token handling, data endpoints, stream. */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeRequest } from '@hkey/protocol';

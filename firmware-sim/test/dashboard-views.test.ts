@@ -1,4 +1,4 @@
-/** What the dashboard shows of a key: activity, LED, the pending request and who asked (docs/protocol.md §8.5). */
+/** What the dashboard shows of a key: activity, LED, the pending request and who asked (docs/protocol.md §8.6). */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeRequest } from '@hkey/protocol';
 import { Simulator } from '@hkey/firmware-sim/node';
@@ -16,7 +16,7 @@ afterAll(async () => {
   await simulator.close();
 });
 
-describe('the LED (docs/protocol.md §8.5.2)', () => {
+describe('the LED (docs/protocol.md §8.6.2)', () => {
   test.each([
     ['off', undefined, 100, 'off', 'solid'],
     ['pin-blocked', undefined, 100, 'red', 'solid'],

@@ -1,4 +1,4 @@
-/** The page's client of the control API (docs/protocol.md §8.3, §8.5): the same endpoints any program uses. */
+/** The page's client of the control API (docs/protocol.md §8.3, §8.6): the same endpoints any program uses. */
 import type { KeyDetail, KeyRow, StreamFrame } from '../../src/node/dashboard/view-model.js';
 
 export class TokenRefusedError extends Error {

@@ -1,4 +1,4 @@
-/** The key's LED: a colour and a blink pattern (docs/protocol.md §8.5.2), drawn with CSS animations. */
+/** The key's LED: a colour and a blink pattern (docs/protocol.md §8.6.2), drawn with CSS animations. */
 import { LitElement, css, html } from 'lit';
 import type { LedView } from '../../src/node/dashboard/view-model.js';
 

@@ -1,2 +1,2 @@
-/** The dashboard page's entry (docs/protocol.md §8.5). */
+/** The dashboard page's entry (docs/protocol.md §8.6). */
 import './dashboard-app.js';

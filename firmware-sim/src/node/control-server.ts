@@ -1,7 +1,7 @@
 /**
  * The simulator's control API for automation (docs/protocol.md §8.3): HTTP + WebSocket on loopback, behind a
  * per-launch token. Tests press the button, set the clock, inject faults, snapshot state and wait for events
- * without sleeping. The same server serves the dashboard page at / (§8.5), whose data comes from /v1 like any client's.
+ * without sleeping. The same server serves the dashboard page at / (§8.6), whose data comes from /v1 like any client's.
  */
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';

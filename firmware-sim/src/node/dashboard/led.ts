@@ -1,4 +1,4 @@
-/** The key's LED as the simulator shows it (docs/protocol.md §8.5.2): one colour and pattern per state. */
+/** The key's LED as the simulator shows it (docs/protocol.md §8.6.2): one colour and pattern per state. */
 import type { KeyActivity, LedView } from './view-model.js';
 
 const LOW_BATTERY_PERCENT = 15;

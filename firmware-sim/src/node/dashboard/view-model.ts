@@ -1,5 +1,5 @@
 /**
- * What the dashboard page receives from the control API (docs/protocol.md §8.5): plain JSON shapes shared by the
+ * What the dashboard page receives from the control API (docs/protocol.md §8.6): plain JSON shapes shared by the
  * server and the browser bundle, so this file imports nothing. None of them can hold a secret, a password or a PIN.
  */
 
@@ -7,7 +7,7 @@
 export type KeyActivity = 'off' | 'pin-blocked' | 'battery-empty' | 'waiting-for-button' | 'processing' | 'locked' | 'idle';
 
 export type LedColour = 'off' | 'green' | 'blue' | 'orange' | 'red' | 'white';
-/** docs/protocol.md §8.5.2; the page shows `wink` itself for 1.5 s after each wink event. */
+/** docs/protocol.md §8.6.2; the page shows `wink` itself for 1.5 s after each wink event. */
 export type LedPattern = 'solid' | 'blink-slow' | 'blink-fast' | 'pulse' | 'heartbeat' | 'wink';
 
 export interface LedView {
