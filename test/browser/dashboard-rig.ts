@@ -65,7 +65,7 @@ export async function observeEventRows(page: Page): Promise<void> {
     new MutationObserver((mutations) => {
       const added: string[] = [];
       for (const mutation of mutations) {
-        for (const node of mutation.addedNodes) {
+        for (const node of Array.from(mutation.addedNodes)) {
           if (node instanceof HTMLElement && node.dataset.seq) added.push(`${node.dataset.serial}/${node.dataset.seq}`);
         }
       }
