@@ -83,4 +83,20 @@ describe('a key as its monitor sees it', () => {
       monitor.close();
     }
   });
+
+  test('links: BLE connections with their ATT_MTU, and none once dropped', () => {
+    const device = simulator.devices[0]!;
+    const monitor = new KeyMonitor(device);
+    try {
+      const host = { notify: () => undefined, mtuChanged: () => undefined, disconnected: () => undefined };
+      const connection = device.ble.connect(host);
+      connection.exchangeMtu(247);
+      device.ble.connect(host);
+      expect(keyDetail(device, monitor).links.ble).toEqual({ connections: 2, mtus: [247, 23] });
+      device.disconnect();
+      expect(keyDetail(device, monitor).links.ble).toEqual({ connections: 0, mtus: [] });
+    } finally {
+      monitor.close();
+    }
+  });
 });
