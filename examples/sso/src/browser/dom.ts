@@ -1,4 +1,5 @@
 /** Small DOM helpers for the page script. */
+import { clearStatus } from './status.js';
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -10,11 +11,12 @@ export function optional<T extends HTMLElement = HTMLElement>(id: string): T | u
   return (document.getElementById(id) as T | null) ?? undefined;
 }
 
-/** Runs `task` on submit (forms) or click (buttons), with the control disabled meanwhile. */
+/** Runs `task` on submit (forms) or click (buttons), with the control disabled and the status line cleared. */
 export function onAction(element: HTMLElement, task: () => Promise<void>): void {
   const isForm = element instanceof HTMLFormElement;
   element.addEventListener(isForm ? 'submit' : 'click', (event) => {
     event.preventDefault();
+    clearStatus();
     const controls = isForm ? Array.from(element.querySelectorAll('button')) : [element as HTMLButtonElement];
     for (const control of controls) control.disabled = true;
     void task().finally(() => {

@@ -12,6 +12,13 @@ export function showStatus(text: string, state: 'working' | 'done'): void {
   delete line().dataset.error;
 }
 
+/** Empties the line when a new action starts, so an old error is not read as the new outcome. */
+export function clearStatus(): void {
+  line().textContent = '';
+  delete line().dataset.state;
+  delete line().dataset.error;
+}
+
 export function showError(error: unknown): void {
   const name = error instanceof ApiError ? error.code : error instanceof Error || error instanceof DOMException ? error.name : 'Error';
   const message = error instanceof Error || error instanceof DOMException ? error.message : String(error);
