@@ -167,12 +167,15 @@ describe('through the bridge: simulator keys, touched through the control API', 
   test('a ceremony cancelled on the page: AbortError', async () => {
     const page = await shimmedPage(browser.context, viaBridge());
     await enrollWithPassword(page, app, newEmail(), touching(keys, 0));
+    // The Cancel button is there only while a ceremony runs.
+    expect(await page.isVisible('#cancel')).toBe(false);
     await page.click('#add-key');
-    await page.waitForSelector('#cancel:not([hidden])');
     await waitUntilWaiting(keys, 1);
+    expect(await page.isVisible('#cancel')).toBe(true);
     await page.click('#cancel');
     const result = await outcome(page);
     expect(result.error).toBe('AbortError');
+    expect(await page.isVisible('#cancel')).toBe(false);
   });
 
   test('two keys: add the second, sign in with it, remove the first', async () => {

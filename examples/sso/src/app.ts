@@ -127,8 +127,8 @@ function exchangeFor(services: Services, request: IncomingMessage, response: Ser
       return session;
     },
     startSession(stage, userId) {
-      const started = userId === undefined ? services.sessions.create(stage) : services.sessions.replace(session, stage, userId);
-      if (userId === undefined && session !== undefined) services.sessions.destroy(session);
+      if (session !== undefined) services.sessions.destroy(session);
+      const started = services.sessions.create(stage, userId);
       session = started.session;
       setSessionCookie(response, started.id, secure, maxAge);
       return session;

@@ -43,7 +43,7 @@ export function parseArguments(argv: readonly string[]): SsoConfig {
   for (let index = 0; index < argv.length; index += 2) {
     const flag = argv[index];
     const value = argv[index + 1];
-    if (value === undefined) throw new SsoError('BAD_ARGUMENTS', 2, `Every option takes a value. ${USAGE}`);
+    if (value === undefined) throw new SsoError('BAD_ARGUMENTS', 400, `Every option takes a value. ${USAGE}`);
     switch (flag) {
       case '--port':
         config = { ...config, port: integer(value, 0, 65535, '--port') };
@@ -52,14 +52,14 @@ export function parseArguments(argv: readonly string[]): SsoConfig {
         config = { ...config, dataDir: value };
         break;
       case '--email':
-        if (!/^[^\s@]+@[^\s@]+$/.test(value)) throw new SsoError('BAD_ARGUMENTS', 2, `--email takes an e-mail address. ${USAGE}`);
+        if (!/^[^\s@]+@[^\s@]+$/.test(value)) throw new SsoError('BAD_ARGUMENTS', 400, `--email takes an e-mail address. ${USAGE}`);
         config = { ...config, inviteEmail: value.toLowerCase() };
         break;
       case '--timeout-ms':
         config = { ...config, ceremonyTimeoutMs: integer(value, 1000, 600_000, '--timeout-ms') };
         break;
       default:
-        throw new SsoError('BAD_ARGUMENTS', 2, `Unknown option. ${USAGE}`);
+        throw new SsoError('BAD_ARGUMENTS', 400, `Unknown option. ${USAGE}`);
     }
   }
   return config;
@@ -68,6 +68,6 @@ export function parseArguments(argv: readonly string[]): SsoConfig {
 function integer(text: string, min: number, max: number, flag: string): number {
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || value < min || value > max)
-    throw new SsoError('BAD_ARGUMENTS', 2, `${flag} takes a whole number from ${min} to ${max}. ${USAGE}`);
+    throw new SsoError('BAD_ARGUMENTS', 400, `${flag} takes a whole number from ${min} to ${max}. ${USAGE}`);
   return value;
 }

@@ -31,6 +31,7 @@ main().then(
     if (error instanceof SsoError) console.error(error.message);
     else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error('That port is taken; pick another with --port PORT.');
     else console.error(`The SSO example could not start (${error instanceof Error ? error.name : 'unknown error'}).`);
-    process.exit(error instanceof SsoError ? 2 : 1);
+    // 2: the command line was wrong, as for hkey's own usage errors.
+    process.exit(error instanceof SsoError && error.code === 'BAD_ARGUMENTS' ? 2 : 1);
   },
 );

@@ -11,6 +11,7 @@ export class Challenges {
 
   /** Files `challenge`, replacing any pending one of the same purpose (a restarted ceremony). */
   put(sessionKey: string, purpose: ChallengePurpose, challenge: string, ttlMs: number): void {
+    this.db.run('DELETE FROM challenges WHERE expires_at <= ?', [this.now()]);
     this.db.run('INSERT OR REPLACE INTO challenges (session_hash, purpose, challenge, expires_at) VALUES (?, ?, ?, ?)', [
       sessionKey,
       purpose,

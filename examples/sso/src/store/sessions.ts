@@ -39,20 +39,8 @@ export class Sessions {
     return { key, userId: row.user_id === null ? undefined : Number(row.user_id), stage: row.stage as SessionStage };
   }
 
-  /** Ends `old` (and its pending challenges) and starts its successor with more privileges. */
-  replace(old: Session | undefined, stage: SessionStage, userId: number): { id: string; session: Session } {
-    if (old !== undefined) this.destroy(old);
-    return this.create(stage, userId);
-  }
-
   destroy(session: Session): void {
     this.db.run('DELETE FROM sessions WHERE id_hash = ?', [session.key]);
     this.db.run('DELETE FROM challenges WHERE session_hash = ?', [session.key]);
-  }
-
-  /** Signs a user out everywhere (after their keys change hands, for instance). */
-  destroyAllOf(userId: number): void {
-    this.db.run('DELETE FROM challenges WHERE session_hash IN (SELECT id_hash FROM sessions WHERE user_id = ?)', [userId]);
-    this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
   }
 }
