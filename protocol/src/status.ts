@@ -32,6 +32,7 @@ export const Status = {
   PIN_POLICY_VIOLATION: 0x33,
   PIN_NOT_SET: 0x34,
   PIN_ALREADY_SET: 0x35,
+  PIN_EXPIRED: 0x36,
 
   USER_PRESENCE_DENIED: 0x40,
   USER_PRESENCE_TIMEOUT: 0x41,
@@ -49,6 +50,17 @@ export const Status = {
   DEVICE_BUSY: 0x60,
   BATTERY_EMPTY: 0x61,
   STORAGE_FAILURE: 0x62,
+
+  SEALED_MALFORMED: 0x70,
+  SEALED_WRONG_KEY: 0x71,
+  SEALED_WRONG_ISSUER: 0x72,
+  SEALED_BAD_SIGNATURE: 0x73,
+  SEALED_EXPIRED: 0x74,
+  SEALED_REPLAY: 0x75,
+  SEALED_OUT_OF_ORDER: 0x76,
+  SEALED_BAD_CIPHERTEXT: 0x77,
+  ISSUER_MISMATCH: 0x78,
+  LIFECYCLE_FORBIDS: 0x79,
   OTHER: 0x7f,
 } as const;
 
@@ -83,6 +95,7 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<StatusName, string>> = {
   PIN_POLICY_VIOLATION: 'The new PIN does not meet the PIN policy (4 to 8 digits).',
   PIN_NOT_SET: 'No PIN is set on this key.',
   PIN_ALREADY_SET: 'A PIN is already set; use ChangePin.',
+  PIN_EXPIRED: "The PIN is older than the issuer's PIN policy allows: change it with ChangePin.",
   USER_PRESENCE_DENIED: 'The user denied the request on the key.',
   USER_PRESENCE_TIMEOUT: 'Nobody pressed the button in time.',
   USER_PRESENCE_HOLD_TOO_SHORT: 'The button was released before the required hold time.',
@@ -97,6 +110,16 @@ export const STATUS_DESCRIPTIONS: Readonly<Record<StatusName, string>> = {
   DEVICE_BUSY: 'The key is serving a command of another session.',
   BATTERY_EMPTY: 'The battery is empty.',
   STORAGE_FAILURE: 'The key could not write its storage; the change was not made (a PIN attempt already charged stays charged, §6.1).',
+  SEALED_MALFORMED: 'The sealed item or its decrypted operation does not follow the sealed format (§10).',
+  SEALED_WRONG_KEY: 'The sealed item was sealed for another key (serial or key-agreement key).',
+  SEALED_WRONG_ISSUER: 'No issuer is enrolled, or the sealed item comes from another issuer.',
+  SEALED_BAD_SIGNATURE: "The issuer's signature over the sealed item does not verify.",
+  SEALED_EXPIRED: 'The sealed item expired (its notAfter is before the device clock).',
+  SEALED_REPLAY: 'The sealed item was already applied (its sequence is not above the last applied one).',
+  SEALED_OUT_OF_ORDER: 'The sealed item skips a sequence number: the items before it must be applied first.',
+  SEALED_BAD_CIPHERTEXT: 'The sealed item does not decrypt with this key: it was altered.',
+  ISSUER_MISMATCH: "Another issuer is enrolled: a handover needs that issuer's signature, or a Wipe.",
+  LIFECYCLE_FORBIDS: "The key's lifecycle state does not allow this command (§10.6).",
   OTHER: 'An unexpected device error occurred.',
 };
 

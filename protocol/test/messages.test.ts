@@ -51,6 +51,9 @@ describe('requests (docs/protocol.md §3.1, §3.4)', () => {
       ChangePin: { currentPin: '1234', newPin: '87654321' },
       VerifyPin: { pin: '1234' },
       Lock: {},
+      GetIdentity: {},
+      EnrollIssuer: { issuerPublicKey: new Uint8Array(65).fill(4), handoverSignature: new Uint8Array(64).fill(1) },
+      ApplySealed: { header: Uint8Array.of(0xa0), enc: new Uint8Array(65), ciphertext: [new Uint8Array(256), Uint8Array.of(1)], signature: new Uint8Array(64) },
       AccountList: { offset: 3, includeHidden: true },
       AccountGet: { id: 1 },
       AccountCreate: {

@@ -1,5 +1,6 @@
 import type { PresenceKind } from '../core/presence.js';
 import type { DeviceState } from '../core/state.js';
+import type { KeyIdentity } from '../provisioning/key-identity.js';
 
 /** What a command handler may do to the key. Handlers are pure apart from these calls. */
 export interface CommandContext {
@@ -17,4 +18,6 @@ export interface CommandContext {
   /** Every other session goes back to locked (a new PIN was set or the key was wiped). */
   lockOtherSessions(): void;
   wink(): void;
+  /** The key's provisioning identity (docs/protocol.md §10.2); its seed is made and stored on first use. */
+  keyIdentity(): Promise<KeyIdentity>;
 }

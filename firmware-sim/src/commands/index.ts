@@ -6,6 +6,9 @@ import { getInfo, setTime } from './info.js';
 import { wink, wipe } from './maintenance.js';
 import { changePin, lock, setPin, verifyPin } from './pin.js';
 import { getOtp, getPassword } from './secrets.js';
+import { applySealed } from '../provisioning/apply-sealed.js';
+import { enrollIssuer } from '../provisioning/enroll-issuer.js';
+import { getIdentity } from '../provisioning/get-identity.js';
 
 /** Serves one command: returns its result or throws DeviceStatus (docs/protocol.md §4). */
 export type CommandHandler<N extends CommandName> = (ctx: CommandContext, params: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
@@ -20,6 +23,9 @@ export const defaultHandlers: CommandHandlers = {
   ChangePin: changePin,
   VerifyPin: verifyPin,
   Lock: lock,
+  GetIdentity: getIdentity,
+  EnrollIssuer: enrollIssuer,
+  ApplySealed: applySealed,
   AccountList: accountList,
   AccountGet: accountGet,
   AccountCreate: accountCreate,

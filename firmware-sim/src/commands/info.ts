@@ -25,6 +25,7 @@ export function getInfo(ctx: CommandContext): ResponseOf<'GetInfo'> {
     pinRetries: pin?.retries ?? Limits.pinRetriesDefault,
     pinMaxRetries: pin?.maxRetries ?? Limits.pinRetriesDefault,
     accountCount: state.accounts.length,
+    lifecycle: state.provisioning?.lifecycle ?? 'READY',
   };
 }
 

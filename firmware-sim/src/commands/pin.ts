@@ -9,10 +9,21 @@ function hashPin(ctx: CommandContext, salt: Uint8Array, pin: string): Uint8Array
   return ctx.hmacSha256(salt, utf8.encode(pin));
 }
 
+/** A new PIN meets §6.1 and, on a managed key, the issuer's policy (§10.4.2), whose tries replace the host's choice. */
 function newPinRecord(ctx: CommandContext, pin: string, maxRetries: number): StoredPin {
-  if (!PIN_POLICY.test(pin)) throw new DeviceStatus('PIN_POLICY_VIOLATION');
+  const policy = ctx.state.provisioning?.pinPolicy;
+  if (!PIN_POLICY.test(pin) || pin.length < (policy?.minLength ?? 0)) throw new DeviceStatus('PIN_POLICY_VIOLATION');
   const salt = ctx.randomBytes(16);
-  return { salt, hash: hashPin(ctx, salt, pin), maxRetries, retries: maxRetries };
+  const tries = policy?.maxTries ?? maxRetries;
+  return { salt, hash: hashPin(ctx, salt, pin), maxRetries: tries, retries: tries, setAt: ctx.deviceTimeSeconds() };
+}
+
+const DAY_SECONDS = 86_400;
+
+/** The issuer's policy lets a PIN expire (§10.4.2); a key without a policy, or a PIN set before one, never expires. */
+function pinExpired(ctx: CommandContext, pin: StoredPin): boolean {
+  const expiryDays = ctx.state.provisioning?.pinPolicy?.expiryDays ?? 0;
+  return expiryDays > 0 && pin.setAt !== undefined && ctx.deviceTimeSeconds() - pin.setAt >= expiryDays * DAY_SECONDS;
 }
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -64,6 +75,8 @@ export async function changePin(ctx: CommandContext, params: RequestOf<'ChangePi
 export async function verifyPin(ctx: CommandContext, params: RequestOf<'VerifyPin'>): Promise<ResponseOf<'VerifyPin'>> {
   const verified = await checkPin(ctx, params.pin);
   await ctx.commit({ ...ctx.state, pin: verified });
+  // The right PIN, but too old: the attempt is refunded and the session stays locked until ChangePin.
+  if (pinExpired(ctx, verified)) throw new DeviceStatus('PIN_EXPIRED');
   ctx.session.unlocked = true;
   return { retries: verified.retries };
 }

@@ -6,6 +6,7 @@
 import { HkeyError, Limits, OtpAlgorithmCode, OtpKind } from '@hkey/protocol';
 import type { DeviceState, StoredAccount, StoredOtp, StoredPin } from './state.js';
 import { fidoStateFromJson, fidoStateToJson } from '../fido/fido-state-codec.js';
+import { provisioningStateFromJson, provisioningStateToJson } from '../provisioning/provisioning-state-codec.js';
 import { storageUsed } from './storage-accounting.js';
 
 export class StateFileError extends HkeyError {}
@@ -41,6 +42,7 @@ export function stateToJson(state: DeviceState): unknown {
       otp: account.otp && { ...account.otp, secret: toBase64(account.otp.secret), counter: account.otp.counter?.toString() },
     })),
     fido: state.fido && fidoStateToJson(state.fido, { toBase64 }),
+    provisioning: state.provisioning && provisioningStateToJson(state.provisioning, { toBase64 }),
   };
 }
 
@@ -130,6 +132,7 @@ function parsePin(value: unknown): StoredPin | undefined {
     hash: fromBase64(pin.hash, 'pin.hash'),
     maxRetries,
     retries: integer(pin.retries, 'pin.retries', 0, maxRetries),
+    ...(pin.setAt !== undefined && { setAt: integer(pin.setAt, 'pin.setAt', 0, Number.MAX_SAFE_INTEGER) }),
   };
 }
 
@@ -150,7 +153,9 @@ export function stateFromJson(value: unknown): DeviceState {
   const lastId = integer(state.lastId, 'lastId', 0, 0xffff);
   if (ids.some((id) => id > lastId)) throw invalid('lastId', 'at least the highest account id');
   const storageTotal = integer(state.storageTotal, 'storageTotal', 0, 0xffff_ffff);
-  const fido = fidoStateFromJson(state.fido, { toBase64, fromBase64, object, integer, optionalText, invalid });
+  const helpers = { toBase64, fromBase64, object, integer, optionalText, invalid };
+  const fido = fidoStateFromJson(state.fido, helpers);
+  const provisioning = provisioningStateFromJson(state.provisioning, helpers);
   const used = storageUsed({ accounts, fido });
   if (used > storageTotal) throw invalid('storageTotal', `at least the ${used} bytes the accounts and FIDO credentials take`);
   return {
@@ -166,5 +171,6 @@ export function stateFromJson(value: unknown): DeviceState {
     accounts,
     lastId,
     ...(fido && { fido }),
+    ...(provisioning && { provisioning }),
   };
 }

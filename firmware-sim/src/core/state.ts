@@ -3,6 +3,7 @@
  * Plain data, so stores can serialise it and tests can compare it.
  */
 import type { FidoState } from '../fido/fido-state.js';
+import type { ProvisioningState } from '../provisioning/provisioning-state.js';
 import type { OtpAlgorithmName, OtpKindName } from './otp-types.js';
 
 export interface Identity {
@@ -39,6 +40,8 @@ export interface StoredPin {
   readonly hash: Uint8Array;
   readonly maxRetries: number;
   readonly retries: number;
+  /** Device time (Unix seconds) when this PIN was set: the issuer's PIN policy may let it expire (docs/protocol.md §10.4.2). */
+  readonly setAt?: number;
 }
 
 export interface DeviceState {
@@ -54,6 +57,8 @@ export interface DeviceState {
   readonly lastId: number;
   /** The security-key mode's state, from its first FIDO command on (docs/protocol.md §9.5). */
   readonly fido?: FidoState;
+  /** Sealed provisioning: identity seed, lifecycle, issuer (docs/protocol.md §10), from the first command that needs it on. */
+  readonly provisioning?: ProvisioningState;
 }
 
 export const DEFAULT_STORAGE_TOTAL = 32_768;

@@ -17,6 +17,9 @@ import {
 import { CtapError, CtapStatus, U2fStatusWord, encodeU2fResponse } from '@hkey/protocol';
 import { type CommandHandlers, defaultHandlers } from '../commands/index.js';
 import { FidoAuthenticator, type FidoCallOptions, type FidoOptions, ctapCommandName } from '../fido/authenticator.js';
+import { type AttestationCa, simulatorRootCa } from '../fido/attestation.js';
+import { type KeyIdentity, deriveKeyIdentity } from '../provisioning/key-identity.js';
+import { lifecycleAllowsCommand } from '../provisioning/lifecycle.js';
 import type { CommandContext } from '../commands/context.js';
 import { type Clock, systemClock } from './clock.js';
 import { DeviceStatus } from './device-status.js';
@@ -52,6 +55,15 @@ export interface VirtualKeyOptions {
   readonly handlers?: Partial<CommandHandlers>;
   /** The security-key mode: attestation identity and format, GetInfo transports (docs/protocol.md §9). */
   readonly fido?: FidoOptions;
+  /** The CA that certifies the key's provisioning identity (docs/protocol.md §10.2); default: the simulator root. */
+  readonly manufacturerCa?: AttestationCa;
+}
+
+let simulatorManufacturer: AttestationCa | undefined;
+
+function defaultManufacturerCa(): AttestationCa {
+  simulatorManufacturer ??= simulatorRootCa();
+  return simulatorManufacturer;
 }
 
 export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
@@ -89,6 +101,9 @@ export class VirtualKey {
   private powered = true;
   private drift: { ppm: number; originMs: number };
   private readonly fido: FidoAuthenticator;
+  private readonly manufacturerCa: AttestationCa | undefined;
+  /** Derived once per seed: the certificate costs a signature. */
+  private identity: { readonly seed: Uint8Array; readonly derived: Promise<KeyIdentity> } | undefined;
 
   private constructor(state: DeviceState, store: StateStore, options: VirtualKeyOptions) {
     this.current = state;
@@ -98,6 +113,7 @@ export class VirtualKey {
     this.presence = options.presence ?? autoApprove;
     this.presenceTimeoutMs = options.presenceTimeoutMs ?? PRESENCE_TIMEOUT_MS;
     this.handlers = { ...defaultHandlers, ...options.handlers };
+    this.manufacturerCa = options.manufacturerCa;
     this.drift = { ppm: options.driftPpm ?? 0, originMs: this.clock.now() };
     this.events = new EventLog(state.identity.serial, () => this.clock.now());
     this.linkFaults = new LinkFaults(this.clock, this.events, options.faultSeed);
@@ -342,6 +358,7 @@ export class VirtualKey {
     if (this.current.battery === 0 && command !== 'GetInfo') throw new DeviceStatus('BATTERY_EMPTY');
     if (pin !== undefined && pin.retries === 0 && !definition.allowedWhenBlocked) throw new DeviceStatus('PIN_BLOCKED');
     if (definition.needsUnlock && pin !== undefined && !session.unlocked) throw new DeviceStatus('PIN_REQUIRED');
+    if (!lifecycleAllowsCommand(this.current.provisioning?.lifecycle ?? 'READY', command)) throw new DeviceStatus('LIFECYCLE_FORBIDS');
     options.onStatus?.('processing');
     const handler = this.handlers[command] as (ctx: CommandContext, params: unknown) => unknown;
     session.options = options;
@@ -375,7 +392,27 @@ export class VirtualKey {
         for (const other of this.sessions) if (other !== session) other.unlocked = false;
       },
       wink: () => this.events.emit({ type: 'wink' }),
+      keyIdentity: () => this.keyIdentity(),
     };
+  }
+
+  /** The provisioning identity; the first call makes the seed, as manufacture would, and stores it (docs/protocol.md §10.2). */
+  private async keyIdentity(): Promise<KeyIdentity> {
+    let provisioning = this.current.provisioning;
+    if (provisioning === undefined) {
+      provisioning = { seed: this.random.fill(new Uint8Array(32)), lifecycle: 'READY' };
+      try {
+        await this.persist({ ...this.current, provisioning });
+      } catch (error) {
+        if (error instanceof StorageWriteError) throw new DeviceStatus('STORAGE_FAILURE');
+        throw error;
+      }
+    }
+    const { seed } = provisioning;
+    if (this.identity === undefined || !sameBytes(this.identity.seed, seed)) {
+      this.identity = { seed, derived: deriveKeyIdentity(seed, this.current.identity.serial, this.manufacturerCa ?? defaultManufacturerCa()) };
+    }
+    return this.identity.derived;
   }
 
   /** Waits for the button, telling the host (keepalive) and the event log; every mode's user presence goes through here. */
@@ -418,6 +455,10 @@ export class VirtualKey {
     this.events.emit({ type: 'fault', fault: 'internal-error', detail: { error: error instanceof Error ? error.name : typeof error } });
     return encodeErrorResponse('OTHER');
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
 /** The status word of a U2F response, as hex for the event log. */

@@ -51,7 +51,7 @@ export interface AttestationCa {
   readonly privateKey: Uint8Array;
 }
 
-const OID = {
+export const OID = {
   ecPublicKey: '1.2.840.10045.2.1',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   country: '2.5.4.6',
@@ -66,7 +66,7 @@ const PRIME256V1_PARAMETER = new Uint8Array([0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
 
 const ORGANIZATION = 'hkey virtual keys';
 
-function name(parts: ReadonlyArray<readonly [string, string]>): Name {
+export function subjectName(parts: ReadonlyArray<readonly [string, string]>): Name {
   return new Name(
     parts.map(
       ([type, value]) =>
@@ -96,25 +96,31 @@ function extension(id: string, critical: boolean, value: unknown): Extension {
   return new Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
-interface CertificateRequest {
-  readonly serial: number;
+export interface CertificateRequest {
+  /** The certificate's serial number, big-endian (a positive INTEGER: the first byte below 0x80). */
+  readonly serial: number | Uint8Array;
   readonly issuer: Name;
   readonly subject: Name;
   readonly subjectPublicKey: Uint8Array;
   readonly issuerPrivateKey: Uint8Array;
   readonly isCa: boolean;
   readonly aaguid?: Uint8Array;
+  /** Further non-critical extensions: OID and DER value. */
+  readonly extensions?: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
-function issue(request: CertificateRequest): Uint8Array {
+/** Issues an X.509 v3 certificate signed (ECDSA P-256, deterministic) by `issuerPrivateKey`: batch, root and device certificates. */
+export function issueCertificate(request: CertificateRequest): Uint8Array {
   const extensions = [
     extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: request.isCa })),
     extension(id_ce_keyUsage, true, new KeyUsage(request.isCa ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign : KeyUsageFlags.digitalSignature)),
   ];
   if (request.aaguid) extensions.push(extension(OID.fidoAaguid, false, new OctetString(toArrayBuffer(request.aaguid))));
+  for (const [id, der] of request.extensions ?? [])
+    extensions.push(new Extension({ extnID: id, critical: false, extnValue: new OctetString(toArrayBuffer(der)) }));
   const tbsCertificate = new TBSCertificate({
     version: 2,
-    serialNumber: toArrayBuffer(new Uint8Array([request.serial])),
+    serialNumber: toArrayBuffer(typeof request.serial === 'number' ? new Uint8Array([request.serial]) : request.serial),
     signature: ecdsaWithSha256(),
     issuer: request.issuer,
     validity: new Validity({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2051-01-01T00:00:00Z') }),
@@ -138,10 +144,10 @@ function seededKey(label: string): Uint8Array {
 /** Issues a batch certificate for `batchPrivateKey` under `ca`. */
 export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8Array, aaguid: Uint8Array): Uint8Array {
   const issuer = AsnConvert.parse(ca.certificate, Certificate).tbsCertificate.subject;
-  return issue({
+  return issueCertificate({
     serial: 2,
     issuer,
-    subject: name([
+    subject: subjectName([
       [OID.country, 'US'],
       [OID.organization, ORGANIZATION],
       [OID.organizationalUnit, 'Authenticator Attestation'],
@@ -157,12 +163,19 @@ export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8A
 /** The simulator's own root CA: the same on every install (fixed seed, deterministic signatures). */
 export function simulatorRootCa(): AttestationCa {
   const privateKey = seededKey('hkey simulator attestation root v1');
-  const subject = name([
+  const subject = subjectName([
     [OID.country, 'US'],
     [OID.organization, ORGANIZATION],
     [OID.commonName, 'hkey simulator attestation root'],
   ]);
-  const certificate = issue({ serial: 1, issuer: subject, subject, subjectPublicKey: p256PublicKey(privateKey), issuerPrivateKey: privateKey, isCa: true });
+  const certificate = issueCertificate({
+    serial: 1,
+    issuer: subject,
+    subject,
+    subjectPublicKey: p256PublicKey(privateKey),
+    issuerPrivateKey: privateKey,
+    isCa: true,
+  });
   return { certificate, privateKey };
 }
 

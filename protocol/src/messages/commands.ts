@@ -5,9 +5,23 @@
 import { type Infer, type Schema, optional, required } from './schema.js';
 import { Limits } from '../limits.js';
 import type { StatusName } from '../status.js';
-import { PinState, accountFlags, accountId, accountName, accountSummary, apps, AccountSchema, login, otpCredential, password, pin, urls } from './fields.js';
+import {
+  Lifecycle,
+  PinState,
+  accountFlags,
+  accountId,
+  accountName,
+  accountSummary,
+  apps,
+  AccountSchema,
+  login,
+  otpCredential,
+  password,
+  pin,
+  urls,
+} from './fields.js';
 import { MAX_TOTP_TIME } from '../otp/time-step.js';
-import { arrayOf, bool, enumeration, text, uint, uint64 } from './types.js';
+import { arrayOf, bool, bytes, enumeration, text, uint, uint64 } from './types.js';
 
 /** When the user must touch the key (docs/protocol.md §6.3). */
 export type UserPresence = 'none' | 'press' | 'press-if-flagged' | 'hold';
@@ -60,6 +74,7 @@ export const Commands = {
       pinRetries: required(13, uint(0, Limits.pinRetriesMax), 'PIN attempts left before the key blocks.'),
       pinMaxRetries: required(14, uint(Limits.pinRetriesMin, Limits.pinRetriesMax), 'PIN attempts allowed after a correct PIN.'),
       accountCount: required(15, uint(0, 0xffff), 'Number of accounts, hidden ones included.'),
+      lifecycle: optional(16, enumeration(Lifecycle), 'Lifecycle state (§10.6); absent on keys without sealed provisioning.'),
     },
     statuses: [],
   }),
@@ -106,7 +121,7 @@ export const Commands = {
     doc: 'Checks the PIN and unlocks this session; the retry counter is decremented and persisted before the comparison.',
     request: { pin: required(1, pin, 'The PIN.', { secret: true }) },
     response: { retries: required(1, uint(0, Limits.pinRetriesMax), 'Attempts left (reset to the maximum on success).') },
-    statuses: ['PIN_NOT_SET', 'PIN_INVALID', 'PIN_BLOCKED', 'STORAGE_FAILURE'],
+    statuses: ['PIN_NOT_SET', 'PIN_INVALID', 'PIN_BLOCKED', 'PIN_EXPIRED', 'STORAGE_FAILURE'],
   }),
   Lock: command({
     code: 0x06,
@@ -117,6 +132,57 @@ export const Commands = {
     request: empty,
     response: empty,
     statuses: ['PIN_BLOCKED'],
+  }),
+  GetIdentity: command({
+    code: 0x07,
+    ...always,
+    userPresence: 'none',
+    doc: "The key's provisioning identity: public keys, certificate chain, lifecycle state and issuer (§10.2).",
+    request: empty,
+    response: {
+      serial: required(1, text(1, 32), 'Serial number, as in the device certificate.'),
+      kemPublicKey: required(2, bytes(65, 65), 'HPKE recipient key: P-256, SEC1 uncompressed.'),
+      signingPublicKey: required(3, bytes(65, 65), 'Key that signs receipts: P-256, SEC1 uncompressed; certified by the device certificate.'),
+      certificates: required(
+        4,
+        arrayOf(arrayOf(bytes(1, 256), 16), 4),
+        'Certificate chain, device certificate first, up to the manufacturer root; each DER certificate in chunks of at most 256 bytes.',
+      ),
+      lifecycle: required(5, enumeration(Lifecycle), 'Lifecycle state (§10.6).'),
+      issuerId: optional(6, bytes(16, 16), 'The enrolled issuer: the first 16 bytes of SHA-256 of its public key.'),
+      sequence: optional(7, uint(0, 0xffff_ffff), 'The last sealed item of that issuer the key applied (0: none).'),
+    },
+    statuses: [],
+  }),
+  EnrollIssuer: command({
+    code: 0x08,
+    needsUnlock: false,
+    allowedWhenBlocked: false,
+    userPresence: 'press',
+    doc: "Makes the key obey one issuer after a button press; a second issuer needs the first one's handover signature (§10.3).",
+    request: {
+      issuerPublicKey: required(1, bytes(65, 65), "The issuer's P-256 signing key, SEC1 uncompressed."),
+      handoverSignature: optional(2, bytes(64, 64), "The enrolled issuer's signature handing the key over (§10.3)."),
+    },
+    response: { issuerId: required(1, bytes(16, 16), 'The issuer id the key now obeys.') },
+    statuses: ['PIN_BLOCKED', 'ISSUER_MISMATCH', 'LIFECYCLE_FORBIDS', 'USER_PRESENCE_DENIED', 'USER_PRESENCE_TIMEOUT', 'CANCELLED', 'STORAGE_FAILURE'],
+  }),
+  ApplySealed: command({
+    code: 0x09,
+    ...always,
+    userPresence: 'none',
+    doc: 'Checks, decrypts and applies one sealed item of the enrolled issuer; always answers with a receipt signed by the key (§10.4).',
+    request: {
+      header: required(1, bytes(1, 256), 'The item header (§10.4.1), in clear.'),
+      enc: required(2, bytes(65, 65), 'HPKE encapsulated key.'),
+      ciphertext: required(3, arrayOf(bytes(1, 256), 24), 'The sealed operation, in chunks of at most 256 bytes.'),
+      signature: required(4, bytes(64, 64), "The issuer's signature (§10.4.3)."),
+    },
+    response: {
+      receipt: required(1, bytes(1, 256), 'The receipt (§10.5): the outcome, applied or refused with a status.'),
+      signature: required(2, bytes(64, 64), "The key's signature over the receipt."),
+    },
+    statuses: ['STORAGE_FAILURE'],
   }),
   AccountList: command({
     code: 0x10,

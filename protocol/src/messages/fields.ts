@@ -6,6 +6,9 @@ import { arrayOf, bool, bytes, enumeration, mapOf, text, uint, uint64 } from './
 export const OtpKind = { TOTP: 0, HOTP: 1 } as const;
 export const OtpAlgorithmCode = { SHA1: 1, SHA256: 2, SHA512: 3 } as const;
 export const PinState = { NOT_SET: 0, SET: 1, BLOCKED: 2 } as const;
+/** Where a key is in its managed life (docs/protocol.md §10.6), as Hideez Enterprise Server names the states. */
+export const Lifecycle = { READY: 0, ACTIVE: 1, LOCKED: 2, SUSPENDED: 3, DEACTIVATED: 4, COMPROMISED: 5 } as const;
+export type LifecycleName = keyof typeof Lifecycle;
 
 /** Account flags bitfield (docs/protocol.md §5.1). */
 export const AccountFlag = { READ_ONLY: 0x01, HIDDEN: 0x02, REQUIRES_TOUCH: 0x04, PRIMARY: 0x08 } as const;

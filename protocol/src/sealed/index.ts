@@ -12,7 +12,11 @@ export {
   sealedItemParams,
   verifyItemSignature,
 } from './sealed-item.js';
+export { signHandover, verifyHandover } from './sealed-handover.js';
 export {
+  PinPolicySchema,
+  type PinPolicyParams,
+  SealedOperationSchemas,
   SealedOperation,
   type SealedOperationCode,
   type SealedOperationName,

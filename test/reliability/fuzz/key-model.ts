@@ -7,16 +7,30 @@ import {
   type Account,
   type CommandName,
   Commands,
+  decodeReceipt,
   type DecodedRequest,
   type DecodedResponse,
   type OtpCredential,
   type RequestOf,
+  type ResponseOf,
   type StatusName,
   hmac,
   hotp,
 } from '@hkey/protocol';
 import type { DeviceState, PresenceOutcome, PresenceSource, StoredAccount } from '@hkey/firmware-sim';
 import { fail } from './oracle.js';
+import { p256 } from '@noble/curves/nist.js';
+
+function isP256Point(bytes: Uint8Array): boolean {
+  try {
+    p256.Point.fromBytes(bytes).assertValidity();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hexOf = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string | undefined): number => (text === undefined ? 0 : utf8.encode(text).length);
@@ -166,6 +180,10 @@ export class KeyModel {
   readonly unlocked: boolean[];
   /** A write-error is scheduled for the next flash write (§5.5: that write changes nothing). */
   writeFault = false;
+  /** The key stored its provisioning seed (its first GetIdentity, EnrollIssuer or ApplySealed, §10.2); Wipe keeps it. */
+  identityMade = false;
+  /** The enrolled issuer's public key, hex (§10.3). */
+  issuer: string | undefined;
 
   constructor(seed: ModelSeed, sessions: number) {
     for (const account of seed.accounts) this.accounts.set(account.id, account);
@@ -182,6 +200,14 @@ export class KeyModel {
   }
 
   /** Consumes the scheduled fault if this write is the one that fails. */
+  /** The seed's first write; false when that write fails (the command then answers STORAGE_FAILURE). */
+  private makeIdentity(): boolean {
+    if (this.identityMade) return true;
+    if (this.writeFails()) return false;
+    this.identityMade = true;
+    return true;
+  }
+
   private writeFails(): boolean {
     const fails = this.writeFault;
     this.writeFault = false;
@@ -211,7 +237,7 @@ export class KeyModel {
           verify: (response) => {
             const info = response.ok ? (response.result as Record<string, unknown>) : fail('GetInfo failed');
             same(
-              [info.storageTotal, info.storageFree, info.accountCount, info.pinState, info.pinRetries, info.pinMaxRetries, info.locked],
+              [info.storageTotal, info.storageFree, info.accountCount, info.pinState, info.pinRetries, info.pinMaxRetries, info.locked, info.lifecycle],
               [
                 this.storageTotal,
                 this.storageFree,
@@ -220,8 +246,9 @@ export class KeyModel {
                 pin?.retries ?? 8,
                 pin?.maxRetries ?? 8,
                 pin !== undefined && !this.unlocked[session],
+                this.issuer === undefined ? 'READY' : 'ACTIVE',
               ],
-              'GetInfo storage, accounts and PIN state',
+              'GetInfo storage, accounts, PIN and lifecycle state',
             );
           },
         };
@@ -230,6 +257,40 @@ export class KeyModel {
         return command === 'SetTime' && this.writeFails() ? { status: 'STORAGE_FAILURE' } : { status: 'OK' };
       case 'Lock':
         return { status: 'OK', commit: () => (this.unlocked[session] = false) };
+      case 'GetIdentity':
+        if (!this.makeIdentity()) return { status: 'STORAGE_FAILURE' };
+        return {
+          status: 'OK',
+          verify: (response) =>
+            same(
+              response.ok && (response.result as ResponseOf<'GetIdentity'>).lifecycle,
+              this.issuer === undefined ? 'READY' : 'ACTIVE',
+              'GetIdentity lifecycle',
+            ),
+        };
+      case 'EnrollIssuer': {
+        const { issuerPublicKey } = params as RequestOf<'EnrollIssuer'>;
+        if (!isP256Point(issuerPublicKey)) return { status: 'INVALID_PARAMETER' };
+        if (!this.makeIdentity()) return { status: 'STORAGE_FAILURE' };
+        const offered = hexOf(issuerPublicKey);
+        if (this.issuer === offered) return { status: 'OK' };
+        // No fuzzed handover signature verifies under a key the fuzzer never held the private half of.
+        if (this.issuer !== undefined) return { status: 'ISSUER_MISMATCH' };
+        const denied = presence();
+        if (denied) return { status: denied };
+        if (this.writeFails()) return { status: 'STORAGE_FAILURE' };
+        return { status: 'OK', commit: () => (this.issuer = offered) };
+      }
+      case 'ApplySealed':
+        if (!this.makeIdentity()) return { status: 'STORAGE_FAILURE' };
+        // Nothing fuzzed is sealed and signed for this key by its issuer: every item is refused, with a receipt.
+        return {
+          status: 'OK',
+          verify: (response) => {
+            const receipt = response.ok ? decodeReceipt((response.result as ResponseOf<'ApplySealed'>).receipt) : fail('ApplySealed failed');
+            if (receipt.status === 0) fail('a fuzzed sealed item was applied');
+          },
+        };
       case 'SetPin': {
         const { pin: value, maxRetries } = params as RequestOf<'SetPin'>;
         if (pin) return { status: 'PIN_ALREADY_SET' };
@@ -424,6 +485,7 @@ export class KeyModel {
             this.accounts.clear();
             this.pin = undefined;
             this.lastId = 0;
+            this.issuer = undefined;
             this.unlocked.fill(false);
           },
         };

@@ -35,7 +35,7 @@ function outer(operation: 'create' | 'get', options: unknown): { dictionary: Rec
 
 /** Other credential types (password, federated, identity): the shim handles publicKey only. */
 function requirePublicKey(dictionary: Record<string, unknown>): void {
-  if (dictionary.publicKey === undefined) throw notSupported("Only 'publicKey' credentials are supported by the hkey navigator.credentials shim.");
+  if (dictionary.publicKey === undefined) throw notSupported("Only 'publicKey' credentials are supported.");
 }
 
 export function creationOptions(options: unknown): Ceremony<CreationOptions> {

@@ -47,8 +47,8 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
     title: 'Command bytes HKP/1 does not define are answered INVALID_COMMAND, before the parameters are read',
     spec: '§3.6 step 2, §4.1',
     vectors: [
-      ...['00', '07', '0f', '15', '22', '2f', '31', '3e', '40', '7f', '80', 'ff'].map((code) => vector(code, 'INVALID_COMMAND', `command 0x${code}`)),
-      vector('07 ff', 'INVALID_COMMAND', 'the command byte is judged before the (broken) parameters'),
+      ...['00', '0a', '0f', '15', '22', '2f', '31', '3e', '40', '7f', '80', 'ff'].map((code) => vector(code, 'INVALID_COMMAND', `command 0x${code}`)),
+      vector('0a ff', 'INVALID_COMMAND', 'the command byte is judged before the (broken) parameters'),
     ],
   },
   {
@@ -347,7 +347,7 @@ export const MESSAGE_RULES: readonly MessageRule[] = [
     title: "Checks run in the order of §3.6: length, command, CBOR, parameters, then the command's own checks",
     spec: '§3.6',
     vectors: [
-      vector('07 ff', 'INVALID_COMMAND', 'the command byte before the CBOR'),
+      vector('0a ff', 'INVALID_COMMAND', 'the command byte before the CBOR'),
       vector('11 a2 01 00 01 00', 'CBOR_DUPLICATE_KEY', 'the CBOR before the parameter values'),
       vector('02 a1 01 f6', 'CBOR_SIMPLE_NOT_ALLOWED', 'the CBOR before the PIN check of SetTime'),
       vector('11 a1 01 00', 'INVALID_PARAMETER', 'the parameters before ACCOUNT_NOT_FOUND'),
