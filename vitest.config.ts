@@ -15,7 +15,14 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['protocol/test/**/*.test.ts', 'firmware-sim/test/**/*.test.ts', 'bridge/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'protocol/test/**/*.test.ts',
+      'firmware-sim/test/**/*.test.ts',
+      'bridge/test/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     exclude: ['test/browser/**', '**/node_modules/**'],
     testTimeout: 20000,
     pool: 'forks',

@@ -78,7 +78,7 @@ async function apply(h: Harness & { identity: Identity }, item: Awaited<ReturnTy
 const createGitHub = { name: 'GitHub', otp: { secret: SECRET, kind: 'TOTP' } };
 
 describe('identity', () => {
-  test('GetIdentity: the device certificate names the serial, certifies the signing key, carries the KEM key, and chains to the manufacturer root', async () => {
+  test('GetIdentity: the device certificate names the serial, certifies the signing key, carries the KEM key, chains to the root', async () => {
     const h = await harness({ presence: autoApprove });
     const identity = await h.ok('GetIdentity', {});
     expect(identity.lifecycle).toBe('READY');
