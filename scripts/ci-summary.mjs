@@ -7,7 +7,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-for (const file of readdirSync(dir)) {
+// Only the reports: test-results also holds folders of traces and screenshots.
+for (const file of readdirSync(dir).filter((name) => name.endsWith('.json') || name.endsWith('.xml'))) {
   const text = readFileSync(join(dir, file), 'utf8');
   if (file.endsWith('.json')) {
     const report = JSON.parse(text);

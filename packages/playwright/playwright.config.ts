@@ -10,7 +10,8 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: true,
   timeout: 60_000,
-  reporter: [['list']],
+  // CI sums the JUnit report into its one summary line (scripts/ci-summary.mjs).
+  reporter: process.env.CI ? [['list'], ['junit', { outputFile: '../../test-results/playwright.xml' }]] : [['list']],
   outputDir: '../../test-results/playwright',
   use: {
     baseURL: 'http://localhost:4173',
