@@ -5,11 +5,12 @@ import { Simulator } from '@hkey/firmware-sim/node';
 import { KeyMonitor } from '../src/node/dashboard/key-monitor.js';
 import { keyDetail, keyRow } from '../src/node/dashboard/key-views.js';
 import { ledFor } from '../src/node/dashboard/led.js';
+import { applyAsIssuer } from './dashboard-lifecycle.js';
 
 let simulator: Simulator;
 
 beforeAll(async () => {
-  simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 1 });
+  simulator = await Simulator.start({ udpPort: 0, blePort: null, devices: 2 });
 });
 
 afterAll(async () => {
@@ -95,6 +96,24 @@ describe('a key as its monitor sees it', () => {
       expect(keyDetail(device, monitor).links.ble).toEqual({ connections: 2, mtus: [247, 23] });
       device.disconnect();
       expect(keyDetail(device, monitor).links.ble).toEqual({ connections: 0, mtus: [] });
+    } finally {
+      monitor.close();
+    }
+  });
+
+  test('lifecycle: READY while no issuer has touched the key, SUSPENDED after a sealed Suspend, never its identity seed', async () => {
+    const device = simulator.devices[1]!;
+    const monitor = new KeyMonitor(device);
+    try {
+      expect(device.key.state.provisioning).toBeUndefined();
+      expect(keyRow(device, monitor).lifecycle).toBe('READY');
+      await applyAsIssuer(device, ['Suspend']);
+      expect(device.key.state.provisioning?.lifecycle).toBe('SUSPENDED');
+      expect(keyRow(device, monitor).lifecycle).toBe('SUSPENDED');
+      const detail = JSON.stringify(keyDetail(device, monitor));
+      expect(detail).toContain('"lifecycle":"SUSPENDED"');
+      const seed = Buffer.from(device.key.state.provisioning!.seed);
+      for (const encoding of ['hex', 'base64', 'base64url'] as const) expect(detail).not.toContain(seed.toString(encoding));
     } finally {
       monitor.close();
     }

@@ -73,6 +73,21 @@ export class KeyGrid extends LitElement {
     .activity-off {
       opacity: 0.6;
     }
+    .lifecycle {
+      margin-left: auto;
+      padding: 0 4px;
+      border: 1px solid #8886;
+      border-radius: 3px;
+      font-size: 10px;
+    }
+    .lifecycle-locked,
+    .lifecycle-suspended {
+      background: #ff990033;
+    }
+    .lifecycle-deactivated,
+    .lifecycle-compromised {
+      background: #ff303033;
+    }
   `;
 
   override connectedCallback(): void {
@@ -121,11 +136,15 @@ export class KeyGrid extends LitElement {
             aria-selected=${row.serial === this.selected ? 'true' : 'false'}
             data-serial=${row.serial}
             data-activity=${row.activity}
+            data-lifecycle=${row.lifecycle}
             data-seq=${row.seq}
             style=${styleMap(position)}
             @click=${() => this.dispatchEvent(new CustomEvent('select', { detail: row.serial }))}
           >
-            <div class="line"><hkey-led .led=${row.led} ?winking=${this.winking.has(row.serial)}></hkey-led><span class="serial">${row.serial}</span></div>
+            <div class="line">
+              <hkey-led .led=${row.led} ?winking=${this.winking.has(row.serial)}></hkey-led><span class="serial">${row.serial}</span>
+              <span class="lifecycle lifecycle-${row.lifecycle.toLowerCase()}" title="lifecycle state">${row.lifecycle.toLowerCase()}</span>
+            </div>
             <div class="line">${row.activity.replaceAll('-', ' ')}${row.pending ? html` · ${row.pending.kind}` : ''}</div>
             <div class="line">battery ${row.battery}% · ${row.accounts} acc · PIN ${row.pinRetries ?? '—'}</div>
           </div>`;

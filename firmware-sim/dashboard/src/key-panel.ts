@@ -114,7 +114,10 @@ export class KeyPanel extends LitElement {
     const usedPercent = Math.min(100, (100 * key.storageUsed) / Math.max(1, key.storageTotal));
     return html`
       <h2><hkey-led .led=${key.led} ?winking=${this.winking}></hkey-led><span id="serial">${key.serial}</span></h2>
-      <div class="row">${key.model} · firmware ${key.firmware} · <strong id="activity">${key.activity.replaceAll('-', ' ')}</strong></div>
+      <div class="row">
+        ${key.model} · firmware ${key.firmware} · <strong id="activity">${key.activity.replaceAll('-', ' ')}</strong> · lifecycle
+        <strong id="lifecycle">${key.lifecycle.toLowerCase()}</strong>
+      </div>
       <div class="message" role="alert">${this.message}</div>
 
       <section>

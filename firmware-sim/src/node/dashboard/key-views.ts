@@ -35,6 +35,7 @@ function rowOf(device: SimulatedDevice, state: DeviceState, monitor: KeyMonitor)
     serial: state.identity.serial,
     model: state.identity.model,
     activity,
+    lifecycle: state.provisioning?.lifecycle ?? 'READY',
     led: ledFor({ activity, pendingKind: monitor.pending?.kind, battery: state.battery }),
     pending: pendingOf(device, monitor),
     pinRetries: state.pin?.retries ?? null,

@@ -6,6 +6,9 @@
 /** The key's state as a person would describe it, most important first. */
 export type KeyActivity = 'off' | 'pin-blocked' | 'battery-empty' | 'waiting-for-button' | 'processing' | 'locked' | 'idle';
 
+/** The issuer's lifecycle state (docs/protocol.md §10.6); a key no issuer has touched is READY. */
+export type LifecycleView = 'READY' | 'ACTIVE' | 'LOCKED' | 'SUSPENDED' | 'DEACTIVATED' | 'COMPROMISED';
+
 export type LedColour = 'off' | 'green' | 'blue' | 'orange' | 'red' | 'white';
 /** docs/protocol.md §8.6.2; the page shows `wink` itself for 1.5 s after each wink event. */
 export type LedPattern = 'solid' | 'blink-slow' | 'blink-fast' | 'pulse' | 'heartbeat' | 'wink';
@@ -34,6 +37,7 @@ export interface KeyRow {
   readonly serial: string;
   readonly model: string;
   readonly activity: KeyActivity;
+  readonly lifecycle: LifecycleView;
   readonly led: LedView;
   readonly pending: PendingRequestView | null;
   readonly pinRetries: number | null;
