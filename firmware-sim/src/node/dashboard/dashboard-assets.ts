@@ -15,9 +15,13 @@ export const DASHBOARD_FILES: Readonly<Record<string, { readonly file: string; r
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
 };
 
-/** dist/dashboard next to this package's dist/node; undefined when the package was not built (sources run by a test). */
+/**
+ * dist/dashboard next to this package's dist/node, or, when this file runs from sources (tsx: `hkey sim` in the
+ * repository, the CLI's tests), the package's last build of it; undefined when the package was never built.
+ */
 export function loadBuiltDashboard(): DashboardAssets | undefined {
-  const directory = new URL('../dashboard/', import.meta.url);
+  const fromSources = import.meta.url.endsWith('.ts');
+  const directory = new URL(fromSources ? '../../../dist/dashboard/' : '../dashboard/', import.meta.url);
   try {
     return { files: new Map(Object.entries(DASHBOARD_FILES).map(([path, { file }]) => [path, readFileSync(new URL(file, directory), 'utf8')])) };
   } catch {
