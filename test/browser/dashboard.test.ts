@@ -1,14 +1,17 @@
 /**
  * The dashboard in real Chromium (issue 16): every control changes the key as the control API would (asserted
  * through the API), the event log shows each event once and in order, a wrong or missing token shows a clear page
- * and no data, no secret reaches the page, and with 1,000 keys at 100 events/s events reach the screen in < 100 ms.
+ * and no data, lifecycle states and FIDO credentials show, no secret or key material reaches the page, and with 1,000
+ * keys at 100 events/s events reach the screen in < 100 ms.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { KeyClient, UdpTransportKind } from '@hkey/bridge';
-import { decodeBase32 } from '@hkey/protocol';
+import { FidoClient, KeyClient, UdpTransportKind } from '@hkey/bridge';
+import { decodeBase32, sha256 } from '@hkey/protocol';
+import { openCredentialId } from '../../firmware-sim/src/fido/credential-id.js';
+import { applyAsIssuer } from '../../firmware-sim/test/dashboard-lifecycle.js';
 import { type Browser, launchChromium } from './harness.js';
 import { type DashboardRig, observeEventRows, percentile, recordTraffic, startDashboardRig } from './dashboard-rig.js';
 
@@ -25,6 +28,9 @@ let traffic: { readonly texts: string[] };
 let client: KeyClient;
 let accountId: number;
 const first = 'HK-SIM-000001';
+/** Key material the page must never receive (FIDO master secret, credential keys and ids, identity seeds). */
+const secretBytes: Uint8Array[] = [];
+const utf8 = new TextEncoder();
 
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
@@ -47,6 +53,7 @@ afterAll(async () => {
 });
 
 const device = async (serial = first) => (await rig.api('GET', `/v1/devices/${serial}/details`)).body;
+const udpAddress = (serial: string): string => `udp://127.0.0.1:${rig.simulator.device(serial)!.udp.port}`;
 
 async function select(serial: string): Promise<void> {
   await page.fill('#search', serial);
@@ -110,6 +117,52 @@ describe('the dashboard in Chromium', () => {
     expect(await panel.locator('#links').textContent()).toMatch(/UDP clients: 127\.0\.0\.1:\d+/);
     expect(await panel.locator('#storage').textContent()).toMatch(/^\d+ of 32768 bytes$/);
     expect(await page.locator('.tile[data-serial="HK-SIM-000001"]').getAttribute('data-activity')).toBe('idle');
+  });
+
+  test('lifecycle: a key an issuer suspended (a sealed Suspend) shows SUSPENDED on its tile and in its panel', async () => {
+    const serial = 'HK-SIM-000004';
+    await select(serial);
+    const tile = page.locator(`.tile[data-serial="${serial}"]`);
+    expect(await tile.getAttribute('data-lifecycle')).toBe('READY');
+    expect(await page.locator('hkey-key-panel #lifecycle').textContent()).toBe('ready');
+    const key = rig.simulator.device(serial)!.key;
+    await applyAsIssuer(rig.simulator.device(serial)!, ['Suspend']);
+    secretBytes.push(key.state.provisioning!.seed);
+    await expect.poll(() => tile.getAttribute('data-lifecycle')).toBe('SUSPENDED');
+    expect(await tile.locator('.lifecycle').textContent()).toBe('suspended');
+    await expect.poll(() => page.locator('hkey-key-panel #lifecycle').textContent()).toBe('suspended');
+    expect((await device(serial)).lifecycle).toBe('SUSPENDED');
+    // What the key itself says: a suspended key still answers GetInfo, and refuses the rest.
+    const suspended = new KeyClient(await new UdpTransportKind({ addresses: [udpAddress(serial)] }).open(udpAddress(serial)));
+    try {
+      await expect(suspended.listAccounts()).rejects.toMatchObject({ code: 'LIFECYCLE_FORBIDS' });
+    } finally {
+      await suspended.transport.close();
+    }
+  });
+
+  test('FIDO: a discoverable credential made through the bridge shows its RP ID and user name, and no key material', async () => {
+    const serial = 'HK-SIM-000003';
+    const transport = await new UdpTransportKind({ addresses: [udpAddress(serial)] }).open(udpAddress(serial));
+    try {
+      await new FidoClient(transport).makeCredential({
+        clientDataHash: sha256(utf8.encode('dashboard registration')),
+        rp: { id: 'example.com', name: 'Example' },
+        user: { id: utf8.encode('user-alice'), name: 'alice@example.com', displayName: 'Alice' },
+        residentKey: true,
+      });
+    } finally {
+      await transport.close();
+    }
+    const fido = rig.simulator.device(serial)!.key.state.fido!;
+    const [credential] = fido.credentials;
+    const credentialKey = openCredentialId(fido.masterSecret, sha256(utf8.encode('example.com')), credential!.credentialId);
+    secretBytes.push(fido.masterSecret, credential!.credentialId, credentialKey!.privateKey);
+    await select(serial);
+    const table = page.locator('hkey-key-panel #fido');
+    await expect.poll(() => table.textContent()).toContain('example.com');
+    expect(await table.locator('td').allTextContents()).toEqual(['example.com', 'alice@example.com']);
+    expect(await page.locator('hkey-key-panel h3:has-text("FIDO credentials")').textContent()).toBe('FIDO credentials (1)');
   });
 
   test('button: press and deny answer the pending request, which names its command and client', async () => {
@@ -276,13 +329,9 @@ describe('the dashboard in Chromium', () => {
   test('no secret, password or PIN in anything the page received', async () => {
     const all = traffic.texts.join('\n');
     expect(all.length).toBeGreaterThan(10_000);
-    const needles = [
-      SECRET_BASE32,
-      PASSWORD,
-      PIN,
-      Buffer.from(decodeBase32(SECRET_BASE32)).toString('hex'),
-      Buffer.from(decodeBase32(SECRET_BASE32)).toString('base64'),
-    ];
+    expect(secretBytes).toHaveLength(4);
+    const encodings = (bytes: Uint8Array): string[] => (['hex', 'base64', 'base64url'] as const).map((encoding) => Buffer.from(bytes).toString(encoding));
+    const needles = [SECRET_BASE32, PASSWORD, PIN, ...[decodeBase32(SECRET_BASE32), ...secretBytes].flatMap(encodings)];
     const hits = needles.filter((needle) => all.includes(needle));
     console.log(`secret scan: ${traffic.texts.length} responses and frames, ${all.length} characters, ${hits.length} hits`);
     expect(hits).toEqual([]);
