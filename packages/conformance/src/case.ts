@@ -1,11 +1,11 @@
 /**
- * What a conformance case is and what running one yields. Cases are numbered (HID-01, BLE-01, MSG-01, SEM-01, FIDO-01),
+ * What a conformance case is and what running one yields. Cases are numbered (HID-01, BLE-01, MSG-01, SEM-01, FIDO-01, SEAL-01),
  * cite the section of docs/protocol.md they check (the security-key cases also CTAP 2.1's), and declare what they need so the runner can skip them with
  * a reason instead of passing them silently.
  */
 import type { CaseContext } from './runner/case-context.js';
 
-export type GroupId = 'hid' | 'ble' | 'message' | 'semantics' | 'fido';
+export type GroupId = 'hid' | 'ble' | 'message' | 'semantics' | 'fido' | 'sealed';
 
 export const GROUPS: Readonly<Record<GroupId, string>> = {
   hid: 'HID framing (§1)',
@@ -13,6 +13,7 @@ export const GROUPS: Readonly<Record<GroupId, string>> = {
   message: 'Message layer (§3)',
   semantics: 'Semantics (§4 to §7)',
   fido: 'Security key: CTAP 2.1 and U2F (§9)',
+  sealed: 'Sealed provisioning (§10)',
 };
 
 /**
