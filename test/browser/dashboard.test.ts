@@ -5,6 +5,7 @@
  * keys at 100 events/s events reach the screen in < 100 ms.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -304,21 +305,35 @@ describe('the dashboard in Chromium', () => {
     const devices = rig.simulator.devices;
     const unsubscribe = devices.map((d) => d.key.events.subscribe((event) => emitted.push({ id: `${event.serial}/${event.seq}`, time: event.time })));
     const started = Date.now();
+    const writes: Promise<void>[] = [];
     let index = 0;
     while (Date.now() - started < 5000) {
       const target = devices[(index * 7919) % devices.length]!;
-      void target.key.setBattery(50 + (index % 50));
+      writes.push(target.key.setBattery(50 + (index % 50)));
       index++;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + index * 10 - Date.now())));
     }
-    await page.waitForTimeout(500);
+    await Promise.all(writes);
     unsubscribe.forEach((off) => off());
+    // Every event is waited for, not a fixed time: on a busy machine a late one counts with its real latency
+    // instead of failing as never shown; an event still missing after 5 s fails the test below.
+    await page
+      .waitForFunction(
+        (ids) => ids.every((id) => (window as unknown as { __shown: Map<string, number> }).__shown.has(id)),
+        emitted.map(({ id }) => id),
+        {
+          timeout: 5000,
+          polling: 50,
+        },
+      )
+      .catch(() => undefined);
     await page.screenshot({ path: `${screenshots}dashboard-live-log.png` });
     const shown = new Map(await page.evaluate(() => [...(window as unknown as { __shown: Map<string, number> }).__shown.entries()]));
     const latencies = emitted.map(({ id, time }) => (shown.get(id) ?? Infinity) - time);
     const rate = (emitted.length * 1000) / 5000;
+    // The load average says whether a slow run was the page or the machine (CI runs this after the other suites).
     console.log(
-      `dashboard latency, ${KEYS} keys, ${rate.toFixed(0)} events/s, ${emitted.length} events: ` +
+      `dashboard latency, ${KEYS} keys, ${rate.toFixed(0)} events/s, ${emitted.length} events, load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: ` +
         `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
     );
     expect(rate).toBeGreaterThanOrEqual(95);
