@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { generatedFiles } from '../src/generated/files.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const files = generatedFiles(await readFile(`${root}docs/conformance.md`, 'utf8'));
+const files = await generatedFiles(await readFile(`${root}docs/conformance.md`, 'utf8'));
 for (const [path, content] of Object.entries(files)) {
   await mkdir(dirname(`${root}${path}`), { recursive: true });
   await writeFile(`${root}${path}`, content);

@@ -9,7 +9,7 @@ const root = new URL('../../../', import.meta.url);
 const read = (path: string): Promise<string> => readFile(new URL(path, root), 'utf8');
 
 test('vectors/*.json and the case list of docs/conformance.md are up to date (npm run generate -w packages/conformance)', async () => {
-  const files = generatedFiles(await read('docs/conformance.md'));
+  const files = await generatedFiles(await read('docs/conformance.md'));
   for (const [path, content] of Object.entries(files)) {
     expect(await read(path), `${path} is stale: run npm run generate -w packages/conformance`).toBe(content);
   }

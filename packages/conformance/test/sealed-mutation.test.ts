@@ -1,7 +1,9 @@
 /**
  * The sealed cases must catch real faults (docs/protocol.md §10): the reference rig passes every one of them, and
- * each broken key of support/sealed-mutants.ts fails, in the case meant for it among others.
+ * each broken key of support/sealed-mutants.ts fails, in the case meant for it among others. The score is stated
+ * in docs/conformance.md.
  */
+import { readFile } from 'node:fs/promises';
 import { beforeAll, expect, test } from 'vitest';
 import { type CaseResult, type ConformanceReport, formatTextReport, runConformance } from '@hkey/conformance';
 import { SEALED_MUTANTS } from './support/sealed-mutants.js';
@@ -44,12 +46,14 @@ test('the reference rig passes every sealed case', () => {
   ).toEqual([]);
 });
 
-test('every broken sealed key is caught by the case meant for it', () => {
+test('every broken sealed key is caught by the case meant for it; the score is in docs/conformance.md', async () => {
   const lines = outcomes.map(({ mutant, failed }) => {
     const first = failed[0];
     const detail = first === undefined ? 'no case failed' : `${failed.map((result) => result.id).join(', ')} (${first.id}: seen ${first.seen ?? ''})`;
     return `${failed.length > 0 ? 'killed' : 'SURVIVED'}  ${mutant.name}: ${detail}`;
   });
-  console.log(`${lines.join('\n')}\nSealed mutation score: ${outcomes.filter(({ failed }) => failed.length > 0).length}/${outcomes.length}`);
+  const score = `Sealed mutation score: ${outcomes.filter(({ failed }) => failed.length > 0).length}/${outcomes.length}`;
+  console.log(`${lines.join('\n')}\n${score}`);
   for (const { mutant, failed } of outcomes) expect(failed.map((result) => result.id), `${mutant.name} must fail ${mutant.killer}`).toContain(mutant.killer);
+  expect(await readFile(new URL('../../../docs/conformance.md', import.meta.url), 'utf8')).toContain(`${score}.`);
 });

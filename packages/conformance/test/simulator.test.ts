@@ -85,6 +85,7 @@ test('the JUnit report written to a file is what CI tools read: suites per group
     'Message layer (§3)',
     'Semantics (§4 to §7)',
     'Security key: CTAP 2.1 and U2F (§9)',
+    'Sealed provisioning (§10)',
   ]);
   const testcases = junit.testsuites.testsuite.flatMap((suite) => suite.testcase);
   expect(testcases).toHaveLength(counts.total);
