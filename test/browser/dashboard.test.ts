@@ -333,7 +333,8 @@ describe('the dashboard in Chromium', () => {
     const rate = (emitted.length * 1000) / 5000;
     // The load average says whether a slow run was the page or the machine (CI runs this after the other suites).
     console.log(
-      `dashboard latency, ${KEYS} keys, ${rate.toFixed(0)} events/s, ${emitted.length} events, load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: ` +
+      `dashboard latency, ${KEYS} keys, ${rate.toFixed(0)} events/s, ${emitted.length} events, ` +
+        `load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: ` +
         `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
     );
     expect(rate).toBeGreaterThanOrEqual(95);
