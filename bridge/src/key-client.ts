@@ -2,7 +2,18 @@
  * The typed client of HKP/1 (docs/protocol.md §4) over any Transport: one method per command, results
  * decoded strictly, error statuses thrown as DeviceStatusError, malformed responses as PROTOCOL_VIOLATION.
  */
-import { type CommandName, type ErrorDetailsOf, HkeyError, type RequestOf, type ResponseOf, decodeResponse, encodeRequest } from '@hkey/protocol';
+import {
+  type CommandName,
+  type ErrorDetailsOf,
+  HkeyError,
+  type RequestOf,
+  type ResponseOf,
+  type SealedItem,
+  type SignedReceipt,
+  decodeResponse,
+  encodeRequest,
+  sealedItemParams,
+} from '@hkey/protocol';
 import { DeviceStatusError, type DeviceStatusName, TransportError } from './errors.js';
 import type { Transport } from './transport.js';
 
@@ -15,6 +26,7 @@ export type AccountId = RequestOf<'AccountGet'>['id'];
 export type AccountSummary = ResponseOf<'AccountList'>['accounts'][number];
 export type AccountDetails = ResponseOf<'AccountGet'>;
 export type OtpResult = ResponseOf<'GetOtp'>;
+export type KeyIdentity = ResponseOf<'GetIdentity'>;
 
 export interface ListAccountsOptions extends CallOptions {
   /** Also list accounts flagged hidden. Default false. */
@@ -99,6 +111,27 @@ export class KeyClient {
   /** Erases every account and the PIN after a 10-second button hold; the key's identity stays. */
   async wipe(options?: CallOptions): Promise<void> {
     await this.call('Wipe', {}, options);
+  }
+
+  /** The key's provisioning identity: public keys, certificate chain, lifecycle and issuer (docs/protocol.md §10.2). */
+  getIdentity(options?: CallOptions): Promise<KeyIdentity> {
+    return this.call('GetIdentity', {}, options);
+  }
+
+  /** Makes the key obey an issuer: a Ready key asks for a button press; an enrolled one needs its issuer's handover signature. */
+  enrollIssuer(params: RequestOf<'EnrollIssuer'>, options?: CallOptions): Promise<ResponseOf<'EnrollIssuer'>> {
+    return this.call('EnrollIssuer', params, options);
+  }
+
+  /** Hands the key one sealed item; it answers every item, applied or refused, with a receipt it signed. */
+  async applySealed(item: SealedItem, options?: CallOptions): Promise<SignedReceipt> {
+    const params = sealedItemParams(item);
+    const answer = await this.call(
+      'ApplySealed',
+      { header: item.header, enc: item.enc, ciphertext: params.get(3) as Uint8Array[], signature: item.signature },
+      options,
+    );
+    return { receipt: answer.receipt, signature: answer.signature };
   }
 
   /**

@@ -11,6 +11,7 @@ import type { DeviceState } from '../core/state.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
 import type { LinkTiming } from '../core/pacer.js';
 import { VirtualKey } from '../core/virtual-key.js';
+import type { AttestationCa } from '../fido/attestation.js';
 import type { FidoOptions } from '../fido/authenticator.js';
 import { HidEndpoint } from '../hid/hid-endpoint.js';
 import { FileStore } from './file-store.js';
@@ -47,6 +48,8 @@ export interface SimulatorOptions {
   readonly timing?: LinkTiming;
   /** The security-key mode's attestation: a team's own CA (loadAttestationCa) and the format (docs/protocol.md §9.7). */
   readonly fido?: Pick<FidoOptions, 'attestation' | 'attestationFormat'>;
+  /** The CA that certifies the keys' provisioning identities (docs/protocol.md §10.2); default the simulator root. */
+  readonly manufacturerCa?: AttestationCa;
 }
 
 export class SimulatedDevice {
@@ -133,7 +136,7 @@ export class Simulator {
         if (stateFile && options.resetState) await rm(stateFile, { force: true });
         const store: StateStore = stateFile ? new FileStore(stateFile, { passphrase: options.passphrase }) : new MemoryStore();
         const serial = `HK-SIM-${String(index + 1).padStart(6, '0')}`;
-        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal, fido });
+        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal, fido, manufacturerCa: options.manufacturerCa });
         if (options.clockSeconds !== undefined) await key.setTime(options.clockSeconds);
         const hid = new HidEndpoint<UdpPeer>(key, { reportIntervalMs: options.timing?.hidReportIntervalMs });
         const udp = await startUdpHidServer(hid, { host, port: basePort === 0 ? 0 : basePort + index });

@@ -22,3 +22,16 @@ export function list(value: string, previous: string[] | undefined): string[] {
       .filter((item) => item !== ''),
   ];
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Commander argument parser for a duration such as 90s, 30m, 12h or 7d (a bare number is seconds), within [min, max] seconds. */
+export function duration(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const match = /^([0-9]{1,9})([smhd]?)$/.exec(value.trim());
+    if (match === null) throw new InvalidArgumentError(`${name} must be a duration such as 12h or 7d.`);
+    const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+    if (seconds < min || seconds > max) throw new InvalidArgumentError(`${name} must be from ${min} seconds to ${max / 86_400} days.`);
+    return seconds;
+  };
+}

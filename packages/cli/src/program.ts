@@ -3,7 +3,7 @@
  * for what it uses (`hkey sim` must be ready within 300 ms of `node -e 0`).
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { integer, list, port } from './arguments.js';
+import { duration, integer, list, port } from './arguments.js';
 import { CliError } from './cli-error.js';
 import type { GlobalOptions, RunContext } from './context.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
@@ -131,7 +131,10 @@ ${EXIT_CODE_HELP}`,
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
     .option('--open', 'open the dashboard (printed in the ready line) in the default browser, best effort', false)
-    .option('--attestation-ca <dir>', 'security-key attestation under your own CA: DIR/ca.pem and DIR/ca.key (P-256) (default: the simulator root)')
+    .option(
+      '--attestation-ca <dir>',
+      'security-key attestation and key identities (hkey identity) under your own CA: DIR/ca.pem and DIR/ca.key (P-256) (default: the simulator root)',
+    )
     .addOption(new Option('--attestation <format>', 'security-key attestation format').choices(['packed', 'self', 'none']).default('packed'))
     .addHelpText(
       'after',
@@ -471,10 +474,16 @@ of the result. The key's code is checked against this computer's before the secr
     )
     .action(run(async () => (await import('./commands/enroll.js')).enroll));
 
-  program
+  const provision = program
     .command('provision <file>')
     .description('write accounts from a CSV or JSON batch to many keys, verify each, and keep an audit log')
-    .option('--parallel', 'work on all keys of --transport at once instead of one key at a time', false)
+    // `[n]`: the same option serves `provision bundle`, whose options after `bundle` commander gives to this command.
+    .option(
+      '--parallel [n]',
+      'work on all keys of --transport at once instead of one key at a time (bundle: at most N keys)',
+      integer('--parallel', 1, 10_000),
+      false,
+    )
     .option('--audit <file>', 'append-only JSON Lines audit log (owner-only, its key in FILE.key); re-runs skip rows it shows done', './hkey-audit.jsonl')
     .option('--dry-run', 'check the whole file and show the plan without touching a key', false)
     .option('--sync-time', "set each key's clock to this computer's before writing", false)
@@ -485,6 +494,7 @@ Rows (CSV with a header line, or a JSON array of objects) have the columns:
   serial     key to write to (optional: otherwise the next free key)
   name       account name on the key (optional with uri: ISSUER:ACCOUNT from the URI)
   login      user name (optional with uri: from the URI)
+  password   account password (optional; leading and trailing spaces are dropped)
   urls, apps web sites and applications, separated by spaces
   flags      any of read-only hidden touch primary, separated by spaces
   secret     base32 OTP secret, or
@@ -504,6 +514,121 @@ secret, other parameters) is reported as changed and not written again; exit 10 
       )}`,
     )
     .action(run(async () => (await import('./commands/provision.js')).provision));
+
+  provision
+    .command('bundle <dir>')
+    .description('relay a sealed bundle (from `hkey seal`) to its keys; this machine never sees a secret, the keys sign receipts')
+    .option('--receipts <file>', "append-only JSON Lines of the keys' signed receipts, for the issuer; re-runs skip items it shows taken", './receipts.jsonl')
+    .addHelpText(
+      'after',
+      `
+--parallel N and --audit FILE are those of \`hkey provision\` (default: one key at a time, ./hkey-audit.jsonl).
+Each item goes to the key whose serial its file names (items/SERIAL.jsonl), found at the --transport addresses
+(any transport, \`hkey bridge\` too), in file order. Every answer is a receipt signed by the key, checked against
+the key's certified identity in the bundle and appended to --receipts. A key that refuses an item without taking
+it (altered, expired, out of order) takes none after it: those are reported as not sent. With --json, each event
+is a line (key, row-started, row: row is the item's sequence) and the summary comes last. Exit 9 when any item
+was refused or not sent. A re-run skips the items --receipts shows taken.\n${examples(
+        'hkey provision bundle ./bundle -t udp://127.0.0.1:8111,udp://127.0.0.1:8112 --parallel 2',
+        'HKEY_BRIDGE_TOKEN=... hkey provision bundle ./bundle -t ws://127.0.0.1:8120 --receipts run1-receipts.jsonl',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/provision-bundle.js')).provisionBundle));
+
+  program
+    .command('identity')
+    .description("a key's provisioning identity (public keys and certificate chain) as an inventory line, checked against the manufacturer CA")
+    .option('--all', 'every key that answers at --transport (default: the one key)', false)
+    .option('--manufacturer-ca <file>', "the manufacturer root as PEM (default: the simulator's root)")
+    .addHelpText(
+      'after',
+      `
+With --json, one inventory line per key: serial, kemPublicKey, signingPublicKey, chain (base64url DER), lifecycle,
+and issuerId and sequence once an issuer is enrolled. An inventory holds no secret. Keys whose chain does not
+verify are left out with a warning, and the exit code is 7.\n${examples(
+        'hkey identity',
+        'hkey identity --all --json -t udp://127.0.0.1:8111,udp://127.0.0.1:8112 > inventory.jsonl',
+        'hkey identity --all --json --manufacturer-ca team-ca.pem > inventory.jsonl',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/identity.js')).identity));
+
+  const issuer = program
+    .command('issuer')
+    .description('the issuer of sealed items: its signing key, and which keys obey it')
+    .addHelpText(
+      'after',
+      examples('hkey issuer init --out issuer.key', 'hkey issuer enroll --issuer issuer.pub', 'hkey issuer handover --issuer old.key --to new.pub'),
+    );
+  issuer
+    .command('init')
+    .description('make an issuer signing key (P-256), encrypted with a passphrase, and its public key FILE.pub')
+    .requiredOption('--out <file>', 'where to write the key (owner-only; never overwritten)')
+    .addHelpText(
+      'after',
+      `
+The passphrase comes from HKEY_ISSUER_PASSPHRASE or a hidden prompt (asked twice), at least 8 characters.\n${examples(
+        'hkey issuer init --out issuer.key',
+        'HKEY_ISSUER_PASSPHRASE=... hkey issuer init --out /secure/issuer.key --json',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/issuer.js')).issuerInit));
+  issuer
+    .command('enroll')
+    .description('make a Ready key obey this issuer; the key asks for a button press')
+    .requiredOption('--issuer <file>', "the issuer's public key (issuer.pub)")
+    .addHelpText('after', examples('hkey issuer enroll --issuer issuer.pub', 'hkey -t udp://127.0.0.1:8112 issuer enroll --issuer issuer.pub --json'))
+    .action(run(async () => (await import('./commands/issuer.js')).issuerEnroll));
+  issuer
+    .command('handover')
+    .description('hand a key over to another issuer, signed by the issuer it obeys now')
+    .requiredOption('--issuer <file>', "the current issuer's key file (asks for its passphrase, or HKEY_ISSUER_PASSPHRASE)")
+    .requiredOption('--to <file>', "the next issuer's public key")
+    .addHelpText(
+      'after',
+      examples('hkey issuer handover --issuer old.key --to new.pub', 'hkey --device HK-SIM-000002 issuer handover --issuer old.key --to new.pub'),
+    )
+    .action(run(async () => (await import('./commands/issuer.js')).issuerHandover));
+
+  program
+    .command('seal <file>')
+    .description('seal a batch (the CSV or JSON of `hkey provision`) for the keys of an inventory, where the secrets are')
+    .requiredOption('--issuer <file>', 'the issuer key (asks for its passphrase, or HKEY_ISSUER_PASSPHRASE)')
+    .requiredOption('--inventory <file>', 'the keys, as `hkey identity --all --json` prints them')
+    .requiredOption('--out <dir>', 'the bundle directory to make (must be empty)')
+    .option('--valid-for <duration>', 'how long the keys accept the items, e.g. 12h or 30d', duration('--valid-for', 60, 3650 * 86_400), 7 * 86_400)
+    .option('--manufacturer-ca <file>', "the manufacturer root as PEM (default: the simulator's root)")
+    .addHelpText(
+      'after',
+      `
+Every row needs column serial, naming a key of the inventory; every key of the inventory must chain to the
+manufacturer root. Each row becomes an AccountCreate item encrypted to its key (HPKE) and signed by the issuer,
+numbered after the last item sealed for that key (FILE.sequences.json beside the issuer key). The bundle holds
+no secret in clear: relay it from any machine with \`hkey provision bundle\`.\n${examples(
+        'hkey seal --issuer issuer.key --inventory inventory.jsonl batch.csv --out bundle/',
+        'hkey seal --issuer issuer.key --inventory inventory.jsonl batch.json --out bundle/ --valid-for 24h --json',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/seal.js')).seal));
+
+  program
+    .command('receipts')
+    .description("check the keys' receipts of a sealed bundle")
+    .command('verify <receipts>')
+    .description('which items of a bundle landed on which genuine key: applied, refused (with status) or missing')
+    .requiredOption('--issuer <file>', "the issuer's public key (issuer.pub) or key file")
+    .requiredOption('--bundle <dir>', "the issuer's copy of the bundle")
+    .option('--manufacturer-ca <file>', "the manufacturer root as PEM (default: the simulator's root)")
+    .addHelpText(
+      'after',
+      `
+Each receipt must be signed by its key's signing key, certified under the manufacturer root. Exit 0 when every
+item was applied, 9 when any was refused or is missing, 7 when a receipt is not signed by its key.\n${examples(
+        'hkey receipts verify --issuer issuer.pub --bundle bundle/ receipts.jsonl',
+        'hkey receipts verify --issuer issuer.pub --bundle bundle/ receipts.jsonl --json',
+      )}`,
+    )
+    .action(run(async () => (await import('./commands/receipts.js')).receiptsVerify));
 
   program
     .command('completion')

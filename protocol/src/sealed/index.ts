@@ -25,3 +25,27 @@ export {
   encodeSealedOperation,
 } from './sealed-operation.js';
 export { type Receipt, type SignedReceipt, decodeReceipt, encodeReceipt, itemHashOf, signReceipt, verifyReceipt } from './sealed-receipt.js';
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  type BundleItem,
+  type BundleKey,
+  type BundleManifest,
+  type InventoryEntry,
+  KEM_KEY_EXTENSION_OID,
+  type KeyIdentityEntry,
+  fromBase64Url,
+  parseBundleItem,
+  parseBundleItems,
+  parseBundleManifest,
+  parseInventory,
+  parseInventoryEntry,
+  parseReceiptLine,
+  parseReceiptLines,
+  serializeBundleItem,
+  serializeBundleItems,
+  serializeBundleManifest,
+  serializeInventoryEntry,
+  serializeReceiptLine,
+  toBase64Url,
+} from './bundle.js';

@@ -14,7 +14,9 @@ export type SealedErrorCode =
   | 'SEALED_OUT_OF_ORDER'
   | 'SEALED_BAD_CIPHERTEXT'
   | 'RECEIPT_MALFORMED'
-  | 'RECEIPT_BAD_SIGNATURE';
+  | 'RECEIPT_BAD_SIGNATURE'
+  | 'BUNDLE_MALFORMED'
+  | 'INVENTORY_MALFORMED';
 
 export class SealedError extends HkeyError {
   declare readonly code: SealedErrorCode;

@@ -19,7 +19,8 @@ import { type RowResult, runOneAtATime, runParallel } from '../provision/runner.
 import { createView } from '../provision/view.js';
 
 export interface ProvisionOptions {
-  parallel: boolean;
+  /** A number only matters to `provision bundle`, which shares the option. */
+  parallel: boolean | number;
   audit: string;
   dryRun: boolean;
   syncTime: boolean;

@@ -75,9 +75,12 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       `--control-token must be at least ${MIN_LAUNCH_TOKEN_LENGTH} characters long; omit it for a random token per launch.`,
     );
   }
-  const attestation = options.attestationCa === undefined ? defaultAttestationIdentity() : attestationIdentity(await loadAttestationCa(options.attestationCa));
+  const ca = options.attestationCa === undefined ? undefined : await loadAttestationCa(options.attestationCa);
+  const attestation = ca === undefined ? defaultAttestationIdentity() : attestationIdentity(ca);
   const simulator = await Simulator.start({
     fido: { attestation, attestationFormat: options.attestation },
+    // The same CA certifies the keys' provisioning identities (a team pins one root for both).
+    manufacturerCa: ca,
     devices: options.devices,
     udpPort: options.udp,
     blePort: options.blePort,

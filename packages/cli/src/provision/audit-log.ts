@@ -26,6 +26,20 @@ export interface AuditEntry {
   readonly fingerprint?: string;
 }
 
+/** A sealed item the relay handed to a key (`hkey provision bundle`): what the key's receipt said, or why it was not sent. */
+export interface SealedAuditEntry {
+  readonly time: string;
+  /** The bundle directory's name. */
+  readonly bundle: string;
+  readonly serial: string;
+  readonly sequence: number;
+  readonly result: 'applied' | 'refused' | 'failed';
+  /** The key's status name (refused) or the error code (failed: no receipt). */
+  readonly code?: string;
+  /** The account the item made or changed, from the receipt. */
+  readonly id?: number;
+}
+
 /**
  * What the log says of a row of the batch, found by row number and account name: `new` (never written), `done`
  * (written with these contents, or by an earlier version that kept no fingerprint), or `changed` (written, but
@@ -124,8 +138,13 @@ export class AuditLog {
     return log;
   }
 
-  append(entry: AuditEntry): Promise<void> {
-    return this.write(`${JSON.stringify(entry)}\n`);
+  append(entry: AuditEntry | SealedAuditEntry): Promise<void> {
+    return this.appendLine(JSON.stringify(entry));
+  }
+
+  /** One line, durable when this resolves (receipts.jsonl shares the log's durability). */
+  appendLine(line: string): Promise<void> {
+    return this.write(`${line}\n`);
   }
 
   private write(text: string): Promise<void> {

@@ -12,7 +12,22 @@ import { OtpParameterError, accountNameFromUri, resolveOtp } from '../otp-creden
 import { type SuppliedSecret, parseBase32Secret, parseUri } from '../secret-input.js';
 import type { VerifiedAccountRequest } from '../verified-write.js';
 
-export const COLUMNS = ['serial', 'name', 'login', 'urls', 'apps', 'flags', 'secret', 'uri', 'type', 'algorithm', 'digits', 'period', 'counter'] as const;
+export const COLUMNS = [
+  'serial',
+  'name',
+  'login',
+  'password',
+  'urls',
+  'apps',
+  'flags',
+  'secret',
+  'uri',
+  'type',
+  'algorithm',
+  'digits',
+  'period',
+  'counter',
+] as const;
 type Column = (typeof COLUMNS)[number];
 
 export interface BatchRow {
@@ -177,6 +192,7 @@ function wrap<T>(field: string, parse: () => T): T {
 const COLUMN_OF_FIELD: Readonly<Record<string, string>> = {
   name: 'column name',
   login: 'column login',
+  password: 'column password',
   urls: 'column urls',
   apps: 'column apps',
   flags: 'column flags',
@@ -201,6 +217,7 @@ function parseRow(raw: RawRow, row: number): BatchRow {
   const request: VerifiedAccountRequest = {
     name,
     login: text(raw, 'login') ?? uri?.accountName,
+    password: text(raw, 'password'),
     urls: textList(raw, 'urls', /\s+/),
     apps: textList(raw, 'apps', /\s+/),
     flags: parseFlags(raw),

@@ -58,5 +58,8 @@ export function rowFingerprint(key: Buffer, { serial, request }: BatchRow): stri
   const parameters = otp.kind === 'TOTP' ? [otp.kind, otp.algorithm, otp.digits, otp.period] : [otp.kind, otp.algorithm, otp.digits, String(otp.counter)];
   const fields = JSON.stringify([serial ?? null, request.name, request.login ?? null, request.urls ?? [], request.apps ?? [], request.flags ?? 0, parameters]);
   // JSON text never holds a raw NUL, so the separator keeps fields and secret apart unambiguously.
-  return createHmac('sha256', key).update(fields).update('\u0000').update(otp.secret).digest('hex');
+  const hmac = createHmac('sha256', key).update(fields).update('\u0000').update(otp.secret);
+  // A password joins only when the row has one, so rows of earlier versions keep their fingerprints.
+  if (request.password !== undefined) hmac.update('\u0000password\u0000').update(request.password);
+  return hmac.digest('hex');
 }

@@ -36,7 +36,8 @@ export interface ProvisionEvents {
     readonly serial?: string;
     readonly present: readonly string[];
   }): void;
-  rowStarted(row: BatchRow, serial: string): void;
+  /** `row` is a batch row's number or a sealed item's sequence; `account` what it writes, as far as the relay knows. */
+  rowStarted(row: number, account: string, serial: string): void;
   rowFinished(result: RowResult): void;
   /** Runs `ask` (a PIN prompt) with live output paused. */
   suspend<T>(ask: () => Promise<T>): Promise<T>;
@@ -259,7 +260,7 @@ export async function runOneAtATime(rows: readonly BatchRow[], context: RunnerCo
         }
         session = started;
       }
-      context.events.rowStarted(row, session.serial);
+      context.events.rowStarted(row.row, row.request.name, session.serial);
       const result = await session.write(row);
       used.add(session.serial);
       results.push(result);
@@ -320,7 +321,7 @@ export async function runParallel(rows: readonly BatchRow[], context: RunnerCont
         const free = unassigned.findIndex((row) => !session.hasAccount(row.request.name));
         const row = own.shift() ?? (free < 0 ? undefined : unassigned.splice(free, 1)[0]);
         if (row === undefined) return;
-        context.events.rowStarted(row, session.serial);
+        context.events.rowStarted(row.row, row.request.name, session.serial);
         const result = await session.write(row);
         results.push(result);
         context.events.rowFinished(result);

@@ -6,7 +6,6 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { Output } from '../output.js';
 import { terminalLines, terminalText } from '../terminal-text.js';
-import type { BatchRow } from './batch-file.js';
 import type { ProvisionEvents, RowResult } from './runner.js';
 
 export interface ProvisionView extends ProvisionEvents {
@@ -36,8 +35,8 @@ class JsonView implements ProvisionView {
     this.output.event({ event: 'waiting', ...need }, () => '');
     this.output.prompt(waitingText(need));
   }
-  rowStarted(row: BatchRow, serial: string): void {
-    this.output.event({ event: 'row-started', row: row.row, serial, account: row.request.name }, () => '');
+  rowStarted(row: number, account: string, serial: string): void {
+    this.output.event({ event: 'row-started', row, serial, account }, () => '');
   }
   rowFinished(result: RowResult): void {
     this.output.event({ event: 'row', ...result }, () => '');
@@ -124,11 +123,11 @@ class BarsView implements ProvisionView {
     this.overall?.update({ status: this.status });
   }
 
-  rowStarted(row: BatchRow, serial: string): void {
+  rowStarted(row: number, account: string, serial: string): void {
     const state = this.keyState(serial);
     state.total += 1;
-    state.status = `row ${row.row} ${terminalText(row.request.name)}: writing`;
-    this.status = `row ${row.row}`;
+    state.status = `row ${row} ${terminalText(account)}: writing`;
+    this.status = `row ${row}`;
     this.keyBars.get(serial)?.setTotal(state.total);
     this.keyBars.get(serial)?.update({ status: state.status });
     this.overall?.update({ status: this.status });
