@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+const OPENER_GRACE_MS = 3000;
+
 export interface OpenedPage {
   /** Removes the forwarding file. */
   close(): Promise<void>;
@@ -33,8 +35,14 @@ export async function openInBrowser(url: string): Promise<{ opened: boolean; pag
     const [command, args] = opener(pathToFileURL(file).href);
     const opened = await new Promise<boolean>((resolve) => {
       const child = spawn(command, args, { detached: true, stdio: 'ignore' });
-      child.once('error', () => resolve(false));
-      child.once('spawn', () => resolve(true));
+      // xdg-open and open exit at once, non-zero when they found no browser; one that keeps running has started it.
+      const started = setTimeout(() => resolve(true), OPENER_GRACE_MS);
+      const settle = (ok: boolean): void => {
+        clearTimeout(started);
+        resolve(ok);
+      };
+      child.once('error', () => settle(false));
+      child.once('exit', (code) => settle(code === 0));
       child.unref();
     });
     const created = directory;

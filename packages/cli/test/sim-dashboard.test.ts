@@ -35,10 +35,11 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000):
 }
 
 /** A browser that writes each argument it got on a line of `log`. */
-async function fakeBrowser(log: string): Promise<string> {
+/** An xdg-open (and open) that records its arguments and exits with `status` (xdg-open's 3: no browser found). */
+async function fakeBrowser(log: string, status = 0): Promise<string> {
   const bin = await mkdtemp(join(dir, 'bin-'));
   for (const name of ['xdg-open', 'open']) {
-    await writeFile(join(bin, name), `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}.partial' && mv '${log}.partial' '${log}'\n`);
+    await writeFile(join(bin, name), `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}.partial' && mv '${log}.partial' '${log}'\nexit ${status}\n`);
     await chmod(join(bin, name), 0o755);
   }
   return bin;
@@ -116,7 +117,25 @@ describe.skipIf(process.platform === 'win32')('hkey sim --open', () => {
       running.kill('SIGTERM');
       const run = await running.done;
       expect(run.code).toBe(0);
-      expect(run.stderr).toContain('warning: could not open a browser; open the dashboard address above yourself.');
+      expect(run.stderr).toContain('warning: could not open a browser; open the dashboard address above yourself');
+    } finally {
+      running.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  test('an opener that finds no browser (non-zero exit) gets the same warning', async () => {
+    const log = join(dir, 'failed-open.txt');
+    const bin = await fakeBrowser(log, 3);
+    const running = spawnHkey(['sim', '--json', '--open', ...PORTS], { env: { PATH: `${bin}:${process.env.PATH ?? ''}` }, timeoutMs: 60_000 });
+    try {
+      await running.nextEvent((event) => event.event === 'ready');
+      await until(() => readFile(log, 'utf8').catch(() => undefined));
+      // The opener has run and exited 3; the simulator warns as it learns so, then keeps serving.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      running.kill('SIGTERM');
+      const run = await running.done;
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('warning: could not open a browser');
     } finally {
       running.kill('SIGKILL');
     }

@@ -141,7 +141,10 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
     () => `hkey sim ready: ${keysAt}, BLE link ${ble}, control ${control.url}${tokenLine}${dashboardLine}`,
   );
   const opened = options.open ? await openInBrowser(control.dashboardUrl) : undefined;
-  if (opened?.opened === false) output.warn('could not open a browser; open the dashboard address above yourself.');
+  if (opened?.opened === false)
+    output.warn(
+      'could not open a browser; open the dashboard address above yourself (a snap-packaged browser cannot read the temporary file --open hands it).',
+    );
 
   const unsubscribe = simulator.devices.map((device) =>
     device.key.events.subscribe((event) => {
