@@ -1,6 +1,6 @@
 // A longer fuzz run than `npm test` does: `npm run fuzz -- --cases 20000000 [--seed 123]` (docs/reliability.md).
-// Runs the fuzz targets (fuzz.test.ts, bridge-ws-fuzz.test.ts, cli-args-fuzz.test.ts) with the budget scaled to N
-// cases in total and prints the cases per target.
+// Runs the fuzz targets (fuzz.test.ts, bridge-ws-fuzz.test.ts, cli-args-fuzz.test.ts, sealed-fuzz.test.ts) with the
+// budget scaled to N cases in total and prints the cases per target.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ const report = join(reportDirectory, 'report.jsonl');
 
 const env: NodeJS.ProcessEnv = { ...process.env, HKEY_FUZZ_REPORT: report };
 if (values.cases !== undefined) env.HKEY_FUZZ_CASES = values.cases;
-// One seed for all three files, so the run can be repeated as a whole.
+// One seed for all the files, so the run can be repeated as a whole.
 env.HKEY_FUZZ_SEED = values.seed ?? String(1 + Math.floor(Math.random() * 0x7fff_fffe));
 
 const vitest = spawnSync(
@@ -27,6 +27,7 @@ const vitest = spawnSync(
     'test/reliability/fuzz.test.ts',
     'test/reliability/bridge-ws-fuzz.test.ts',
     'test/reliability/cli-args-fuzz.test.ts',
+    'test/reliability/sealed-fuzz.test.ts',
   ],
   { cwd: root, env, stdio: 'inherit' },
 );

@@ -28,6 +28,9 @@ export const CI_CASES = {
   'fido FidoAuthenticator sequences': 4_000,
   'bridge WebSocket messages': 20_000,
   'CLI command lines': 3_000,
+  'sealed item, operation and receipt parsers': 60_000,
+  'sealed bundle files': 20_000,
+  'sealed ApplySealed sequences': 1_500,
 } as const;
 
 export type FuzzTarget = keyof typeof CI_CASES;
