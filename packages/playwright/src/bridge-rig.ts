@@ -4,7 +4,7 @@
  * services) and admits the test's page origins only with its launch token, which the init script carries.
  */
 import type { BrowserContext } from '@playwright/test';
-import { type BridgeServer, DEFAULT_ALLOWED_ORIGINS, InProcessSource, connectGattEndpoint, startBridgeServer } from '@hkey/bridge';
+import { type BridgeServer, type BridgeServerOptions, DEFAULT_ALLOWED_ORIGINS, InProcessSource, connectGattEndpoint, startBridgeServer } from '@hkey/bridge';
 import { BleEndpoint, connectInProcess } from '@hkey/firmware-sim';
 import { type ControlServer, Simulator, startControlServer } from '@hkey/firmware-sim/node';
 import { setFidoPin } from './accounts.js';
@@ -18,8 +18,32 @@ const LOCAL_NETWORK_ACCESS_BROWSERS = ['chromium', 'firefox'];
 /** A control point length one ATT write can carry whole, as Web Bluetooth hosts assume. */
 const CONTROL_POINT_LENGTH = 244;
 
-export async function startBridgeRig(options: ResolvedOptions): Promise<Rig> {
-  const simulator = await Simulator.start({ devices: options.keys, udpPort: 0, blePort: 0, clockSeconds: options.clockSeconds });
+/** The bridge server the rig starts; a test of the rig's teardown passes one whose close fails. */
+export type StartBridge = (options: BridgeServerOptions) => Promise<BridgeServer>;
+
+/**
+ * The simulator with only the endpoints the test asked for. Simulator.start always opens UDP HID and the BLE link,
+ * which take no token, so the rest are closed before the keys get a PIN or approve a touch (denied meanwhile).
+ */
+async function startSimulator(options: ResolvedOptions): Promise<{ simulator: Simulator; close: () => Promise<void> }> {
+  const udp = options.links.includes('udp');
+  const ble = options.links.includes('ble');
+  const simulator = await Simulator.start({ devices: options.keys, udpPort: 0, blePort: 0, clockSeconds: options.clockSeconds, presence: 'auto-deny' });
+  const closeBle = async (): Promise<void> => simulator.bleLink?.close();
+  if (!ble) await closeBle();
+  if (udp) return { simulator, close: () => simulator.close() };
+  await Promise.all(simulator.devices.map((device) => device.udp.close()));
+  return { simulator, close: closeBle };
+}
+
+/** Runs every closer, then rethrows the first failure. */
+async function closeAll(closers: readonly (() => Promise<void>)[]): Promise<void> {
+  const failure = (await Promise.allSettled(closers.map((close) => close()))).find((result) => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+}
+
+export async function startBridgeRig(options: ResolvedOptions, startBridge: StartBridge = startBridgeServer): Promise<Rig> {
+  const { simulator, close: closeSimulator } = await startSimulator(options);
   let control: ControlServer | undefined;
   let bridge: BridgeServer | undefined;
   try {
@@ -37,7 +61,7 @@ export async function startBridgeRig(options: ResolvedOptions): Promise<Rig> {
         connectGatt: () => connectGattEndpoint(ble),
       });
     }
-    bridge = await startBridgeServer({
+    bridge = await startBridge({
       sources: [source],
       port: 0,
       allowedOrigins: [...DEFAULT_ALLOWED_ORIGINS, ...options.origins],
@@ -45,20 +69,24 @@ export async function startBridgeRig(options: ResolvedOptions): Promise<Rig> {
       onWarning: () => undefined,
     });
   } catch (error) {
-    await Promise.all([control?.close(), bridge?.close(), simulator.close()]);
+    const servers = [control, bridge].filter((server) => server !== undefined);
+    await closeAll([...servers.map((server) => () => server.close()), closeSimulator]).catch(() => undefined);
     throw error;
   }
   const api = new ControlApi(control.url, control.token);
   const config: InitConfig['source'] = { kind: 'bridge', url: bridge.url, token: bridge.token };
   const servers = { bridge, control };
+  const udp = options.links.includes('udp') ? simulator.devices.map((device) => device.udp) : [];
+  const bleLink = options.links.includes('ble') ? simulator.bleLink : undefined;
   return {
     keys: simulator.devices.map((device) => new BridgeKey(device, api)),
     source: config,
     endpoints: {
       bridge: { url: bridge.url, token: bridge.token },
       control: { url: control.url, token: control.token },
-      udp: simulator.devices.map((device) => `udp://${device.udp.host}:${device.udp.port}`),
-      ports: [bridge.port, control.port, ...simulator.devices.map((device) => device.udp.port), ...(simulator.bleLink ? [simulator.bleLink.port] : [])],
+      udp: udp.map((endpoint) => `udp://${endpoint.host}:${endpoint.port}`),
+      ports: [bridge.port, control.port, ...udp.map((endpoint) => endpoint.port), ...(bleLink ? [bleLink.port] : [])],
+      bleLink: bleLink ? simulator.devices.map((device) => `ble-link://${bleLink.host}:${bleLink.port}/${device.key.serial}`) : [],
     },
     async attach(context: BrowserContext) {
       // Chromium and Firefox keep public pages (a staging site, or a page served by a route) from loopback unless
@@ -66,8 +94,12 @@ export async function startBridgeRig(options: ResolvedOptions): Promise<Rig> {
       if (LOCAL_NETWORK_ACCESS_BROWSERS.includes(context.browser()?.browserType().name() ?? '')) await context.grantPermissions(['local-network-access']);
     },
     async close() {
-      await Promise.all([servers.bridge.close(), servers.control.close()]);
-      await simulator.close();
+      // A server that fails to stop must not leave the simulator's endpoints open.
+      try {
+        await closeAll([() => servers.bridge.close(), () => servers.control.close()]);
+      } finally {
+        await closeSimulator();
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ export async function startInPageRig(options: ResolvedOptions): Promise<Rig> {
   return {
     keys: [...keys.values()],
     source: { kind: 'in-page', serials: [...keys.keys()], presence: options.presence },
-    endpoints: { udp: [], ports: [] },
+    endpoints: { udp: [], bleLink: [], ports: [] },
     async attach(context: BrowserContext) {
       await context.exposeBinding(BINDINGS.loadState, ({ frame }, serial: unknown) => keyOf(serial)?.load(frame) ?? null);
       await context.exposeBinding(BINDINGS.saveState, (_source, serial: unknown, state: unknown) => keyOf(serial)?.save(state));

@@ -23,7 +23,16 @@ export interface HkeyOptions {
   readonly origins?: readonly string[];
   /** Every key's clock at start. Default: this computer's time. */
   readonly clock?: Date | number;
+  /**
+   * The simulator's own endpoints, which take no token, for tests that drive the keys with `hkey -t udp://...` or
+   * over the BLE link: 'udp', 'ble'. Default none, so no other program on the machine can reach the keys.
+   */
+  readonly links?: readonly SimulatorLink[];
 }
+
+/** A simulator endpoint beyond the bridge: UDP HID (one port per key) or the BLE link (one TCP port). */
+export type SimulatorLink = 'udp' | 'ble';
+const SIMULATOR_LINKS: readonly SimulatorLink[] = ['udp', 'ble'];
 
 export interface ResolvedOptions {
   readonly keys: number;
@@ -34,6 +43,7 @@ export interface ResolvedOptions {
   readonly requireUserActivation: boolean;
   readonly origins: readonly string[];
   readonly clockSeconds: number | undefined;
+  readonly links: readonly SimulatorLink[];
 }
 
 export const MAX_KEYS = 16;
@@ -63,6 +73,14 @@ function clockOption(clock: unknown): number | undefined {
   return Math.floor(seconds);
 }
 
+function linksOption(links: unknown): SimulatorLink[] {
+  if (links === undefined) return [];
+  if (!Array.isArray(links) || links.some((link) => !SIMULATOR_LINKS.includes(link as SimulatorLink))) {
+    throw new HkeyFixtureError('BAD_FIXTURE_OPTION', `hkey.links must be a list of ${SIMULATOR_LINKS.join(', ')}.`);
+  }
+  return [...new Set(links as SimulatorLink[])];
+}
+
 export function resolveOptions(options: HkeyOptions, baseURL: string | undefined): ResolvedOptions {
   const keys = options.keys ?? 1;
   if (!Number.isInteger(keys) || keys < 1 || keys > MAX_KEYS) {
@@ -81,6 +99,7 @@ export function resolveOptions(options: HkeyOptions, baseURL: string | undefined
     requireUserActivation: options.requireUserActivation ?? true,
     origins: [...origins, ...baseOrigin(baseURL)],
     clockSeconds: clockOption(options.clock),
+    links: linksOption(options.links),
   };
 }
 

@@ -9,8 +9,10 @@ export interface HkeyEndpoints {
   readonly bridge?: { readonly url: string; readonly token: string };
   /** The simulator's control API and its token (docs/protocol.md §8.3). */
   readonly control?: { readonly url: string; readonly token: string };
-  /** The keys' UDP HID endpoints, for `hkey -t udp://...`. */
+  /** The keys' UDP HID endpoints, for `hkey -t udp://...` (with `links: ['udp']`, else none). */
   readonly udp: readonly string[];
+  /** The keys' BLE link addresses, `ble-link://HOST:PORT/SERIAL` (with `links: ['ble']`, else none). */
+  readonly bleLink: readonly string[];
   /** Every port the fixture listens on; all are closed when the test ends. */
   readonly ports: readonly number[];
 }

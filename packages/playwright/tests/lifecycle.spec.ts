@@ -4,7 +4,11 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBridgeServer } from '@hkey/bridge';
+import { startBridgeRig } from '../src/bridge-rig.js';
 import type { HkeyEndpoints } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
+import { listeningPorts } from './support/listening-ports.js';
 import { expect, test } from './support/site.js';
 
 function tcpRefused(port: number): Promise<boolean> {
@@ -23,8 +27,46 @@ function udpFree(port: number): Promise<boolean> {
   });
 }
 
+test.describe('by default', () => {
+  test('only the bridge and the control API listen, both asking for a token', async ({ hkeyEndpoints }) => {
+    test.skip(process.platform !== 'linux', 'reads /proc');
+    const bridge = new URL(hkeyEndpoints.bridge?.url ?? '').port;
+    const control = new URL(hkeyEndpoints.control?.url ?? '').port;
+    expect(hkeyEndpoints.ports).toEqual([Number(bridge), Number(control)]);
+    expect(hkeyEndpoints.udp).toEqual([]);
+    expect(hkeyEndpoints.bleLink).toEqual([]);
+    expect(await listeningPorts()).toEqual({ tcp: [Number(bridge), Number(control)].sort((a, b) => a - b), udp: [] });
+  });
+});
+
+test.describe('with the simulator links', () => {
+  test.use({ hkey: { links: ['udp', 'ble'] } });
+
+  test('UDP HID and the BLE link listen too', async ({ hkeyEndpoints }) => {
+    test.skip(process.platform !== 'linux', 'reads /proc');
+    const [bridge, control, udp, ble] = hkeyEndpoints.ports as [number, number, number, number];
+    expect(hkeyEndpoints.udp).toEqual([`udp://127.0.0.1:${udp}`]);
+    expect(hkeyEndpoints.bleLink).toEqual([`ble-link://127.0.0.1:${ble}/HK-SIM-000001`]);
+    expect(await listeningPorts()).toEqual({ tcp: [bridge, control, ble].sort((a, b) => a - b), udp: [udp] });
+  });
+});
+
+test.describe('a bridge that fails to stop', () => {
+  test('still has the simulator closed, and the failure reported', async () => {
+    const rig = await startBridgeRig(resolveOptions({ links: ['udp', 'ble'] }, undefined), async (options) => {
+      const bridge = await startBridgeServer(options);
+      return { ...bridge, close: async () => (await bridge.close(), Promise.reject(new Error('the bridge did not stop'))) };
+    });
+    const [bridge, control, udp, ble] = rig.endpoints.ports as [number, number, number, number];
+    await expect(rig.close()).rejects.toThrow('the bridge did not stop');
+    for (const port of [bridge, control, ble]) expect(await tcpRefused(port)).toBe(true);
+    expect(await udpFree(udp)).toBe(true);
+  });
+});
+
 test.describe('teardown', () => {
   test.describe.configure({ mode: 'serial' });
+  test.use({ hkey: { links: ['udp', 'ble'] } });
   let used: HkeyEndpoints | undefined;
 
   test('a test with the fixture listens on its ports', async ({ hkeyEndpoints }) => {
