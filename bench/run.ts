@@ -14,6 +14,7 @@ import { renderDashboard } from './suites/dashboard.js';
 import { renderFido } from './suites/fido.js';
 import { renderManyKeys } from './suites/many-keys.js';
 import { renderProvisioning } from './suites/provisioning.js';
+import { renderSealed } from './suites/sealed.js';
 import { measureRoundTrips, renderRoundTrips } from './suites/roundtrip.js';
 import { measureStartup, renderStartup } from './suites/startup.js';
 
@@ -41,6 +42,7 @@ const systemSuites: [string, () => Promise<string> | string][] = [
   ['Round trips', async () => renderRoundTrips(await measureRoundTrips())],
   ['Many keys', () => renderManyKeys()],
   ['Provisioning', () => renderProvisioning()],
+  ['Sealed provisioning', () => renderSealed()],
   ['Security-key mode', () => renderFido()],
   ['Dashboard', () => renderDashboard()],
 ];

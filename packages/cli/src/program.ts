@@ -614,6 +614,7 @@ no secret in clear: relay it from any machine with \`hkey provision bundle\`.\n$
   program
     .command('receipts')
     .description("check the keys' receipts of a sealed bundle")
+    .addHelpText('after', examples('hkey receipts verify --issuer issuer.pub --bundle bundle/ receipts.jsonl'))
     .command('verify <receipts>')
     .description('which items of a bundle landed on which genuine key: applied, refused (with status) or missing')
     .requiredOption('--issuer <file>', "the issuer's public key (issuer.pub) or key file")
