@@ -16,15 +16,22 @@ const CTRL_D = '\u0004';
 const CTRL_U = '\u0015';
 const BACKSPACE = new Set(['\u007f', '\b']);
 
+/**
+ * What arrived after the Enter that ended the previous answer: typed ahead or pasted ("PIN, Enter, PIN, Enter" in one
+ * go). The next prompt starts from it instead of losing it.
+ */
+let typedAhead = '';
+
 /** Reads one line from the terminal in raw mode; `echo` decides whether typed characters are shown. */
 function readLine(question: string, echo: boolean): Promise<string> {
   if (!canPrompt()) throw new CliError('USAGE_NO_TTY', 'This needs an answer from a terminal: run it interactively or use the --*-stdin options.');
   const input = process.stdin;
-  // A question may name a key by its serial, which the key itself reported.
-  process.stderr.write(terminalText(question));
+  // Raw mode (no echo) before the question shows: an answer typed the moment the prompt appears is never echoed.
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();
+  // A question may name a key by its serial, which the key itself reported.
+  process.stderr.write(terminalText(question));
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (): void => {
@@ -34,9 +41,13 @@ function readLine(question: string, echo: boolean): Promise<string> {
       process.stderr.write('\n');
     };
     const onData = (chunk: string): void => {
-      for (const character of chunk) {
+      const characters = [...chunk];
+      for (const [index, character] of characters.entries()) {
         if (ENTER.has(character)) {
           finish();
+          // A CR LF pair is one Enter.
+          const rest = characters.slice(character === '\r' && characters[index + 1] === '\n' ? index + 2 : index + 1);
+          typedAhead = rest.join('');
           return resolve(value);
         }
         if (character === CTRL_C || (character === CTRL_D && value === '')) {
@@ -55,6 +66,9 @@ function readLine(question: string, echo: boolean): Promise<string> {
       }
     };
     input.on('data', onData);
+    const ahead = typedAhead;
+    typedAhead = '';
+    if (ahead !== '') onData(ahead);
   });
 }
 

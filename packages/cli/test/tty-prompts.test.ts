@@ -26,6 +26,8 @@ const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, 
 const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 interface Terminal {
+  /** The tmux session, for keys sent in one go. */
+  readonly name: string;
   /** Waits until the screen shows `pattern`; returns the screen. */
   waitFor(pattern: RegExp): Promise<string>;
   type(text: string): void;
@@ -50,6 +52,7 @@ function terminal(args: string[]): Terminal {
     }
   };
   return {
+    name,
     waitFor,
     type: (text) => tmux('send-keys', '-t', name, '-l', text),
     enter: () => tmux('send-keys', '-t', name, 'Enter'),
@@ -119,6 +122,16 @@ describe('hidden prompts on a terminal', { timeout: 90_000 }, () => {
     expect(changed.screen).toMatch(/PIN of key HK-SIM-000001 changed/);
     expect(changed.screen).not.toContain(pin);
     expect(changed.screen).not.toContain(newPin);
+  });
+
+  test('answers pasted in one go (PIN, Enter, PIN, Enter) fill both prompts: nothing typed ahead is lost', async () => {
+    const fidoPin = String(randomInt(10_000_000, 100_000_000));
+    const set = terminal(['fido', 'pin', 'set']);
+    await set.waitFor(/New FIDO PIN:\s*$/m);
+    tmux('send-keys', '-t', set.name, fidoPin, 'Enter', fidoPin, 'Enter');
+    const done = await set.finished();
+    expect(done.code).toBe(0);
+    expect(done.screen).not.toContain(fidoPin);
   });
 
   test('confirmations can be declined, and Ctrl-C at a prompt exits 130', async () => {
