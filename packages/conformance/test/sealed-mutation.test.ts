@@ -54,6 +54,10 @@ test('every broken sealed key is caught by the case meant for it; the score is i
   });
   const score = `Sealed mutation score: ${outcomes.filter(({ failed }) => failed.length > 0).length}/${outcomes.length}`;
   console.log(`${lines.join('\n')}\n${score}`);
-  for (const { mutant, failed } of outcomes) expect(failed.map((result) => result.id), `${mutant.name} must fail ${mutant.killer}`).toContain(mutant.killer);
+  for (const { mutant, failed } of outcomes)
+    expect(
+      failed.map((result) => result.id),
+      `${mutant.name} must fail ${mutant.killer}`,
+    ).toContain(mutant.killer);
   expect(await readFile(new URL('../../../docs/conformance.md', import.meta.url), 'utf8')).toContain(`${score}.`);
 });

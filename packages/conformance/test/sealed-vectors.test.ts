@@ -58,12 +58,15 @@ function expand(prk: Buffer, info: Buffer, length: number): Buffer {
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
   for (let index = 1; Buffer.concat(blocks).length < length; index++) {
-    previous = createHmac('sha256', prk).update(Buffer.concat([previous, info, Buffer.from([index])])).digest();
+    previous = createHmac('sha256', prk)
+      .update(Buffer.concat([previous, info, Buffer.from([index])]))
+      .digest();
     blocks.push(previous);
   }
   return Buffer.concat(blocks).subarray(0, length);
 }
-const labeledExtract = (suite: Buffer, salt: Buffer, label: string, ikm: Buffer): Buffer => extract(salt, Buffer.concat([text('HPKE-v1'), suite, text(label), ikm]));
+const labeledExtract = (suite: Buffer, salt: Buffer, label: string, ikm: Buffer): Buffer =>
+  extract(salt, Buffer.concat([text('HPKE-v1'), suite, text(label), ikm]));
 const labeledExpand = (suite: Buffer, prk: Buffer, label: string, info: Buffer, length: number): Buffer =>
   expand(prk, Buffer.concat([u16(length), text('HPKE-v1'), suite, text(label), info]), length);
 
@@ -116,22 +119,27 @@ describe('vectors/sealed.json, checked with node:crypto alone', () => {
     expect(publicKeyOf(signingPrivate).toString('hex')).toBe(vectors.key.signingPublicKey);
   });
 
-  test.each(vectors.items.map((item) => [item.sequence, item] as const))('item %i: header, enc, HPKE open, issuer signature, receipt (§10.4, §10.5)', (sequence, item) => {
-    const header = decodeSealedHeader(bytes(item.header));
-    expect(header).toMatchObject({ serial: vectors.key.serial, sequence, notAfter: vectors.times.notAfter, created: vectors.times.created });
-    expect(Buffer.from(header.issuerId).toString('hex')).toBe(vectors.issuer.issuerId);
-    expect(Buffer.from(header.kemKeyHash).toString('hex')).toBe(vectors.key.kemKeyHash);
-    expect(publicKeyOf(deriveKemPrivateKey(bytes(item.ephemeralSeed))).toString('hex')).toBe(item.enc);
-    const info = text('hkey sealed item v1');
-    expect(hpkeOpen(bytes(vectors.key.kemPrivateKey), bytes(item.enc), info, bytes(item.header), bytes(item.ciphertext)).toString('hex')).toBe(item.plaintext);
-    const body = Buffer.concat([u16(bytes(item.header).length), bytes(item.header), bytes(item.enc), bytes(item.ciphertext)]);
-    expect(verifies(bytes(vectors.issuer.publicKey), Buffer.concat([info, body]), bytes(item.signature))).toBe(true);
-    expect(sha256(body).toString('hex')).toBe(item.itemHash);
-    const receipt = bytes(item.receipt.bytes);
-    expect(verifies(bytes(vectors.key.signingPublicKey), Buffer.concat([text('hkey receipt v1'), receipt]), bytes(item.receipt.signature))).toBe(true);
-    expect(decodeReceipt(receipt)).toMatchObject({ serial: vectors.key.serial, sequence, status: item.receipt.status, time: vectors.times.appliedAt });
-    expect(Buffer.from(decodeReceipt(receipt).itemHash).toString('hex')).toBe(item.itemHash);
-  });
+  test.each(vectors.items.map((item) => [item.sequence, item] as const))(
+    'item %i: header, enc, HPKE open, issuer signature, receipt (§10.4, §10.5)',
+    (sequence, item) => {
+      const header = decodeSealedHeader(bytes(item.header));
+      expect(header).toMatchObject({ serial: vectors.key.serial, sequence, notAfter: vectors.times.notAfter, created: vectors.times.created });
+      expect(Buffer.from(header.issuerId).toString('hex')).toBe(vectors.issuer.issuerId);
+      expect(Buffer.from(header.kemKeyHash).toString('hex')).toBe(vectors.key.kemKeyHash);
+      expect(publicKeyOf(deriveKemPrivateKey(bytes(item.ephemeralSeed))).toString('hex')).toBe(item.enc);
+      const info = text('hkey sealed item v1');
+      expect(hpkeOpen(bytes(vectors.key.kemPrivateKey), bytes(item.enc), info, bytes(item.header), bytes(item.ciphertext)).toString('hex')).toBe(
+        item.plaintext,
+      );
+      const body = Buffer.concat([u16(bytes(item.header).length), bytes(item.header), bytes(item.enc), bytes(item.ciphertext)]);
+      expect(verifies(bytes(vectors.issuer.publicKey), Buffer.concat([info, body]), bytes(item.signature))).toBe(true);
+      expect(sha256(body).toString('hex')).toBe(item.itemHash);
+      const receipt = bytes(item.receipt.bytes);
+      expect(verifies(bytes(vectors.key.signingPublicKey), Buffer.concat([text('hkey receipt v1'), receipt]), bytes(item.receipt.signature))).toBe(true);
+      expect(decodeReceipt(receipt)).toMatchObject({ serial: vectors.key.serial, sequence, status: item.receipt.status, time: vectors.times.appliedAt });
+      expect(Buffer.from(decodeReceipt(receipt).itemHash).toString('hex')).toBe(item.itemHash);
+    },
+  );
 
   test('the handover signature (§10.3)', () => {
     const serial = text(vectors.key.serial);

@@ -69,9 +69,14 @@ const cborMap: fc.Arbitrary<CborMap> = fc
   .uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), cborValue), { selector: ([key]) => key, maxLength: 9 })
   .map((entries) => new Map(entries));
 
-const operationBytes = fc
-  .tuple(fc.integer({ min: 0, max: 11 }), cborMap)
-  .map(([operation, params]) => encodeCbor(new Map<number, CborValue>([[1, operation], [2, params]])));
+const operationBytes = fc.tuple(fc.integer({ min: 0, max: 11 }), cborMap).map(([operation, params]) =>
+  encodeCbor(
+    new Map<number, CborValue>([
+      [1, operation],
+      [2, params],
+    ]),
+  ),
+);
 
 /** Structurally valid ApplySealed parameters (no cryptography: the parser does none), then changed member by member. */
 const itemParams: fc.Arbitrary<CborMap> = fc
@@ -87,9 +92,7 @@ const itemParams: fc.Arbitrary<CborMap> = fc
     return params;
   });
 
-type Input =
-  | { readonly parser: 'header' | 'receipt' | 'operation'; readonly bytes: Uint8Array }
-  | { readonly parser: 'item'; readonly params: CborMap };
+type Input = { readonly parser: 'header' | 'receipt' | 'operation'; readonly bytes: Uint8Array } | { readonly parser: 'item'; readonly params: CborMap };
 
 const inputs: fc.Arbitrary<Input> = fc.oneof(
   nearValidBytes(validHeader.map(encodeSealedHeader), 160).map((bytes) => ({ parser: 'header' as const, bytes })),
@@ -178,16 +181,14 @@ const inventoryLines = fc
     { minLength: 1, maxLength: 3 },
   )
   .map((entries) => entries.map(([entry, state]) => `${serializeInventoryEntry({ ...entry, ...(state ?? {}) })}\n`).join(''));
-const manifest = fc
-  .tuple(fc.array(identity, { maxLength: 3 }), fc.nat())
-  .map(([keys, created]) =>
-    serializeBundleManifest({
-      issuerId: bytesFrom(1, 16),
-      issuerPublicKey: bytesFrom(2, 65),
-      created,
-      keys: [...new Map(keys.map((key) => [key.serial, { ...key, items: 3, sha256: bytesFrom(3, 32) }])).values()],
-    }),
-  );
+const manifest = fc.tuple(fc.array(identity, { maxLength: 3 }), fc.nat()).map(([keys, created]) =>
+  serializeBundleManifest({
+    issuerId: bytesFrom(1, 16),
+    issuerPublicKey: bytesFrom(2, 65),
+    created,
+    keys: [...new Map(keys.map((key) => [key.serial, { ...key, items: 3, sha256: bytesFrom(3, 32) }])).values()],
+  }),
+);
 const itemLines = fc
   .array(
     fc.tuple(validHeader, fc.integer()).map(([header, seed]) => ({
@@ -218,7 +219,9 @@ const bundleInputs: fc.Arbitrary<{ file: BundleFile; text: string }> = fc.oneof(
       ['receipts', receiptLines],
     ] as const
   ).map(([file, valid]) =>
-    fc.oneof({ weight: 1, arbitrary: valid }, { weight: 5, arbitrary: mutatedText(valid, JSON_PIECES) }, { weight: 1, arbitrary: fc.json() }).map((text) => ({ file, text })),
+    fc
+      .oneof({ weight: 1, arbitrary: valid }, { weight: 5, arbitrary: mutatedText(valid, JSON_PIECES) }, { weight: 1, arbitrary: fc.json() })
+      .map((text) => ({ file, text })),
   ),
 );
 
@@ -268,4 +271,3 @@ export function fuzzBundleParsers(cases: number): number {
   );
   return cases;
 }
-

@@ -62,7 +62,11 @@ type Step =
   /** The relay sends an item the issuer sealed before: a replay, a dropped one late, one out of order. */
   | { readonly kind: 'again'; readonly pick: number }
   | { readonly kind: 'tamper'; readonly pick: number; readonly part: Part; readonly at: number; readonly resign: boolean }
-  | { readonly kind: 'odd'; readonly variant: 'other serial' | 'other KEM key' | 'other issuer' | 'expired' | 'not an operation'; readonly operation: ModelOperation }
+  | {
+      readonly kind: 'odd';
+      readonly variant: 'other serial' | 'other KEM key' | 'other issuer' | 'expired' | 'not an operation';
+      readonly operation: ModelOperation;
+    }
   | { readonly kind: 'clock'; readonly seconds: number }
   | { readonly kind: 'wipe' }
   | { readonly kind: 'enroll' };
@@ -96,8 +100,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 function plaintextOf(operation: ModelOperation): Uint8Array {
   const { name, ...rest } = operation;
-  const params =
-    name === 'AccountCreate' ? { name: (rest as { account: string }).account } : name === 'PinPolicy' || name.startsWith('Account') ? rest : {};
+  const params = name === 'AccountCreate' ? { name: (rest as { account: string }).account } : name === 'PinPolicy' || name.startsWith('Account') ? rest : {};
   return encodeSealedOperation({ operation: name, params: encodeMap(SealedOperationSchemas[name], params as never) });
 }
 
@@ -227,7 +230,9 @@ function tampered(sealed: Sealed, part: Part, at: number, resign: boolean): Seal
   if (part === 'signature') return { item, facts: { ...sealed.facts, signatureValid: false } };
   const header = part === 'header' ? decodedHeader(bytes) : sealed.facts.header;
   // Re-signed, the bytes are the issuer's again, but HPKE still sees the change (the header is its aad).
-  return resign ? { item: signed(item, ISSUER.privateKey), facts: { ...sealed.facts, header, decrypts: false } } : { item, facts: { ...sealed.facts, header, signatureValid: false } };
+  return resign
+    ? { item: signed(item, ISSUER.privateKey), facts: { ...sealed.facts, header, decrypts: false } }
+    : { item, facts: { ...sealed.facts, header, signatureValid: false } };
 }
 
 async function play(run: Run, steps: readonly Step[], counter: { items: number }): Promise<void> {
@@ -305,9 +310,13 @@ const AVERAGE_ITEMS = 14;
 export async function fuzzApplySealedSequences(cases: number): Promise<number> {
   const counter = { items: 0 };
   await checkAsync(
-    fc.asyncProperty(fc.integer({ min: 1, max: 0x7fff_ffff }), fc.array(step, { minLength: AVERAGE_ITEMS, maxLength: 2 * AVERAGE_ITEMS, size: 'max' }), async (seed, steps) => {
-      await play(await Run.start(seed), steps, counter);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 0x7fff_ffff }),
+      fc.array(step, { minLength: AVERAGE_ITEMS, maxLength: 2 * AVERAGE_ITEMS, size: 'max' }),
+      async (seed, steps) => {
+        await play(await Run.start(seed), steps, counter);
+      },
+    ),
     Math.ceil(cases / AVERAGE_ITEMS),
   );
   return counter.items;

@@ -77,7 +77,9 @@ const ITEMS: readonly ItemInput[] = [
 ];
 
 /** A key's two identity key pairs from its seed (§10.2). */
-export async function identityFromSeed(seed: Uint8Array): Promise<{ kem: { privateKey: Uint8Array; publicKey: Uint8Array }; signing: { privateKey: Uint8Array; publicKey: Uint8Array } }> {
+export async function identityFromSeed(
+  seed: Uint8Array,
+): Promise<{ kem: { privateKey: Uint8Array; publicKey: Uint8Array }; signing: { privateKey: Uint8Array; publicKey: Uint8Array } }> {
   const kem = await deriveKemKeyPair(hkdfSha256(seed, NO_SALT, 'hkey identity kem v1', 32));
   const signingPrivate = p256PrivateKey(hkdfSha256(seed, NO_SALT, 'hkey identity signing v1', 48));
   return { kem, signing: { privateKey: signingPrivate, publicKey: p256PublicKey(signingPrivate) } };
@@ -131,7 +133,12 @@ export async function sealedVectors() {
         }),
       ),
       itemHash: hex(receipt.itemHash),
-      receipt: { status: input.status, ...(input.accountId !== undefined && { accountId: input.accountId }), bytes: hex(signed.receipt), signature: hex(signed.signature) },
+      receipt: {
+        status: input.status,
+        ...(input.accountId !== undefined && { accountId: input.accountId }),
+        bytes: hex(signed.receipt),
+        signature: hex(signed.signature),
+      },
     });
   }
   return {

@@ -19,7 +19,6 @@ import {
   decodeReceipt,
   decodeSealedHeader,
   decodeSealedOperation,
-  itemHashOf,
   openSealedItem,
   p256KeyPair,
   sha256,
@@ -244,4 +243,3 @@ export const SEALED_MUTANTS: readonly Mutant[] = [
   { name: 'a retired key still applies account items', killer: 'SEAL-14', handlers: acceptsDespite('LIFECYCLE_FORBIDS') },
   { name: 'a PIN policy item is acknowledged but not kept', killer: 'SEAL-15', handlers: loses('PinPolicy', 'pinPolicy') },
 ];
-

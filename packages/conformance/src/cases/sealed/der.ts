@@ -27,7 +27,7 @@ function readTlv(bytes: Uint8Array, offset: number): Tlv | undefined {
 
 function children(bytes: Uint8Array): Tlv[] | undefined {
   const result: Tlv[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const tlv = readTlv(bytes, offset);
     if (tlv === undefined) return undefined;
     result.push(tlv);

@@ -57,7 +57,13 @@ export const identityCases = [
         'after the handover: ACTIVE under the new issuer, sequence 0',
         () => `${after.lifecycle}, issuer ${after.issuerId ? toHex(after.issuerId, '') : 'none'}, sequence ${String(after.sequence)}`,
       );
-      await expectRefused(session, key, await issuer.seal(key, 2, 'AccountCreate', { name: ctx.name('old-issuer') }), 'SEALED_WRONG_ISSUER', 'an item of the old issuer');
+      await expectRefused(
+        session,
+        key,
+        await issuer.seal(key, 2, 'AccountCreate', { name: ctx.name('old-issuer') }),
+        'SEALED_WRONG_ISSUER',
+        'an item of the old issuer',
+      );
       await expectApplied(session, key, await successor.seal(key, 1, 'AccountCreate', { name: ctx.name('new-issuer') }), 'the new issuer’s first item');
     },
   }),

@@ -78,9 +78,21 @@ export const itemCases = [
     async run(ctx) {
       const { session, key, issuer, account } = await enrolledKeyForCase(ctx);
       const name = { name: ctx.name('wrong-key') };
-      await expectRefused(session, key, await issuer.seal(key, 1, 'AccountCreate', name, { serial: `${key.serial}X` }), 'SEALED_WRONG_KEY', 'an item for another serial');
+      await expectRefused(
+        session,
+        key,
+        await issuer.seal(key, 1, 'AccountCreate', name, { serial: `${key.serial}X` }),
+        'SEALED_WRONG_KEY',
+        'an item for another serial',
+      );
       const otherKem = p256KeyPair().publicKey;
-      await expectRefused(session, key, await issuer.seal(key, 1, 'AccountCreate', name, { kemPublicKey: otherKem }), 'SEALED_WRONG_KEY', 'an item for another KEM key');
+      await expectRefused(
+        session,
+        key,
+        await issuer.seal(key, 1, 'AccountCreate', name, { kemPublicKey: otherKem }),
+        'SEALED_WRONG_KEY',
+        'an item for another KEM key',
+      );
       await expectApplied(session, key, await account(1, 'right-key'), 'the item for this key after them');
     },
   }),
@@ -211,7 +223,13 @@ export const itemCases = [
     async run(ctx) {
       const { session, key, issuer, now } = await enrolledKeyForCase(ctx);
       const name = (label: string) => ({ name: ctx.name(label) });
-      await expectRefused(session, key, await issuer.seal(key, 1, 'AccountCreate', name('expired'), { notAfter: now - 1 }), 'SEALED_EXPIRED', 'an item expired a second ago');
+      await expectRefused(
+        session,
+        key,
+        await issuer.seal(key, 1, 'AccountCreate', name('expired'), { notAfter: now - 1 }),
+        'SEALED_EXPIRED',
+        'an item expired a second ago',
+      );
       const soon = await issuer.seal(key, 1, 'AccountCreate', name('soon'), { notAfter: now + 120 });
       await restoreClockAfterCase(ctx, session);
       await session.ok('SetTime', { time: now + 180 });
@@ -229,10 +247,29 @@ export const itemCases = [
     destructive: true,
     async run(ctx) {
       const { session, key, issuer, account } = await enrolledKeyForCase(ctx);
-      const unknown = encodeCbor(new Map<number, number | Map<number, number>>([[1, 99], [2, new Map()]]));
+      const unknown = encodeCbor(
+        new Map<number, number | Map<number, number>>([
+          [1, 99],
+          [2, new Map()],
+        ]),
+      );
       await expectRefused(session, key, await issuer.sealPlaintext(key, 1, unknown), 'SEALED_MALFORMED', 'operation 99', 'consumed');
-      await expectRefused(session, key, await issuer.sealPlaintext(key, 2, Uint8Array.of(0xff)), 'SEALED_MALFORMED', 'a plaintext that is not CBOR', 'consumed');
-      const shortPin = encodeSealedOperation({ operation: 'PinPolicy', params: new Map([[1, 3], [2, 5], [3, 0]]) });
+      await expectRefused(
+        session,
+        key,
+        await issuer.sealPlaintext(key, 2, Uint8Array.of(0xff)),
+        'SEALED_MALFORMED',
+        'a plaintext that is not CBOR',
+        'consumed',
+      );
+      const shortPin = encodeSealedOperation({
+        operation: 'PinPolicy',
+        params: new Map([
+          [1, 3],
+          [2, 5],
+          [3, 0],
+        ]),
+      });
       await expectRefused(session, key, await issuer.sealPlaintext(key, 3, shortPin), 'INVALID_PARAMETER', 'a PIN policy with minLength 3', 'consumed');
       await expectRefused(session, key, await issuer.seal(key, 4, 'AccountDelete', { id: 0xfffe }), 'ACCOUNT_NOT_FOUND', 'deleting account 65534', 'consumed');
       checkEqual((await session.ok('GetInfo', {})).accountCount, 0, 'accountCount after four items that did nothing');

@@ -12,7 +12,11 @@ const needs = ['presence'] as const;
 async function lifecycleOf(session: HkpSession): Promise<string | undefined> {
   const info = await session.ok('GetInfo', {});
   const identity = await session.ok('GetIdentity', {});
-  check(info.lifecycle === identity.lifecycle, 'GetInfo and GetIdentity reporting the same lifecycle', () => `${String(info.lifecycle)} and ${identity.lifecycle}`);
+  check(
+    info.lifecycle === identity.lifecycle,
+    'GetInfo and GetIdentity reporting the same lifecycle',
+    () => `${String(info.lifecycle)} and ${identity.lifecycle}`,
+  );
   return identity.lifecycle;
 }
 
@@ -27,7 +31,11 @@ export const lifecycleCases = [
     async run(ctx) {
       const { session, key, issuer, account } = await enrolledKeyForCase(ctx);
       const secret = patternBytes(20, 31);
-      const created = await expectApplied(session, key, await issuer.seal(key, 1, 'AccountCreate', { name: ctx.name('lifecycle'), otp: { secret, kind: 'HOTP' } }));
+      const created = await expectApplied(
+        session,
+        key,
+        await issuer.seal(key, 1, 'AccountCreate', { name: ctx.name('lifecycle'), otp: { secret, kind: 'HOTP' } }),
+      );
       const id = created.accountId ?? 0;
       const otpWorks = async (when: string): Promise<void> => {
         const otp = await session.ok('GetOtp', { id });
@@ -102,7 +110,11 @@ export const lifecycleCases = [
       await session.ok('Lock', {});
       await session.expectStatus('VerifyPin', { pin: '246813' }, 'PIN_EXPIRED');
       const info = await session.ok('GetInfo', {});
-      check(info.locked && info.pinRetries === 5, 'the session still locked and the attempt refunded after PIN_EXPIRED', () => `locked ${info.locked}, ${info.pinRetries} tries`);
+      check(
+        info.locked && info.pinRetries === 5,
+        'the session still locked and the attempt refunded after PIN_EXPIRED',
+        () => `locked ${info.locked}, ${info.pinRetries} tries`,
+      );
       await session.expectStatus('ChangePin', { currentPin: '246813', newPin: '1357' }, 'PIN_POLICY_VIOLATION');
       await session.ok('ChangePin', { currentPin: '246813', newPin: '135792' });
       ctx.pin = { kind: 'known', pin: '135792' };

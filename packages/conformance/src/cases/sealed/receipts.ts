@@ -4,7 +4,17 @@
  * key as it was.
  */
 import { verify } from 'node:crypto';
-import { type Receipt, type SealedItem, SealedError, Status, type StatusName, concatBytes, decodeReceipt, decodeSealedHeader, statusName } from '@hkey/protocol';
+import {
+  type Receipt,
+  type SealedItem,
+  SealedError,
+  Status,
+  type StatusName,
+  concatBytes,
+  decodeReceipt,
+  decodeSealedHeader,
+  statusName,
+} from '@hkey/protocol';
 import { byteName, check, describeBytes, fail, sameBytes, toHex } from '../../checks.js';
 import type { HkpSession } from '../../session/hkp-session.js';
 import type { VerifiedIdentity } from './identity.js';
@@ -36,7 +46,9 @@ export async function applyItem(session: HkpSession, key: VerifiedIdentity, item
   }
   check(receipt.serial === key.serial, `the receipt naming the key's serial ${key.serial}`, () => receipt.serial);
   const itemHash = sha256(itemBody(item));
-  check(sameBytes(receipt.itemHash, itemHash), 'the receipt item hash SHA-256(u16(length of header) || header || enc || ciphertext)', () => toHex(receipt.itemHash, ''));
+  check(sameBytes(receipt.itemHash, itemHash), 'the receipt item hash SHA-256(u16(length of header) || header || enc || ciphertext)', () =>
+    toHex(receipt.itemHash, ''),
+  );
   return { ...receipt, statusName: statusName(receipt.status) ?? byteName(receipt.status) };
 }
 
@@ -112,7 +124,11 @@ export async function expectRefused(
   } else {
     const sequence = await lastSequence(session);
     const expected = headerOf(item).sequence;
-    check(sequence === expected, `${what}: its sequence ${expected} consumed (§10.4.4)`, () => `the key's sequence ${String(sequence)} (was ${String(sequenceBefore)})`);
+    check(
+      sequence === expected,
+      `${what}: its sequence ${expected} consumed (§10.4.4)`,
+      () => `the key's sequence ${String(sequence)} (was ${String(sequenceBefore)})`,
+    );
   }
   return receipt;
 }

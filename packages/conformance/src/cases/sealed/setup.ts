@@ -52,7 +52,9 @@ export async function readyKeyForCase(ctx: CaseContext): Promise<HkpSession> {
 /** Enrolls `issuer` with a press and checks the key is then ACTIVE under it with sequence 0 (§10.3). */
 export async function enroll(session: HkpSession, issuer: SuiteIssuer): Promise<void> {
   const enrolled = await session.ok('EnrollIssuer', { issuerPublicKey: issuer.publicKey }, { presence: { kind: 'press' } });
-  check(toHex(enrolled.issuerId, '') === toHex(issuer.id, ''), 'EnrollIssuer answering the issuer id SHA-256(public key)[0..16]', () => toHex(enrolled.issuerId, ''));
+  check(toHex(enrolled.issuerId, '') === toHex(issuer.id, ''), 'EnrollIssuer answering the issuer id SHA-256(public key)[0..16]', () =>
+    toHex(enrolled.issuerId, ''),
+  );
   const identity = await session.ok('GetIdentity', {});
   check(
     identity.lifecycle === 'ACTIVE' && identity.sequence === 0 && identity.issuerId !== undefined && toHex(identity.issuerId, '') === toHex(issuer.id, ''),
