@@ -1,12 +1,13 @@
 /**
- * A key living in the test's pages (the in-page source). The test process keeps its state, which every page's
- * copy of the key loads and saves through bindings; the test changes it here and hands it to the live copies.
- * The button is pressed in the frame whose key asked for it.
+ * A key living in the test's pages (the in-page source). The test process keeps the one authoritative state, with a
+ * version number every save raises: each page's copy of the key loads it (again at the start of each ceremony) and
+ * saves only on top of the version it has, so two tabs never undo each other's changes. The test changes the state
+ * here and hands it to the live copies. The button is pressed in the frame whose key asked for it.
  */
 import type { Frame } from '@playwright/test';
 import { MemoryStore, VirtualKey, stateFromJson, stateToJson } from '@hkey/firmware-sim';
 import { addAccount } from './accounts.js';
-import { CONTROLS_GLOBAL, type InPageControls } from './browser/config.js';
+import { CONTROLS_GLOBAL, type InPageControls, type VersionedState } from './browser/config.js';
 import { HkeyFixtureError, presenceNotButton } from './errors.js';
 import {
   type AccountSpec,
@@ -29,6 +30,7 @@ export class InPageKey implements VirtualKeyHandle {
   /** Frames whose copy of the key has loaded the state: they get every change the test makes. */
   private readonly frames = new Set<Frame>();
   private cursor = 0;
+  private version = 1;
 
   constructor(
     readonly serial: string,
@@ -37,13 +39,16 @@ export class InPageKey implements VirtualKeyHandle {
   ) {}
 
   /** A copy of the key in `frame` loads its state. */
-  load(frame: Frame): unknown {
+  load(frame: Frame): VersionedState {
     this.frames.add(frame);
-    return this.state;
+    return { state: this.state, version: this.version };
   }
 
-  save(state: unknown): void {
+  /** Keeps `state` if it was made from the current version, and answers the new one; null: load again first. */
+  save(state: unknown, basedOn: unknown): number | null {
+    if (basedOn !== this.version) return null;
     this.state = state;
+    return ++this.version;
   }
 
   /** An event of the key's copy in `frame`, numbered here so that the log spans every page. */
@@ -82,7 +87,7 @@ export class InPageKey implements VirtualKeyHandle {
   async restore(id: string): Promise<void> {
     const state = this.snapshots.get(id);
     if (state === undefined) throw new HkeyFixtureError('SNAPSHOT_NOT_FOUND', `No snapshot with this id exists for key ${this.serial}.`);
-    this.state = structuredClone(state);
+    this.replace(structuredClone(state));
     await this.pushState();
   }
 
@@ -100,20 +105,26 @@ export class InPageKey implements VirtualKeyHandle {
   private async change<T>(work: (key: VirtualKey) => Promise<T>): Promise<T> {
     const key = await VirtualKey.start({ store: new MemoryStore(stateFromJson(this.state)) });
     const result = await work(key);
-    this.state = stateToJson(key.state);
+    this.replace(stateToJson(key.state));
     await this.pushState();
     return result;
   }
 
+  private replace(state: unknown): void {
+    this.state = state;
+    this.version++;
+  }
+
   private async pushState(): Promise<void> {
-    const state = this.state;
+    const { state, version } = this;
     await Promise.all(
       [...this.frames].map((frame) =>
         frame
-          .evaluate(([global, serial, value]) => ((globalThis as Record<string, unknown>)[global] as InPageControls).restore(serial, value), [
+          .evaluate(([global, serial, value, at]) => ((globalThis as Record<string, unknown>)[global] as InPageControls).restore(serial, value, at), [
             CONTROLS_GLOBAL,
             this.serial,
             state,
+            version,
           ] as const)
           // A frame that navigated or closed has no copy of the key any more.
           .catch(() => this.frames.delete(frame)),

@@ -1,9 +1,10 @@
 /**
  * The script the fixture adds to every page of the test's context (BrowserContext.addInitScript, which every
- * browser supports without CDP): the fixture's config, then the bundle of the source's shims.
+ * browser supports without CDP): a function holding the fixture's config (bridge token and PIN included) in a
+ * const, around the bundle of the source's shims, so that the config never becomes a global page scripts could read.
  */
 import { readFile } from 'node:fs/promises';
-import { CONFIG_GLOBAL, type InitConfig } from './browser/config.js';
+import { CONFIG_VARIABLE, type InitConfig } from './browser/config.js';
 
 type SourceKind = InitConfig['source']['kind'];
 
@@ -31,5 +32,5 @@ export async function initScript(config: InitConfig): Promise<string> {
     bundles.set(config.source.kind, bundle);
     bundle.catch(() => bundles.delete(config.source.kind));
   }
-  return `globalThis.${CONFIG_GLOBAL} = ${JSON.stringify(config)};\n${await bundle}`;
+  return `(() => {\nconst ${CONFIG_VARIABLE} = ${JSON.stringify(config)};\n${await bundle}\n})();\n`;
 }

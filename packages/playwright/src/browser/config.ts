@@ -1,5 +1,5 @@
 /**
- * What the fixture tells its init script: a JSON object placed in front of the bundle, read by the browser
+ * What the fixture tells its init script: a JSON object in a variable around the bundle, read by the browser
  * entries. Shared by Node and the browser, so it imports nothing.
  */
 export type ChooserPolicy = 'grant' | 'deny' | 'dialog';
@@ -17,10 +17,17 @@ export interface InitConfig {
   readonly pin?: string;
 }
 
-/** The global the fixture sets before the bundle runs. */
-export const CONFIG_GLOBAL = '__hkeyPlaywrightConfig';
+/**
+ * The variable holding the config: a const of the function the init script wraps the bundle in, never a global, so
+ * no page script (or third-party frame) can read the bridge token or the PIN.
+ */
+export const CONFIG_VARIABLE = '__hkeyPlaywrightConfig';
 
-/** Bindings the in-page keys call back into the test process (Playwright exposeBinding). */
+/**
+ * Bindings the in-page keys call back into the test process (Playwright exposeBinding); they answer only frames of
+ * the test's origins. loadState gives the key's state and its version; saveState(serial, state, version) writes
+ * only on top of that version and answers the new one, or null when another frame has saved since.
+ */
 export const BINDINGS = {
   loadState: '__hkeyLoadState',
   saveState: '__hkeySaveState',
@@ -35,5 +42,11 @@ export interface InPageControls {
   deny(serial: string): boolean;
   hold(serial: string, ms: number): boolean;
   /** Replaces a live key's state with the test process's copy (after addAccount, setTime, restore). */
-  restore(serial: string, state: unknown): Promise<void>;
+  restore(serial: string, state: unknown, version: number): Promise<void>;
+}
+
+/** The test process's copy of a key's state, numbered by every save. */
+export interface VersionedState {
+  readonly state: unknown;
+  readonly version: number;
 }

@@ -3,11 +3,14 @@
  * runs, over whichever source the fixture chose.
  */
 import { type DeviceSource, installWebAuthn, installWebBluetooth, installWebHid } from '@hkey/bridge/browser';
-import { CONFIG_GLOBAL, type InitConfig } from './config.js';
+import type { InitConfig } from './config.js';
 
-/** The fixture's config, or undefined in a frame the fixture did not set up. */
+/** CONFIG_VARIABLE: a const of the init script's wrapper function (the bundle refers to it as a free name). */
+declare const __hkeyPlaywrightConfig: InitConfig | undefined;
+
+/** The fixture's config, or undefined when the bundle runs without the fixture's wrapper. */
 export function readConfig(): InitConfig | undefined {
-  return (globalThis as Record<string, unknown>)[CONFIG_GLOBAL] as InitConfig | undefined;
+  return typeof __hkeyPlaywrightConfig === 'undefined' ? undefined : __hkeyPlaywrightConfig;
 }
 
 export function installShims(config: InitConfig, source: DeviceSource): void {
