@@ -12,6 +12,8 @@ test('each bad option is BAD_FIXTURE_OPTION with one sentence', () => {
     { prompt: 'ask' },
     { clock: -1 },
     { origins: 'x' },
+    { links: ['usb'] },
+    { links: 'udp' },
   ]) {
     expect(() => resolveOptions(options as never, undefined), JSON.stringify(options)).toThrow(expect.objectContaining({ code: 'BAD_FIXTURE_OPTION' }));
   }
