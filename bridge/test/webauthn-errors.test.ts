@@ -164,14 +164,33 @@ describe('the ceremony', () => {
     await untilWaiting(keys[0]!.button);
     controller.abort();
     expect((await pending).name).toBe('AbortError');
+    // The key holds no credential, so it only blinks (authenticatorSelection) for the user to pick it.
     await expect
       .poll(() => keys[0]!.key.events.since(since))
-      .toContainEqual(expect.objectContaining({ type: 'response', command: 'fido.GetAssertion', status: 'KEEPALIVE_CANCEL' }));
+      .toContainEqual(expect.objectContaining({ type: 'response', command: 'fido.Selection', status: 'KEEPALIVE_CANCEL' }));
     const custom = new AbortController();
     const withReason = rejection(credentials.get({ ...get(), signal: custom.signal }));
     await untilWaiting(keys[0]!.button);
     custom.abort(new Error('navigated away'));
     expect((await withReason).message).toBe('navigated away');
+  });
+
+  test('a signal aborted while clientDataJSON is hashed still ends the ceremony: no key is asked, AbortError at once', async () => {
+    const { credentials, keys } = await page({ presence: 'button' });
+    const since = keys[0]!.key.events.lastSeq;
+    for (const call of [
+      (signal: AbortSignal) => credentials.create({ publicKey: creation({ timeout: 60_000 }), signal }),
+      (signal: AbortSignal) => credentials.get({ ...get({ timeout: 60_000 }), signal }),
+    ]) {
+      const controller = new AbortController();
+      const pending = rejection(call(controller.signal));
+      controller.abort();
+      const started = Date.now();
+      expect((await pending).name).toBe('AbortError');
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+    expect(keys[0]!.button.waiting).toBeUndefined();
+    expect(keys[0]!.key.events.since(since)).toEqual([]);
   });
 
   test('conditional mediation: no autofill UI, so get() waits until aborted', async () => {
@@ -193,9 +212,19 @@ describe('the ceremony', () => {
     expect((await rejection(credentials.get(get()))).name).toBe('NotAllowedError');
   });
 
-  test('no key at all: NotAllowedError at once', async () => {
+  test('no key at all: the ceremony waits for one until the timeout, as Chrome does, so the page cannot tell', async () => {
     const { credentials } = await page({ keys: 0 });
-    expect((await rejection(credentials.create({ publicKey: creation() }))).name).toBe('NotAllowedError');
+    const started = Date.now();
+    expect((await rejection(credentials.create({ publicKey: creation({ timeout: 300 }) }))).name).toBe('NotAllowedError');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  test('no key at all: a key plugged in before the timeout serves the ceremony', async () => {
+    const { credentials, plug } = await page({ keys: 0 });
+    const pending = credentials.create({ publicKey: creation({ timeout: 60_000 }) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await plug('auto');
+    expect((await pending).type).toBe('public-key');
   });
 
   test('one ceremony at a time: a second one while the first runs is OperationError', async () => {

@@ -12,6 +12,7 @@ import { BRIDGE_MAX_MESSAGE_BYTES, BRIDGE_PATH, BRIDGE_PROTOCOL_VERSION, DEFAULT
 import { BridgeError } from '../errors.js';
 import { LeaseRegistry } from '../lease.js';
 import { ClientConnection } from './client-connection.js';
+import { UNRESTRICTED, originPolicy } from './ctap-request-policy.js';
 import { DeviceHub } from './device-hub.js';
 import type { BridgeDeviceSource } from './device-source.js';
 import { isLoopbackHostname } from '@hkey/protocol';
@@ -120,7 +121,11 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
         `${admission.label} (connection ${++connections})`,
         hub,
         leases,
-        { maxMessageBytes: options.maxMessageBytes ?? BRIDGE_MAX_MESSAGE_BYTES },
+        {
+          maxMessageBytes: options.maxMessageBytes ?? BRIDGE_MAX_MESSAGE_BYTES,
+          // Browsers reach raw HID and GATT: their CTAP is held to their origin's RP IDs. Programs with the token are not.
+          ctap: admission.origin === undefined ? UNRESTRICTED : originPolicy(admission.origin),
+        },
         onInternalError,
       );
       clients.add(client);

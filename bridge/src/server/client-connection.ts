@@ -10,18 +10,25 @@ import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js'
 import type { GattNotifying, GattReadable, GattWritable } from '../gatt-connection.js';
 import type { LeaseRegistry } from '../lease.js';
 import type { ExchangeOptions, Transport } from '../transport.js';
+import type { CtapRequestPolicy } from './ctap-request-policy.js';
 import type { DeviceHub } from './device-hub.js';
 import { type LinkHandle, type OpenedLink, openLink } from './open-link.js';
+import { GattRequestGate, HidRequestGate } from './request-gates.js';
 import { BadMessageError, type ParsedRequest, type RequestId, bool, bytes, int, oneOf, parseRequest, readId, str } from './request-fields.js';
 
 interface Session {
   readonly token: string;
   readonly deviceId: string;
   readonly opened: OpenedLink;
+  /** CTAP requests in raw reports and FIDO GATT fragments, read by the client's policy before the key gets them. */
+  readonly hidGate: HidRequestGate;
+  readonly gattGate: GattRequestGate;
 }
 
 export interface ClientLimits {
   readonly maxMessageBytes: number;
+  /** What CTAP this client may send (browsers: their origin's RP IDs only; see ctap-request-policy.ts). */
+  readonly ctap: CtapRequestPolicy;
 }
 
 const LINKS: readonly BridgeLink[] = ['hkp', 'hid', 'gatt'];
@@ -109,7 +116,9 @@ export class ClientConnection {
           const fido = transport.fido;
           if (fido === undefined)
             throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
-          return command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
+          const check = command === 'cbor' ? this.limits.ctap.checkCbor : this.limits.ctap.checkApdu;
+          const send = command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
+          return (message, options) => (check(message), send(message, options));
         });
       }
       case 'cancel': {
@@ -120,8 +129,9 @@ export class ClientConnection {
         return {};
       }
       case 'hid-send': {
+        const session = this.session(str(body, 'session'));
         const port = this.linkOf(body, 'hid').port;
-        await port.send(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE));
+        for (const report of session.hidGate.take(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE))) await port.send(report);
         return {};
       }
       case 'gatt-mtu':
@@ -131,12 +141,13 @@ export class ClientConnection {
         return { value: toHex(await gatt.read(oneOf(body, 'characteristic', GATT_READABLE))) };
       }
       case 'gatt-write': {
+        const session = this.session(str(body, 'session'));
         const gatt = this.linkOf(body, 'gatt').gatt;
-        await gatt.write(
-          bytes(body, 'value', 1, 512),
-          bool(body, 'response'),
-          body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE),
-        );
+        const value = bytes(body, 'value', 1, 512);
+        const response = bool(body, 'response');
+        const characteristic = body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE);
+        const fragments = characteristic === 'fido-control-point' ? session.gattGate.take(value) : [value];
+        for (const fragment of fragments) await gatt.write(fragment, response, characteristic);
         return {};
       }
       case 'gatt-subscribe':
@@ -173,7 +184,7 @@ export class ClientConnection {
     } finally {
       this.acquiring.delete(deviceId);
     }
-    const session: Session = { token, deviceId, opened };
+    const session: Session = { token, deviceId, opened, hidGate: new HidRequestGate(this.limits.ctap), gattGate: new GattRequestGate(this.limits.ctap) };
     if (this.closed) {
       await this.endSession(session);
       throw new TransportError('DISCONNECTED');

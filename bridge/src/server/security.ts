@@ -37,7 +37,8 @@ export interface AdmissionPolicy {
 }
 
 export type Admission =
-  { readonly ok: true; readonly label: string } | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
+  | { readonly ok: true; readonly label: string; /** The browser's Origin; none for programs. */ readonly origin?: string }
+  | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
 
 export interface OriginPattern {
   readonly scheme: string;
@@ -91,7 +92,7 @@ export function admit(request: IncomingMessage, url: URL, policy: AdmissionPolic
         message: 'The bridge requires its launch token from every client; add ?token= to the bridge URL.',
       };
     }
-    return { ok: true, label: new URL(origin).origin };
+    return { ok: true, label: new URL(origin).origin, origin };
   }
   if (!presentsToken(authorization, url, policy.token)) {
     return {

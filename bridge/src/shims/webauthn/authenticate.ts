@@ -5,9 +5,9 @@ import type { ClientData } from './client-data.js';
 import { type ShimPublicKeyCredential, assertionCredential } from './credential.js';
 import { notAllowed } from './errors.js';
 import type { KeyLink } from './key-link.js';
-import { knownCredentials } from './known-credentials.js';
+import { holdsDiscoverable, knownCredentials } from './known-credentials.js';
 import type { PinPrompt, RequestOptions } from './types.js';
-import { touch, verifyUser } from './user-verification.js';
+import { touch, verifiesUser, verifyUser } from './user-verification.js';
 
 export interface Authentication {
   readonly rpId: string;
@@ -17,18 +17,23 @@ export interface Authentication {
 }
 
 /**
- * With an allow list, only credentials the key recognises are sent; a key that holds none waits for a touch and
- * then ends the ceremony with NotAllowedError, as Chrome's "this key is not registered". Without one, the key's
- * discoverable credentials for the RP answer; where several match, the newest is used (Chrome would show an
- * account chooser).
+ * Real CTAP 2.x keys answer NO_CREDENTIALS at once, without a touch; that must not end the ceremony, or the key that
+ * holds the credential never gets its chance. So, unless the key is touched for user verification first, each key
+ * is asked silently (up: false) whether it holds a credential for the request, as Chrome does; one that holds none
+ * only blinks, and touching it ends the ceremony with NotAllowedError ("this key is not registered"). With an allow
+ * list, the credential the key recognises is sent alone; without one, the key's discoverable credentials for the RP
+ * answer, and where several match, the newest is used (Chrome would show an account chooser).
  */
 export async function authenticate(link: KeyLink, key: KeyAttempt, request: Authentication): Promise<ShimPublicKeyCredential> {
   const { fido } = link;
   const options = { signal: key.signal };
   const info = await fido.getInfo(options);
   const requested = request.options.allowCredentials;
-  const allowList = requested.length === 0 ? [] : await knownCredentials(fido, info, request.rpId, requested, options);
-  if (requested.length > 0 && allowList.length === 0) {
+  const verifies = verifiesUser(info, { userVerification: request.options.userVerification, discoverable: false });
+  const probe = verifies ? 'long-lists' : 'always';
+  const allowList = requested.length === 0 ? [] : await knownCredentials(fido, info, request.rpId, requested, options, probe);
+  const holdsNone = requested.length > 0 ? allowList.length === 0 : !verifies && !(await holdsDiscoverable(fido, request.rpId, options));
+  if (holdsNone) {
     await touch(fido, info, options);
     throw new AfterTouch(notAllowed());
   }

@@ -1,8 +1,9 @@
 /**
  * One ceremony over every key of the source at once, as browsers run it: each key gets its own attempt; the first
  * key the user touches wins and the others are cancelled (CTAPHID CANCEL through their signals); a key unplugged
- * mid-ceremony drops out, and one plugged in joins; when no key is left, or the time is up, the page gets
- * NotAllowedError; an aborted signal ends everything with its reason.
+ * mid-ceremony drops out, and one plugged in joins. With no key at all, or none left, the ceremony keeps waiting for
+ * one until the time is up, as Chrome does, so a page never learns whether a key is there; then the page gets
+ * NotAllowedError. An aborted signal ends everything with its reason, also one aborted before the ceremony began.
  */
 import { CtapError } from '@hkey/protocol';
 import type { DeviceSource, ShimDevice } from '../device-source.js';
@@ -40,7 +41,7 @@ export interface CeremonyRun<T> {
   readonly attempt: (link: KeyLink, key: KeyAttempt) => Promise<T>;
 }
 
-/** Why no key is left: NotSupportedError when a key refused every algorithm, otherwise NotAllowedError. */
+/** Why the time ran out: NotSupportedError when a key refused every algorithm, otherwise NotAllowedError. */
 function noKeyLeft(dropped: readonly unknown[]): DOMException {
   const unsupported = dropped.some((error) => error instanceof CtapError && error.code === 'CTAP_UNSUPPORTED_ALGORITHM');
   return unsupported ? algorithmUnsupported() : notAllowed();
@@ -48,11 +49,12 @@ function noKeyLeft(dropped: readonly unknown[]): DOMException {
 
 export function runCeremony<T>(run: CeremonyRun<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // The signal may have fired while the caller awaited (hashing clientDataJSON): an abort listener would never run.
+    if (run.signal?.aborted === true) return reject(run.signal.reason);
     const controllers = new Map<string, AbortController>();
     const dropped: unknown[] = [];
     let winner: string | undefined;
     let settled = false;
-    let listed = false;
     const unwatch: (() => void)[] = [];
 
     const finish = (settle: () => void): void => {
@@ -73,7 +75,7 @@ export function runCeremony<T>(run: CeremonyRun<T>): Promise<T> {
     };
     const timer = setTimeout(() => {
       abortAll();
-      finish(() => reject(notAllowed()));
+      finish(() => reject(noKeyLeft(dropped)));
     }, run.timeoutMs);
     run.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -109,7 +111,6 @@ export function runCeremony<T>(run: CeremonyRun<T>): Promise<T> {
         } finally {
           controllers.delete(device.id);
           await link?.close().catch(() => undefined);
-          if (!settled && listed && controllers.size === 0) finish(() => reject(noKeyLeft(dropped)));
         }
       })();
     };
@@ -121,9 +122,7 @@ export function runCeremony<T>(run: CeremonyRun<T>): Promise<T> {
     if (stop !== undefined) unwatch.push(stop);
     run.source.list().then(
       (devices) => {
-        listed = true;
         for (const device of devices) start(device);
-        if (controllers.size === 0) finish(() => reject(notAllowed()));
       },
       (error: unknown) => finish(() => reject(notAllowed(error))),
     );

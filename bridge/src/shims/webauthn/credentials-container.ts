@@ -1,7 +1,8 @@
 /**
  * navigator.credentials for public-key credentials (WebAuthn L3 §5.1.3 create, §5.1.4 get), in Chrome's order:
  * options converted (TypeError), an already aborted signal (its reason), the caller's origin and RP ID
- * (NotAllowedError, SecurityError), algorithms (NotSupportedError), then the ceremony over every key.
+ * (NotAllowedError, SecurityError), a cross-origin frame's Permissions Policy and, for create, its user activation
+ * (NotAllowedError), algorithms (NotSupportedError), then the ceremony over every key.
  */
 import { domError } from '../dom.js';
 import { authenticate } from './authenticate.js';
@@ -9,6 +10,7 @@ import { runCeremony } from './ceremony.js';
 import { collectClientData } from './client-data.js';
 import type { ShimPublicKeyCredential } from './credential.js';
 import { algorithmUnsupported, notAllowed, notSupported } from './errors.js';
+import { assertFeatureAllowed, frameContext } from './frame.js';
 import { creationOptions, requestOptions } from './options.js';
 import { callerOrigin, relyingPartyId } from './origin.js';
 import { register } from './register.js';
@@ -39,11 +41,14 @@ export class ShimCredentialsContainer {
     if (signal?.aborted) throw signal.reason;
     const caller = callerOrigin(this.origin);
     const rpId = relyingPartyId(caller, publicKey.rp.id);
-    this.assertActivation();
+    const frame = frameContext(caller.origin);
+    assertFeatureAllowed('publickey-credentials-create', frame);
+    // WebAuthn L3 §5.1.3 step 2: a cross-origin frame creates credentials only with transient activation.
+    this.assertActivation(frame.crossOrigin);
     const params = publicKey.pubKeyCredParams.filter((param) => param.type === 'public-key');
     if (publicKey.pubKeyCredParams.length > 0 && params.length === 0) throw algorithmUnsupported();
     const algorithms = params.length === 0 ? DEFAULT_ALGORITHMS : [...new Set(params.map((param) => param.alg))];
-    const clientData = await collectClientData('webauthn.create', publicKey.challenge, caller.origin);
+    const clientData = await collectClientData('webauthn.create', publicKey.challenge, caller.origin, frame);
     return this.exclusive(() =>
       runCeremony({
         source: this.#options.source,
@@ -61,8 +66,10 @@ export class ShimCredentialsContainer {
     const rpId = relyingPartyId(caller, publicKey.rpId);
     // No autofill UI to offer passkeys in: a conditional request waits, as Chrome's does with nothing to show, until aborted.
     if (mediation === 'conditional') return untilAborted(signal);
+    const frame = frameContext(caller.origin);
+    assertFeatureAllowed('publickey-credentials-get', frame);
     this.assertActivation();
-    const clientData = await collectClientData('webauthn.get', publicKey.challenge, caller.origin);
+    const clientData = await collectClientData('webauthn.get', publicKey.challenge, caller.origin, frame);
     return this.exclusive(() =>
       runCeremony({
         source: this.#options.source,
@@ -92,8 +99,8 @@ export class ShimCredentialsContainer {
     return this.#options.pin ?? defaultPrompt;
   }
 
-  private assertActivation(): void {
-    if (this.#options.requireUserActivation !== true) return;
+  private assertActivation(required = false): void {
+    if (this.#options.requireUserActivation !== true && !required) return;
     const activation = (globalThis.navigator as (Navigator & { userActivation?: { isActive: boolean } }) | undefined)?.userActivation;
     if (activation !== undefined && !activation.isActive) throw notAllowed();
   }

@@ -28,6 +28,12 @@ export const invalidDomain = (): DOMException => domError('SecurityError', 'This
 export const badRelyingPartyId = (): DOMException =>
   domError('SecurityError', 'The relying party ID is not a registrable domain suffix of, nor equal to the current domain.');
 
+export const featureDisabled = (feature: string): DOMException =>
+  domError(
+    'NotAllowedError',
+    `The '${feature}' feature is not enabled in this document. Permissions Policy may be used to delegate Web Authentication capabilities to cross-origin child frames.`,
+  );
+
 export const notSupported = (message: string): DOMException => domError('NotSupportedError', message);
 
 /** WebIDL's conversion error for a dictionary member, as Chrome words it. */

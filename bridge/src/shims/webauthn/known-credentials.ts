@@ -1,7 +1,7 @@
 /**
- * Which of the page's credential descriptors a key may hold. Lists the key takes in one request go as they are;
- * longer ones are probed in batches of maxCredentialCountInList with silent assertions (up: false, no touch), as
- * Chrome does, and the one credential the key recognises is sent alone.
+ * Which of the page's credential descriptors a key may hold. Lists the key takes in one request go as they are
+ * unless `probe` is 'always'; longer ones, and those, are probed in batches of maxCredentialCountInList with silent
+ * assertions (up: false, no touch), as Chrome does, and the one credential the key recognises is sent alone.
  */
 import { CtapError } from '@hkey/protocol';
 import type { FidoCallOptions } from '../../fido/ctap-channel.js';
@@ -22,10 +22,11 @@ export async function knownCredentials(
   rpId: string,
   descriptors: readonly CredentialDescriptor[],
   options: FidoCallOptions,
+  probe: 'long-lists' | 'always' = 'long-lists',
 ): Promise<CtapDescriptor[]> {
   const list = candidates(descriptors, info);
-  const batch = info.maxCredentialCountInList ?? list.length;
-  if (list.length <= batch) return list;
+  const batch = Math.max(1, info.maxCredentialCountInList ?? list.length);
+  if (list.length <= batch && probe === 'long-lists') return list;
   for (let start = 0; start < list.length; start += batch) {
     try {
       const probe = await fido.getAssertion(
@@ -38,4 +39,15 @@ export async function knownCredentials(
     }
   }
   return [];
+}
+
+/** Whether the key holds a discoverable credential for the RP usable without user verification: a silent assertion. */
+export async function holdsDiscoverable(fido: FidoClient, rpId: string, options: FidoCallOptions): Promise<boolean> {
+  try {
+    await fido.getAssertion({ rpId, clientDataHash: new Uint8Array(32), allowList: [], userPresence: false }, options);
+    return true;
+  } catch (error) {
+    if (error instanceof CtapError && error.code === 'CTAP_NO_CREDENTIALS') return false;
+    throw error;
+  }
 }

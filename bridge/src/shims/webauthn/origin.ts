@@ -38,12 +38,28 @@ export function callerOrigin(origin: string | undefined): CallerOrigin {
  * The RP ID a page may claim: its own host, or a suffix of it that is a registrable domain. Both names must have a
  * registrable part under the Public Suffix List (tldts, private registries included): otherwise a page on
  * a.github.io or shop.co.uk could claim "github.io" or "co.uk" and mint credentials that every other site under that
- * public suffix could use.
+ * public suffix could use. The bridge server applies this same rule to the CTAP requests browsers send it.
  */
+export function isRelyingPartyIdOf(host: string, rpId: string): boolean {
+  if (rpId === host) return true;
+  const registrable = (name: string): boolean => getDomain(name, { allowPrivateDomains: true }) !== null;
+  return rpId !== '' && host.endsWith(`.${rpId}`) && registrable(host) && registrable(rpId);
+}
+
 export function relyingPartyId(caller: CallerOrigin, requested: string | undefined): string {
   if (requested === undefined) return caller.host;
-  if (requested === caller.host) return requested;
-  const registrable = (name: string): boolean => getDomain(name, { allowPrivateDomains: true }) !== null;
-  if (requested === '' || !caller.host.endsWith(`.${requested}`) || !registrable(caller.host) || !registrable(requested)) throw badRelyingPartyId();
+  if (!isRelyingPartyIdOf(caller.host, requested)) throw badRelyingPartyId();
   return requested;
+}
+
+/** Every RP ID an origin may claim (its host and its registrable suffixes); none for an origin WebAuthn refuses. */
+export function relyingPartyIdsOf(origin: string): string[] {
+  let host: string;
+  try {
+    host = callerOrigin(origin).host;
+  } catch {
+    return [];
+  }
+  const labels = host.split('.');
+  return labels.map((_, index) => labels.slice(index).join('.')).filter((rpId) => isRelyingPartyIdOf(host, rpId));
 }

@@ -40,6 +40,16 @@ export interface VerificationRequest {
   readonly prompt: PinPrompt;
 }
 
+/** Whether the request verifies the user on this key (and so has the key touched and claimed before the PIN). */
+export function verifiesUser(info: AuthenticatorInfo, request: Pick<VerificationRequest, 'userVerification' | 'discoverable'>): boolean {
+  const pinSet = info.options.clientPin === true;
+  return (
+    request.userVerification === 'required' ||
+    (request.userVerification === 'preferred' && pinSet) ||
+    (request.discoverable && pinSet && info.options.makeCredUvNotRqd !== true)
+  );
+}
+
 /**
  * The pinUvAuthToken the request needs, or undefined without user verification: required always verifies,
  * preferred verifies when the key has a PIN, discouraged never does. The key is claimed (its touch) before the PIN
@@ -53,11 +63,7 @@ export async function verifyUser(
   request: VerificationRequest,
 ): Promise<PinUvAuthToken | undefined> {
   const pinSet = info.options.clientPin === true;
-  const wanted =
-    request.userVerification === 'required' ||
-    (request.userVerification === 'preferred' && pinSet) ||
-    (request.discoverable && pinSet && info.options.makeCredUvNotRqd !== true);
-  if (!wanted) return undefined;
+  if (!verifiesUser(info, request)) return undefined;
   await touch(fido, info, { signal: key.signal });
   if (!key.claim()) throw new CtapError('KEEPALIVE_CANCEL', 'Another security key was chosen.');
   if (!pinSet) throw new AfterTouch(notAllowed());
