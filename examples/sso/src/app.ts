@@ -17,6 +17,7 @@ import { enrollmentRoutes } from './routes/enrollment.js';
 import { keyRoutes } from './routes/keys.js';
 import { loginRoutes } from './routes/login.js';
 import { pageRoutes } from './routes/pages.js';
+import { reauthRoutes } from './routes/reauth.js';
 import { type Services, makeServices } from './services.js';
 import type { Session } from './store/sessions.js';
 import { html, layout } from './views/html.js';
@@ -56,7 +57,7 @@ export async function startSsoApp(options: SsoAppOptions = {}): Promise<SsoApp> 
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const site = originOf(port);
   const services = makeServices(db, config, site, now);
-  const routes: Routes = { ...pageRoutes(services), ...enrollmentRoutes(services), ...keyRoutes(services), ...loginRoutes(services) };
+  const routes: Routes = { ...pageRoutes(services), ...enrollmentRoutes(services), ...keyRoutes(services), ...loginRoutes(services), ...reauthRoutes(services) };
   handle = (request, response) => serve(request, response, { services, routes, assets, onInternalError: options.onInternalError });
 
   return {
@@ -116,8 +117,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, { servi
 }
 
 function exchangeFor(services: Services, request: IncomingMessage, response: ServerResponse, url: URL, body: Record<string, unknown>): Exchange {
-  let session: Session | undefined = services.sessions.find(sessionCookie(request));
   const secure = services.rp.origin.startsWith('https:');
+  let session: Session | undefined = services.sessions.find(sessionCookie(request, secure));
   const maxAge = Math.floor(services.config.sessionTtlMs / 1000);
   return {
     request,
@@ -126,9 +127,9 @@ function exchangeFor(services: Services, request: IncomingMessage, response: Ser
     get session() {
       return session;
     },
-    startSession(stage, userId) {
+    startSession(stage, userId, proof) {
       if (session !== undefined) services.sessions.destroy(session);
-      const started = services.sessions.create(stage, userId);
+      const started = services.sessions.create(stage, userId, proof);
       session = started.session;
       setSessionCookie(response, started.id, secure, maxAge);
       return session;

@@ -21,7 +21,9 @@ export interface Services {
   readonly challenges: Challenges;
   readonly credentials: Credentials;
   readonly recoveryCodes: RecoveryCodes;
-  readonly throttle: Throttle;
+  /** Passwords and recovery codes are braked apart, so guessing one cannot lock anybody out of the other. */
+  readonly passwordAttempts: Throttle;
+  readonly recoveryAttempts: Throttle;
 }
 
 export function makeServices(db: Database, config: SsoConfig, site: { origin: string; rpID: string; host: string }, now: () => number): Services {
@@ -32,11 +34,12 @@ export function makeServices(db: Database, config: SsoConfig, site: { origin: st
     now,
     users: new Users(db, now),
     invitations: new Invitations(db, now),
-    sessions: new Sessions(db, now, config.sessionTtlMs),
+    sessions: new Sessions(db, now, config.sessionTtlMs, site.origin),
     challenges: new Challenges(db, now),
     credentials: new Credentials(db, now),
     recoveryCodes: new RecoveryCodes(db, now),
-    throttle: new Throttle(now),
+    passwordAttempts: new Throttle(now),
+    recoveryAttempts: new Throttle(now),
   };
 }
 

@@ -85,3 +85,67 @@ describe('removing a key', () => {
     await Promise.all([pat.browser.close(), nora.browser.close()]);
   });
 });
+
+describe('changes to the account need a fresh proof (five minutes) and end the other sessions', () => {
+  const STALE = 5 * 60_000 + 1;
+
+  test('a key session older than five minutes confirms with the key again; each change then ends every other session', async () => {
+    const pat = await enroll(rig, 'password');
+    const client = await loginWithPassword(rig, pat);
+    rig.advance(STALE);
+    for (const [path, body] of [
+      ['/api/keys/register/options', {}],
+      ['/api/keys/remove', { id: pat.credentialId }],
+      ['/api/recovery-codes', {}],
+    ] as const) {
+      const reply = await client.post(path, body);
+      expect(reply.status).toBe(403);
+      expect(reply.json.error?.code).toBe('REAUTH_REQUIRED');
+    }
+    // The password alone is weaker than the key that signed this session in.
+    expect((await client.post('/api/reauth/password', { password: PASSWORD })).json.error?.code).toBe('WRONG_STEP');
+    const options = await client.ok<PublicKeyCredentialRequestOptionsJSON>('/api/reauth/options');
+    expect(options.allowCredentials?.map((credential) => credential.id)).toEqual([pat.credentialId]);
+    await client.ok('/api/reauth/verify', { response: await pat.browser.get(options) });
+
+    const spare = await FidoBrowser.start(rig.app.origin);
+    const changes: (() => Promise<unknown>)[] = [
+      () => registerKey(client, spare),
+      () => client.ok('/api/keys/remove', { id: pat.credentialId }),
+      () => client.ok('/api/recovery-codes'),
+    ];
+    for (const change of changes) {
+      const other = await loginWithPassword(rig, pat, rig.app.services.credentials.byId(pat.credentialId) === undefined ? spare : pat.browser);
+      await change();
+      expect((await other.get('/account')).headers.location).toBe('/login');
+      expect((await client.get('/account')).status).toBe(200);
+    }
+    await Promise.all([pat.browser.close(), spare.close()]);
+  });
+
+  test('a recovery-code session confirms with the password, which must be no older than five minutes', async () => {
+    const pat = await enroll(rig, 'password');
+    const client = await afterPassword(pat.email);
+    rig.advance(STALE);
+    await client.ok('/api/login/recovery', { code: pat.recoveryCodes[0] });
+    expect((await client.post('/api/keys/register/options')).json.error?.code).toBe('REAUTH_REQUIRED');
+    const wrong = await client.post('/api/reauth/password', { password: 'not the password at all' });
+    expect(wrong.json.error?.code).toBe('BAD_CREDENTIALS');
+    await client.ok('/api/reauth/password', { password: PASSWORD });
+    const spare = await FidoBrowser.start(rig.app.origin);
+    expect((await registerKey(client, spare)).key.id).toBeDefined();
+    await Promise.all([pat.browser.close(), spare.close()]);
+  });
+
+  test('a passwordless account signed in with a code may add a key at once (its key is lost), not five minutes later', async () => {
+    const nora = await enroll(rig, 'passwordless');
+    const client = new HttpClient(rig.app);
+    await client.ok('/api/login/recovery', { email: nora.email, code: nora.recoveryCodes[0] });
+    const spare = await FidoBrowser.start(rig.app.origin, PIN);
+    await registerKey(client, spare, PIN);
+    rig.advance(STALE);
+    expect((await client.post('/api/recovery-codes')).json.error?.code).toBe('REAUTH_REQUIRED');
+    expect((await client.post('/api/reauth/password', { password: '' })).json.error?.code).toBe('WRONG_STEP');
+    await Promise.all([nora.browser.close(), spare.close()]);
+  });
+});

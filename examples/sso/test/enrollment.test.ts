@@ -165,3 +165,44 @@ describe('passwordless', () => {
     }
   });
 });
+
+describe('an earlier link’s session after the account is enrolled', () => {
+  test('the first link’s session dies when a second link is used, and cannot touch the enrolled account', async () => {
+    const email = 'hijacked@example.com';
+    const attacker = new HttpClient(rig.app);
+    await attacker.ok('/api/enroll/begin', { token: tokenOf(rig.app.invite(email)), mode: 'password' });
+    const victim = await enroll(rig, 'password', email);
+    const spare = await FidoBrowser.start(rig.app.origin);
+    for (const [path, body] of [
+      ['/api/enroll/password', { password: 'the attacker’s own password' }],
+      ['/api/keys/register/options', {}],
+      ['/api/recovery-codes', {}],
+    ] as const) {
+      expect((await attacker.post(path, body)).json.error?.code).toBe('NOT_SIGNED_IN');
+    }
+    expect((await attacker.get('/enroll/security-key')).headers.location).toBe('/login');
+    expect(rig.app.services.credentials.ofUser(rig.app.services.users.byEmail(email)?.id ?? -1)).toHaveLength(1);
+    expect((await new HttpClient(rig.app).post('/api/login/password', { email, password: PASSWORD })).status).toBe(200);
+    await Promise.all([victim.browser.close(), spare.close()]);
+  });
+
+  test('an enrolling session that outlived enrollment is refused, and completing enrollment ends every other session', async () => {
+    const email = 'leftover@example.com';
+    const enrolling = new HttpClient(rig.app);
+    await enrolling.ok('/api/enroll/begin', { token: tokenOf(rig.app.invite(email)), mode: 'password' });
+    await enrolling.ok('/api/enroll/password', { password: PASSWORD });
+    const user = rig.app.services.users.byEmail(email);
+    const bystander = new HttpClient(rig.app);
+    bystander.cookie = `sso_session=${rig.app.services.sessions.create('enrolling', user?.id).id}`;
+    const browser = await FidoBrowser.start(rig.app.origin);
+    await registerKey(enrolling, browser);
+    expect((await bystander.post('/api/keys/register/options')).json.error?.code).toBe('NOT_SIGNED_IN');
+    // Whatever way an enrolling session survives, it is worthless once the account is enrolled.
+    const survivor = new HttpClient(rig.app);
+    survivor.cookie = `sso_session=${rig.app.services.sessions.create('enrolling', user?.id).id}`;
+    expect((await survivor.post('/api/enroll/password', { password: 'another password here' })).json.error?.code).toBe('NOT_SIGNED_IN');
+    expect((await survivor.post('/api/keys/register/options')).json.error?.code).toBe('NOT_SIGNED_IN');
+    expect((await survivor.get('/enroll/security-key')).headers.location).toBe('/login');
+    await browser.close();
+  });
+});

@@ -100,6 +100,30 @@ describe('password, then the security key', () => {
   });
 });
 
+describe('guessing brakes', () => {
+  test('thirty wrong passwords at once: five are checked, the rest refused as locked', async () => {
+    const { email, browser } = await enroll(rig, 'password');
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, attempt) => new HttpClient(rig.app).post('/api/login/password', { email, password: `parallel guess ${attempt}` })),
+    );
+    expect(replies.filter((reply) => reply.status === 401)).toHaveLength(5);
+    expect(replies.filter((reply) => reply.status === 429)).toHaveLength(25);
+    await browser.close();
+  });
+
+  test('wrong recovery codes do not lock the password, and wrong passwords do not lock the recovery codes', async () => {
+    const victim = await enroll(rig, 'password');
+    for (let attempt = 0; attempt < 6; attempt++) await new HttpClient(rig.app).post('/api/login/recovery', { email: victim.email, code: '00000000' });
+    expect((await new HttpClient(rig.app).post('/api/login/password', { email: victim.email, password: PASSWORD })).status).toBe(200);
+
+    const passwordless = await enroll(rig, 'passwordless');
+    for (let attempt = 0; attempt < 6; attempt++) await new HttpClient(rig.app).post('/api/login/password', { email: passwordless.email, password: 'guess' });
+    const recovered = await new HttpClient(rig.app).post('/api/login/recovery', { email: passwordless.email, code: passwordless.recoveryCodes[0] });
+    expect(recovered.status).toBe(200);
+    await Promise.all([victim.browser.close(), passwordless.browser.close()]);
+  });
+});
+
 describe('passwordless (usernameless)', () => {
   test('signs in with the discoverable credential and the PIN; the options name no key and require verification', async () => {
     const client = new HttpClient(rig.app);

@@ -1,7 +1,8 @@
 /** The database file: an account survives a restart, and the file holds no secret in clear. */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import initSqlJs from 'sql.js';
 import { afterAll, expect, test } from 'vitest';
 import { DATABASE_FILE } from '../src/app.js';
 import { HttpClient } from './http-client.js';
@@ -47,4 +48,37 @@ test('a fresh clone: the data directory is made when missing', async () => {
   rig.app.services.users.ensure('x@example.com');
   await rig.close();
   expect((await stat(join(dataDir, DATABASE_FILE))).isFile()).toBe(true);
+});
+
+test('a session is good only on the origin (port) it was made for, even with the same database', async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'hkey-sso-')), 'data');
+  directories.push(dataDir);
+  const first = await startRig({ dataDir });
+  const pat = await enroll(first, 'password', 'pat@example.com');
+  const cookie = (await loginWithPassword(first, pat)).cookie;
+  await first.close();
+
+  const second = await startRig({ dataDir });
+  expect(second.app.port).not.toBe(first.app.port);
+  const elsewhere = new HttpClient(second.app);
+  elsewhere.cookie = cookie;
+  expect((await elsewhere.get('/account')).headers.location).toBe('/login');
+  expect((await elsewhere.post('/api/recovery-codes')).json.error?.code).toBe('NOT_SIGNED_IN');
+  await second.close();
+  await pat.browser.close();
+});
+
+test('a database from before sessions were bound to an origin opens: its old sessions are dropped', async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), 'hkey-sso-')), 'data');
+  directories.push(dataDir);
+  const old = new (await initSqlJs()).Database();
+  old.exec(`CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, user_id INTEGER, stage TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    INSERT INTO sessions VALUES ('old', 1, 'signed-in', ${Date.now() + 60_000});`);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dataDir, DATABASE_FILE), old.export());
+  const rig = await startRig({ dataDir });
+  const pat = await enroll(rig, 'password', 'pat@example.com');
+  expect((await (await loginWithPassword(rig, pat)).get('/account')).status).toBe(200);
+  await rig.close();
+  await pat.browser.close();
 });

@@ -1,5 +1,8 @@
 /** What a real RP must refuse: other hosts, cross-site and non-JSON POSTs, stale sessions; and the headers it sends. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sessionCookie } from '../src/http/request.js';
+import { setSessionCookie } from '../src/http/response.js';
 import { HttpClient } from './http-client.js';
 import { type Rig, enroll, loginWithPassword, startRig } from './rig.js';
 
@@ -68,6 +71,22 @@ describe('responses', () => {
     const reply = await client.post('/api/login/passwordless/options');
     const cookie = (reply.headers['set-cookie'] as string[])[0] as string;
     expect(cookie).toMatch(/^sso_session=[A-Za-z0-9_-]{43}; Max-Age=28800; Path=\/; HttpOnly; SameSite=Lax$/);
+  });
+
+  test('on https the cookie is __Host-sso_session and Secure, and a plain sso_session (planted by another port) is not read', () => {
+    const written: Record<string, unknown> = {};
+    const response = { setHeader: (name: string, value: unknown) => void (written[name] = value) } as unknown as ServerResponse;
+    setSessionCookie(response, 'abc', true, 60);
+    expect(written['set-cookie']).toBe('__Host-sso_session=abc; Max-Age=60; Path=/; HttpOnly; SameSite=Lax; Secure');
+    const carrying = (cookie: string) => ({ headers: { cookie } }) as IncomingMessage;
+    expect(sessionCookie(carrying('sso_session=planted'), true)).toBeUndefined();
+    expect(sessionCookie(carrying('sso_session=planted; __Host-sso_session=real'), true)).toBe('real');
+    expect(sessionCookie(carrying('other=1; sso_session=plain'), false)).toBe('plain');
+  });
+
+  test('two session cookies at once (one planted with a longer path by another localhost port) count as none', () => {
+    const carrying = (cookie: string) => ({ headers: { cookie } }) as IncomingMessage;
+    expect(sessionCookie(carrying('sso_session=planted; sso_session=real'), false)).toBeUndefined();
   });
 
   test('user input is escaped in pages', async () => {

@@ -28,28 +28,38 @@ async function withCancel<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Registers a key and returns the server's answer; a failure is thrown. */
+export async function registerKey<T>(): Promise<T> {
+  const optionsJSON = await post<PublicKeyCredentialCreationOptionsJSON>('/api/keys/register/options');
+  showStatus('Touch your security key…', 'working');
+  const response = await withCancel(() => startRegistration({ optionsJSON }));
+  showStatus('Checking…', 'working');
+  return post<T>('/api/keys/register/verify', { response });
+}
+
 /** Registers a key; resolves with the server's answer, or shows the error and resolves undefined. */
 export async function register<T>(): Promise<T | undefined> {
   try {
-    const optionsJSON = await post<PublicKeyCredentialCreationOptionsJSON>('/api/keys/register/options');
-    showStatus('Touch your security key…', 'working');
-    const response = await withCancel(() => startRegistration({ optionsJSON }));
-    showStatus('Checking…', 'working');
-    return await post<T>('/api/keys/register/verify', { response });
+    return await registerKey<T>();
   } catch (error) {
     showError(error);
     return undefined;
   }
 }
 
+/** One assertion through `api` (its options, then its verify); returns the server's answer; a failure is thrown. */
+export async function assertKey<T>(api: '/api/login/second-factor' | '/api/login/passwordless' | '/api/reauth'): Promise<T> {
+  const optionsJSON = await post<PublicKeyCredentialRequestOptionsJSON>(`${api}/options`);
+  showStatus('Touch your security key…', 'working');
+  const response = await withCancel(() => startAuthentication({ optionsJSON }));
+  showStatus('Checking…', 'working');
+  return post<T>(`${api}/verify`, { response });
+}
+
 /** Signs in with a key through `api` (second-factor or passwordless); goes where the server says, or shows the error. */
 export async function authenticate(api: '/api/login/second-factor' | '/api/login/passwordless'): Promise<void> {
   try {
-    const optionsJSON = await post<PublicKeyCredentialRequestOptionsJSON>(`${api}/options`);
-    showStatus('Touch your security key…', 'working');
-    const response = await withCancel(() => startAuthentication({ optionsJSON }));
-    showStatus('Checking…', 'working');
-    const { next } = await post<{ next: string }>(`${api}/verify`, { response });
+    const { next } = await assertKey<{ next: string }>(api);
     location.assign(next);
   } catch (error) {
     showError(error);

@@ -6,7 +6,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import initSqlJs, { type Database as SqlDatabase, type SqlValue } from 'sql.js';
-import { SCHEMA } from './schema.js';
+import { SCHEMA, SESSION_COLUMNS } from './schema.js';
 
 export type { SqlValue };
 export type Row = Record<string, SqlValue>;
@@ -32,6 +32,10 @@ export class Database {
             throw error;
           });
     const database = new Database(new SQL.Database(existing), file);
+    const sessionColumns = database.all("SELECT name FROM pragma_table_info('sessions')").map((row) => String(row.name));
+    if (sessionColumns.length > 0 && !SESSION_COLUMNS.every((column) => sessionColumns.includes(column))) {
+      database.db.exec('DROP TABLE sessions; DROP TABLE IF EXISTS challenges;');
+    }
     database.db.exec(SCHEMA);
     database.persist();
     await database.flushed();

@@ -37,8 +37,11 @@ CREATE TABLE IF NOT EXISTS recovery_codes (
 );
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY,
+  origin TEXT NOT NULL,
   user_id INTEGER,
   stage TEXT NOT NULL CHECK (stage IN ('anonymous', 'enrolling', 'second-factor', 'signed-in')),
+  method TEXT CHECK (method IN ('password', 'key', 'recovery')),
+  fresh_at INTEGER,
   expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS challenges (
@@ -49,3 +52,9 @@ CREATE TABLE IF NOT EXISTS challenges (
   PRIMARY KEY (session_hash, purpose)
 );
 `;
+
+/**
+ * The columns a sessions table of this version has. Sessions are short-lived, so a table from an older version is
+ * dropped and made again (with the challenges table, filed under its sessions): everyone simply signs in again.
+ */
+export const SESSION_COLUMNS: readonly string[] = ['id_hash', 'origin', 'user_id', 'stage', 'method', 'fresh_at', 'expires_at'];

@@ -1,6 +1,6 @@
 /** The shape of a route: what it is given about one request and what it may answer. */
 import type { IncomingMessage } from 'node:http';
-import type { Session, SessionStage } from '../store/sessions.js';
+import type { Proof, Session, SessionStage } from '../store/sessions.js';
 
 export interface Exchange {
   readonly request: IncomingMessage;
@@ -9,7 +9,7 @@ export interface Exchange {
   /** The JSON body of a POST; empty for GET. */
   readonly body: Record<string, unknown>;
   /** Moves the browser to a fresh session (a new cookie); the old one, if any, ends. */
-  startSession(stage: SessionStage, userId?: number): Session;
+  startSession(stage: SessionStage, userId?: number, proof?: Proof): Session;
   /** Ends the session and clears the cookie. */
   endSession(): void;
 }

@@ -2,15 +2,26 @@
 import type { IncomingMessage } from 'node:http';
 import { SsoError } from '../errors.js';
 
-export const SESSION_COOKIE = 'sso_session';
 const MAX_BODY_BYTES = 64 * 1024;
 
-export function sessionCookie(request: IncomingMessage): string | undefined {
-  for (const pair of (request.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = pair.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=');
-  }
-  return undefined;
+/**
+ * The session cookie's name. On https it carries the __Host- prefix, so the browser accepts it only as Secure,
+ * host-only and for Path=/, and no other host or port can set or shadow it. On http://localhost the prefix cannot
+ * be used: it requires Secure, which not every browser accepts over plain http (Safari, older Firefox).
+ */
+export const sessionCookieName = (secure: boolean): string => (secure ? '__Host-sso_session' : 'sso_session');
+
+/**
+ * The session cookie's value. Two of them at once (one set by another program on localhost, whose cookies browsers
+ * share across ports, with a longer path to come first) count as none rather than trusting either.
+ */
+export function sessionCookie(request: IncomingMessage, secure: boolean): string | undefined {
+  const values = (request.headers.cookie ?? '')
+    .split(';')
+    .map((pair) => pair.trim().split('='))
+    .filter(([name]) => name === sessionCookieName(secure))
+    .map(([, ...value]) => value.join('='));
+  return values.length === 1 ? values[0] : undefined;
 }
 
 /** The body as a JSON object; anything else (too large, not JSON, not an object) is a BAD_REQUEST. */

@@ -1,6 +1,6 @@
 /** Replies with the headers every page and API answer carries: no caching, no framing, no referrer, no sniffing. */
 import type { ServerResponse } from 'node:http';
-import { SESSION_COOKIE } from './request.js';
+import { sessionCookieName } from './request.js';
 
 // No default-src, so connections stay open: a developer's WebAuthn shim talks to a local bridge over WebSocket from the page.
 const CSP = "script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -26,13 +26,15 @@ export function redirect(response: ServerResponse, location: string): void {
   response.writeHead(303, { ...COMMON, location }).end();
 }
 
-/** The session cookie: HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Secure on https. */
+/**
+ * The session cookie: HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), host-only (no
+ * Domain); on https Secure and named __Host- (see sessionCookieName).
+ */
 export function setSessionCookie(response: ServerResponse, id: string | undefined, secure: boolean, maxAgeSeconds: number): void {
   const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])];
+  const name = sessionCookieName(secure);
   response.setHeader(
     'set-cookie',
-    id === undefined
-      ? `${SESSION_COOKIE}=; Max-Age=0; ${attributes.join('; ')}`
-      : `${SESSION_COOKIE}=${id}; Max-Age=${maxAgeSeconds}; ${attributes.join('; ')}`,
+    id === undefined ? `${name}=; Max-Age=0; ${attributes.join('; ')}` : `${name}=${id}; Max-Age=${maxAgeSeconds}; ${attributes.join('; ')}`,
   );
 }

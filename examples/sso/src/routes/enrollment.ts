@@ -14,7 +14,7 @@ import { requireStage } from './guards.js';
 const MODES: readonly SignInMode[] = ['password', 'passwordless'];
 
 export function enrollmentRoutes(services: Services): Routes {
-  const { users, invitations, credentials, recoveryCodes } = services;
+  const { users, invitations, sessions, credentials, recoveryCodes } = services;
   return {
     'POST /api/enroll/begin': (exchange) => {
       const mode = exchange.body.mode as SignInMode;
@@ -24,10 +24,11 @@ export function enrollmentRoutes(services: Services): Routes {
       if (user === undefined || user.enrolledAt !== undefined) {
         throw new SsoError('INVITATION_INVALID', 410, 'This enrollment link is unknown, already used or expired; ask for a new one.');
       }
-      // Whatever an abandoned earlier enrollment left behind goes: the account starts clean.
+      // Whatever an abandoned earlier enrollment left behind goes, its sessions too: the account starts clean.
       credentials.removeAllOf(user.id);
       recoveryCodes.removeAllOf(user.id);
       users.beginEnrollment(user.id, mode);
+      sessions.endAllOf(user.id);
       exchange.startSession('enrolling', user.id);
       return { json: { next: mode === 'password' ? '/enroll/password' : '/enroll/passwordless' } };
     },
@@ -36,7 +37,10 @@ export function enrollmentRoutes(services: Services): Routes {
       const { user } = requireStage(services, exchange, 'enrolling');
       if (user.mode !== 'password') throw new SsoError('WRONG_STEP', 409, 'This account signs in without a password.');
       const password = checkNewPassword(stringField(exchange.body, 'password'));
-      users.setPasswordHash(user.id, await hashPassword(password));
+      const hash = await hashPassword(password);
+      // Checked again: while the password was hashed, the account may have been enrolled or the session ended.
+      requireStage(services, exchange, 'enrolling');
+      users.setPasswordHash(user.id, hash);
       return { json: { next: '/enroll/security-key' } };
     },
   };

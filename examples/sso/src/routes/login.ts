@@ -8,6 +8,7 @@ import type { Exchange, Routes } from '../http/exchange.js';
 import { stringField } from '../http/request.js';
 import { verifyPassword } from '../security/passwords.js';
 import { type Services, challengeTtl } from '../services.js';
+import type { Proof } from '../store/sessions.js';
 import type { User } from '../store/users.js';
 import { authenticationOptions, readAuthenticationResponse, verifyAuthentication } from '../webauthn/ceremonies.js';
 import { requireStage } from './guards.js';
@@ -17,11 +18,12 @@ const WRONG_CODE = (): SsoError => new SsoError('BAD_RECOVERY_CODE', 401, 'That 
 const UNKNOWN_KEY = (): SsoError => new SsoError('UNKNOWN_KEY', 401, 'This security key is not registered for passwordless sign-in here.');
 
 export function loginRoutes(services: Services): Routes {
-  const { users, credentials, challenges, recoveryCodes, throttle, rp } = services;
+  const { users, credentials, challenges, recoveryCodes, passwordAttempts, recoveryAttempts, rp } = services;
 
-  const signIn = (exchange: Exchange, user: User) => {
-    throttle.succeed(user.email);
-    exchange.startSession('signed-in', user.id);
+  const signIn = (exchange: Exchange, user: User, proof: Proof) => {
+    passwordAttempts.succeed(user.email);
+    recoveryAttempts.succeed(user.email);
+    exchange.startSession('signed-in', user.id, proof);
     return { json: { next: '/account' } };
   };
 
@@ -29,14 +31,12 @@ export function loginRoutes(services: Services): Routes {
     'POST /api/login/password': async (exchange) => {
       const email = stringField(exchange.body, 'email').trim().toLowerCase();
       const password = stringField(exchange.body, 'password');
-      throttle.check(email);
+      passwordAttempts.reserve(email);
       const user = users.byEmail(email);
       const enrolled = user?.enrolledAt !== undefined && user.mode === 'password' ? user : undefined;
-      if (!(await verifyPassword(password, enrolled?.passwordHash)) || enrolled === undefined) {
-        throttle.fail(email);
-        throw WRONG_PASSWORD();
-      }
-      exchange.startSession('second-factor', enrolled.id);
+      if (!(await verifyPassword(password, enrolled?.passwordHash)) || enrolled === undefined) throw WRONG_PASSWORD();
+      passwordAttempts.succeed(email);
+      exchange.startSession('second-factor', enrolled.id, { method: 'password', at: services.now() });
       return { json: { next: '/login/security-key' } };
     },
 
@@ -55,7 +55,7 @@ export function loginRoutes(services: Services): Routes {
       const key = credentials.byId(id);
       if (key === undefined || key.userId !== user.id) throw new SsoError('UNKNOWN_KEY', 401, 'This security key is not registered to this account.');
       credentials.recordUse(key.id, await verifyAuthentication(rp, response, challenge, key, false));
-      return signIn(exchange, user);
+      return signIn(exchange, user, { method: 'key', at: services.now() });
     },
 
     'POST /api/login/passwordless/options': async (exchange) => {
@@ -75,22 +75,20 @@ export function loginRoutes(services: Services): Routes {
       // The key must have been made for passwordless use and must name the same account it is stored under.
       if (key === undefined || user === undefined || !key.discoverable || userHandle !== user.webauthnUserId) throw UNKNOWN_KEY();
       credentials.recordUse(key.id, await verifyAuthentication(rp, response, challenge, key, true));
-      return signIn(exchange, user);
+      return signIn(exchange, user, { method: 'key', at: services.now() });
     },
 
     'POST /api/login/recovery': async (exchange) => {
       const code = stringField(exchange.body, 'code');
       // After the password step the account is known; a passwordless account names itself by e-mail.
-      const pending = exchange.session?.stage === 'second-factor' ? requireStage(services, exchange, 'second-factor').user : undefined;
-      const email = pending?.email ?? stringField(exchange.body, 'email').trim().toLowerCase();
-      throttle.check(email);
-      const user = pending ?? users.byEmail(email);
+      const pending = exchange.session?.stage === 'second-factor' ? requireStage(services, exchange, 'second-factor') : undefined;
+      const email = pending?.user.email ?? stringField(exchange.body, 'email').trim().toLowerCase();
+      recoveryAttempts.reserve(email);
+      const user = pending?.user ?? users.byEmail(email);
       const eligible = user !== undefined && user.enrolledAt !== undefined && (pending !== undefined || user.mode === 'passwordless');
-      if (!(await recoveryCodes.redeem(eligible ? user.id : -1, code)) || !eligible) {
-        throttle.fail(email);
-        throw WRONG_CODE();
-      }
-      const outcome = signIn(exchange, user);
+      if (!(await recoveryCodes.redeem(eligible ? user.id : -1, code)) || !eligible) throw WRONG_CODE();
+      // The session is as fresh as the password step was; without a password, the code is the whole proof.
+      const outcome = signIn(exchange, user, { method: 'recovery', at: pending === undefined ? services.now() : (pending.session.proof?.at ?? 0) });
       return { json: { ...(outcome.json as object), recoveryCodesLeft: recoveryCodes.remaining(user.id) } };
     },
 

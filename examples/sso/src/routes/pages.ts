@@ -3,16 +3,14 @@ import type { Exchange, Outcome, Routes } from '../http/exchange.js';
 import type { Services } from '../services.js';
 import type { SessionStage } from '../store/sessions.js';
 import type { User } from '../store/users.js';
+import { sessionAt } from './guards.js';
 import { accountPage, enrollKeyPage, invitationPage, loginPage, recoveryLoginPage, secondFactorPage, setPasswordPage } from '../views/pages.js';
 
 export function pageRoutes(services: Services): Routes {
   const { users, invitations, credentials, recoveryCodes } = services;
 
   /** The session's user when the session is at `stage`, else undefined. */
-  const userAt = (exchange: Exchange, stage: SessionStage): User | undefined => {
-    const session = exchange.session;
-    return session?.stage === stage && session.userId !== undefined ? users.byId(session.userId) : undefined;
-  };
+  const userAt = (exchange: Exchange, stage: SessionStage): User | undefined => sessionAt(services, exchange, stage)?.user;
   const toLogin: Outcome = { redirect: '/login' };
 
   return {
@@ -52,10 +50,17 @@ export function pageRoutes(services: Services): Routes {
     'GET /login/recovery': (exchange) => ({ html: recoveryLoginPage(userAt(exchange, 'second-factor')?.email) }),
 
     'GET /account': (exchange) => {
-      const user = userAt(exchange, 'signed-in');
+      const signedIn = sessionAt(services, exchange, 'signed-in');
+      const user = signedIn?.user;
       if (user?.mode === undefined) return toLogin;
       return {
-        html: accountPage({ email: user.email, mode: user.mode, keys: credentials.ofUser(user.id), recoveryCodesLeft: recoveryCodes.remaining(user.id) }),
+        html: accountPage({
+          email: user.email,
+          mode: user.mode,
+          keys: credentials.ofUser(user.id),
+          recoveryCodesLeft: recoveryCodes.remaining(user.id),
+          confirmWithPassword: signedIn?.session.proof?.method === 'recovery' && user.mode === 'password',
+        }),
       };
     },
 

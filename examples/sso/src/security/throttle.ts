@@ -1,16 +1,18 @@
 /**
- * Guessing brakes: after `limit` failed attempts on one account within `windowMs`, further attempts are refused
- * until the window ends, so a 40-bit recovery code or a password cannot be tried online at speed.
+ * Guessing brakes: after `limit` attempts on one account within `windowMs` that did not succeed, further attempts
+ * are refused until the window ends, so a 40-bit recovery code or a password cannot be tried online at speed. An
+ * attempt is counted when it starts, before the slow check, so parallel requests cannot all slip in while the
+ * first ones are still being checked; a success clears the count.
  */
 import { SsoError } from '../errors.js';
 
-interface Failures {
+interface Attempts {
   count: number;
   since: number;
 }
 
 export class Throttle {
-  private readonly failures = new Map<string, Failures>();
+  private readonly attempts = new Map<string, Attempts>();
 
   constructor(
     private readonly now: () => number,
@@ -18,28 +20,22 @@ export class Throttle {
     private readonly windowMs = 15 * 60_000,
   ) {}
 
-  /** Throws TOO_MANY_ATTEMPTS while `account` is locked. */
-  check(account: string): void {
-    const entry = this.current(account);
-    if (entry !== undefined && entry.count >= this.limit) {
-      throw new SsoError('TOO_MANY_ATTEMPTS', 429, 'Too many failed attempts on this account; try again later.');
-    }
-  }
-
-  fail(account: string): void {
+  /** Counts an attempt on `account`; throws TOO_MANY_ATTEMPTS (counting nothing) while it is locked. */
+  reserve(account: string): void {
     const entry = this.current(account) ?? { count: 0, since: this.now() };
+    if (entry.count >= this.limit) throw new SsoError('TOO_MANY_ATTEMPTS', 429, 'Too many failed attempts on this account; try again later.');
     entry.count += 1;
-    this.failures.set(account, entry);
+    this.attempts.set(account, entry);
   }
 
   succeed(account: string): void {
-    this.failures.delete(account);
+    this.attempts.delete(account);
   }
 
-  private current(account: string): Failures | undefined {
-    const entry = this.failures.get(account);
+  private current(account: string): Attempts | undefined {
+    const entry = this.attempts.get(account);
     if (entry !== undefined && this.now() - entry.since >= this.windowMs) {
-      this.failures.delete(account);
+      this.attempts.delete(account);
       return undefined;
     }
     return entry;

@@ -1,7 +1,7 @@
 /** WebAuthn challenges: one pending per session and purpose, taken (deleted) by the first attempt to use it, expiring. */
 import type { Database } from '../db/database.js';
 
-export type ChallengePurpose = 'register' | 'second-factor' | 'passwordless';
+export type ChallengePurpose = 'register' | 'second-factor' | 'passwordless' | 'reauth';
 
 export class Challenges {
   constructor(

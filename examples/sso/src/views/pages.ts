@@ -123,6 +123,25 @@ export interface AccountView {
   readonly mode: 'password' | 'passwordless';
   readonly keys: readonly StoredCredential[];
   readonly recoveryCodesLeft: number;
+  /** Signed in with a recovery code on a password account: the password may confirm changes, as well as a key. */
+  readonly confirmWithPassword: boolean;
+}
+
+/** Shown when a change needs a fresh confirmation; the script runs the change again once it is given. */
+function confirmPanel(view: AccountView) {
+  const passwordForm = view.confirmWithPassword
+    ? html`<form id="reauth-form">
+        <input type="text" name="username" autocomplete="username" value="${view.email}" hidden />
+        <label>Password <input id="reauth-password" type="password" autocomplete="current-password" required /></label>
+        <button id="reauth-password-submit" type="submit" class="secondary">Confirm with password</button>
+      </form>`
+    : html``;
+  return html`<section id="reauth" hidden>
+    <h2>Confirm it is you</h2>
+    <p>Changing your keys or recovery codes needs a confirmation from the last five minutes.</p>
+    <div class="actions"><button id="reauth-key" type="button">Confirm with security key</button></div>
+    ${passwordForm}
+  </section>`;
 }
 
 export function accountPage(view: AccountView): string {
@@ -156,6 +175,7 @@ export function accountPage(view: AccountView): string {
         </tbody>
       </table>
       <div class="actions"><button id="add-key" type="button">Add another key</button>${cancel}</div>
+      ${confirmPanel(view)}
       <h2>Recovery codes</h2>
       <p><span id="codes-left">${view.recoveryCodesLeft}</span> of ${RECOVERY_CODE_COUNT} recovery codes left.</p>
       <button id="new-codes" type="button" class="secondary">Make new recovery codes</button>

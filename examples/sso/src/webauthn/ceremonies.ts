@@ -69,13 +69,16 @@ export async function verifyRegistration(rp: RelyingParty, response: unknown, ch
   return { id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports ?? [] };
 }
 
-/** Options for a login: naming the user's keys (second factor) or none, for a discoverable credential (passwordless). */
-export function authenticationOptions(rp: RelyingParty, allow: readonly StoredCredential[] | 'discoverable') {
+/**
+ * Options for a login: naming the user's keys (second factor, or confirming a passwordless account with its PIN)
+ * or none, for a discoverable credential (passwordless).
+ */
+export function authenticationOptions(rp: RelyingParty, allow: readonly StoredCredential[] | 'discoverable', verifyUser = allow === 'discoverable') {
   return generateAuthenticationOptions({
     rpID: rp.rpID,
     timeout: rp.timeoutMs,
     allowCredentials: allow === 'discoverable' ? [] : allow.map(descriptor),
-    userVerification: allow === 'discoverable' ? 'required' : 'discouraged',
+    userVerification: verifyUser ? 'required' : 'discouraged',
   }) satisfies Promise<PublicKeyCredentialRequestOptionsJSON>;
 }
 
