@@ -9,12 +9,12 @@ test('case ids are unique, numbered per group, and every case cites the spec', (
   const cases = listCases();
   expect(new Set(cases.map((descriptor) => descriptor.id)).size).toBe(cases.length);
   for (const descriptor of cases) {
-    expect(descriptor.id).toMatch(/^(HID|BLE|MSG|SEM|FIDO)-\d\d$/);
+    expect(descriptor.id).toMatch(/^(HID|BLE|MSG|SEM|FIDO|SEAL)-\d\d$/);
     expect(descriptor.spec).toMatch(/§\d/);
     expect(Object.keys(GROUPS)).toContain(descriptor.group);
   }
   const counts = Object.fromEntries(Object.keys(GROUPS).map((group) => [group, cases.filter((descriptor) => descriptor.group === group).length]));
-  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21, fido: 25 });
+  expect(counts).toEqual({ hid: 23, ble: 15, message: 26, semantics: 21, fido: 25, sealed: 15 });
 });
 
 test('--only takes group and case ids in any case, keeps table order, and refuses unknown names', () => {
