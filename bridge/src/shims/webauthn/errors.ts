@@ -31,7 +31,8 @@ export const badRelyingPartyId = (): DOMException =>
 export const featureDisabled = (feature: string): DOMException =>
   domError(
     'NotAllowedError',
-    `The '${feature}' feature is not enabled in this document. Permissions Policy may be used to delegate Web Authentication capabilities to cross-origin child frames.`,
+    `The '${feature}' feature is not enabled in this document. ` +
+      'Permissions Policy may be used to delegate Web Authentication capabilities to cross-origin child frames.',
   );
 
 export const notSupported = (message: string): DOMException => domError('NotSupportedError', message);
