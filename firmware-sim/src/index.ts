@@ -1,4 +1,5 @@
 export * from './core/clock.js';
+export * from './core/virtual-clock.js';
 export * from './core/random.js';
 export * from './core/presence.js';
 export * from './core/state.js';

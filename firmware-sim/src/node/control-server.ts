@@ -1,7 +1,8 @@
 /**
  * The simulator's control API for automation (docs/protocol.md §8.3): HTTP + WebSocket on loopback, behind a
- * per-launch token. Tests press the button, set the clock, inject faults, snapshot state and wait for events
- * without sleeping. The same server serves the dashboard page at / (§8.6), whose data comes from /v1 like any client's.
+ * per-launch token. Tests press the button, set the clock, let time pass at once (advance), inject faults,
+ * snapshot state and wait for events without sleeping. The same server serves the dashboard page at / (§8.6),
+ * whose data comes from /v1 like any client's.
  */
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
@@ -55,6 +56,8 @@ const FLASH_FAULTS: readonly FlashFault[] = ['write-error', 'power-cut-before-co
 const PACKET_FAULTS = ['drop', 'duplicate', 'corrupt', 'delay', 'reorder', 'disconnect'];
 const MAX_BODY = 64 * 1024;
 const MAX_WAIT_MS = 120_000;
+/** One jump of a key's clock lets at most a day pass (its timers fire one by one on the way). */
+const MAX_ADVANCE_MS = 86_400_000;
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;
@@ -160,6 +163,9 @@ export async function startControlServer(simulator: Simulator, options: ControlS
         if (body.time !== undefined) await key.setTime(number(body, 'time', 0, 2 ** 52));
         if (body.driftPpm !== undefined) key.setDrift(number(body, 'driftPpm', -1e6, 1e6));
         return { time: Math.floor(key.deviceTimeMs() / 1000) };
+      case 'POST advance':
+        await device.advance(number(body, 'ms', 0, MAX_ADVANCE_MS));
+        return { time: Math.floor(key.deviceTimeMs() / 1000), advancedMs: device.clock.advancedMs };
       case 'POST battery':
         await key.setBattery(number(body, 'percent', 0, 100));
         return { battery: key.state.battery };

@@ -10,6 +10,7 @@ import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '
 import type { DeviceState } from '../core/state.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
 import type { LinkTiming } from '../core/pacer.js';
+import { VirtualClock } from '../core/virtual-clock.js';
 import { VirtualKey } from '../core/virtual-key.js';
 import type { AttestationCa } from '../fido/attestation.js';
 import type { FidoOptions } from '../fido/authenticator.js';
@@ -62,6 +63,8 @@ export class SimulatedDevice {
 
   constructor(
     readonly key: VirtualKey,
+    /** The key's own clock: real time, plus the jumps the control API asks for (advance). */
+    readonly clock: VirtualClock,
     readonly hid: HidEndpoint<UdpPeer>,
     readonly udp: UdpHidServer,
     readonly stateFile: string | undefined,
@@ -75,6 +78,16 @@ export class SimulatedDevice {
     this.key.events.emit({ type: 'fault', fault: 'disconnect' });
     this.ble.disconnectAll('disconnected by the control API');
     this.hid.reset();
+  }
+
+  /**
+   * Lets `ms` of this key's time pass at once: its clock moves on and every timer due on the way fires, each
+   * followed by the work it started (answers, I/O) before the next one, as in real time.
+   */
+  async advance(ms: number): Promise<void> {
+    // Announced first, so the log shows the timeouts the jump causes after it.
+    this.key.events.emit({ type: 'state', change: 'time-advanced', detail: { ms } });
+    await this.clock.advance(ms, () => new Promise((resolve) => setImmediate(resolve)));
   }
 
   get presencePolicy(): PresencePolicy {
@@ -136,11 +149,19 @@ export class Simulator {
         if (stateFile && options.resetState) await rm(stateFile, { force: true });
         const store: StateStore = stateFile ? new FileStore(stateFile, { passphrase: options.passphrase }) : new MemoryStore();
         const serial = `HK-SIM-${String(index + 1).padStart(6, '0')}`;
-        const key = await VirtualKey.start({ store, identity: { serial }, storageTotal: options.storageTotal, fido, manufacturerCa: options.manufacturerCa });
+        const clock = new VirtualClock();
+        const key = await VirtualKey.start({
+          store,
+          clock,
+          identity: { serial },
+          storageTotal: options.storageTotal,
+          fido,
+          manufacturerCa: options.manufacturerCa,
+        });
         if (options.clockSeconds !== undefined) await key.setTime(options.clockSeconds);
         const hid = new HidEndpoint<UdpPeer>(key, { reportIntervalMs: options.timing?.hidReportIntervalMs });
         const udp = await startUdpHidServer(hid, { host, port: basePort === 0 ? 0 : basePort + index });
-        const device = new SimulatedDevice(key, hid, udp, stateFile, options.timing);
+        const device = new SimulatedDevice(key, clock, hid, udp, stateFile, options.timing);
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }
