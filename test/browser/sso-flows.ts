@@ -123,6 +123,21 @@ export async function loginPasswordless(page: Page, app: SsoApp, hand: Hand): Pr
   await hand.during(() => clickAndWaitFor(page, '#passwordless', '/account'));
 }
 
+/**
+ * New recovery codes when the sign-in is no longer fresh: the server asks for a confirmation, the page opens its
+ * panel, `confirm` gives it (the key, or the password), and the page makes the codes; returns them.
+ */
+export async function newCodesAfterConfirming(page: Page, confirm: () => Promise<void>): Promise<string[]> {
+  await page.click('#new-codes');
+  const refused = await outcome(page);
+  if (refused.error !== 'REAUTH_REQUIRED') throw new Error(`the page reported ${refused.text}`);
+  await page.waitForSelector('#reauth:not([hidden])');
+  await confirm();
+  await page.waitForSelector('#reauth', { state: 'hidden' });
+  await expectDone(page);
+  return recoveryCodes(page);
+}
+
 /** The e-mail shown on the account page. */
 export function signedInAs(page: Page): Promise<string | null> {
   return page.textContent('#email');

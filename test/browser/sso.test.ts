@@ -15,6 +15,7 @@ import {
   enterPassword,
   loginPasswordless,
   loginWithPassword,
+  newCodesAfterConfirming,
   outcome,
   pinRequests,
   selfApproving,
@@ -192,24 +193,30 @@ describe('through the bridge: simulator keys, touched through the control API', 
     expect((await outcome(page)).error).toBe('LAST_KEY');
   });
 
-  test('a key unplugged mid-ceremony drops out; with no key left the page gets NotAllowedError', async () => {
-    const page = await shimmedPage(browser.context, viaBridge());
-    const email = newEmail();
-    await enrollWithPassword(page, app, email, touching(keys, 0));
-    await touching(keys, 1).during(() => Promise.all([page.waitForURL((url) => url.search === '?done=key-added'), page.click('#add-key')]));
-    await signOut(page);
-    await enterPassword(page, app, email);
-    await page.click('#use-key');
-    await waitUntilWaiting(keys, 0);
-    await keys.unplug(0);
-    // The other key still finishes the login.
-    await touching(keys, 1).during(() => page.waitForURL((url) => url.pathname === '/account'));
-    await signOut(page);
-    await enterPassword(page, app, email);
-    await page.click('#use-key');
-    await waitUntilWaiting(keys, 1);
-    await keys.unplug(1);
-    expect((await outcome(page)).error).toBe('NotAllowedError');
+  test('a key unplugged mid-ceremony drops out; with no key left the page waits, then gets NotAllowedError at the timeout', async () => {
+    // A browser waits for a key to be plugged in until the ceremony's timeout: a short one keeps the test short.
+    const hurried = await startSsoApp({ config: { port: 0, ceremonyTimeoutMs: 8000 } });
+    try {
+      const page = await shimmedPage(browser.context, viaBridge([PIN], { minTimeoutMs: 1000 }));
+      const email = newEmail();
+      await enrollWithPassword(page, hurried, email, touching(keys, 0));
+      await touching(keys, 1).during(() => Promise.all([page.waitForURL((url) => url.search === '?done=key-added'), page.click('#add-key')]));
+      await signOut(page);
+      await enterPassword(page, hurried, email);
+      await page.click('#use-key');
+      await waitUntilWaiting(keys, 0);
+      await keys.unplug(0);
+      // The other key still finishes the login.
+      await touching(keys, 1).during(() => page.waitForURL((url) => url.pathname === '/account'));
+      await signOut(page);
+      await enterPassword(page, hurried, email);
+      await page.click('#use-key');
+      await waitUntilWaiting(keys, 1);
+      await keys.unplug(1);
+      expect((await outcome(page)).error).toBe('NotAllowedError');
+    } finally {
+      await hurried.close();
+    }
   });
 
   test('recovery codes: each signs in once, after the password or (passwordless) with the e-mail', async () => {
@@ -264,6 +271,39 @@ describe('through a key in the page (no bridge)', () => {
     await signOut(page);
     await loginPasswordless(page, app, selfApproving);
     expect(await signedInAs(page)).toBe(nora);
+  });
+});
+
+describe('a change to the account after five minutes asks for a fresh proof', () => {
+  test('the key again; after a recovery code, the password; other sessions end', async () => {
+    let offset = 0;
+    const clocked = await startSsoApp({ config: { port: 0 }, now: () => Date.now() + offset });
+    try {
+      await inPageStates.seed('HK-PAGE-000002', PIN);
+      const page = await shimmedPage(browser.context, { source: 'in-page', serial: 'HK-PAGE-000002', pins: [PIN] });
+      const email = newEmail();
+      const [code] = (await enrollWithPassword(page, clocked, email, selfApproving)) as [string];
+      offset += 5 * 60_000 + 1;
+      const fresh = await newCodesAfterConfirming(page, () => page.click('#reauth-key'));
+      expect(fresh).toHaveLength(10);
+      expect(fresh).not.toContain(code);
+      // The password form is there only for a session signed in with a recovery code.
+      expect(await page.$('#reauth-form')).toBeNull();
+
+      await signOut(page);
+      await enterPassword(page, clocked, email);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/login/recovery'), page.click('#recovery-link')]);
+      await page.fill('#code', fresh[0] as string);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/account'), page.click('#use-code')]);
+      offset += 5 * 60_000 + 1;
+      const again = await newCodesAfterConfirming(page, async () => {
+        await page.fill('#reauth-password', PASSWORD);
+        await page.click('#reauth-password-submit');
+      });
+      expect(again).toHaveLength(10);
+    } finally {
+      await clocked.close();
+    }
   });
 });
 

@@ -57,7 +57,13 @@ export async function startSsoApp(options: SsoAppOptions = {}): Promise<SsoApp> 
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const site = originOf(port);
   const services = makeServices(db, config, site, now);
-  const routes: Routes = { ...pageRoutes(services), ...enrollmentRoutes(services), ...keyRoutes(services), ...loginRoutes(services), ...reauthRoutes(services) };
+  const routes: Routes = {
+    ...pageRoutes(services),
+    ...enrollmentRoutes(services),
+    ...keyRoutes(services),
+    ...loginRoutes(services),
+    ...reauthRoutes(services),
+  };
   handle = (request, response) => serve(request, response, { services, routes, assets, onInternalError: options.onInternalError });
 
   return {
