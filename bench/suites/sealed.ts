@@ -3,14 +3,14 @@
  * carries, measured in the same run with interleaved samples; and a bundle of N keys x 5 items relayed by the real
  * `hkey provision bundle --parallel` over UDP simulators, with its wall time and peak RSS.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { KeyClient, openAddress, parseAddress } from '@hkey/bridge';
+import { KeyClient, UdpTransportKind } from '@hkey/bridge';
 import { MemoryStore, VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
 import {
   Commands,
@@ -157,7 +157,7 @@ async function relay(keys: number, parallel: number): Promise<string> {
     // Enrollment and inventory in this process: 1,000 command starts would measure Node's start-up, not the relay.
     const inventory: string[] = [];
     for (const transport of sim.transports) {
-      const link = await openAddress(parseAddress(transport), {});
+      const link = await new UdpTransportKind({ addresses: [transport] }).open(transport);
       try {
         const client = new KeyClient(link);
         await client.enrollIssuer({ issuerPublicKey });
@@ -167,7 +167,7 @@ async function relay(keys: number, parallel: number): Promise<string> {
             serial: identity.serial,
             kemPublicKey: identity.kemPublicKey,
             signingPublicKey: identity.signingPublicKey,
-            chain: identity.certificates.map((chunks) => concatBytes(...chunks)),
+            chain: identity.certificates.map((chunks: Uint8Array[]) => concatBytes(...chunks)),
           }),
         );
       } finally {
@@ -195,7 +195,7 @@ async function relay(keys: number, parallel: number): Promise<string> {
       env,
     );
     const started = performance.now();
-    const timed = execFileSync(
+    const timed = spawnSync(
       '/usr/bin/time',
       [
         '-f',
@@ -220,7 +220,8 @@ async function relay(keys: number, parallel: number): Promise<string> {
       { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 },
     );
     const seconds = (performance.now() - started) / 1000;
-    const rssMb = Number(timed.trim().split('\n').at(-1)) / 1024;
+    if (timed.status !== 9 && timed.status !== 0) throw new Error(`hkey provision bundle exited with ${timed.status}: ${timed.stderr}`);
+    const rssMb = Number(timed.stderr.trim().split('\n').at(-1)) / 1024;
     const items = keys * ITEMS_PER_KEY;
     return markdownRow([
       `${keys.toLocaleString('en-US')} keys x ${ITEMS_PER_KEY} items relayed over UDP, \`hkey provision bundle --parallel ${parallel}\``,

@@ -478,11 +478,10 @@ of the result. The key's code is checked against this computer's before the secr
     .command('provision <file>')
     .description('write accounts from a CSV or JSON batch to many keys, verify each, and keep an audit log')
     // `[n]`: the same option serves `provision bundle`, whose options after `bundle` commander gives to this command.
-    .option(
-      '--parallel [n]',
-      'work on all keys of --transport at once instead of one key at a time (bundle: at most N keys)',
-      integer('--parallel', 1, 10_000),
-      false,
+    .addOption(
+      new Option('--parallel [n]', 'work on all keys of --transport at once instead of one key at a time (bundle: at most N keys)')
+        .argParser(integer('--parallel', 1, 10_000))
+        .default(false),
     )
     .option('--audit <file>', 'append-only JSON Lines audit log (owner-only, its key in FILE.key); re-runs skip rows it shows done', './hkey-audit.jsonl')
     .option('--dry-run', 'check the whole file and show the plan without touching a key', false)
