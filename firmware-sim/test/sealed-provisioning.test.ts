@@ -70,7 +70,7 @@ async function apply(h: Harness & { identity: Identity }, item: Awaited<ReturnTy
     ciphertext: params.get(3) as Uint8Array[],
     signature: params.get(4) as Uint8Array,
   });
-  const receipt = verifyReceipt({ receipt: result.receipt, signature: result.signature }, h.identity.signingPublicKey);
+  const receipt = await verifyReceipt({ receipt: result.receipt, signature: result.signature }, h.identity.signingPublicKey);
   expect(receipt.itemHash).toEqual(itemHashOf(item));
   return { ...receipt, statusName: statusName(receipt.status) };
 }

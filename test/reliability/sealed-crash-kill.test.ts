@@ -249,14 +249,14 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
     if (after === undefined) throw new Error('the state file is gone');
     const stored = after.provisioning?.issuer?.sequence ?? -1;
     const expected = expectedStatuses(plan, last);
-    life.answers.forEach((answer, at) => {
+    for (const [at, answer] of life.answers.entries()) {
       const response = decodeResponse('ApplySealed', answer ?? new Uint8Array());
       if (!response.ok) throw new Error(`ApplySealed answered ${response.status}`);
-      const receipt = verifyReceipt(response.result, signingPublicKey);
+      const receipt = await verifyReceipt(response.result, signingPublicKey);
       expect(statusName(receipt.status), `lane ${index}, kill ${kill}: answer ${at} of items ${JSON.stringify(plan)} from ${last}`).toBe(expected.statuses[at]);
       expect(receipt.sequence).toBe(plan[at]?.sequence);
       if (receipt.status === Status.OK) result.applied++;
-    });
+    }
     result.answers += life.answers.length;
     // Never a consumed sequence lost, never one consumed without its answer's item being next in order.
     const answered = life.answers.length;

@@ -59,13 +59,13 @@ async function authenticate(ctx: CommandContext, identity: KeyIdentity, item: Se
   }
   const issuer = provisioning?.issuer;
   if (issuer === undefined || !constantTimeBytesEqual(header.issuerId, issuerIdOf(issuer.publicKey))) throw new Refusal('SEALED_WRONG_ISSUER');
-  if (!verifyItemSignature(item, issuer.publicKey)) throw new Refusal('SEALED_BAD_SIGNATURE');
+  if (!(await verifyItemSignature(item, issuer.publicKey))) throw new Refusal('SEALED_BAD_SIGNATURE');
   if (provisioning?.lifecycle === 'DEACTIVATED' || provisioning?.lifecycle === 'COMPROMISED') throw new Refusal('LIFECYCLE_FORBIDS');
   if (header.notAfter < ctx.deviceTimeSeconds()) throw new Refusal('SEALED_EXPIRED');
   if (header.sequence <= issuer.sequence) throw new Refusal('SEALED_REPLAY');
   if (header.sequence > issuer.sequence + 1) throw new Refusal('SEALED_OUT_OF_ORDER');
   try {
-    return await openSealedItem(item, identity.kem.privateKey);
+    return await openSealedItem(item, identity.kem);
   } catch {
     throw new Refusal('SEALED_BAD_CIPHERTEXT');
   }

@@ -31,7 +31,7 @@ export async function enrollIssuer(ctx: CommandContext, params: RequestOf<'Enrol
     return { issuerId };
   } else {
     const handover = params.handoverSignature;
-    if (handover === undefined || !verifyHandover(ctx.state.identity.serial, params.issuerPublicKey, handover, current.publicKey)) {
+    if (handover === undefined || !(await verifyHandover(ctx.state.identity.serial, params.issuerPublicKey, handover, current.publicKey))) {
       throw new DeviceStatus('ISSUER_MISMATCH');
     }
   }

@@ -1,25 +1,24 @@
 /**
- * The sealed format's cryptography: HPKE (RFC 9180) base mode with DHKEM(P-256, HKDF-SHA256), HKDF-SHA256 and
- * AES-128-GCM from @hpke/core (isomorphic over WebCrypto, tested against the RFC's vectors by its authors), and
- * ECDSA P-256 / SHA-256 signatures from @noble/curves (already the protocol's curve library).
+ * The sealed format's cryptography: HPKE (hpke.ts, RFC 9180) and ECDSA P-256 / SHA-256 signatures, raw r || s with
+ * low S. Signatures that must be reproducible (receipts, handovers, test vectors) use @noble's RFC 6979 signing;
+ * an issuer sealing a batch signs through WebCrypto (randomized, about six times faster here). Every verification
+ * runs in WebCrypto (native; @noble's P-256 verify costs about 1.5 ms on this machine) after a low-S check, so a
+ * signature has one accepted form.
  */
-import { Aes128Gcm, CipherSuite, DhkemP256HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes.js';
+import { type HpkeKeyPair, deriveHpkeKeyPair, hpkeOpenBase, hpkeSealBase } from './hpke.js';
 import { ISSUER_ID_BYTES } from './sealed-header.js';
 
 export const HPKE_INFO = new TextEncoder().encode('hkey sealed item v1');
 export const P256_PUBLIC_KEY_BYTES = 65;
 export const SIGNATURE_BYTES = 64;
 
-let suite: CipherSuite | undefined;
-
-/** Made on first use: building the suite touches WebCrypto, which a module import must not. */
-export function hpkeSuite(): CipherSuite {
-  suite ??= new CipherSuite({ kem: new DhkemP256HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
-  return suite;
-}
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_ORDER = P256_ORDER >> 1n;
+const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 export function issuerIdOf(issuerPublicKey: Uint8Array): Uint8Array {
   return sha256(issuerPublicKey).slice(0, ISSUER_ID_BYTES);
@@ -39,53 +38,98 @@ export function p256KeyPair(privateKey: Uint8Array = p256.utils.randomSecretKey(
   return { privateKey, publicKey: p256.getPublicKey(privateKey, false) };
 }
 
-/** `label || message`, signed as ECDSA P-256 / SHA-256, raw r||s, low-S (RFC 6979 deterministic nonces). */
+function scalar(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+function scalarBytes(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(32);
+  for (let index = 31; index >= 0; index--, value >>= 8n) bytes[index] = Number(value & 0xffn);
+  return bytes;
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** `label || message`, signed as ECDSA P-256 / SHA-256, raw r||s, low-S, RFC 6979: the same bytes every time. */
 export function signLabelled(label: string, message: Uint8Array, privateKey: Uint8Array): Uint8Array {
   return p256.sign(concatBytes(new TextEncoder().encode(label), message), privateKey, { prehash: true, lowS: true });
 }
 
-export function verifyLabelled(label: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+const signingKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+/** As signLabelled, with WebCrypto's randomized ECDSA (s brought to its low form): for an issuer sealing many items. */
+export async function signLabelledFast(label: string, message: Uint8Array, pair: RawKeyPair): Promise<Uint8Array> {
+  let key = signingKeys.get(pair.privateKey);
+  if (key === undefined) {
+    const { privateKey: d, publicKey } = pair;
+    const jwk: JsonWebKey = { kty: 'EC', crv: 'P-256', d: base64url(d), x: base64url(publicKey.subarray(1, 33)), y: base64url(publicKey.subarray(33, 65)) };
+    key = globalThis.crypto.subtle.importKey('jwk', jwk, ECDSA, false, ['sign']);
+    signingKeys.set(pair.privateKey, key);
+  }
+  const signature = new Uint8Array(
+    await globalThis.crypto.subtle.sign(ECDSA_SHA256, await key, new Uint8Array(concatBytes(new TextEncoder().encode(label), message))),
+  );
+  const s = scalar(signature.subarray(32));
+  if (s > HALF_ORDER) signature.set(scalarBytes(P256_ORDER - s), 32);
+  return signature;
+}
+
+const verifyingKeys = new Map<string, Promise<CryptoKey>>();
+const VERIFYING_KEY_CACHE = 256;
+
+function verifyingKey(publicKey: Uint8Array): Promise<CryptoKey> {
+  const id = base64url(publicKey);
+  let key = verifyingKeys.get(id);
+  if (key === undefined) {
+    key = globalThis.crypto.subtle.importKey('raw', new Uint8Array(publicKey), ECDSA, false, ['verify']);
+    // Public keys are not secret; the bound only keeps a long relay from growing the map without end.
+    if (verifyingKeys.size >= VERIFYING_KEY_CACHE) verifyingKeys.delete(verifyingKeys.keys().next().value as string);
+    verifyingKeys.set(id, key);
+    key.catch(() => verifyingKeys.delete(id));
+  }
+  return key;
+}
+
+/** True when `signature` is the low-S ECDSA signature of `label || message` under `publicKey`; false for anything malformed. */
+export async function verifyLabelled(label: string, message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
   if (signature.length !== SIGNATURE_BYTES || publicKey.length !== P256_PUBLIC_KEY_BYTES) return false;
+  const r = scalar(signature.subarray(0, 32));
+  const s = scalar(signature.subarray(32));
+  if (r === 0n || r >= P256_ORDER || s === 0n || s > HALF_ORDER) return false;
   try {
-    return p256.verify(signature, concatBytes(new TextEncoder().encode(label), message), publicKey, { prehash: true, lowS: true });
+    return await globalThis.crypto.subtle.verify(
+      ECDSA_SHA256,
+      await verifyingKey(publicKey),
+      new Uint8Array(signature),
+      new Uint8Array(concatBytes(new TextEncoder().encode(label), message)),
+    );
   } catch {
     return false;
   }
 }
 
-function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
-}
-
 /** HPKE seal to a key's KEM public key; `ephemeralSeed` (32 bytes) makes test vectors reproducible. */
-export async function hpkeSeal(
+export function hpkeSeal(
   kemPublicKey: Uint8Array,
   aad: Uint8Array,
   plaintext: Uint8Array,
   ephemeralSeed?: Uint8Array,
 ): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
-  const hpke = hpkeSuite();
-  const recipientPublicKey = await hpke.kem.deserializePublicKey(arrayBuffer(kemPublicKey));
-  const ekm = ephemeralSeed === undefined ? undefined : await hpke.kem.deriveKeyPair(arrayBuffer(ephemeralSeed));
-  const sender = await hpke.createSenderContext({ recipientPublicKey, info: arrayBuffer(HPKE_INFO), ...(ekm === undefined ? {} : { ekm }) });
-  const ciphertext = new Uint8Array(await sender.seal(arrayBuffer(plaintext), arrayBuffer(aad)));
-  return { enc: new Uint8Array(sender.enc), ciphertext };
+  return hpkeSealBase(kemPublicKey, HPKE_INFO, aad, plaintext, ephemeralSeed);
 }
 
 /** A KEM key pair derived from 32 bytes of key material (RFC 9180 §7.1.3 DeriveKeyPair): a key's `kem` pair at manufacture. */
 export async function deriveKemKeyPair(seed: Uint8Array): Promise<RawKeyPair> {
-  const hpke = hpkeSuite();
-  const pair = await hpke.kem.deriveKeyPair(arrayBuffer(seed));
-  return {
-    privateKey: new Uint8Array(await hpke.kem.serializePrivateKey(pair.privateKey)),
-    publicKey: new Uint8Array(await hpke.kem.serializePublicKey(pair.publicKey)),
-  };
+  return deriveHpkeKeyPair(seed);
 }
 
-/** HPKE open with the key's KEM private key; throws (any error) when the ciphertext or aad was changed. */
-export async function hpkeOpen(kemPrivateKey: Uint8Array, enc: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
-  const hpke = hpkeSuite();
-  const recipientKey = await hpke.kem.deserializePrivateKey(arrayBuffer(kemPrivateKey));
-  const recipient = await hpke.createRecipientContext({ recipientKey, enc: arrayBuffer(enc), info: arrayBuffer(HPKE_INFO) });
-  return new Uint8Array(await recipient.open(arrayBuffer(ciphertext), arrayBuffer(aad)));
+/** HPKE open with the key's KEM key pair; throws (any error) when the ciphertext or aad was changed. */
+export function hpkeOpen(kem: HpkeKeyPair, enc: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  return hpkeOpenBase(kem, enc, HPKE_INFO, aad, ciphertext);
 }

@@ -13,6 +13,6 @@ export function signHandover(serial: string, newIssuerPublicKey: Uint8Array, cur
   return signLabelled(HANDOVER_LABEL, handoverMessage(serial, newIssuerPublicKey), currentIssuerPrivateKey);
 }
 
-export function verifyHandover(serial: string, newIssuerPublicKey: Uint8Array, signature: Uint8Array, currentIssuerPublicKey: Uint8Array): boolean {
+export function verifyHandover(serial: string, newIssuerPublicKey: Uint8Array, signature: Uint8Array, currentIssuerPublicKey: Uint8Array): Promise<boolean> {
   return verifyLabelled(HANDOVER_LABEL, handoverMessage(serial, newIssuerPublicKey), signature, currentIssuerPublicKey);
 }

@@ -75,8 +75,8 @@ export function signReceipt(receipt: Receipt, signingPrivateKey: Uint8Array): Si
 }
 
 /** The receipt, once its signature checks against the key's identity public key. */
-export function verifyReceipt(signed: SignedReceipt, keyPublicKey: Uint8Array): Receipt {
-  if (!verifyLabelled(RECEIPT_LABEL, signed.receipt, signed.signature, keyPublicKey)) {
+export async function verifyReceipt(signed: SignedReceipt, keyPublicKey: Uint8Array): Promise<Receipt> {
+  if (!(await verifyLabelled(RECEIPT_LABEL, signed.receipt, signed.signature, keyPublicKey))) {
     throw new SealedError('RECEIPT_BAD_SIGNATURE', 'The receipt is not signed by this key.');
   }
   return decodeReceipt(signed.receipt);

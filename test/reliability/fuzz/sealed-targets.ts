@@ -174,7 +174,7 @@ class Run {
     const params: RequestOf<'ApplySealed'> = { header: item.header, enc: item.enc, ciphertext: chunks, signature: item.signature };
     const response = decodeResponse('ApplySealed', (await this.session.handle(encodeRequest('ApplySealed', params))) ?? new Uint8Array());
     if (!response.ok) fail(`ApplySealed answered ${response.status}, not a receipt`);
-    const receipt = verifyReceipt(response.result, this.identity.signingPublicKey);
+    const receipt = await verifyReceipt(response.result, this.identity.signingPublicKey);
     sealedStatusesSeen.add(receipt.status);
     const seen = statusName(receipt.status);
     if (seen !== expected.status) fail(`receipt status ${seen ?? receipt.status}, the model says ${expected.status}`);

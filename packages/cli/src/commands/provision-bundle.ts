@@ -50,7 +50,7 @@ async function doneItems(path: string, bundle: Bundle): Promise<Set<string>> {
   for (const signed of lines) {
     try {
       const key = keys.get(decodeReceipt(signed.receipt).serial);
-      const receipt = key && verifyReceipt(signed, key.signingPublicKey);
+      const receipt = key && (await verifyReceipt(signed, key.signingPublicKey));
       if (receipt && (receipt.status === 0 || receipt.status === Status.SEALED_REPLAY)) done.add(Buffer.from(receipt.itemHash).toString('hex'));
     } catch {
       // A receipt of another bundle's key, or not genuine: it proves nothing here.

@@ -73,7 +73,7 @@ export async function receiptsVerify(context: RunContext, file: string, options:
   for (const key of bundle.manifest.keys) {
     verifyKeyIdentity(key, root);
     for (const item of bundle.items.get(key.serial) ?? []) {
-      if (!verifyItemSignature(item, issuerPublicKey)) {
+      if (!(await verifyItemSignature(item, issuerPublicKey))) {
         throw new CliError(
           'BUNDLE_NOT_ISSUERS',
           `Item ${item.sequence} for key ${key.serial} in ${options.bundle} is not the issuer's: verify against the issuer's own copy of the bundle.`,
@@ -106,7 +106,7 @@ export async function receiptsVerify(context: RunContext, file: string, options:
         foreign += 1;
         continue;
       }
-      receipt = verifyReceipt(signed, key.signingPublicKey);
+      receipt = await verifyReceipt(signed, key.signingPublicKey);
     } catch {
       invalid += 1;
       continue;

@@ -60,7 +60,7 @@ export async function relayToKey(key: OpenKey, bundleKey: BundleKey, items: read
     try {
       const signed = await key.client.applySealed(item, { timeoutMs });
       // Checked against the certified key the issuer sealed to: a receipt no genuine key signed is worthless.
-      const receipt = verifyReceipt(signed, bundleKey.signingPublicKey);
+      const receipt = await verifyReceipt(signed, bundleKey.signingPublicKey);
       await context.receipts.appendLine(serializeReceiptLine(signed));
       const status = statusName(receipt.status) ?? `STATUS_${receipt.status}`;
       const id = receipt.accountId;

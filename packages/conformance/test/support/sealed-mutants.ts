@@ -73,7 +73,7 @@ async function reissued(ctx: CommandContext, answer: Answer, change: Partial<Rec
 
 async function operationOf(ctx: CommandContext, params: RequestOf<'ApplySealed'>): Promise<SealedOperationRequest | undefined> {
   try {
-    return decodeSealedOperation(await openSealedItem(itemOf(params), (await ctx.keyIdentity()).kem.privateKey));
+    return decodeSealedOperation(await openSealedItem(itemOf(params), (await ctx.keyIdentity()).kem));
   } catch {
     return undefined;
   }
