@@ -24,7 +24,7 @@ export {
   decodeSealedOperation,
   encodeSealedOperation,
 } from './sealed-operation.js';
-export { type Receipt, type SignedReceipt, decodeReceipt, encodeReceipt, itemHashOf, signReceipt, verifyReceipt } from './sealed-receipt.js';
+export { type Receipt, type SignedReceipt, decodeReceipt, encodeReceipt, itemHashOf, signReceipt, signReceiptFast, verifyReceipt } from './sealed-receipt.js';
 export {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
