@@ -19,7 +19,7 @@ import {
   itemHashOf,
   keyHashOf,
   openSealedItem,
-  signReceipt,
+  signReceiptFast,
   verifyItemSignature,
 } from '@hkey/protocol';
 import { DeviceStatus } from '../core/device-status.js';
@@ -110,7 +110,7 @@ export async function applySealed(ctx: CommandContext, params: RequestOf<'ApplyS
   const identity = await ctx.keyIdentity();
   const item: SealedItem = { header: params.header, enc: params.enc, ciphertext: concatBytes(...params.ciphertext), signature: params.signature };
   const outcome = await process(ctx, identity, item);
-  const signed = signReceipt(
+  const signed = await signReceiptFast(
     {
       serial: ctx.state.identity.serial,
       issuerId: outcome.issuerId ?? new Uint8Array(16),
@@ -120,7 +120,7 @@ export async function applySealed(ctx: CommandContext, params: RequestOf<'ApplyS
       itemHash: itemHashOf(item),
       time: ctx.deviceTimeSeconds(),
     },
-    identity.signing.privateKey,
+    identity.signing,
   );
   return { receipt: signed.receipt, signature: signed.signature };
 }
