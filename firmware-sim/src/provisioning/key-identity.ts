@@ -5,15 +5,9 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { type RawKeyPair, deriveKemKeyPair } from '@hkey/protocol';
+import { KEM_KEY_EXTENSION_OID, type RawKeyPair, deriveKemKeyPair } from '@hkey/protocol';
 import { type AttestationCa, OID, issueCertificate, subjectName } from '../fido/attestation.js';
 import { hkdfSha256, p256PrivateKey, p256PublicKey, sha256 } from '../fido/crypto.js';
-
-/**
- * The device certificate's extension that carries the key-agreement public key (an OCTET STRING of the SEC1
- * uncompressed point). A UUID OID (ITU-T X.667, arc 2.25): no registration, no clash with anyone's arc.
- */
-export const KEM_KEY_EXTENSION_OID = '2.25.163362454534605685408922073621100056452';
 
 export interface KeyIdentity {
   readonly kem: RawKeyPair;

@@ -11,7 +11,10 @@ import type { SignedReceipt } from './sealed-receipt.js';
 
 export const BUNDLE_FORMAT = 'hkey-sealed-bundle';
 export const BUNDLE_VERSION = 1;
-/** The device certificate's extension holding the key-agreement public key (docs/protocol.md §10.2). */
+/**
+ * The device certificate's extension holding the key-agreement public key, an OCTET STRING of the SEC1 uncompressed
+ * point (docs/protocol.md §10.2). A UUID OID (ITU-T X.667, arc 2.25): no registration, no clash with anyone's arc.
+ */
 export const KEM_KEY_EXTENSION_OID = '2.25.163362454534605685408922073621100056452';
 /** Serials name files (items/SERIAL.jsonl), so they are kept to characters safe in any file system. */
 const SERIAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
