@@ -6,7 +6,23 @@ const utf8 = new TextEncoder();
 const length = (text: string | undefined): number => (text === undefined ? 0 : utf8.encode(text).length);
 const listLength = (items: readonly string[] | undefined): number => (items ?? []).reduce((sum, item) => sum + 1 + length(item), 0);
 
+/**
+ * Sizes of records already measured. Stored accounts are never mutated (a change makes a new object), so a size
+ * holds for the object's life; without this every write re-measured every account (a UTF-8 encode per field), which
+ * made a write to a key with 1,000 accounts cost 0.4 ms more than one to an empty key.
+ */
+const measured = new WeakMap<object, number>();
+
 export function recordBytes(account: Omit<StoredAccount, 'id'>): number {
+  let size = measured.get(account);
+  if (size === undefined) {
+    size = measure(account);
+    measured.set(account, size);
+  }
+  return size;
+}
+
+function measure(account: Omit<StoredAccount, 'id'>): number {
   return (
     24 +
     length(account.name) +
