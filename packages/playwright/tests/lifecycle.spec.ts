@@ -29,7 +29,6 @@ function udpFree(port: number): Promise<boolean> {
 
 test.describe('by default', () => {
   test('only the bridge and the control API listen, both asking for a token', async ({ hkeyEndpoints }) => {
-    test.skip(process.platform !== 'linux', 'reads /proc');
     const bridge = new URL(hkeyEndpoints.bridge?.url ?? '').port;
     const control = new URL(hkeyEndpoints.control?.url ?? '').port;
     expect(hkeyEndpoints.ports).toEqual([Number(bridge), Number(control)]);
@@ -43,7 +42,6 @@ test.describe('with the simulator links', () => {
   test.use({ hkey: { links: ['udp', 'ble'] } });
 
   test('UDP HID and the BLE link listen too', async ({ hkeyEndpoints }) => {
-    test.skip(process.platform !== 'linux', 'reads /proc');
     const [bridge, control, udp, ble] = hkeyEndpoints.ports as [number, number, number, number];
     expect(hkeyEndpoints.udp).toEqual([`udp://127.0.0.1:${udp}`]);
     expect(hkeyEndpoints.bleLink).toEqual([`ble-link://127.0.0.1:${ble}/HK-SIM-000001`]);
@@ -100,8 +98,8 @@ test.describe('parallel tests', () => {
     ['first', 'second'],
     ['second', 'first'],
   ]) {
-    test(`${name} runs beside the other on ports of its own`, async ({ hkeyEndpoints }, testInfo) => {
-      test.skip(testInfo.config.workers < 2, 'needs two workers');
+    // playwright.config.ts runs two workers, so the two tests meet while both run.
+    test(`${name} runs beside the other on ports of its own`, async ({ hkeyEndpoints }) => {
       const other = JSON.parse(await meet(`${name}`, `${otherName}`, JSON.stringify(hkeyEndpoints))) as HkeyEndpoints;
       expect(other.ports.filter((port) => hkeyEndpoints.ports.includes(port))).toEqual([]);
       // The other test's simulator answers at the same time, with its own token.
