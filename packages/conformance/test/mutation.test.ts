@@ -6,21 +6,17 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, expect, test } from 'vitest';
 import { type CaseResult, type ConformanceReport, formatTextReport, listCases, runConformance } from '@hkey/conformance';
-import { presenceTimeoutCase } from '../src/cases/semantics/presence-cases.js';
-import { lateResetCase } from '../src/cases/fido/reset-cases.js';
 import { MUTANTS } from './support/mutants.js';
 import { type Mutant, startRig } from './support/mutant-rig.js';
 
 /**
- * The presence timeout case waits the full 30 s and the late Reset 10 s; no mutant touches them, so only the
- * reference run pays for them. A mutant of the security key's traffic runs the fido group (over the FIDO BLE
- * service when its fault is there), one of the HKP key the rest: neither can show in the other's cases, and the run
- * stays short.
+ * A mutant of the security key's traffic runs the fido group (over the FIDO BLE service when its fault is there),
+ * one of the HKP key the rest: neither can show in the other's cases, and the run stays short.
  */
-const SLOW_CASES = new Set([presenceTimeoutCase.id, lateResetCase.id]);
-const MUTANT_CASES = listCases().filter((descriptor) => !SLOW_CASES.has(descriptor.id));
 const casesFor = (mutant: Mutant): string[] =>
-  MUTANT_CASES.filter((descriptor) => (descriptor.group === 'fido') === mutant.killer.startsWith('FIDO-')).map((descriptor) => descriptor.id);
+  listCases()
+    .filter((descriptor) => (descriptor.group === 'fido') === mutant.killer.startsWith('FIDO-'))
+    .map((descriptor) => descriptor.id);
 /** Runs go a few at a time: the cases spend most of their time waiting on the key. */
 const CONCURRENCY = 5;
 /**

@@ -13,7 +13,8 @@ export type PresenceAction =
   /** Nobody touches the key: it keeps waiting until the host cancels or its 30 s run out. */
   | { readonly kind: 'ignore' };
 
-export type ControllerCapability = 'presence' | 'restart' | 'power-cut';
+/** `time`: the key's clock and timers jump ahead on request (the simulator's advance, docs/protocol.md §8.3). */
+export type ControllerCapability = 'presence' | 'restart' | 'power-cut' | 'time';
 
 /** The key the run talks to, once the suite has asked it (GetInfo). */
 export interface ControlledDevice {
@@ -36,6 +37,8 @@ export interface DeviceController {
   schedulePowerCut(): Promise<void>;
   /** Withdraws a power cut that never happened. */
   clearPowerCut(): Promise<void>;
+  /** With the `time` capability: `ms` of the key's time pass at once, firing its timers (button, packet timeouts) on the way. */
+  advanceTime?(ms: number): Promise<void>;
 }
 
 const NO_CONTROLLER_REASON = "needs someone to act on the key: pass the simulator's control API (--control URL) or run interactively at a real key";
@@ -67,5 +70,7 @@ export function missingCapabilityReason(capability: ControllerCapability, contro
       return `needs a restart of the key, which ${controller.description} cannot do`;
     case 'power-cut':
       return `needs a power cut during a durable write, which only the simulator's control API can inject (${controller.description} cannot)`;
+    case 'time':
+      return `needs the key's time to jump ahead, which only the simulator's control API can do (${controller.description} cannot)`;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The simulator's control API (docs/protocol.md §8.3) as the suite's hands: presence policy and button,
- * power cycle, and flash faults for power cuts. Loopback HTTP with JSON bodies and the simulator's launch token.
+ * power cycle, flash faults for power cuts, and the key's time, which jumps ahead rather than being waited for.
+ * Loopback HTTP with JSON bodies and the simulator's launch token.
  */
 import { ConformanceError } from '../failures.js';
 import { delay } from '../checks.js';
-import type { ControlledDevice, DeviceController, PresenceAction } from './device-controller.js';
+import type { ControllerCapability, ControlledDevice, DeviceController, PresenceAction } from './device-controller.js';
 
 export interface SimulatorControllerOptions {
   /** The control API, e.g. http://127.0.0.1:8110; it may carry the token as ?token=TOKEN. */
@@ -13,6 +14,11 @@ export interface SimulatorControllerOptions {
   readonly token?: string;
   /** The key to control; default: the key the suite talks to (its GetInfo serial). */
   readonly serial?: string;
+  /**
+   * Lets the key's time jump ahead instead of waiting for its timeouts in real time (default true). A simulator
+   * without the advance endpoint is waited for in real time either way.
+   */
+  readonly virtualTime?: boolean;
 }
 
 /** How long a button action waits for the key to register its wait (the KEEPALIVE may overtake it). */
@@ -34,6 +40,7 @@ export function simulatorController(options: SimulatorControllerOptions): Device
   const { base, token } = controlEndpoint(options);
   let serial = options.serial;
   let previousPolicy: string | undefined;
+  const capabilities = new Set<ControllerCapability>(['presence', 'restart', 'power-cut']);
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${base}${path}`, {
@@ -61,11 +68,13 @@ export function simulatorController(options: SimulatorControllerOptions): Device
 
   return {
     description: `simulator control API at ${base}`,
-    capabilities: new Set(['presence', 'restart', 'power-cut']),
+    capabilities,
     async prepare(device: ControlledDevice | undefined) {
       serial ??= device?.serial ?? (await onlyDevice());
       previousPolicy = String((await deviceCall('GET', '')).presencePolicy);
       await deviceCall('PUT', 'presence', { policy: 'button' });
+      // A jump of nothing tells whether this simulator's keys can skip time.
+      if (options.virtualTime !== false && (await call('POST', devicePath('advance'), { ms: 0 })).status === 200) capabilities.add('time');
     },
     async finish() {
       if (previousPolicy !== undefined) await deviceCall('PUT', 'presence', { policy: previousPolicy });
@@ -90,6 +99,9 @@ export function simulatorController(options: SimulatorControllerOptions): Device
     },
     async clearPowerCut() {
       await deviceCall('DELETE', 'faults');
+    },
+    async advanceTime(ms: number) {
+      await deviceCall('POST', 'advance', { ms });
     },
   };
 

@@ -8,7 +8,7 @@ import { RawHidLink } from '../hid/raw-hid-link.js';
 import { RawBleLink } from '../ble/raw-ble-link.js';
 import { HkpSession, type TranscriptEntry } from '../session/hkp-session.js';
 import { CaseSkip } from '../failures.js';
-import { fail } from '../checks.js';
+import { delay, fail } from '../checks.js';
 import type { KeyPin } from './key-pin.js';
 
 /** State shared by the cases of one run. */
@@ -38,6 +38,10 @@ export interface CaseContext {
   ble(mtu?: number): Promise<RawBleLink>;
   /** A new BLE connection to the key's FIDO service that asked for ATT_MTU `mtu` (default 23), as raw fragments. */
   fidoBle(mtu?: number): Promise<RawBleLink>;
+  /** Whether passTime() jumps the key's clock (the simulator's control API) rather than waiting in real time. */
+  readonly virtualTime: boolean;
+  /** Lets `ms` of the key's time pass: its clock and timers jump ahead at once when the controller can, else the case waits. */
+  passTime(ms: number): Promise<void>;
   /** The link the security-key cases speak CTAP over in this run; undefined when the target offers none. */
   readonly ctapTransport: CtapTransport | undefined;
   /** Runs after the case, pass or fail, last registered first, before its links close: how a case leaves the key as it found it. */
@@ -112,6 +116,16 @@ export class RunningCase implements CaseContext {
     const port = await open(mtu);
     this.closers.push(() => port.close());
     return RawBleLink.open(port, 'fido');
+  }
+
+  get virtualTime(): boolean {
+    return this.run.controller.capabilities.has('time') && this.run.controller.advanceTime !== undefined;
+  }
+
+  async passTime(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    if (this.virtualTime) await this.run.controller.advanceTime?.(ms);
+    else await delay(ms);
   }
 
   get ctapTransport(): CtapTransport | undefined {

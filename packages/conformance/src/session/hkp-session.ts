@@ -32,6 +32,8 @@ export interface CallOptions {
    * is cancelled at once and the case fails.
    */
   readonly presence?: PresenceAction;
+  /** Called once, when the key starts waiting for its button (its first KEEPALIVE with status 2). */
+  readonly onWaiting?: () => void;
   /** Gives up (and cancels on the key) after this long. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -94,6 +96,7 @@ export class HkpSession {
       onKeepalive: (status) => {
         if (status !== 'user-presence' || askedForPresence) return;
         askedForPresence = true;
+        options.onWaiting?.();
         if (options.presence === undefined) unexpected.abort();
         else answering = this.controller.answerPresence(options.presence);
       },

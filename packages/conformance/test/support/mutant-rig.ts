@@ -14,6 +14,7 @@ import {
   type KeySession,
   MemoryStore,
   type StateStore,
+  VirtualClock,
   VirtualKey,
 } from '@hkey/firmware-sim';
 import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
@@ -52,7 +53,9 @@ const SERIAL = 'HK-RIG-000001';
 export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
   // The rig offers the FIDO BLE service beside USB, so GetInfo names both (CTAP 2.1 §6.4), as the simulator's does.
   const fido = { transports: ['usb', 'ble'] };
-  const key = await VirtualKey.start({ store: mutant.store?.() ?? new MemoryStore(), handlers: mutant.handlers, identity: { serial: SERIAL }, fido });
+  // Like the simulator's keys, the rig's runs on a clock its controller can move ahead, so timeouts cost no waiting.
+  const clock = new VirtualClock();
+  const key = await VirtualKey.start({ store: mutant.store?.() ?? new MemoryStore(), clock, handlers: mutant.handlers, identity: { serial: SERIAL }, fido });
   if (mutant.session) {
     const wrap = mutant.session;
     const open = key.openSession.bind(key);
@@ -74,7 +77,7 @@ export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
   );
   return {
     target: mutant.ctapTransport === undefined ? target : { ...target, ctapTransport: mutant.ctapTransport },
-    controller: rigController(key, button),
+    controller: rigController(key, button, clock),
     close: async () => {
       await Promise.all([udp.close(), link.close()]);
     },
@@ -94,11 +97,11 @@ function alterNotifications(connection: GattConnection, altered: GattNotifying, 
   return Object.create(connection, { onNotify: { value: onNotify } });
 }
 
-/** The rig's hands: the button, a power cycle and a flash fault, straight on the key. */
-function rigController(key: VirtualKey, button: Button): DeviceController {
+/** The rig's hands: the button, a power cycle, a flash fault and the key's clock, straight on the key. */
+function rigController(key: VirtualKey, button: Button, clock: VirtualClock): DeviceController {
   return {
     description: 'the mutation rig',
-    capabilities: new Set(['presence', 'restart', 'power-cut']),
+    capabilities: new Set(['presence', 'restart', 'power-cut', 'time']),
     prepare: async () => undefined,
     finish: async () => undefined,
     async answerPresence(action) {
@@ -114,5 +117,6 @@ function rigController(key: VirtualKey, button: Button): DeviceController {
     restart: () => key.powerCycle(),
     schedulePowerCut: async () => key.flashFaults.schedule(1, 'power-cut-after-commit'),
     clearPowerCut: async () => key.flashFaults.clear(),
+    advanceTime: (ms) => clock.advance(ms, () => new Promise((resolve) => setImmediate(resolve))),
   };
 }

@@ -1,11 +1,12 @@
 /** The button: a press approves, a deny refuses, the host may cancel, and nobody pressing times out after 30 s (§6.3). */
 import { encodeRequest } from '@hkey/protocol';
 import { TransportError } from '@hkey/bridge';
-import { check, checkEqual, fail } from '../../checks.js';
+import { check, checkEqual, delay, fail } from '../../checks.js';
 import { defineCase } from '../../case.js';
 import { passwordAccount } from '../support/accounts.js';
-import { CANCEL_ANSWER_MS, PRESENCE_TIMEOUT_MS } from '../support/timing.js';
-import { rawStatus } from '../../session/hkp-session.js';
+import { CANCEL_ANSWER_MS, PRESENCE_TIMEOUT_MS, SILENCE_MS } from '../support/timing.js';
+import { type HkpSession, rawStatus } from '../../session/hkp-session.js';
+import type { CaseContext } from '../../runner/case-context.js';
 
 const needs = ['presence', 'unlocked'] as const;
 /** How long after the key starts waiting the host cancels: the wait is under way, far from its 30 s. */
@@ -81,7 +82,7 @@ export const presenceCases = [
   }),
 ];
 
-/** Waits 30 s: the last case of the table, so a run that stops at its first failure rarely gets there. */
+/** Waits 30 s, or lets them pass at once on the simulator: the last case of the table, so a run that stops at its first failure rarely gets there. */
 export const presenceTimeoutCase = defineCase({
   id: 'SEM-21',
   group: 'semantics',
@@ -91,6 +92,7 @@ export const presenceTimeoutCase = defineCase({
   async run(ctx) {
     const session = await ctx.session();
     const id = await passwordAccount(ctx, session);
+    if (ctx.virtualTime) return timeoutInKeyTime(ctx, session, id);
     const started = performance.now();
     await session.expectStatus('GetPassword', { id }, 'USER_PRESENCE_TIMEOUT', { presence: { kind: 'ignore' } });
     const waited = Math.round(performance.now() - started);
@@ -100,3 +102,26 @@ export const presenceTimeoutCase = defineCase({
     check(waited <= PRESENCE_TIMEOUT_MS + 1000 + ctx.toleranceMs, 'the timeout at 30 s, not later', () => `the key answered after ${waited} ms`);
   },
 });
+
+/** How much of the 30 s the case lets pass first: the key must still wait then (real time runs on meanwhile). */
+const STILL_WAITING_AT_MS = PRESENCE_TIMEOUT_MS - 1000;
+
+/** The same wait with the key's clock jumping ahead: still waiting 29 s in, timed out once 30 s have passed. */
+async function timeoutInKeyTime(ctx: CaseContext, session: HkpSession, id: number): Promise<void> {
+  let startedWaiting = (): void => undefined;
+  const waiting = new Promise<void>((resolve) => (startedWaiting = resolve));
+  let answered = false;
+  const answer = session
+    .expectStatus('GetPassword', { id }, 'USER_PRESENCE_TIMEOUT', { presence: { kind: 'ignore' }, onWaiting: startedWaiting })
+    .finally(() => (answered = true));
+  // Awaited below; a failure before then must not go unhandled.
+  answer.catch(() => undefined);
+  await Promise.race([waiting, answer]);
+  await ctx.passTime(STILL_WAITING_AT_MS);
+  // An answer the jump caused is on its way by now; give it a moment to arrive.
+  await delay(SILENCE_MS / 5);
+  check(!answered, 'no answer 29 s into the wait for the button', () => 'the request was answered before its 30 s were up');
+  await ctx.passTime(PRESENCE_TIMEOUT_MS - STILL_WAITING_AT_MS + ctx.toleranceMs);
+  await answer;
+  ctx.note('the 30 s passed in key time (the simulator let them pass at once)');
+}
