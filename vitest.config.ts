@@ -3,6 +3,18 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+/**
+ * Long soak and load runs (SIGKILL loops, fuzz budgets, 30 s of load): `npm run test:load` runs them
+ * (vitest.load.config.ts), and CI runs that too; `npm test` leaves them out to stay within a few minutes.
+ */
+export const LOAD_TESTS = [
+  'test/load.test.ts',
+  'test/reliability/crash-kill.test.ts',
+  'test/reliability/sealed-crash-kill.test.ts',
+  'test/reliability/fuzz.test.ts',
+  'test/reliability/sealed-fuzz.test.ts',
+];
+
 // Tests run against sources, not dist, so `npm test` never depends on a stale build.
 export default defineConfig({
   resolve: {
@@ -23,8 +35,11 @@ export default defineConfig({
       'examples/*/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
-    exclude: ['test/browser/**', '**/node_modules/**'],
+    exclude: ['test/browser/**', '**/node_modules/**', ...LOAD_TESTS],
     testTimeout: 20000,
     pool: 'forks',
+    // Most test files wait on keys, processes and sockets rather than compute: on 2 cores vitest's default (one
+    // worker per core less one) would run them one at a time.
+    maxWorkers: 3,
   },
 });
