@@ -7,7 +7,7 @@ import { describeCase, type CaseDescriptor } from './case.js';
 import { allCases } from './cases/index.js';
 
 export { GROUPS, type CaseDescriptor, type CaseOutcome, type CaseResult, type GroupId, type Requirement } from './case.js';
-export { runConformance, type ConformanceOptions, type ConformanceReport, type DeviceIdentity } from './runner/run-conformance.js';
+export { runConformance, type ConformanceLane, type ConformanceOptions, type ConformanceReport, type DeviceIdentity } from './runner/run-conformance.js';
 export { selectCases } from './runner/select-cases.js';
 export { ConformanceError } from './failures.js';
 export { type RevisionWriteOutcome, selectRevision } from './ble/fido-gatt-port.js';

@@ -1,7 +1,7 @@
 /**
- * Runs the selected cases one after the other against one key and returns the results. Every case gets fresh
- * connections; a case that cannot run here is skipped with the reason; anything unexpected a case meets is a
- * failure, so a broken key never passes.
+ * Runs the selected cases against a key and returns the results: one after the other, or side by side on several
+ * keys of the same kind (lanes), each case on one key. Every case gets fresh connections; a case that cannot run
+ * here is skipped with the reason; anything unexpected a case meets is a failure, so a broken key never passes.
  */
 import { HkeyError } from '@hkey/protocol';
 import { type CaseResult, type ConformanceCase, type GroupId, type Requirement, describeCase } from '../case.js';
@@ -13,6 +13,12 @@ import { RunningCase, type RunState } from './case-context.js';
 import { type KeyPin, lockedReason } from './key-pin.js';
 import { selectCases } from './select-cases.js';
 import { HkpSession } from '../session/hkp-session.js';
+
+/** A further key the run may use beside the first, e.g. another key of the same simulator, with its own hands. */
+export interface ConformanceLane {
+  readonly target: ConformanceTarget;
+  readonly controller: DeviceController;
+}
 
 export interface ConformanceOptions {
   readonly target: ConformanceTarget;
@@ -28,6 +34,11 @@ export interface ConformanceOptions {
   readonly timingToleranceMs?: number;
   /** Stop at the first failure; the cases after it are reported as skipped. */
   readonly bail?: boolean;
+  /**
+   * More keys of the same kind to run cases on at the same time, each case on one key (the cases are independent):
+   * a run on a simulator with several keys takes about the time of its longest share. Default none.
+   */
+  readonly lanes?: readonly ConformanceLane[];
   /** Called with each result as soon as its case ends (progress output). */
   readonly onCaseResult?: (result: CaseResult) => void;
 }
@@ -61,39 +72,48 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const startedAt = new Date();
   const began = performance.now();
   const notes: string[] = [];
-  const run: RunState = {
-    target: options.target,
-    controller,
+  const namePrefix = `hkc-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+  const lanes: RunState[] = [{ target: options.target, controller }, ...(options.lanes ?? [])].map((lane) => ({
+    target: lane.target,
+    controller: lane.controller,
     destructive: options.destructive ?? false,
     toleranceMs: options.timingToleranceMs ?? DEFAULT_TOLERANCE_MS,
-    namePrefix: `hkc-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, '0')).join('')}`,
+    namePrefix,
     pin: { kind: 'none' },
     transcript: [],
-  };
+  }));
 
-  const before = await survey(run, options.pin, notes);
-  await controller.prepare(before && { serial: before.identity.serial });
-  const results: CaseResult[] = [];
-  try {
-    for (const conformanceCase of cases) {
+  const surveys = await Promise.all(lanes.map((run) => survey(run, options.pin, notes)));
+  await Promise.all(lanes.map((run, index) => run.controller.prepare(surveys[index] && { serial: surveys[index].identity.serial })));
+  const results: CaseResult[] = new Array<CaseResult>(cases.length);
+  let next = 0;
+  let failed = false;
+  // Each lane takes the next case in table order as soon as it is free.
+  const work = async (run: RunState): Promise<void> => {
+    for (let index = next++; index < cases.length; index = next++) {
+      const conformanceCase = cases[index] as ConformanceCase;
       const result =
-        results.some((earlier) => earlier.outcome === 'fail') && options.bail
+        failed && options.bail
           ? skipped(conformanceCase, 'not run: an earlier case failed and the run stops at the first failure (bail)')
           : await runCase(conformanceCase, run);
-      results.push(result);
+      if (result.outcome === 'fail') failed = true;
+      results[index] = result;
       options.onCaseResult?.(result);
     }
+  };
+  try {
+    await Promise.all(lanes.map(work));
   } finally {
-    await controller.finish();
+    await Promise.all(lanes.map((run) => run.controller.finish()));
   }
-  await compareWithSurvey(run, before, notes);
+  await Promise.all(lanes.map((run, index) => compareWithSurvey(run, surveys[index], notes)));
 
   const count = (outcome: CaseResult['outcome']): number => results.filter((result) => result.outcome === outcome).length;
   return {
     target: options.target.name,
     controller: controller.description,
-    device: before?.identity,
-    destructive: run.destructive,
+    device: surveys[0]?.identity,
+    destructive: options.destructive ?? false,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - began),
     results,
