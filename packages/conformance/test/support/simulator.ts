@@ -6,6 +6,9 @@ export interface RunningSimulator {
   readonly simulator: Simulator;
   /** The first key's controller. */
   readonly controller: DeviceController;
+  /** The control API's address and launch token. */
+  readonly controlUrl: string;
+  readonly token: string;
   /** The first key's addresses. */
   readonly udpUrl: string;
   readonly bleLinkUrl: string;
@@ -32,6 +35,8 @@ export async function startSimulator(devices = 1): Promise<RunningSimulator> {
   return {
     simulator,
     controller: simulatorController({ url: server.url, token: server.token }),
+    controlUrl: server.url,
+    token: server.token,
     udpUrl: udpUrl(0),
     bleLinkUrl: bleLinkUrl(0),
     lanes: (link) =>
