@@ -8,6 +8,7 @@ import { CliError } from './cli-error.js';
 import type { GlobalOptions, RunContext } from './context.js';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { Output } from './output.js';
+import { VERSION } from './version.js';
 
 type Action = (context: RunContext, ...args: never[]) => Promise<number | void>;
 
@@ -69,7 +70,7 @@ asks for it (hidden). A URI or QR code brings its own parameters; a flag that co
 export function buildProgram(): Command {
   const program = new Command('hkey')
     .description('Work with Hideez Keys, real or virtual: inspect, provision, simulate.')
-    .version('0.1.0')
+    .version(VERSION)
     .addOption(
       // The bridge's ADDRESS_SYNTAX, spelled out (a test keeps them equal): importing @hkey/bridge here would load it
       // for every command, `hkey --help` too.
