@@ -6,7 +6,7 @@ import { type BleMessage, type RawBleLink, describeBleMessage } from '../../ble/
 import { bleAtMtu, expectBleError, expectBleSilence } from './checks.js';
 import { startBleButtonWait } from './presence-wait.js';
 import { CADENCE_WINDOW_MS, CANCEL_ANSWER_MS, KEEPALIVE_MAX_GAP_MS } from '../support/timing.js';
-import { checkCadence } from '../support/cadence.js';
+import { AFTER_JUMP_LISTEN_MS, checkCadence, checkCadenceInKeyTime } from '../support/cadence.js';
 
 const needs = ['ble-link', 'presence', 'unlocked'] as const;
 
@@ -62,8 +62,11 @@ export const bleTransactionCases = [
     async run(ctx) {
       const raw = await bleAtMtu(ctx, 23);
       const { sentAt, keepalives } = await startBleButtonWait(ctx, raw);
-      const watchUntil = performance.now() + CADENCE_WINDOW_MS;
-      for (let left = CADENCE_WINDOW_MS; left > 0; left = watchUntil - performance.now()) {
+      const waited = keepalives.length;
+      if (ctx.virtualTime) await ctx.passTime(CADENCE_WINDOW_MS);
+      const listenMs = ctx.virtualTime ? AFTER_JUMP_LISTEN_MS : CADENCE_WINDOW_MS;
+      const watchUntil = performance.now() + listenMs;
+      for (let left = listenMs; left > 0; left = watchUntil - performance.now()) {
         const message: BleMessage | undefined = await raw.readMessage(left);
         if (message === undefined) break;
         if (message.cmd !== BleCommand.KEEPALIVE) fail('only KEEPALIVE while the key waits for the button', describeBleMessage(message));
@@ -74,12 +77,14 @@ export const bleTransactionCases = [
       check(keepalives.at(-1)?.payload[0] === BleKeepaliveStatus.UP_NEEDED, 'status UP_NEEDED while the key waits for the button', () =>
         keepalives.map((keepalive) => keepalive.payload[0]).join(', '),
       );
-      checkCadence(
-        ctx,
-        sentAt,
-        keepalives.map((keepalive) => keepalive.at),
-        KEEPALIVE_MAX_GAP_MS,
-      );
+      if (ctx.virtualTime) checkCadenceInKeyTime(ctx, keepalives.length - waited, CADENCE_WINDOW_MS, KEEPALIVE_MAX_GAP_MS);
+      else
+        checkCadence(
+          ctx,
+          sentAt,
+          keepalives.map((keepalive) => keepalive.at),
+          KEEPALIVE_MAX_GAP_MS,
+        );
     },
   }),
 ];

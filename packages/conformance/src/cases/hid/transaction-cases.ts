@@ -6,7 +6,7 @@ import { type HidMessage, type RawHidLink, describeMessage } from '../../hid/raw
 import { expectHidError, expectHidSilence } from './checks.js';
 import { startButtonWait } from './presence-wait.js';
 import { CADENCE_WINDOW_MS, CANCEL_ANSWER_MS, KEEPALIVE_MAX_GAP_MS } from '../support/timing.js';
-import { checkCadence } from '../support/cadence.js';
+import { AFTER_JUMP_LISTEN_MS, checkCadence, checkCadenceInKeyTime } from '../support/cadence.js';
 
 const needs = ['hid-port', 'presence', 'unlocked'] as const;
 
@@ -67,8 +67,11 @@ export const transactionCases = [
       const link = await ctx.hid();
       const cid = await link.allocate();
       const { sentAt, keepalives } = await startButtonWait(ctx, link, cid);
-      const watchUntil = performance.now() + CADENCE_WINDOW_MS;
-      for (let left = CADENCE_WINDOW_MS; left > 0; left = watchUntil - performance.now()) {
+      const waited = keepalives.length;
+      if (ctx.virtualTime) await ctx.passTime(CADENCE_WINDOW_MS);
+      const listenMs = ctx.virtualTime ? AFTER_JUMP_LISTEN_MS : CADENCE_WINDOW_MS;
+      const watchUntil = performance.now() + listenMs;
+      for (let left = listenMs; left > 0; left = watchUntil - performance.now()) {
         const message = await link.readMessage(cid, left);
         if (message === undefined) break;
         if (message.cmd !== HidCommand.KEEPALIVE) fail('only KEEPALIVE while the key waits for the button', describeMessage(message));
@@ -87,12 +90,14 @@ export const transactionCases = [
       check(waiting.length > 0 && waiting.at(-1) === keepalives.at(-1), 'status UPNEEDED while the key waits for the button', () =>
         keepalives.map((keepalive) => keepalive.payload[0]).join(', '),
       );
-      checkCadence(
-        ctx,
-        sentAt,
-        keepalives.map((keepalive) => keepalive.at),
-        KEEPALIVE_MAX_GAP_MS,
-      );
+      if (ctx.virtualTime) checkCadenceInKeyTime(ctx, keepalives.length - waited, CADENCE_WINDOW_MS, KEEPALIVE_MAX_GAP_MS);
+      else
+        checkCadence(
+          ctx,
+          sentAt,
+          keepalives.map((keepalive) => keepalive.at),
+          KEEPALIVE_MAX_GAP_MS,
+        );
     },
   }),
 ];
