@@ -1,5 +1,5 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
-import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestationIdentity, defaultAttestationIdentity } from '@hkey/firmware-sim';
+import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestationIdentity } from '@hkey/firmware-sim';
 import {
   type ControlServer,
   FileStore,
@@ -15,6 +15,7 @@ import { CliError } from '../cli-error.js';
 import type { RunContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { openInBrowser } from '../open-browser.js';
+import { SIMULATOR_ROOT_PEM, deferredDefaultIdentity } from '../simulator-attestation.js';
 
 export interface SimOptions {
   udp: number;
@@ -76,7 +77,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
     );
   }
   const ca = options.attestationCa === undefined ? undefined : await loadAttestationCa(options.attestationCa);
-  const attestation = ca === undefined ? defaultAttestationIdentity() : attestationIdentity(ca);
+  const attestation = ca === undefined ? deferredDefaultIdentity() : attestationIdentity(ca);
   const simulator = await Simulator.start({
     fido: { attestation, attestationFormat: options.attestation },
     // The same CA certifies the keys' provisioning identities (a team pins one root for both).
@@ -136,7 +137,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       ble,
       devices: devices.map((d) => ({ serial: d.serial, udp: `udp://${d.udp.host}:${d.udp.port}` })),
       // The root a relying party under test trusts for the keys' packed attestation (docs/protocol.md §9.7).
-      attestationRoot: certificatePem(attestation.root),
+      attestationRoot: ca === undefined ? SIMULATOR_ROOT_PEM : certificatePem(ca.certificate),
     },
     () => `hkey sim ready: ${keysAt}, BLE link ${ble}, control ${control.url}${tokenLine}${dashboardLine}`,
   );
