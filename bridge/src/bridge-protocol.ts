@@ -60,7 +60,8 @@ export type BridgeRequestType = keyof BridgeRequests;
 
 /** Events the server pushes. */
 export type BridgeEvent =
-  | { type: 'hello'; server: 'hkey-bridge'; protocol: number; client: string }
+  /** `binary`: the client negotiated the binary subprotocol (bridge-binary.ts), and data requests may use it. */
+  | { type: 'hello'; server: 'hkey-bridge'; protocol: number; client: string; binary?: string }
   | { type: 'device-added'; device: BridgeDevice }
   | { type: 'device-removed'; device: BridgeDevice }
   | { type: 'keepalive'; request: string | number; status: 'processing' | 'user-presence' }

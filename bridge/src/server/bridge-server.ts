@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BRIDGE_MAX_MESSAGE_BYTES, BRIDGE_PATH, BRIDGE_PROTOCOL_VERSION, DEFAULT_BRIDGE_PORT } from '../bridge-protocol.js';
 import { BridgeError } from '../errors.js';
+import { BRIDGE_BINARY_PROTOCOL } from '../bridge-binary.js';
 import { LeaseRegistry } from '../lease.js';
 import { ClientConnection } from './client-connection.js';
 import { UNRESTRICTED, originPolicy } from './ctap-request-policy.js';
@@ -103,7 +104,12 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     replyJson(response, 404, { error: { code: 'NOT_FOUND', message: 'The bridge serves a WebSocket at /v1 and nothing else.' } });
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD,
+    // The binary data path when the client offers it; otherwise no subprotocol, and JSON as always.
+    handleProtocols: (offered) => (offered.has(BRIDGE_BINARY_PROTOCOL) ? BRIDGE_BINARY_PROTOCOL : false),
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A client that resets mid-handshake must not take the server down.
     socket.on('error', () => socket.destroy());

@@ -5,6 +5,7 @@
  */
 import { HID_MAX_MESSAGE_SIZE, HID_REPORT_SIZE, HkeyError } from '@hkey/protocol';
 import type { RawData, WebSocket } from 'ws';
+import { BRIDGE_BINARY_PROTOCOL, BinaryFrame, encodeErrorFrame, encodeKeepaliveFrame, encodeResultFrame, encodeSessionEventFrame } from '../bridge-binary.js';
 import { BRIDGE_PROTOCOL_VERSION, type BridgeErrorBody, type BridgeEvent, type BridgeLink, type BridgeReply, toHex } from '../bridge-protocol.js';
 import { type BridgeError, DeviceBusyError, TransportError } from '../errors.js';
 import type { GattNotifying, GattReadable, GattWritable } from '../gatt-connection.js';
@@ -13,6 +14,7 @@ import type { ExchangeOptions, Transport } from '../transport.js';
 import type { CtapRequestPolicy } from './ctap-request-policy.js';
 import type { DeviceHub } from './device-hub.js';
 import { type LinkHandle, type OpenedLink, openLink } from './open-link.js';
+import { parseBinaryRequest } from './binary-requests.js';
 import { GattRequestGate, HidRequestGate } from './request-gates.js';
 import { BadMessageError, type ParsedRequest, type RequestId, bool, bytes, int, oneOf, parseRequest, readId, str } from './request-fields.js';
 
@@ -39,6 +41,9 @@ const CTAP_COMMANDS = ['cbor', 'msg'] as const;
 
 type Exchange = (message: Uint8Array, options: ExchangeOptions) => Promise<Uint8Array>;
 const MAX_EXCHANGE_TIMEOUT_MS = 600_000;
+const NO_BYTES = new Uint8Array(0);
+/** The requests binary frames carry; the rest (control) stays JSON on every connection. */
+const DATA_REQUESTS = new Set(['exchange', 'ctap', 'hid-send', 'gatt-write']);
 
 export class ClientConnection {
   private readonly sessions = new Map<string, Session>();
@@ -48,6 +53,8 @@ export class ClientConnection {
   private readonly running = new Map<RequestId, AbortController>();
   private stopWatching: (() => void) | undefined;
   private closed = false;
+  /** The client negotiated `hkey.v1.bin`: data requests may come as binary frames, and session events go out as them. */
+  private readonly binary: boolean;
 
   constructor(
     private readonly socket: WebSocket,
@@ -58,9 +65,16 @@ export class ClientConnection {
     private readonly limits: ClientLimits,
     private readonly onInternalError: (error: unknown) => void,
   ) {
+    this.binary = socket.protocol === BRIDGE_BINARY_PROTOCOL;
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', () => void this.close());
-    this.emit({ type: 'hello', server: 'hkey-bridge', protocol: BRIDGE_PROTOCOL_VERSION, client: owner });
+    this.emit({
+      type: 'hello',
+      server: 'hkey-bridge',
+      protocol: BRIDGE_PROTOCOL_VERSION,
+      client: owner,
+      ...(this.binary && { binary: BRIDGE_BINARY_PROTOCOL }),
+    });
   }
 
   /** Ends every session and lease of this client. */
@@ -74,14 +88,16 @@ export class ClientConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (isBinary) return this.replyError(null, new BadMessageError('The bridge protocol uses JSON text messages.'));
-    const text = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    if (text.length > this.limits.maxMessageBytes) {
-      return this.replyError(null, new BadMessageError(`A message may hold at most ${this.limits.maxMessageBytes} bytes.`, 'MESSAGE_TOO_LARGE'));
+    if (isBinary && !this.binary) return this.replyError(null, new BadMessageError('The bridge protocol uses JSON text messages.'));
+    const message = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (message.length > this.limits.maxMessageBytes) {
+      const tooLarge = new BadMessageError(`A message may hold at most ${this.limits.maxMessageBytes} bytes.`, 'MESSAGE_TOO_LARGE');
+      return isBinary ? this.replyBinaryError(null, tooLarge) : this.replyError(null, tooLarge);
     }
+    if (isBinary) return this.onBinaryFrame(message);
     let request: ParsedRequest;
     try {
-      request = parseRequest(text.toString('utf8'));
+      request = parseRequest(message.toString('utf8'));
     } catch (error) {
       return this.replyError(error instanceof BadMessageError ? error.requestId : null, error);
     }
@@ -92,7 +108,65 @@ export class ClientConnection {
     );
   }
 
-  private async handle({ id, type, body }: ParsedRequest): Promise<unknown> {
+  /** A data request as a binary frame: the same handling as its JSON form, answered with a RESULT or ERROR frame. */
+  private onBinaryFrame(frame: Uint8Array): void {
+    let request: ParsedRequest;
+    try {
+      request = parseBinaryRequest(frame);
+    } catch (error) {
+      return this.replyBinaryError(error instanceof BadMessageError && typeof error.requestId === 'number' ? error.requestId : null, error);
+    }
+    const id = request.id as number;
+    if (this.running.has(id)) return this.replyBinaryError(id, new BadMessageError('This id belongs to a request still running; use a new id.'));
+    this.handleData(request).then(
+      (result) => this.sendFrame(encodeResultFrame(id, result)),
+      (error: unknown) => this.replyBinaryError(id, error),
+    );
+  }
+
+  /** The data path, shared by both encodings: exchange and ctap answer with the key's bytes, the others with none. */
+  private async handleData({ id, type, body, binary }: ParsedRequest): Promise<Uint8Array> {
+    switch (type) {
+      case 'exchange':
+        return this.exchange(id, body, binary, (transport) => transport.exchange.bind(transport));
+      case 'ctap': {
+        const command = oneOf(body, 'command', CTAP_COMMANDS);
+        return this.exchange(id, body, binary, (transport) => {
+          const fido = transport.fido;
+          if (fido === undefined)
+            throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
+          const check = command === 'cbor' ? this.limits.ctap.checkCbor : this.limits.ctap.checkApdu;
+          const send = command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
+          return (message, options) => (check(message), send(message, options));
+        });
+      }
+      case 'hid-send': {
+        const session = this.session(str(body, 'session'));
+        const port = this.linkOf(body, 'hid').port;
+        for (const report of session.hidGate.take(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE))) await port.send(report);
+        return NO_BYTES;
+      }
+      case 'gatt-write': {
+        const session = this.session(str(body, 'session'));
+        const gatt = this.linkOf(body, 'gatt').gatt;
+        const value = bytes(body, 'value', 1, 512);
+        const response = bool(body, 'response');
+        const characteristic = body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE);
+        const fragments = characteristic === 'fido-control-point' ? session.gattGate.take(value) : [value];
+        for (const fragment of fragments) await gatt.write(fragment, response, characteristic);
+        return NO_BYTES;
+      }
+      default:
+        throw new BadMessageError(`Unknown request type; see docs/bridge-protocol.md.`, 'UNKNOWN_TYPE');
+    }
+  }
+
+  private async handle(request: ParsedRequest): Promise<unknown> {
+    const { type, body } = request;
+    if (DATA_REQUESTS.has(type)) {
+      const result = await this.handleData(request);
+      return type === 'exchange' || type === 'ctap' ? { data: toHex(result) } : {};
+    }
     switch (type) {
       case 'list':
         return { devices: this.hub.list() };
@@ -108,19 +182,6 @@ export class ClientConnection {
       case 'release':
         await this.endSession(this.session(str(body, 'session')));
         return {};
-      case 'exchange':
-        return this.exchange(id, body, (transport) => transport.exchange.bind(transport));
-      case 'ctap': {
-        const command = oneOf(body, 'command', CTAP_COMMANDS);
-        return this.exchange(id, body, (transport) => {
-          const fido = transport.fido;
-          if (fido === undefined)
-            throw new BadMessageError('This key does not speak CTAP (its INIT announces no CBOR), so it is no security key.', 'FIDO_UNSUPPORTED');
-          const check = command === 'cbor' ? this.limits.ctap.checkCbor : this.limits.ctap.checkApdu;
-          const send = command === 'cbor' ? fido.cbor.bind(fido) : fido.msg.bind(fido);
-          return (message, options) => (check(message), send(message, options));
-        });
-      }
       case 'cancel': {
         const target = readId(body.request);
         if (target === null) throw new BadMessageError('"request" must be the id of an exchange.');
@@ -128,27 +189,11 @@ export class ClientConnection {
         this.running.get(target)?.abort();
         return {};
       }
-      case 'hid-send': {
-        const session = this.session(str(body, 'session'));
-        const port = this.linkOf(body, 'hid').port;
-        for (const report of session.hidGate.take(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE))) await port.send(report);
-        return {};
-      }
       case 'gatt-mtu':
         return { mtu: await this.linkOf(body, 'gatt').gatt.exchangeMtu(int(body, 'mtu', 23, 517)) };
       case 'gatt-read': {
         const gatt = this.linkOf(body, 'gatt').gatt;
         return { value: toHex(await gatt.read(oneOf(body, 'characteristic', GATT_READABLE))) };
-      }
-      case 'gatt-write': {
-        const session = this.session(str(body, 'session'));
-        const gatt = this.linkOf(body, 'gatt').gatt;
-        const value = bytes(body, 'value', 1, 512);
-        const response = bool(body, 'response');
-        const characteristic = body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE);
-        const fragments = characteristic === 'fido-control-point' ? session.gattGate.take(value) : [value];
-        for (const fragment of fragments) await gatt.write(fragment, response, characteristic);
-        return {};
       }
       case 'gatt-subscribe':
         await this.linkOf(body, 'gatt').gatt.subscribe(
@@ -174,8 +219,14 @@ export class ClientConnection {
     let opened: OpenedLink;
     try {
       opened = await openLink(entry, link, {
-        report: (report) => this.emit({ type: 'hid-report', session: token, report: toHex(report) }),
-        notify: (value, characteristic) => this.emit({ type: 'gatt-notify', session: token, value: toHex(value), characteristic }),
+        report: (report) =>
+          this.binary
+            ? this.sendFrame(encodeSessionEventFrame(BinaryFrame.HID_REPORT, token, report))
+            : this.emit({ type: 'hid-report', session: token, report: toHex(report) }),
+        notify: (value, characteristic) =>
+          this.binary
+            ? this.sendFrame(encodeSessionEventFrame(BinaryFrame.GATT_NOTIFY, token, value, characteristic))
+            : this.emit({ type: 'gatt-notify', session: token, value: toHex(value), characteristic }),
         ended: (error) => this.sessionEnded(token, error),
       });
     } catch (error) {
@@ -194,19 +245,24 @@ export class ClientConnection {
   }
 
   /** One whole message on the session's hkp link (HKP, or CTAP with `ctap`), cancellable by request id. */
-  private async exchange(id: RequestId, body: Record<string, unknown>, channel: (transport: Transport) => Exchange): Promise<unknown> {
+  private async exchange(
+    id: RequestId,
+    body: Record<string, unknown>,
+    binary: boolean | undefined,
+    channel: (transport: Transport) => Exchange,
+  ): Promise<Uint8Array> {
     const send = channel(this.linkOf(body, 'hkp').transport);
     const message = bytes(body, 'data', 1, HID_MAX_MESSAGE_SIZE);
     const timeoutMs = body.timeoutMs === undefined ? undefined : int(body, 'timeoutMs', 1, MAX_EXCHANGE_TIMEOUT_MS);
     const controller = new AbortController();
     this.running.set(id, controller);
     try {
-      const response = await send(message, {
+      return await send(message, {
         signal: controller.signal,
         timeoutMs,
-        onKeepalive: (status) => this.emit({ type: 'keepalive', request: id, status }),
+        onKeepalive: (status) =>
+          binary === true ? this.sendFrame(encodeKeepaliveFrame(id as number, status)) : this.emit({ type: 'keepalive', request: id, status }),
       });
-      return { data: toHex(response) };
     } finally {
       this.running.delete(id);
     }
@@ -249,6 +305,15 @@ export class ClientConnection {
   private replyError(id: RequestId | null, error: unknown): void {
     if (!(error instanceof HkeyError)) this.onInternalError(error);
     this.send({ v: 1, id, type: 'error', error: errorBody(error) });
+  }
+
+  private replyBinaryError(id: number | null, error: unknown): void {
+    if (!(error instanceof HkeyError)) this.onInternalError(error);
+    this.sendFrame(encodeErrorFrame(id ?? 0, errorBody(error)));
+  }
+
+  private sendFrame(frame: Uint8Array): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
   }
 
   private emit(event: BridgeEvent): void {

@@ -22,6 +22,8 @@ export interface ParsedRequest {
   readonly id: RequestId;
   readonly type: string;
   readonly body: Record<string, unknown>;
+  /** Came as a binary frame (`hkey.v1.bin`): its reply and keepalives go back as binary frames. */
+  readonly binary?: boolean;
 }
 
 /** A request id echoed back, or null when the message has none worth echoing. */
@@ -77,10 +79,17 @@ export function oneOf<T extends string>(body: Record<string, unknown>, name: str
   return value as T;
 }
 
-/** Lowercase hex of minBytes..maxBytes bytes. */
+/** minBytes..maxBytes bytes: lowercase hex in JSON messages, raw in binary frames. */
 export function bytes(body: Record<string, unknown>, name: string, minBytes: number, maxBytes: number): Uint8Array {
   const value = body[name];
-  const decoded = typeof value === 'string' && value.length <= maxBytes * 2 ? fromHex(value) : undefined;
+  const decoded =
+    value instanceof Uint8Array
+      ? value.length <= maxBytes
+        ? value
+        : undefined
+      : typeof value === 'string' && value.length <= maxBytes * 2
+        ? fromHex(value)
+        : undefined;
   if (decoded === undefined || decoded.length < minBytes) throw new BadMessageError(`"${name}" must be lowercase hex of ${minBytes} to ${maxBytes} bytes.`);
   return decoded;
 }

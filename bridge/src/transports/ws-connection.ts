@@ -1,22 +1,43 @@
 /**
  * A client connection to the bridge server (docs/bridge-protocol.md): requests matched to replies by id, events
  * fanned out by type. Isomorphic: the global WebSocket of browsers and Node >= 22, else the `ws` package, loaded
- * only when needed (Node 20) so browser bundles never include it.
+ * only when needed (Node 20) so browser bundles never include it. When the bridge offers the binary subprotocol
+ * (bridge-binary.ts) the data path (exchanges, CTAP, raw reports, GATT writes and notifications) uses it.
  */
-import { BRIDGE_PROTOCOL_VERSION, type BridgeErrorBody, type BridgeEvent, type BridgeRequestType, type BridgeRequests } from '../bridge-protocol.js';
+import {
+  BRIDGE_BINARY_PROTOCOL,
+  BinaryFrame,
+  type DecodedServerFrame,
+  decodeServerFrame,
+  encodeExchangeFrame,
+  encodeGattWriteFrame,
+  encodeHidSendFrame,
+} from '../bridge-binary.js';
+import type { GattNotifying, GattWritable } from '../gatt-connection.js';
+import {
+  BRIDGE_PROTOCOL_VERSION,
+  fromHex,
+  toHex,
+  type BridgeErrorBody,
+  type BridgeEvent,
+  type BridgeRequestType,
+  type BridgeRequests,
+} from '../bridge-protocol.js';
 import { BridgeError, DeviceBusyError, TransportError, type TransportErrorCode } from '../errors.js';
 import type { KeepaliveStatus } from '../transport.js';
 
 /** The part of the W3C WebSocket this client uses; the `ws` package has the same shape. */
 export interface WebSocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  /** Set to "arraybuffer" so binary frames arrive as ArrayBuffer in browsers and Node alike. */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export interface BridgeConnectionOptions {
   /** The bridge's WebSocket URL; default ws://127.0.0.1:8120/v1. */
@@ -29,7 +50,13 @@ export interface BridgeConnectionOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** How long connecting may take. Default 5 s. */
   readonly connectTimeoutMs?: number;
+  /** Offer the binary subprotocol (used only when the bridge selects it). Default true; false keeps JSON for everything. */
+  readonly binary?: boolean;
 }
+
+/** Which request an exchange is: HKP, or CTAPHID CBOR or MSG on an hkp session. */
+export type ExchangeKind = 'hkp' | 'cbor' | 'msg';
+const EXCHANGE_FRAMES = { hkp: BinaryFrame.EXCHANGE, cbor: BinaryFrame.CTAP_CBOR, msg: BinaryFrame.CTAP_MSG } as const;
 
 export const DEFAULT_BRIDGE_URL = 'ws://127.0.0.1:8120/v1';
 const OPEN = 1;
@@ -53,12 +80,15 @@ export class BridgeConnection {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(event: BridgeEvent) => void>>();
   private readonly closeListeners = new Set<(error: BridgeError) => void>();
+  private readonly frameListeners = new Set<(frame: DecodedServerFrame) => void>();
   private closedWith: BridgeError | undefined;
 
   private constructor(
     private readonly socket: WebSocketLike,
     /** How the bridge names this connection to other clients (lease holder). */
     readonly client: string,
+    /** The bridge selected the binary subprotocol: the data path travels as binary frames. */
+    readonly binary: boolean,
   ) {}
 
   /** Connects and waits for the bridge's hello; BRIDGE_UNAVAILABLE when it cannot be reached or refuses us. */
@@ -68,7 +98,8 @@ export class BridgeConnection {
     const shownUrl = url.href;
     if (options.token !== undefined) url.searchParams.set('token', options.token);
     if (options.client !== undefined) url.searchParams.set('client', options.client);
-    const socket = new Socket(url.href);
+    const socket = options.binary === false ? new Socket(url.href) : new Socket(url.href, [BRIDGE_BINARY_PROTOCOL]);
+    socket.binaryType = 'arraybuffer';
     const unavailable = (): BridgeError =>
       new BridgeError(
         'BRIDGE_UNAVAILABLE',
@@ -81,12 +112,18 @@ export class BridgeConnection {
         socket.close();
       }, options.connectTimeoutMs ?? 5000);
       socket.addEventListener('message', (event) => {
+        if (typeof event.data !== 'string') {
+          const frame = binaryFrame(event.data);
+          if (frame !== undefined) connection?.onFrame(frame);
+          return;
+        }
         const message = parse(event.data);
         if (message === undefined) return;
         if (connection === undefined) {
           if (message.type !== 'hello') return;
           clearTimeout(timer);
-          connection = new BridgeConnection(socket, String(message.client));
+          // An older bridge may echo the offered subprotocol without speaking it: only its hello says it does.
+          connection = new BridgeConnection(socket, String(message.client), message.binary === BRIDGE_BINARY_PROTOCOL);
           resolve(connection);
           return;
         }
@@ -107,6 +144,59 @@ export class BridgeConnection {
   }
 
   request<T extends BridgeRequestType>(type: T, params: BridgeRequests[T]['params'], options: RequestOptions = {}): Promise<BridgeRequests[T]['result']> {
+    return this.call(options, (id) => this.send({ id, type, ...params })) as Promise<BridgeRequests[T]['result']>;
+  }
+
+  /** One whole message on an hkp session: `exchange` or `ctap`, as a binary frame when the bridge speaks them. */
+  async exchange(kind: ExchangeKind, session: string, data: Uint8Array, timeoutMs: number | undefined, options: RequestOptions = {}): Promise<Uint8Array> {
+    const timeout = timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(timeoutMs));
+    if (this.binary)
+      return (await this.call(options, (id) => this.sendFrame(encodeExchangeFrame(EXCHANGE_FRAMES[kind], id, session, timeout, data)))) as Uint8Array;
+    const params = { session, data: toHex(data), ...(timeout === undefined ? {} : { timeoutMs: timeout }) };
+    const { data: hex } = kind === 'hkp' ? await this.request('exchange', params, options) : await this.request('ctap', { ...params, command: kind }, options);
+    return decodeHex(hex);
+  }
+
+  async hidSend(session: string, report: Uint8Array): Promise<void> {
+    if (this.binary) await this.call({}, (id) => this.sendFrame(encodeHidSendFrame(id, session, report)));
+    else await this.request('hid-send', { session, report: toHex(report) });
+  }
+
+  async gattWrite(session: string, value: Uint8Array, response: boolean, characteristic: GattWritable | undefined): Promise<void> {
+    if (this.binary) await this.call({}, (id) => this.sendFrame(encodeGattWriteFrame(id, session, value, response, characteristic)));
+    else await this.request('gatt-write', { session, value: toHex(value), response, characteristic });
+  }
+
+  /** A session's raw HID reports, from binary frames or JSON events alike; returns an unsubscribe function. */
+  onHidReport(session: string, listener: (report: Uint8Array) => void): () => void {
+    const offFrames = this.onSessionFrame((frame) => {
+      if (frame.type === 'hid-report' && frame.session === session) listener(frame.data);
+    });
+    const offEvents = this.on('hid-report', (event) => {
+      if (event.session === session) listener(decodeHex(event.report));
+    });
+    return () => (offFrames(), offEvents());
+  }
+
+  /** A session's GATT notifications, from binary frames or JSON events alike; returns an unsubscribe function. */
+  onGattNotify(session: string, listener: (value: Uint8Array, characteristic: GattNotifying) => void): () => void {
+    const offFrames = this.onSessionFrame((frame) => {
+      if (frame.type === 'gatt-notify' && frame.session === session) listener(frame.data, frame.characteristic);
+    });
+    const offEvents = this.on('gatt-notify', (event) => {
+      // Bridges older than the FIDO service on this link name no characteristic: the HKP status characteristic.
+      if (event.session === session) listener(decodeHex(event.value), event.characteristic ?? 'status');
+    });
+    return () => (offFrames(), offEvents());
+  }
+
+  private onSessionFrame(listener: (frame: DecodedServerFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** A request under a fresh id, sent by `transmit`; settled by the reply with that id (JSON or binary). */
+  private call(options: RequestOptions, transmit: (id: number) => void): Promise<unknown> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     const id = this.nextId++;
     const signal = options.signal;
@@ -117,7 +207,7 @@ export class BridgeConnection {
       this.pending.set(id, {
         resolve: (result) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(result as BridgeRequests[T]['result']);
+          resolve(result);
         },
         reject: (error) => {
           signal?.removeEventListener('abort', onAbort);
@@ -125,7 +215,7 @@ export class BridgeConnection {
         },
         onKeepalive: options.onKeepalive,
       });
-      this.send({ id, type, ...params });
+      transmit(id);
     });
   }
 
@@ -152,6 +242,29 @@ export class BridgeConnection {
     if (this.socket.readyState === OPEN) this.socket.send(JSON.stringify({ v: BRIDGE_PROTOCOL_VERSION, ...message }));
   }
 
+  private sendFrame(frame: Uint8Array): void {
+    if (this.socket.readyState === OPEN) this.socket.send(frame);
+  }
+
+  private onFrame(frame: DecodedServerFrame): void {
+    switch (frame.type) {
+      case 'result':
+      case 'error': {
+        const pending = this.pending.get(frame.id);
+        if (pending === undefined) return;
+        this.pending.delete(frame.id);
+        if (frame.type === 'result') pending.resolve(frame.data);
+        else pending.reject(errorFromBody(frame.error));
+        return;
+      }
+      case 'keepalive':
+        this.pending.get(frame.id)?.onKeepalive?.(frame.status);
+        return;
+      default:
+        for (const listener of this.frameListeners) listener(frame);
+    }
+  }
+
   private onMessage(message: Record<string, unknown>): void {
     if (message.type === 'result' || message.type === 'error') {
       const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
@@ -175,6 +288,20 @@ export class BridgeConnection {
     this.socket.close();
     for (const listener of this.closeListeners) listener(error);
   }
+}
+
+/** A binary message as a server frame; undefined for anything malformed, which is dropped like malformed JSON. */
+function binaryFrame(data: unknown): DecodedServerFrame | undefined {
+  if (data instanceof ArrayBuffer) return decodeServerFrame(new Uint8Array(data));
+  if (data instanceof Uint8Array) return decodeServerFrame(data);
+  return undefined;
+}
+
+/** Hex the bridge sent, as bytes; PROTOCOL_VIOLATION when it is not hex. */
+export function decodeHex(hex: string): Uint8Array {
+  const bytes = fromHex(hex);
+  if (bytes === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent malformed bytes.' });
+  return bytes;
 }
 
 function parse(data: unknown): Record<string, unknown> | undefined {

@@ -4,11 +4,11 @@
  * and lease, given back when the port is closed.
  */
 import { BLE_DEFAULT_ATT_MTU } from '@hkey/protocol';
-import { fromHex, toHex, type BridgeLink } from '../bridge-protocol.js';
+import type { BridgeLink } from '../bridge-protocol.js';
 import { TransportError } from '../errors.js';
 import type { BleService, GattConnection } from '../gatt-connection.js';
 import type { HidReportPort } from '../hid-report-port.js';
-import { BridgeConnection, type BridgeConnectionOptions } from './ws-connection.js';
+import { BridgeConnection, type BridgeConnectionOptions, decodeHex } from './ws-connection.js';
 
 interface RawSession {
   readonly connection: BridgeConnection;
@@ -60,24 +60,13 @@ async function acquireRaw(options: BridgeConnectionOptions, deviceId: string, li
   };
 }
 
-function decode(hex: string): Uint8Array {
-  const bytes = fromHex(hex);
-  if (bytes === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent malformed bytes.' });
-  return bytes;
-}
-
 /** The key's HID interface as raw reports; the caller runs CTAPHID (INIT, channels) itself. */
 export async function openBridgeHidPort(options: BridgeConnectionOptions, deviceId: string): Promise<HidReportPort> {
   const raw = await acquireRaw(options, deviceId, 'hid');
   const { connection, session } = raw;
   return {
-    send: async (report) => {
-      await connection.request('hid-send', { session, report: toHex(report) });
-    },
-    onReport: (listener) =>
-      connection.on('hid-report', (event) => {
-        if (event.session === session) listener(decode(event.report));
-      }),
+    send: (report) => connection.hidSend(session, report),
+    onReport: (listener) => connection.onHidReport(session, listener),
     onClose: (listener) => raw.onEnd((reason) => listener(new TransportError('DISCONNECTED', { message: reason }))),
     close: raw.close,
   };
@@ -94,18 +83,12 @@ export async function openBridgeGatt(options: BridgeConnectionOptions, deviceId:
       return mtu;
     },
     exchangeMtu: async (clientMtu) => (mtu = (await connection.request('gatt-mtu', { session, mtu: clientMtu })).mtu),
-    read: async (characteristic) => decode((await connection.request('gatt-read', { session, characteristic })).value),
-    write: async (value, response, characteristic) => {
-      await connection.request('gatt-write', { session, value: toHex(value), response, characteristic });
-    },
+    read: async (characteristic) => decodeHex((await connection.request('gatt-read', { session, characteristic })).value),
+    write: (value, response, characteristic) => connection.gattWrite(session, value, response, characteristic),
     subscribe: async (enable, characteristic) => {
       await connection.request('gatt-subscribe', { session, enable, characteristic });
     },
-    onNotify: (listener) =>
-      connection.on('gatt-notify', (event) => {
-        // Bridges older than the FIDO service on this link name no characteristic: the HKP status characteristic.
-        if (event.session === session) listener(decode(event.value), event.characteristic ?? 'status');
-      }),
+    onNotify: (listener) => connection.onGattNotify(session, listener),
     onDisconnect: raw.onEnd,
     close: raw.close,
   };

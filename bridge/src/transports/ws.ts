@@ -2,7 +2,7 @@
  * Keys behind a bridge server (`hkey bridge`), over its WebSocket: the same TransportKind as local keys, in Node
  * and in browsers. Each open() is its own connection and lease, closed with the transport, so nothing lingers.
  */
-import { fromHex, toHex, type BridgeDevice } from '../bridge-protocol.js';
+import type { BridgeDevice } from '../bridge-protocol.js';
 import { type BridgeError, TransportError } from '../errors.js';
 import type { DeviceDescriptor, DeviceObserver, ExchangeOptions, FidoExchange, Subscription, Transport, TransportKind } from '../transport.js';
 import { BridgeConnection, type BridgeConnectionOptions } from './ws-connection.js';
@@ -97,17 +97,8 @@ export class WsTransport implements Transport {
   }
 
   /** An HKP exchange, or with `ctap` a CTAPHID CBOR or MSG one. */
-  private async send(message: Uint8Array, options: ExchangeOptions = {}, ctap?: 'cbor' | 'msg'): Promise<Uint8Array> {
-    const timeoutMs = options.timeoutMs;
-    const params = { session: this.session, data: toHex(message), ...(timeoutMs === undefined ? {} : { timeoutMs: Math.max(1, Math.ceil(timeoutMs)) }) };
-    const requestOptions = { signal: options.signal, onKeepalive: options.onKeepalive };
-    const { data } =
-      ctap === undefined
-        ? await this.connection.request('exchange', params, requestOptions)
-        : await this.connection.request('ctap', { ...params, command: ctap }, requestOptions);
-    const response = fromHex(data);
-    if (response === undefined) throw new TransportError('PROTOCOL_VIOLATION', { message: 'The bridge sent a malformed response.' });
-    return response;
+  private send(message: Uint8Array, options: ExchangeOptions = {}, ctap?: 'cbor' | 'msg'): Promise<Uint8Array> {
+    return this.connection.exchange(ctap ?? 'hkp', this.session, message, options.timeoutMs, { signal: options.signal, onKeepalive: options.onKeepalive });
   }
 
   async close(): Promise<void> {
