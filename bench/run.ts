@@ -54,7 +54,8 @@ for (const [title, render] of systemSuites) {
   sections.push(table);
 }
 
-if (!filter || 'start-up'.includes(filter)) {
+// `-- startup` and `-- start-up` both select it.
+if (!filter || 'start-up'.includes(filter) || 'startup'.includes(filter)) {
   process.stderr.write('  Start-up: hkey sim cold start ...\n');
   const table = renderStartup(await measureStartup());
   process.stdout.write(`\n${table}`);
