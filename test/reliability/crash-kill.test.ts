@@ -6,12 +6,9 @@
  * twice, no PIN attempt refunded. Two lanes (two keys, two files) run side by side, one per core.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CtapCommand } from '@hkey/protocol';
 import { VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
@@ -19,6 +16,7 @@ import { FileStore } from '@hkey/firmware-sim/node';
 import { FidoClient, ctapRequest, getAssertionParams, makeCredentialParams } from '../../firmware-sim/test/fido-client.js';
 import { CounterLedger } from './crash/counter-ledger.js';
 import { Ledger, encodeOp, planOps, refilled } from './crash/ledger.js';
+import { bundleCrashChild } from './crash/crash-child-bundle.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
@@ -30,17 +28,7 @@ let directory: string;
 let child: string;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'hkey-crash-'));
-  child = join(directory, 'crash-child.cjs');
-  // One bundle, started hundreds of times: node starts it in about 0.1 s, `node --import tsx` in about 1 s.
-  await build({
-    entryPoints: [fileURLToPath(new URL('./crash-child.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: child,
-    logLevel: 'error',
-  });
+  ({ directory, child } = await bundleCrashChild('hkey-crash-'));
 });
 
 afterAll(async () => {

@@ -8,12 +8,9 @@
  * exactly those the issuer's items up to that sequence make, each item's effect once (state and sequence agree).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type SealedItem,
@@ -32,6 +29,7 @@ import {
 } from '@hkey/protocol';
 import { type DeviceState, VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
+import { bundleCrashChild } from './crash/crash-child-bundle.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 /** A fifth of crash-kill.test.ts's kills: each life here also derives the key's identity, opens and signs. */
@@ -45,16 +43,7 @@ let directory: string;
 let child: string;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'hkey-sealed-crash-'));
-  child = join(directory, 'crash-child.cjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./crash-child.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: child,
-    logLevel: 'error',
-  });
+  ({ directory, child } = await bundleCrashChild('hkey-sealed-crash-'));
 });
 
 afterAll(async () => {
