@@ -660,7 +660,7 @@ item was applied, 9 when any was refused or is missing, 7 when a receipt is not 
     .option('--ble-link <url>', 'also run the BLE cases over a simulator BLE link, e.g. ble-link://127.0.0.1:8112/HK-SIM-000001')
     .option('--json-report <file>', 'write the report as JSON (plain --json prints results as JSON, as everywhere)')
     .option('--junit <file>', 'write the report as JUnit XML')
-    .option('--only <groupOrCase...>', 'run only these groups (hid, ble, message, semantics, fido) or cases (e.g. HID-07, FIDO-09)')
+    .option('--only <groupOrCase...>', 'run only these groups (hid, ble, message, semantics, fido, sealed) or cases (e.g. HID-07, FIDO-09, SEAL-04)')
     .option('--list', 'list the cases and exit', false)
     .option('--destructive', 'also run cases that wipe the key or block its PIN (never the default)', false)
     .option('--interactive', 'ask the operator to press the button and restart the key')
