@@ -1,6 +1,7 @@
 /**
  * Whole GetOtp round trips (client -> framing -> device -> framing -> client): in-process, over UDP with 1 and
- * 16 clients, through the bridge (JSON and binary WebSocket protocols, 1 and 100 clients), and against the simulator slowed to real USB timing, which is the physical reference.
+ * 16 clients, through the bridge (JSON and binary WebSocket protocols, 1 and 100 clients), and against the
+ * simulator slowed to real USB timing, which is the physical reference.
  */
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

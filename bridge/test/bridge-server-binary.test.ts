@@ -26,16 +26,15 @@ afterEach(async () => {
 
 /** A `ws` WebSocket that records what it sends (text or binary), optionally presenting a browser's Origin. */
 function recordingSocket(sent: ('text' | 'binary')[], origin?: string): WebSocketConstructor {
-  class Recording extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, origin === undefined ? {} : { origin });
-    }
-    override send(...args: Parameters<WebSocket['send']>): void {
-      sent.push(typeof args[0] === 'string' ? 'text' : 'binary');
-      super.send(...args);
-    }
-  }
-  return Recording as unknown as WebSocketConstructor;
+  return function (url: string, protocols?: string | string[]) {
+    const socket = new WebSocket(url, protocols, origin === undefined ? {} : { origin });
+    const send = socket.send.bind(socket);
+    socket.send = ((data: string | Uint8Array) => {
+      sent.push(typeof data === 'string' ? 'text' : 'binary');
+      send(data);
+    }) as typeof socket.send;
+    return socket;
+  } as unknown as WebSocketConstructor;
 }
 
 const clientDataHash = sha256(new TextEncoder().encode('client data'));

@@ -1,7 +1,8 @@
 /**
  * Reading untrusted binary request frames (`hkey.v1.bin`) into the same requests the JSON protocol makes, so one
- * code path (and one CTAP policy) serves both: bytes arrive as Uint8Array where JSON has hex (copied: the gates hold them past this frame), nothing else differs.
- * Every malformed frame becomes BadMessageError, with the frame's id when it was readable.
+ * code path (and one CTAP policy) serves both: bytes arrive as Uint8Array where JSON has hex (copied: the gates
+ * hold them past this frame), nothing else differs. Every malformed frame becomes BadMessageError, with the
+ * frame's id when it was readable.
  */
 import { BinaryFrame, FrameShapeError, GATT_WRITABLE_CODES, decodeRequestFrame } from '../bridge-binary.js';
 import { BadMessageError, type ParsedRequest } from './request-fields.js';
