@@ -172,13 +172,16 @@ export type DecodedServerFrame =
   | { readonly type: 'hid-report'; readonly session: string; readonly data: Uint8Array }
   | { readonly type: 'gatt-notify'; readonly session: string; readonly data: Uint8Array; readonly characteristic: GattNotifying };
 
-/** A frame from the server; undefined for anything malformed (the client treats that as a protocol violation). */
+/**
+ * A frame from the server; undefined for anything malformed (the client drops it). Its bytes are copies that own their
+ * buffer: callers may read `.buffer` (DataView over a notification, as Web Bluetooth pages do).
+ */
 export function decodeServerFrame(bytes: Uint8Array): DecodedServerFrame | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (bytes[0]) {
     case BinaryFrame.RESULT:
       if (bytes.length < FRAME_ID_HEADER) return undefined;
-      return { type: 'result', id: view.getUint32(1), data: bytes.subarray(FRAME_ID_HEADER) };
+      return { type: 'result', id: view.getUint32(1), data: bytes.slice(FRAME_ID_HEADER) };
     case BinaryFrame.ERROR: {
       if (bytes.length < 6) return undefined;
       const codeEnd = 6 + (bytes[5] as number);
@@ -199,9 +202,9 @@ export function decodeServerFrame(bytes: Uint8Array): DecodedServerFrame | undef
       const notify = bytes[0] === BinaryFrame.GATT_NOTIFY;
       if (bytes.length < end + (notify ? 1 : 0)) return undefined;
       const session = decoder.decode(bytes.subarray(2, end));
-      if (!notify) return { type: 'hid-report', session, data: bytes.subarray(end) };
+      if (!notify) return { type: 'hid-report', session, data: bytes.slice(end) };
       const characteristic = GATT_NOTIFYING_CODES[bytes[end] as number] ?? 'status';
-      return { type: 'gatt-notify', session, characteristic, data: bytes.subarray(end + 1) };
+      return { type: 'gatt-notify', session, characteristic, data: bytes.slice(end + 1) };
     }
     default:
       return undefined;

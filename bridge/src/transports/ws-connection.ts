@@ -99,6 +99,7 @@ export class BridgeConnection {
     if (options.token !== undefined) url.searchParams.set('token', options.token);
     if (options.client !== undefined) url.searchParams.set('client', options.client);
     const socket = options.binary === false ? new Socket(url.href) : new Socket(url.href, [BRIDGE_BINARY_PROTOCOL]);
+    // Browsers default to Blob; the `ws` package's Buffers (Uint8Arrays) are read as they are, without a copy.
     socket.binaryType = 'arraybuffer';
     const unavailable = (): BridgeError =>
       new BridgeError(
@@ -148,10 +149,14 @@ export class BridgeConnection {
   }
 
   /** One whole message on an hkp session: `exchange` or `ctap`, as a binary frame when the bridge speaks them. */
-  async exchange(kind: ExchangeKind, session: string, data: Uint8Array, timeoutMs: number | undefined, options: RequestOptions = {}): Promise<Uint8Array> {
+  exchange(kind: ExchangeKind, session: string, data: Uint8Array, timeoutMs: number | undefined, options: RequestOptions = {}): Promise<Uint8Array> {
     const timeout = timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(timeoutMs));
     if (this.binary)
-      return (await this.call(options, (id) => this.sendFrame(encodeExchangeFrame(EXCHANGE_FRAMES[kind], id, session, timeout, data)))) as Uint8Array;
+      return this.call(options, (id) => this.sendFrame(encodeExchangeFrame(EXCHANGE_FRAMES[kind], id, session, timeout, data))) as Promise<Uint8Array>;
+    return this.exchangeJson(kind, session, data, timeout, options);
+  }
+
+  private async exchangeJson(kind: ExchangeKind, session: string, data: Uint8Array, timeout: number | undefined, options: RequestOptions): Promise<Uint8Array> {
     const params = { session, data: toHex(data), ...(timeout === undefined ? {} : { timeoutMs: timeout }) };
     const { data: hex } = kind === 'hkp' ? await this.request('exchange', params, options) : await this.request('ctap', { ...params, command: kind }, options);
     return decodeHex(hex);
@@ -293,7 +298,7 @@ export class BridgeConnection {
 /** A binary message as a server frame; undefined for anything malformed, which is dropped like malformed JSON. */
 function binaryFrame(data: unknown): DecodedServerFrame | undefined {
   if (data instanceof ArrayBuffer) return decodeServerFrame(new Uint8Array(data));
-  if (data instanceof Uint8Array) return decodeServerFrame(data);
+  if (ArrayBuffer.isView(data)) return decodeServerFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return undefined;
 }
 
