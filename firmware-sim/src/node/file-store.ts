@@ -3,31 +3,22 @@
  * encryption at rest (scrypt + AES-256-GCM with the envelope header as associated data), replaced atomically
  * (atomic-write.ts). A damaged or unknown file is refused with a clear message, never silently reset.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 import { StateFileError, stateFromJson, stateToJson } from '../core/state-codec.js';
 import type { DeviceState } from '../core/state.js';
 import type { StateStore } from '../core/store.js';
 import { removeStaleTempFiles, writeFileAtomically, writeTempFile } from './atomic-write.js';
-
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: Buffer,
-  keylen: number,
-  options: { N: number; r: number; p: number; maxmem: number },
-) => Promise<Buffer>;
+import { PASSPHRASE_SCRYPT, passphraseKey } from './passphrase-key.js';
 
 export const STATE_FORMAT = 'hkey-state';
 /** Version 2 binds the header to the ciphertext; version 1 files are still read and become version 2 at the next save. */
 export const STATE_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, STATE_VERSION];
-const SCRYPT = { N: 1 << 17, r: 8, p: 1 } as const;
+const SCRYPT = PASSPHRASE_SCRYPT;
 /** Costs a file may name: today's, and the 2^15 of files written before; the next save uses today's. */
 const SCRYPT_COSTS: readonly number[] = [1 << 15, SCRYPT.N];
-/** scrypt needs 128 * N * r bytes; the default limit (32 MiB) is below that for N = 2^17. */
-const SCRYPT_MAXMEM = 2 * 128 * SCRYPT.N * SCRYPT.r;
 const TAG_BYTES = 16;
 
 interface Encryption {
@@ -155,7 +146,7 @@ export class FileStore implements StateStore {
   private async derive(salt: Buffer, N: number): Promise<Buffer> {
     if (this.options.passphrase === undefined) throw fail('STATE_PASSPHRASE_REQUIRED', this.path, 'is encrypted and needs its passphrase');
     if (this.key && this.key.N === N && this.key.salt.equals(salt)) return this.key.key;
-    const key = await scryptAsync(this.options.passphrase, salt, 32, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT_MAXMEM });
+    const key = await passphraseKey(this.options.passphrase, salt, N);
     this.key = { salt, N, key };
     return key;
   }

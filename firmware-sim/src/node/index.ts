@@ -8,3 +8,4 @@ export * from './listen-error.js';
 export * from './ble-link-server.js';
 export * from './attestation-ca.js';
 export * from './node-fido-signer.js';
+export * from './passphrase-key.js';

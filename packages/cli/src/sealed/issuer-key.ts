@@ -4,20 +4,17 @@
  * header as associated data), written owner-only and never replaced; its public key goes beside it as a PEM
  * SubjectPublicKeyInfo (FILE.pub) for the keys' enrollment and for verifying receipts.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { PASSPHRASE_SCRYPT, passphraseKey } from '@hkey/firmware-sim/node';
 import { type RawKeyPair, fromBase64Url, p256KeyPair, toBase64Url } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import { canPrompt, promptHidden } from '../terminal.js';
 
 const FORMAT = 'hkey-issuer-key';
-const SCRYPT = { N: 1 << 17, r: 8, p: 1 } as const;
-const SCRYPT_MAXMEM = 2 * 128 * SCRYPT.N * SCRYPT.r;
+const SCRYPT = PASSPHRASE_SCRYPT;
 const PASSPHRASE_ENV = 'HKEY_ISSUER_PASSPHRASE';
 const MIN_PASSPHRASE = 8;
-
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: typeof SCRYPT & { maxmem: number }) => Promise<Buffer>;
 
 interface Envelope {
   format: typeof FORMAT;
@@ -111,7 +108,7 @@ export async function createIssuerKey(path: string, passphrase: string): Promise
     cipher: 'aes-256-gcm',
     iv: iv.toString('base64'),
   } as const;
-  const key = await scryptAsync(passphrase, salt, 32, { ...SCRYPT, maxmem: SCRYPT_MAXMEM });
+  const key = await passphraseKey(passphrase, salt);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   cipher.setAAD(associatedData(header));
   const payload = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
@@ -182,7 +179,7 @@ export async function readIssuerPublicKey(path: string): Promise<Uint8Array> {
 /** The issuer's key pair from its encrypted key file. */
 export async function readIssuerKey(path: string, passphrase: string): Promise<RawKeyPair> {
   const envelope = parseEnvelope(await readText(path, 'issuer key'), path);
-  const key = await scryptAsync(passphrase, Buffer.from(envelope.salt, 'base64'), 32, { ...SCRYPT, maxmem: SCRYPT_MAXMEM });
+  const key = await passphraseKey(passphrase, Buffer.from(envelope.salt, 'base64'));
   let pkcs8: Buffer;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.iv, 'base64'), { authTagLength: 16 });
