@@ -296,11 +296,16 @@ export async function runParallel(rows: readonly BatchRow[], context: RunnerCont
     else assigned.set(row.serial, [...(assigned.get(row.serial) ?? []), row]);
   }
   const results: RowResult[] = [];
-  // Sessions start one after another, so a wrong PIN costs an attempt on one key only (PinReader.rejected).
+  // Locked keys start one after another, so a wrong PIN costs an attempt on one key only (PinReader.rejected);
+  // unlocked keys ask for nothing and start together meanwhile (each start is a few exchanges at link pace).
+  const start = (key: OpenKey): Promise<KeySession | { failed: unknown }> => KeySession.start(key, context).catch((error: unknown) => ({ failed: error }));
+  const unlockedStarts = new Map(keys.filter((key) => !key.info.locked).map((key) => [key, start(key)]));
   const sessions: KeySession[] = [];
   for (const key of keys) {
     try {
-      sessions.push(await KeySession.start(key, context));
+      const started = await (unlockedStarts.get(key) ?? start(key));
+      if (!(started instanceof KeySession)) throw started.failed;
+      sessions.push(started);
       context.events.keyReady(key.info.serial, key.url);
     } catch (error) {
       await key.close();
