@@ -1,7 +1,7 @@
 /**
  * Writes an account with an OTP credential and proves the key computes the codes the server will: the key makes
- * a code, the host computes it with otplib (otp-verify.ts), and they must match. A failure
- * after the (atomic) AccountCreate deletes the account again, so no unverified account stays on the key.
+ * a code, the host computes it (otp-verify.ts: the protocol's engine, cross-checked by otplib), and they must
+ * match. A failure after the (atomic) AccountCreate deletes the account again, so no unverified account stays.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { KeyClient } from '@hkey/bridge';
