@@ -114,6 +114,15 @@ describe('OTP through the device (docs/protocol.md §4.13, §7)', () => {
     expect((await h.ok('AccountGet', { id })).otp).toMatchObject({ counter: 10 });
   });
 
+  test('right after SetTime the clock reads the time set, on a clock with fractional milliseconds too', async () => {
+    const h = await harness();
+    // A virtual clock after a jump runs on fractions of a millisecond; rounding the offset to nearest put the
+    // clock 0.4 ms before the time set, in the previous TOTP step.
+    h.clock.advance(0.6);
+    await h.ok('SetTime', { time: 1_234_567_890 });
+    expect((await h.ok('GetInfo', {})).time).toBe(1_234_567_890);
+  });
+
   test('RFC 6238 vectors on the device clock, all three algorithms', async () => {
     const h = await harness();
     const ids: Record<string, number> = {};

@@ -251,7 +251,9 @@ export class VirtualKey {
 
   private withDeviceTime(unixSeconds: number): DeviceState {
     const offset = unixSeconds * 1000 - (this.deviceTimeMs() - this.current.clockOffsetMs);
-    return { ...this.current, clockOffsetMs: Math.round(offset) };
+    // Rounded up: right after SetTime the clock reads at least the time set, also on a clock with fractional
+    // milliseconds (a virtual clock after a jump), where rounding to nearest could land in the second before.
+    return { ...this.current, clockOffsetMs: Math.ceil(offset) };
   }
 
   /** Writes through the store, applying scheduled flash faults (docs/protocol.md §5.5). */
