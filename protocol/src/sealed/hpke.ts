@@ -10,6 +10,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes.js';
+import { P256_ORDER, webCryptoPrivateKey, webCryptoPublicKey } from './p256-webcrypto.js';
 
 const utf8 = new TextEncoder();
 const HPKE_V1 = utf8.encode('HPKE-v1');
@@ -17,7 +18,6 @@ const HPKE_V1 = utf8.encode('HPKE-v1');
 const KEM_SUITE = concatBytes(utf8.encode('KEM'), Uint8Array.of(0x00, 0x10));
 const HPKE_SUITE = concatBytes(utf8.encode('HPKE'), Uint8Array.of(0x00, 0x10, 0x00, 0x01, 0x00, 0x01));
 const EMPTY = new Uint8Array(0);
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
 function labeledExtract(suite: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array): Uint8Array {
@@ -32,48 +32,8 @@ function subtle(): SubtleCrypto {
   return globalThis.crypto.subtle;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-/** WebCrypto keys made from raw bytes, kept per byte array: a key's identity and an issuer's batch reuse theirs. */
-const privateKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-const publicKeys = new Map<string, Promise<CryptoKey>>();
-const PUBLIC_KEY_CACHE = 256;
-
-function ecdhPrivateKey(privateKey: Uint8Array, publicKey: Uint8Array): Promise<CryptoKey> {
-  let key = privateKeys.get(privateKey);
-  if (key === undefined) {
-    const jwk: JsonWebKey = {
-      kty: 'EC',
-      crv: 'P-256',
-      d: base64url(privateKey),
-      x: base64url(publicKey.subarray(1, 33)),
-      y: base64url(publicKey.subarray(33, 65)),
-    };
-    key = subtle().importKey('jwk', jwk, ECDH, false, ['deriveBits']);
-    privateKeys.set(privateKey, key);
-  }
-  return key;
-}
-
-function ecdhPublicKey(publicKey: Uint8Array): Promise<CryptoKey> {
-  const id = base64url(publicKey);
-  let key = publicKeys.get(id);
-  if (key === undefined) {
-    key = subtle().importKey('raw', new Uint8Array(publicKey), ECDH, false, []);
-    // Public keys are not secret; the bound only keeps a long relay from growing the map without end.
-    if (publicKeys.size >= PUBLIC_KEY_CACHE) publicKeys.delete(publicKeys.keys().next().value as string);
-    publicKeys.set(id, key);
-    key.catch(() => publicKeys.delete(id));
-  }
-  return key;
-}
-
 async function dh(privateKey: CryptoKey, publicKey: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: await ecdhPublicKey(publicKey) }, privateKey, 256));
+  return new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: await webCryptoPublicKey('ECDH', publicKey) }, privateKey, 256));
 }
 
 /** RFC 9180 §4.1 ExtractAndExpand, then §5.1 KeySchedule for mode_base: the AEAD key and nonce of a single message. */
@@ -106,7 +66,7 @@ export function deriveHpkeKeyPair(ikm: Uint8Array): HpkeKeyPair {
 async function ephemeralKey(seed: Uint8Array | undefined): Promise<{ privateKey: CryptoKey; enc: Uint8Array }> {
   if (seed !== undefined) {
     const pair = deriveHpkeKeyPair(seed);
-    return { privateKey: await ecdhPrivateKey(pair.privateKey, pair.publicKey), enc: pair.publicKey };
+    return { privateKey: await webCryptoPrivateKey('ECDH', pair.privateKey, pair.publicKey), enc: pair.publicKey };
   }
   const pair = (await subtle().generateKey(ECDH, true, ['deriveBits'])) as CryptoKeyPair;
   return { privateKey: pair.privateKey, enc: new Uint8Array(await subtle().exportKey('raw', pair.publicKey)) };
@@ -127,6 +87,11 @@ export async function hpkeSealBase(
 
 /** OpenBase (§6.1) of one message; throws when anything was altered. */
 export async function hpkeOpenBase(recipient: HpkeKeyPair, enc: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
-  const { key, nonce } = keySchedule(await dh(await ecdhPrivateKey(recipient.privateKey, recipient.publicKey), enc), enc, recipient.publicKey, info);
+  const { key, nonce } = keySchedule(
+    await dh(await webCryptoPrivateKey('ECDH', recipient.privateKey, recipient.publicKey), enc),
+    enc,
+    recipient.publicKey,
+    info,
+  );
   return gcm(key, nonce, aad).decrypt(ciphertext);
 }

@@ -34,7 +34,6 @@ export {
   type InventoryEntry,
   KEM_KEY_EXTENSION_OID,
   type KeyIdentityEntry,
-  fromBase64Url,
   parseBundleItem,
   parseBundleItems,
   parseBundleManifest,
@@ -47,5 +46,5 @@ export {
   serializeBundleManifest,
   serializeInventoryEntry,
   serializeReceiptLine,
-  toBase64Url,
 } from './bundle.js';
+export { fromBase64Url, toBase64Url } from '../base64url.js';

@@ -9,15 +9,14 @@ import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes.js';
 import { type HpkeKeyPair, deriveHpkeKeyPair, hpkeOpenBase, hpkeSealBase } from './hpke.js';
+import { P256_ORDER, webCryptoPrivateKey, webCryptoPublicKey } from './p256-webcrypto.js';
 import { ISSUER_ID_BYTES } from './sealed-header.js';
 
 export const HPKE_INFO = new TextEncoder().encode('hkey sealed item v1');
 export const P256_PUBLIC_KEY_BYTES = 65;
 export const SIGNATURE_BYTES = 64;
 
-const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const HALF_ORDER = P256_ORDER >> 1n;
-const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 export function issuerIdOf(issuerPublicKey: Uint8Array): Uint8Array {
@@ -50,50 +49,25 @@ function scalarBytes(value: bigint): Uint8Array {
   return bytes;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const utf8 = new TextEncoder();
+
+/** What every signature of the sealed formats covers: a label naming its purpose, then the message. */
+function labelled(label: string, message: Uint8Array): Uint8Array {
+  return concatBytes(utf8.encode(label), message);
 }
 
 /** `label || message`, signed as ECDSA P-256 / SHA-256, raw r||s, low-S, RFC 6979: the same bytes every time. */
 export function signLabelled(label: string, message: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  return p256.sign(concatBytes(new TextEncoder().encode(label), message), privateKey, { prehash: true, lowS: true });
+  return p256.sign(labelled(label, message), privateKey, { prehash: true, lowS: true });
 }
-
-const signingKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
 /** As signLabelled, with WebCrypto's randomized ECDSA (s brought to its low form): for an issuer sealing many items. */
 export async function signLabelledFast(label: string, message: Uint8Array, pair: RawKeyPair): Promise<Uint8Array> {
-  let key = signingKeys.get(pair.privateKey);
-  if (key === undefined) {
-    const { privateKey: d, publicKey } = pair;
-    const jwk: JsonWebKey = { kty: 'EC', crv: 'P-256', d: base64url(d), x: base64url(publicKey.subarray(1, 33)), y: base64url(publicKey.subarray(33, 65)) };
-    key = globalThis.crypto.subtle.importKey('jwk', jwk, ECDSA, false, ['sign']);
-    signingKeys.set(pair.privateKey, key);
-  }
-  const signature = new Uint8Array(
-    await globalThis.crypto.subtle.sign(ECDSA_SHA256, await key, new Uint8Array(concatBytes(new TextEncoder().encode(label), message))),
-  );
+  const key = webCryptoPrivateKey('ECDSA', pair.privateKey, pair.publicKey);
+  const signature = new Uint8Array(await globalThis.crypto.subtle.sign(ECDSA_SHA256, await key, new Uint8Array(labelled(label, message))));
   const s = scalar(signature.subarray(32));
   if (s > HALF_ORDER) signature.set(scalarBytes(P256_ORDER - s), 32);
   return signature;
-}
-
-const verifyingKeys = new Map<string, Promise<CryptoKey>>();
-const VERIFYING_KEY_CACHE = 256;
-
-function verifyingKey(publicKey: Uint8Array): Promise<CryptoKey> {
-  const id = base64url(publicKey);
-  let key = verifyingKeys.get(id);
-  if (key === undefined) {
-    key = globalThis.crypto.subtle.importKey('raw', new Uint8Array(publicKey), ECDSA, false, ['verify']);
-    // Public keys are not secret; the bound only keeps a long relay from growing the map without end.
-    if (verifyingKeys.size >= VERIFYING_KEY_CACHE) verifyingKeys.delete(verifyingKeys.keys().next().value as string);
-    verifyingKeys.set(id, key);
-    key.catch(() => verifyingKeys.delete(id));
-  }
-  return key;
 }
 
 /** True when `signature` is the low-S ECDSA signature of `label || message` under `publicKey`; false for anything malformed. */
@@ -105,9 +79,9 @@ export async function verifyLabelled(label: string, message: Uint8Array, signatu
   try {
     return await globalThis.crypto.subtle.verify(
       ECDSA_SHA256,
-      await verifyingKey(publicKey),
+      await webCryptoPublicKey('ECDSA', publicKey),
       new Uint8Array(signature),
-      new Uint8Array(concatBytes(new TextEncoder().encode(label), message)),
+      new Uint8Array(labelled(label, message)),
     );
   } catch {
     return false;
