@@ -9,3 +9,8 @@ export * from './ble-link-server.js';
 export * from './attestation-ca.js';
 export * from './node-fido-signer.js';
 export * from './passphrase-key.js';
+export * from './simulated-device.js';
+export * from './key-fleet.js';
+export * from './device-control.js';
+export * from './sharded-simulator.js';
+export * from './ble-link-session.js';

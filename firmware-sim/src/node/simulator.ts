@@ -1,13 +1,11 @@
 /**
- * A fleet of virtual keys in one process with their endpoints: what `hkey sim` runs.
- * Device i listens on UDP port `udpPort + i`; each has its own state file, button and event log.
+ * A fleet of virtual keys in this thread with their endpoints: what `hkey sim` runs with one worker, and what each
+ * worker runs for its share of the keys (sharded-simulator.ts). Device i listens on UDP port `udpPort + i`; each has
+ * its own state file, button and event log.
  */
 import { rm } from 'node:fs/promises';
 import { BLE_LINK_DEFAULT_PORT, HkeyError, isLoopbackHostname } from '@hkey/protocol';
-import { BleEndpoint } from '../ble/ble-endpoint.js';
-import { type BleLinkServer, startBleLinkServer } from './ble-link-server.js';
-import { Button, type PresenceSource, autoApprove, autoDeny, neverPress } from '../core/presence.js';
-import type { DeviceState } from '../core/state.js';
+import type { LoggedEvent } from '../core/events.js';
 import { MemoryStore, type StateStore } from '../core/store.js';
 import type { LinkTiming } from '../core/pacer.js';
 import { VirtualClock } from '../core/virtual-clock.js';
@@ -15,17 +13,22 @@ import { VirtualKey } from '../core/virtual-key.js';
 import type { AttestationCa } from '../fido/attestation.js';
 import type { FidoOptions } from '../fido/authenticator.js';
 import { HidEndpoint } from '../hid/hid-endpoint.js';
+import { type BleLinkServer, startBleLinkServer } from './ble-link-server.js';
+import { openBleLinkSession } from './ble-link-session.js';
+import { KeyMonitors } from './dashboard/key-monitors.js';
+import { keyRow } from './dashboard/key-views.js';
+import type { KeyRow } from './dashboard/view-model.js';
+import { ControlError, type DeviceDescription, type DeviceRequest, controlDevice, describeDevice } from './device-control.js';
 import { FileStore } from './file-store.js';
+import type { BleLinkSession, BleLinkSink, KeyFleet } from './key-fleet.js';
 import { LOOPBACK } from './listen-error.js';
 import { nodeFidoSigner } from './node-fido-signer.js';
-import { type UdpHidServer, type UdpPeer, startUdpHidServer } from './udp-server.js';
+import { type PresencePolicy, SimulatedDevice } from './simulated-device.js';
+import { type UdpPeer, startUdpHidServer } from './udp-server.js';
 
 export const DEFAULT_UDP_PORT = 8111;
 export const DEFAULT_CONTROL_PORT = 8110;
 export const DEFAULT_BLE_PORT = BLE_LINK_DEFAULT_PORT;
-
-export type PresencePolicy = 'auto-approve' | 'auto-deny' | 'never' | 'button';
-export const PRESENCE_POLICIES: readonly PresencePolicy[] = ['auto-approve', 'auto-deny', 'never', 'button'];
 
 export interface SimulatorOptions {
   readonly devices?: number;
@@ -53,98 +56,47 @@ export interface SimulatorOptions {
   readonly manufacturerCa?: AttestationCa;
 }
 
-export class SimulatedDevice {
-  readonly button = new Button();
-  private policy: PresencePolicy = 'auto-approve';
-  private readonly snapshots = new Map<string, DeviceState>();
-  private snapshotCount = 0;
-
-  readonly ble: BleEndpoint;
-
-  constructor(
-    readonly key: VirtualKey,
-    /** The key's own clock: real time, plus the jumps the control API asks for (advance). */
-    readonly clock: VirtualClock,
-    readonly hid: HidEndpoint<UdpPeer>,
-    readonly udp: UdpHidServer,
-    readonly stateFile: string | undefined,
-    timing?: LinkTiming,
-  ) {
-    this.ble = new BleEndpoint(key, timing ? { connectionIntervalMs: timing.bleConnectionIntervalMs, maxMtu: 23 } : {});
-  }
-
-  /** Drops every connection: BLE links close, the HID interface re-enumerates. */
-  disconnect(): void {
-    this.key.events.emit({ type: 'fault', fault: 'disconnect' });
-    this.ble.disconnectAll('disconnected by the control API');
-    this.hid.reset();
-  }
-
-  /**
-   * Lets `ms` of this key's time pass at once: its clock moves on and every timer due on the way fires, each
-   * followed by the work it started (answers, I/O) before the next one, as in real time.
-   */
-  async advance(ms: number): Promise<void> {
-    // Announced first, so the log shows the timeouts the jump causes after it.
-    this.key.events.emit({ type: 'state', change: 'time-advanced', detail: { ms } });
-    await this.clock.advance(ms, () => new Promise((resolve) => setImmediate(resolve)));
-  }
-
-  get presencePolicy(): PresencePolicy {
-    return this.policy;
-  }
-
-  setPresencePolicy(policy: PresencePolicy): void {
-    const sources: Record<PresencePolicy, PresenceSource> = { 'auto-approve': autoApprove, 'auto-deny': autoDeny, never: neverPress, button: this.button };
-    this.policy = policy;
-    this.key.presence = sources[policy];
-    this.key.events.emit({ type: 'state', change: 'presence-policy', detail: { policy } });
-  }
-
-  /** Keeps a copy of the state in this process (it holds secrets, so it never leaves it); returns its id. */
-  snapshot(): string {
-    const id = `snap-${++this.snapshotCount}`;
-    this.snapshots.set(id, this.key.state);
-    return id;
-  }
-
-  /** The ids of the snapshots kept so far, oldest first. */
-  get snapshotIds(): string[] {
-    return [...this.snapshots.keys()];
-  }
-
-  async restore(id: string): Promise<void> {
-    const state = this.snapshots.get(id);
-    if (state === undefined) throw new HkeyError('SNAPSHOT_NOT_FOUND', `No snapshot "${id}" exists for this device.`);
-    await this.key.restore(state);
-  }
-}
-
 function stateFileFor(base: string, index: number): string {
   if (index === 0) return base;
   const dot = base.lastIndexOf('.');
   return dot > base.lastIndexOf('/') ? `${base.slice(0, dot)}-${index + 1}${base.slice(dot)}` : `${base}-${index + 1}`;
 }
 
-export class Simulator {
-  private constructor(
-    readonly devices: readonly SimulatedDevice[],
-    readonly bleLink: BleLinkServer | undefined,
-  ) {}
+/** Where a simulator sits in a sharded fleet (sharded-simulator.ts): its first device's index, and who serves BLE. */
+export interface ShardPlacement {
+  readonly firstIndex: number;
+  /** The parent thread serves the BLE link and hands this shard its keys' sessions. */
+  readonly bleLinkInParent: boolean;
+}
 
-  static async start(options: SimulatorOptions = {}): Promise<Simulator> {
+export class Simulator implements KeyFleet {
+  private readonly bySerial: ReadonlyMap<string, SimulatedDevice>;
+  readonly serials: readonly string[];
+  /** What each key is doing, as the dashboard shows it: watched from start to close. */
+  private readonly monitors: KeyMonitors;
+  bleLink: BleLinkServer | undefined;
+
+  private constructor(readonly devices: readonly SimulatedDevice[]) {
+    this.bySerial = new Map(devices.map((device) => [device.key.serial, device]));
+    this.serials = devices.map((device) => device.key.serial);
+    this.monitors = new KeyMonitors(devices);
+  }
+
+  static async start(options: SimulatorOptions = {}, shard?: ShardPlacement): Promise<Simulator> {
     const host = options.host ?? LOOPBACK;
     if (!isLoopbackHostname(host) && !options.allowRemote) {
       throw new HkeyError('REMOTE_BIND_REFUSED', `Listening on ${host} exposes the simulator to the network; pass --allow-remote to do it anyway.`);
     }
     const count = options.devices ?? 1;
+    const firstIndex = shard?.firstIndex ?? 0;
     const basePort = options.udpPort ?? DEFAULT_UDP_PORT;
     const blePort = options.blePort === undefined ? DEFAULT_BLE_PORT : options.blePort;
+    const bleLinked = shard ? shard.bleLinkInParent : blePort !== null;
     // GetInfo names BLE only when the keys offer it (their FIDO GATT service, docs/protocol.md §2.12).
-    const fido: FidoOptions = { ...options.fido, transports: blePort === null ? ['usb'] : ['usb', 'ble'], signer: nodeFidoSigner() };
+    const fido: FidoOptions = { ...options.fido, transports: bleLinked ? ['usb', 'ble'] : ['usb'], signer: nodeFidoSigner() };
     const devices: SimulatedDevice[] = [];
     try {
-      for (let index = 0; index < count; index++) {
+      for (let index = firstIndex; index < firstIndex + count; index++) {
         const stateFile = options.stateFile && stateFileFor(options.stateFile, index);
         if (stateFile && options.resetState) await rm(stateFile, { force: true });
         const store: StateStore = stateFile ? new FileStore(stateFile, { passphrase: options.passphrase }) : new MemoryStore();
@@ -165,14 +117,9 @@ export class Simulator {
         device.setPresencePolicy(options.presence ?? 'auto-approve');
         devices.push(device);
       }
-      const bleLink =
-        blePort === null
-          ? undefined
-          : await startBleLinkServer(
-              devices.map((device) => device.ble),
-              { host, port: blePort },
-            );
-      return new Simulator(devices, bleLink);
+      const simulator = new Simulator(devices);
+      if (!shard && blePort !== null) simulator.bleLink = await startBleLinkServer(simulator, { host, port: blePort });
+      return simulator;
     } catch (error) {
       await Promise.all(devices.map((device) => device.udp.close()));
       throw error;
@@ -180,10 +127,40 @@ export class Simulator {
   }
 
   device(serial: string): SimulatedDevice | undefined {
-    return this.devices.find((device) => device.key.serial === serial);
+    return this.bySerial.get(serial);
+  }
+
+  private owned(serial: string): SimulatedDevice {
+    const device = this.bySerial.get(serial);
+    if (device === undefined) throw new ControlError(404, 'DEVICE_NOT_FOUND', 'No simulated device has this serial.');
+    return device;
+  }
+
+  async describe(): Promise<DeviceDescription[]> {
+    return this.devices.map(describeDevice);
+  }
+
+  control(serial: string, request: DeviceRequest, signal: AbortSignal): Promise<unknown> {
+    const device = this.owned(serial);
+    return controlDevice(device, this.monitors.of(device), request, signal);
+  }
+
+  async rows(serials?: readonly string[]): Promise<KeyRow[]> {
+    const devices = serials === undefined ? this.devices : serials.map((serial) => this.owned(serial));
+    return devices.map((device) => keyRow(device, this.monitors.of(device)));
+  }
+
+  async subscribe(listener: (event: LoggedEvent) => void): Promise<() => void> {
+    const unsubscribers = this.devices.map((device) => device.key.events.subscribe(listener));
+    return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+  }
+
+  openBleLink(serial: string, sink: BleLinkSink): BleLinkSession {
+    return openBleLinkSession(this.owned(serial).ble, sink);
   }
 
   async close(): Promise<void> {
+    this.monitors.close();
     await Promise.all([...this.devices.map((device) => device.udp.close()), this.bleLink?.close()]);
   }
 }

@@ -126,6 +126,7 @@ ${EXIT_CODE_HELP}`,
     .option('--reset-state', 'discard existing state files before starting', false)
     .addOption(new Option('--encrypt-state', 'encrypt the --state file in place with HKEY_STATE_PASSPHRASE, then exit').default(false).conflicts('resetState'))
     .option('--devices <n>', 'number of keys', integer('--devices', 1, 10_000), 1)
+    .option('--workers <n>', 'threads the keys run on (default: one per core, at most one per key; 1: the main thread)', integer('--workers', 1, 1024))
     .option('--realistic-timing', "answer at a real key's pace: 1 ms per HID report, BLE fragments of 20 bytes every 15 ms", false)
     .option('--clock <unixSeconds>', "set the keys' clocks at start", integer('--clock', 0, 2 ** 40))
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
@@ -145,6 +146,7 @@ printed at start (and in the --json ready line as controlToken): Authorization: 
         'hkey sim --state ~/.hkey/key.json',
         'HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state',
         'hkey sim --devices 8 --udp 9000 --json',
+        'hkey sim --devices 64 --workers 4 --udp 0 --json',
         'hkey sim --interactive',
         'hkey sim --devices 100 --open',
         'hkey sim --attestation-ca ./test-ca --json',

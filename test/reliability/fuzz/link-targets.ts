@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { BleCommand, BleError, BleLinkFrameReader, BleLinkOp, BleReassembler, encodeBleLinkFrame, encodeRequest, encodeUint16 } from '@hkey/protocol';
 import { BleEndpoint } from '@hkey/firmware-sim';
-import { startBleLinkServer } from '@hkey/firmware-sim/node';
+import { bleLinkKeysOf, startBleLinkServer } from '@hkey/firmware-sim/node';
 import { checkAsync } from './budget.js';
 import { mutateBytes, position, seededBytes } from './mutate.js';
 import { SEEDS } from './key-targets.js';
@@ -181,7 +181,7 @@ export async function fuzzBleLinkServer(cases: number): Promise<number> {
   await checkAsync(
     fc.asyncProperty(session, async ({ seed, opening, operations, edits, chunks }) => {
       const rig = await startKey(seed, ['approved']);
-      const server = await startBleLinkServer([new BleEndpoint(rig.key)], { port: 0 });
+      const server = await startBleLinkServer(bleLinkKeysOf([new BleEndpoint(rig.key)]), { port: 0 });
       try {
         const prelude: Frame[] = opening ? [frame(BleLinkOp.CONNECT, utf8.encode(SERIAL)), frame(BleLinkOp.SUBSCRIBE, Uint8Array.of(1))] : [];
         let stream: Uint8Array = Buffer.concat([...prelude, ...operations.flat()].map(([op, data]) => encodeBleLinkFrame(op, data.subarray(0, 1023))));

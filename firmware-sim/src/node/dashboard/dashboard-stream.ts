@@ -4,10 +4,8 @@
  */
 import type { WebSocket } from 'ws';
 import type { LoggedEvent } from '../../core/events.js';
-import type { SimulatedDevice } from '../simulator.js';
-import type { KeyMonitors } from './key-monitors.js';
-import { keyRow } from './key-views.js';
-import { type KeyRow, STREAM_INTERVAL_MS, STREAM_MAX_EVENTS, type StreamFrame } from './view-model.js';
+import type { KeyFleet } from '../key-fleet.js';
+import { STREAM_INTERVAL_MS, STREAM_MAX_EVENTS, type StreamFrame } from './view-model.js';
 
 /** A page that reads slower than the keys write gets fewer, larger frames rather than an ever longer queue. */
 const MAX_BUFFERED_BYTES = 1 << 20;
@@ -16,50 +14,70 @@ export function jsonWithBigints(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
 }
 
-export function streamDashboard(socket: WebSocket, devices: readonly SimulatedDevice[], monitors: KeyMonitors): void {
+/**
+ * Streams to `socket` from now on; the first frame holds every key's row. Resolves once the keys' events are
+ * flowing, so nothing a client does after the socket opens goes unseen.
+ */
+export async function streamDashboard(socket: WebSocket, fleet: KeyFleet): Promise<void> {
   let events: LoggedEvent[] = [];
   let skipped = 0;
-  const changed = new Set<SimulatedDevice>();
+  let changed = new Set<string>(fleet.serials);
   let lastSent = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let flushing = false;
+  let closed = false;
 
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     timer = undefined;
-    if (socket.readyState !== socket.OPEN) return;
+    if (closed || socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return schedule(STREAM_INTERVAL_MS);
     lastSent = Date.now();
     if (events.length > STREAM_MAX_EVENTS) {
       skipped += events.length - STREAM_MAX_EVENTS;
       events = events.slice(-STREAM_MAX_EVENTS);
     }
-    const rows: KeyRow[] = [];
-    for (const device of changed) rows.push(keyRow(device, monitors.of(device)));
-    const frame: StreamFrame = { rows, events, skipped, sent: lastSent };
+    const frameEvents = events;
+    const frameSkipped = skipped;
+    const serials = [...changed];
     events = [];
     skipped = 0;
-    changed.clear();
-    socket.send(jsonWithBigints(frame));
+    changed = new Set();
+    // Rows are read after the events they follow (a key's row is at least as new as its events in the frame).
+    flushing = true;
+    try {
+      const rows = await fleet.rows(serials);
+      const frame: StreamFrame = { rows, events: frameEvents, skipped: frameSkipped, sent: lastSent };
+      if (!closed && socket.readyState === socket.OPEN) socket.send(jsonWithBigints(frame));
+    } catch {
+      // The fleet is closing; the socket goes with it.
+    } finally {
+      flushing = false;
+    }
+    if (changed.size > 0 || events.length > 0) schedule(Math.max(0, lastSent + STREAM_INTERVAL_MS - Date.now()));
   };
   const schedule = (delay: number): void => {
-    timer ??= setTimeout(flush, delay);
+    timer ??= setTimeout(() => void flush(), delay);
   };
 
-  const unsubscribers = devices.map((device) =>
-    device.key.events.subscribe((event) => {
-      events.push(event);
-      // Bounded between frames: only the newest STREAM_MAX_EVENTS are ever sent.
-      if (events.length >= 2 * STREAM_MAX_EVENTS) {
-        skipped += events.length - STREAM_MAX_EVENTS;
-        events = events.slice(-STREAM_MAX_EVENTS);
-      }
-      changed.add(device);
-      if (timer === undefined) schedule(Math.max(0, lastSent + STREAM_INTERVAL_MS - Date.now()));
-    }),
-  );
-  for (const device of devices) changed.add(device);
-  flush();
-  socket.on('close', () => {
-    if (timer !== undefined) clearTimeout(timer);
-    unsubscribers.forEach((unsubscribe) => unsubscribe());
+  const unsubscribe = await fleet.subscribe((event) => {
+    events.push(event);
+    // Bounded between frames: only the newest STREAM_MAX_EVENTS are ever sent.
+    if (events.length >= 2 * STREAM_MAX_EVENTS) {
+      skipped += events.length - STREAM_MAX_EVENTS;
+      events = events.slice(-STREAM_MAX_EVENTS);
+    }
+    changed.add(event.serial);
+    if (timer === undefined && !flushing) schedule(Math.max(0, lastSent + STREAM_INTERVAL_MS - Date.now()));
   });
+  socket.on('close', () => {
+    closed = true;
+    if (timer !== undefined) clearTimeout(timer);
+    unsubscribe();
+  });
+  if (socket.readyState !== socket.OPEN) {
+    closed = true;
+    unsubscribe();
+    return;
+  }
+  await flush();
 }

@@ -3,7 +3,7 @@
  * and drift. The core keeps these private; the dashboard only needs to watch them.
  */
 import type { LoggedEvent } from '../../core/events.js';
-import type { SimulatedDevice } from '../simulator.js';
+import type { SimulatedDevice } from '../simulated-device.js';
 import type { PendingRequestView } from './view-model.js';
 
 /** A wait for the button as its event announces it, before the button itself knows its hold and timeout. */

@@ -1,12 +1,12 @@
-/** One KeyMonitor per key of the simulator, from the control server's start to its close. */
-import type { SimulatedDevice, Simulator } from '../simulator.js';
+/** One KeyMonitor per key of a simulator, from its start to its close. */
+import type { SimulatedDevice } from '../simulated-device.js';
 import { KeyMonitor } from './key-monitor.js';
 
 export class KeyMonitors {
   private readonly monitors: Map<SimulatedDevice, KeyMonitor>;
 
-  constructor(simulator: Simulator) {
-    this.monitors = new Map(simulator.devices.map((device) => [device, new KeyMonitor(device)]));
+  constructor(devices: readonly SimulatedDevice[]) {
+    this.monitors = new Map(devices.map((device) => [device, new KeyMonitor(device)]));
   }
 
   of(device: SimulatedDevice): KeyMonitor {

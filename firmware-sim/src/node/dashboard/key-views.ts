@@ -5,7 +5,7 @@
 import { AccountFlag } from '@hkey/protocol';
 import type { DeviceState, StoredAccount } from '../../core/state.js';
 import { storageUsed } from '../../core/storage-accounting.js';
-import type { SimulatedDevice } from '../simulator.js';
+import type { SimulatedDevice } from '../simulated-device.js';
 import { type KeyMonitor, formatPeer } from './key-monitor.js';
 import { ledFor } from './led.js';
 import type { AccountView, KeyActivity, KeyDetail, KeyRow, PendingRequestView } from './view-model.js';

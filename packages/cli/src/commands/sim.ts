@@ -1,21 +1,21 @@
 /** `hkey sim`: virtual keys over UDP HID plus the control API; flushes and exits 0 on SIGINT/SIGTERM. */
-import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING, attestationIdentity } from '@hkey/firmware-sim';
+import { type AttestationFormat, type LoggedEvent, REALISTIC_TIMING } from '@hkey/firmware-sim';
 import {
   type ControlServer,
   FileStore,
   LOOPBACK,
-  Simulator,
+  ShardedSimulator,
   certificatePem,
-  describeDevice,
   loadAttestationCa,
   startControlServer,
+  startKeyFleet,
 } from '@hkey/firmware-sim/node';
 import { MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname } from '@hkey/protocol';
 import { CliError } from '../cli-error.js';
 import type { RunContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { openInBrowser } from '../open-browser.js';
-import { SIMULATOR_ROOT_PEM, deferredDefaultIdentity } from '../simulator-attestation.js';
+import { SIMULATOR_ROOT_PEM } from '../simulator-attestation.js';
 
 export interface SimOptions {
   udp: number;
@@ -30,6 +30,8 @@ export interface SimOptions {
   /** Encrypts the plaintext --state file with HKEY_STATE_PASSPHRASE and exits (docs/protocol.md §8.4). */
   encryptState: boolean;
   devices: number;
+  /** Worker threads for the keys (default one per core; 1 runs them on the main thread). */
+  workers?: number;
   clock?: number;
   storage?: number;
   interactive: boolean;
@@ -77,12 +79,12 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
     );
   }
   const ca = options.attestationCa === undefined ? undefined : await loadAttestationCa(options.attestationCa);
-  const attestation = ca === undefined ? deferredDefaultIdentity() : attestationIdentity(ca);
-  const simulator = await Simulator.start({
-    fido: { attestation, attestationFormat: options.attestation },
-    // The same CA certifies the keys' provisioning identities (a team pins one root for both).
-    manufacturerCa: ca,
+  const simulator = await startKeyFleet({
+    // The same CA certifies the keys' attestation and their provisioning identities (a team pins one root for both).
+    attestationCa: ca,
+    attestationFormat: options.attestation,
     devices: options.devices,
+    workers: options.workers,
     udpPort: options.udp,
     blePort: options.blePort,
     host: options.host,
@@ -104,7 +106,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
     await simulator.close();
     throw error;
   }
-  const devices = simulator.devices.map(describeDevice);
+  const devices = await simulator.describe();
   const udpPorts = devices.length === 1 ? `port ${devices[0]?.udp.port}` : `ports ${devices[0]?.udp.port}-${devices[devices.length - 1]?.udp.port}`;
   if (!isLoopbackHostname(options.host)) {
     const ble = simulator.bleLink ? ` and the BLE link (TCP port ${simulator.bleLink.port})` : '';
@@ -122,7 +124,7 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
   const first = devices[0];
   const ble = simulator.bleLink ? `tcp://${simulator.bleLink.host}:${simulator.bleLink.port}` : undefined;
   const keysAt =
-    simulator.devices.length === 1 && first
+    devices.length === 1 && first
       ? `${first.serial} on udp://${first.udp.host}:${first.udp.port}`
       : `${devices.length} keys on udp://${options.host}:${devices[0]?.udp.port}..${devices[devices.length - 1]?.udp.port}`;
   // The token is published once, here; a token the user chose is not repeated on the terminal.
@@ -147,22 +149,31 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       'could not open a browser; open the dashboard address above yourself (a snap-packaged browser cannot read the temporary file --open hands it).',
     );
 
-  const unsubscribe = simulator.devices.map((device) =>
-    device.key.events.subscribe((event) => {
-      if (output.options.json) output.event({ event: 'device', ...event }, () => '');
-      else if (output.options.verbose) output.info(eventLine(event));
-    }),
-  );
+  const unsubscribe =
+    output.options.json || output.options.verbose
+      ? await simulator.subscribe((event) => {
+          if (output.options.json) output.event({ event: 'device', ...event }, () => '');
+          else output.info(eventLine(event));
+        })
+      : undefined;
+  // A worker that dies takes its keys with it: stop rather than serve half the fleet.
+  let workerFailure: Error | undefined;
+  if (simulator instanceof ShardedSimulator)
+    simulator.onWorkerFailure((error) => {
+      workerFailure ??= error;
+      stop();
+    });
 
-  const panel = options.interactive && process.stdin.isTTY ? (await import('./sim-panel.js')).startPanel(simulator, output) : undefined;
+  const panel = options.interactive && process.stdin.isTTY ? await (await import('./sim-panel.js')).startPanel(simulator, output) : undefined;
   panel?.onQuit(() => stop());
 
   await stopped;
   panel?.close();
-  unsubscribe.forEach((off) => off());
+  unsubscribe?.();
   await opened?.page?.close();
   await control.close();
   await simulator.close();
+  if (workerFailure !== undefined) throw workerFailure;
   output.event({ event: 'stopped' }, () => 'hkey sim stopped; state saved.');
   return ExitCode.OK;
 }

@@ -17,7 +17,7 @@ import {
   VirtualClock,
   VirtualKey,
 } from '@hkey/firmware-sim';
-import { type UdpPeer, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
+import { type UdpPeer, bleLinkKeysOf, startBleLinkServer, startUdpHidServer } from '@hkey/firmware-sim/node';
 import { type GattConnection, type GattNotifying, type HidReportPort, connectBleLinkGatt, connectUdpReportPort } from '@hkey/bridge';
 import { type ConformanceTarget, type CtapTransport, type DeviceController, bleGattTarget, combineTargets, hidPortTarget } from '@hkey/conformance';
 
@@ -64,7 +64,7 @@ export async function startRig(mutant: Partial<Mutant> = {}): Promise<Rig> {
   const button = new Button();
   key.presence = button;
   const udp = await startUdpHidServer(new HidEndpoint<UdpPeer>(key, mutant.hid), { port: 0 });
-  const link = await startBleLinkServer([new BleEndpoint(key, mutant.ble)], { port: 0 });
+  const link = await startBleLinkServer(bleLinkKeysOf([new BleEndpoint(key, mutant.ble)]), { port: 0 });
   const udpAddress = { host: '127.0.0.1', port: udp.port };
   const keyOnLink = { host: '127.0.0.1', port: link.port, serial: SERIAL };
   const target = combineTargets(
