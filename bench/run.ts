@@ -16,6 +16,7 @@ import { renderManyKeys } from './suites/many-keys.js';
 import { renderProvisioning } from './suites/provisioning.js';
 import { renderSealed } from './suites/sealed.js';
 import { measureRoundTrips, renderRoundTrips } from './suites/roundtrip.js';
+import { measureSharding, renderSharding } from './suites/sharding.js';
 import { measureStartup, renderStartup } from './suites/startup.js';
 
 const suites: [string, () => Comparison[]][] = [
@@ -40,6 +41,7 @@ for (const [title, build] of suites) {
 /** Suites that measure whole systems rather than comparing two functions. */
 const systemSuites: [string, () => Promise<string> | string][] = [
   ['Round trips', async () => renderRoundTrips(await measureRoundTrips())],
+  ['Worker threads', async () => renderSharding(await measureSharding())],
   ['Many keys', () => renderManyKeys()],
   ['Provisioning', () => renderProvisioning()],
   ['Sealed provisioning', () => renderSealed()],
