@@ -38,6 +38,20 @@ describe('hkey sim', () => {
     expect(transport).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  test('--workers 2: three keys on two threads, one simulator to its clients; a damaged file of a key on a worker is exit 8', async () => {
+    const state = join(dir, 'fleet.json');
+    const fleet = await startSim(['--devices', '3', '--workers', '2', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
+    const devices = fleet.ready.devices as { serial: string; udp: string }[];
+    expect(devices.map((device) => device.serial)).toEqual(['HK-SIM-000001', 'HK-SIM-000002', 'HK-SIM-000003']);
+    const info = await hkey(['--transport', devices[2]!.udp, 'info', '--json']);
+    expect(JSON.parse(info.stdout)).toMatchObject({ serial: 'HK-SIM-000003' });
+    expect((await fleet.stop()).code).toBe(0);
+    await writeFile(join(dir, 'fleet-3.json'), '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
+    const refused = await hkey(['sim', '--devices', '3', '--workers', '2', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toMatch(/checksum.*--reset-state/);
+  });
+
   test('a taken port is an error, never a silent other port', async () => {
     const port = transport.split(':').at(-1) as string;
     const run = await hkey(['sim', '--udp', port, '--control-port', '0', '--ble-port', '0']);
