@@ -17,7 +17,7 @@ import {
 import { CtapError, CtapStatus, U2fStatusWord, encodeU2fResponse } from '@hkey/protocol';
 import { type CommandHandlers, defaultHandlers } from '../commands/index.js';
 import { FidoAuthenticator, type FidoCallOptions, type FidoOptions, ctapCommandName } from '../fido/authenticator.js';
-import { type AttestationCa, simulatorRootCa } from '../fido/attestation.js';
+import { type AttestationCa, sharedSimulatorRootCa } from '../fido/attestation.js';
 import { type KeyIdentity, deriveKeyIdentity } from '../provisioning/key-identity.js';
 import { lifecycleAllowsCommand } from '../provisioning/lifecycle.js';
 import type { CommandContext } from '../commands/context.js';
@@ -57,13 +57,6 @@ export interface VirtualKeyOptions {
   readonly fido?: FidoOptions;
   /** The CA that certifies the key's provisioning identity (docs/protocol.md §10.2); default: the simulator root. */
   readonly manufacturerCa?: AttestationCa;
-}
-
-let simulatorManufacturer: AttestationCa | undefined;
-
-function defaultManufacturerCa(): AttestationCa {
-  simulatorManufacturer ??= simulatorRootCa();
-  return simulatorManufacturer;
 }
 
 export const DEFAULT_IDENTITY: Identity = { serial: 'HK-SIM-000001', model: 'Hideez Key 4 (virtual)', firmware: '1.0.0' };
@@ -412,7 +405,7 @@ export class VirtualKey {
     }
     const { seed } = provisioning;
     if (this.identity === undefined || !sameBytes(this.identity.seed, seed)) {
-      this.identity = { seed, derived: deriveKeyIdentity(seed, this.current.identity.serial, this.manufacturerCa ?? defaultManufacturerCa()) };
+      this.identity = { seed, derived: deriveKeyIdentity(seed, this.current.identity.serial, this.manufacturerCa ?? sharedSimulatorRootCa()) };
     }
     return this.identity.derived;
   }

@@ -5,25 +5,21 @@
  * a relying party can pin. The batch certificate meets WebAuthn §8.2.1: version 3, subject C/O/OU/CN with
  * OU "Authenticator Attestation", basic constraints CA=false, and the AAGUID in id-fido-gen-ce-aaguid.
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
-  BasicConstraints,
-  Certificate,
-  Extension,
-  Extensions,
-  KeyUsage,
-  KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  id_ce_basicConstraints,
-  id_ce_keyUsage,
-} from '@peculiar/asn1-x509';
+  TRUE,
+  bitString,
+  certificateSubject,
+  explicit,
+  integer,
+  namedBits,
+  objectIdentifier,
+  octetString,
+  printableString,
+  sequence,
+  set,
+  time,
+  utf8String,
+} from './der.js';
 import { hkdfSha256, p256PrivateKey, p256PublicKey, p256SignDeterministic } from './crypto.js';
 
 /** The AAGUID of the virtual Hideez Key 4 model (docs/protocol.md §9.4). */
@@ -58,49 +54,38 @@ export const OID = {
   organization: '2.5.4.10',
   organizationalUnit: '2.5.4.11',
   commonName: '2.5.4.3',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  prime256v1: '1.2.840.10045.3.1.7',
   fidoAaguid: '1.3.6.1.4.1.45724.1.1.4',
 };
 
-/** The named-curve parameter of a P-256 key: the DER of OBJECT IDENTIFIER 1.2.840.10045.3.1.7 (RFC 5480 §2.1.1.1). */
-const PRIME256V1_PARAMETER = new Uint8Array([0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
-
 const ORGANIZATION = 'hkey virtual keys';
 
-export function subjectName(parts: ReadonlyArray<readonly [string, string]>): Name {
-  return new Name(
-    parts.map(
-      ([type, value]) =>
-        new RelativeDistinguishedName([
-          new AttributeTypeAndValue({ type, value: new AttributeValue(type === OID.country ? { printableString: value } : { utf8String: value }) }),
-        ]),
-    ),
-  );
+/** A DER Name of one attribute per RDN, in order (RFC 5280 §4.1.2.4): the country a PrintableString, the rest UTF-8. */
+export function subjectName(parts: ReadonlyArray<readonly [string, string]>): Uint8Array {
+  return sequence(...parts.map(([type, value]) => set(sequence(objectIdentifier(type), type === OID.country ? printableString(value) : utf8String(value)))));
 }
 
-function ecdsaWithSha256(): AlgorithmIdentifier {
-  return new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSha256 });
+const ecdsaWithSha256 = (): Uint8Array => sequence(objectIdentifier(OID.ecdsaWithSha256));
+
+function publicKeyInfo(publicKey: Uint8Array): Uint8Array {
+  return sequence(sequence(objectIdentifier(OID.ecPublicKey), objectIdentifier(OID.prime256v1)), bitString(publicKey));
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
+function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return critical ? sequence(objectIdentifier(id), TRUE, octetString(value)) : sequence(objectIdentifier(id), octetString(value));
 }
 
-function publicKeyInfo(publicKey: Uint8Array): SubjectPublicKeyInfo {
-  return new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({ algorithm: OID.ecPublicKey, parameters: toArrayBuffer(PRIME256V1_PARAMETER) }),
-    subjectPublicKey: toArrayBuffer(publicKey),
-  });
-}
-
-function extension(id: string, critical: boolean, value: unknown): Extension {
-  return new Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
-}
+/** KeyUsage bits (RFC 5280 §4.2.1.3). */
+const KeyUsageBit = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
 
 export interface CertificateRequest {
   /** The certificate's serial number, big-endian (a positive INTEGER: the first byte below 0x80). */
   readonly serial: number | Uint8Array;
-  readonly issuer: Name;
-  readonly subject: Name;
+  /** DER Names (subjectName, certificateSubject). */
+  readonly issuer: Uint8Array;
+  readonly subject: Uint8Array;
   readonly subjectPublicKey: Uint8Array;
   readonly issuerPrivateKey: Uint8Array;
   readonly isCa: boolean;
@@ -111,30 +96,25 @@ export interface CertificateRequest {
 
 /** Issues an X.509 v3 certificate signed (ECDSA P-256, deterministic) by `issuerPrivateKey`: batch, root and device certificates. */
 export function issueCertificate(request: CertificateRequest): Uint8Array {
+  const keyUsage = request.isCa ? [KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign] : [KeyUsageBit.digitalSignature];
   const extensions = [
-    extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: request.isCa })),
-    extension(id_ce_keyUsage, true, new KeyUsage(request.isCa ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign : KeyUsageFlags.digitalSignature)),
+    // cA FALSE is the DEFAULT, so DER leaves it out.
+    extension(OID.basicConstraints, true, request.isCa ? sequence(TRUE) : sequence()),
+    extension(OID.keyUsage, true, namedBits(keyUsage)),
   ];
-  if (request.aaguid) extensions.push(extension(OID.fidoAaguid, false, new OctetString(toArrayBuffer(request.aaguid))));
-  for (const [id, der] of request.extensions ?? [])
-    extensions.push(new Extension({ extnID: id, critical: false, extnValue: new OctetString(toArrayBuffer(der)) }));
-  const tbsCertificate = new TBSCertificate({
-    version: 2,
-    serialNumber: toArrayBuffer(typeof request.serial === 'number' ? new Uint8Array([request.serial]) : request.serial),
-    signature: ecdsaWithSha256(),
-    issuer: request.issuer,
-    validity: new Validity({ notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2051-01-01T00:00:00Z') }),
-    subject: request.subject,
-    subjectPublicKeyInfo: publicKeyInfo(request.subjectPublicKey),
-    extensions: new Extensions(extensions),
-  });
-  const tbs = new Uint8Array(AsnConvert.serialize(tbsCertificate));
-  const certificate = new Certificate({
-    tbsCertificate,
-    signatureAlgorithm: ecdsaWithSha256(),
-    signatureValue: toArrayBuffer(p256SignDeterministic(request.issuerPrivateKey, tbs)),
-  });
-  return new Uint8Array(AsnConvert.serialize(certificate));
+  if (request.aaguid) extensions.push(extension(OID.fidoAaguid, false, octetString(request.aaguid)));
+  for (const [id, der] of request.extensions ?? []) extensions.push(extension(id, false, der));
+  const tbs = sequence(
+    explicit(0, integer(Uint8Array.of(2))), // v3
+    integer(typeof request.serial === 'number' ? Uint8Array.of(request.serial) : request.serial),
+    ecdsaWithSha256(),
+    request.issuer,
+    sequence(time(new Date('2026-01-01T00:00:00Z')), time(new Date('2051-01-01T00:00:00Z'))),
+    request.subject,
+    publicKeyInfo(request.subjectPublicKey),
+    explicit(3, sequence(...extensions)),
+  );
+  return sequence(tbs, ecdsaWithSha256(), bitString(p256SignDeterministic(request.issuerPrivateKey, tbs)));
 }
 
 function seededKey(label: string): Uint8Array {
@@ -143,10 +123,9 @@ function seededKey(label: string): Uint8Array {
 
 /** Issues a batch certificate for `batchPrivateKey` under `ca`. */
 export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8Array, aaguid: Uint8Array): Uint8Array {
-  const issuer = AsnConvert.parse(ca.certificate, Certificate).tbsCertificate.subject;
   return issueCertificate({
     serial: 2,
-    issuer,
+    issuer: certificateSubject(ca.certificate),
     subject: subjectName([
       [OID.country, 'US'],
       [OID.organization, ORGANIZATION],
@@ -179,17 +158,41 @@ export function simulatorRootCa(): AttestationCa {
   return { certificate, privateKey };
 }
 
+let sharedRootCa: AttestationCa | undefined;
+
+/** simulatorRootCa(), built once per process: the default issuer of batch certificates and of key identities. */
+export function sharedSimulatorRootCa(): AttestationCa {
+  return (sharedRootCa ??= simulatorRootCa());
+}
+
+/**
+ * A batch identity under the CA `issuer` gives. Its certificate is issued on first read: that takes P-256 operations,
+ * the first of which builds @noble's tables (about 30 ms of every `hkey sim` start), and many runs never attest.
+ */
+function batchIdentity(issuer: () => AttestationCa): AttestationIdentity {
+  const aaguid = aaguidBytes(VIRTUAL_KEY_AAGUID);
+  const privateKey = seededKey('hkey simulator attestation batch v1');
+  let certificates: readonly Uint8Array[] | undefined;
+  return {
+    aaguid,
+    privateKey,
+    get certificates() {
+      return (certificates ??= [issueBatchCertificate(issuer(), privateKey, aaguid)]);
+    },
+    get root() {
+      return issuer().certificate;
+    },
+  };
+}
+
 let defaultIdentity: AttestationIdentity | undefined;
 
-/** The batch identity of every virtual key unless a team brings its own CA; built once per process. */
+/** The batch identity of every virtual key unless a team brings its own CA; one per process. */
 export function defaultAttestationIdentity(): AttestationIdentity {
-  if (defaultIdentity === undefined) defaultIdentity = attestationIdentity(simulatorRootCa());
-  return defaultIdentity;
+  return (defaultIdentity ??= batchIdentity(sharedSimulatorRootCa));
 }
 
 /** A batch identity under `ca` (a team's own test CA, `hkey sim --attestation-ca`). */
 export function attestationIdentity(ca: AttestationCa): AttestationIdentity {
-  const aaguid = aaguidBytes(VIRTUAL_KEY_AAGUID);
-  const privateKey = seededKey('hkey simulator attestation batch v1');
-  return { aaguid, privateKey, certificates: [issueBatchCertificate(ca, privateKey, aaguid)], root: ca.certificate };
+  return batchIdentity(() => ca);
 }

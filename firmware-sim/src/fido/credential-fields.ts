@@ -52,6 +52,6 @@ export function descriptor(id: Uint8Array): CtapMap {
 }
 
 /** The signature WebAuthn expects for the credential's algorithm: DER ECDSA for ES256, raw for EdDSA. */
-export function signWith(signer: FidoSigner, key: Pick<CredentialKey, 'alg' | 'privateKey'>, message: Uint8Array): Uint8Array {
+export async function signWith(signer: FidoSigner, key: Pick<CredentialKey, 'alg' | 'privateKey'>, message: Uint8Array): Promise<Uint8Array> {
   return key.alg === CoseAlgorithm.EdDSA ? signer.ed25519(key.privateKey, message) : signer.p256(key.privateKey, message);
 }

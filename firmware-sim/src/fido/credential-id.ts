@@ -30,7 +30,7 @@ export interface CredentialKey {
   readonly hmacSecret: boolean;
   readonly privateKey: Uint8Array;
   /** SEC1 uncompressed (ES256) or raw (EdDSA) public key. */
-  readonly publicKey: Uint8Array;
+  publicKey(): Promise<Uint8Array>;
 }
 
 function tagOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array): Uint8Array {
@@ -44,13 +44,9 @@ function keyOf(master: Uint8Array, body: Uint8Array, rpIdHash: Uint8Array, alg: 
 
 /** The public key is computed only when asked for: an assertion never needs it, and the point multiplication is costly. */
 function credentialKey(fields: Omit<CredentialKey, 'publicKey'>): CredentialKey {
-  let publicKey: Uint8Array | undefined;
-  return {
-    ...fields,
-    get publicKey() {
-      return (publicKey ??= fields.alg === CoseAlgorithm.EdDSA ? ed25519PublicKey(fields.privateKey) : p256PublicKey(fields.privateKey));
-    },
-  };
+  let publicKey: Promise<Uint8Array> | undefined;
+  const derive = async () => (fields.alg === CoseAlgorithm.EdDSA ? ed25519PublicKey(fields.privateKey) : p256PublicKey(fields.privateKey));
+  return { ...fields, publicKey: () => (publicKey ??= derive()) };
 }
 
 /** A new credential id and its key. */

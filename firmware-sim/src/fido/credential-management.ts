@@ -41,7 +41,7 @@ function rpEntry(rpId: string, rpName: string | undefined): CtapMap {
   ]);
 }
 
-function credentialEntry(runtime: FidoRuntime, record: FidoCredentialRecord, total?: number): CtapMap {
+async function credentialEntry(runtime: FidoRuntime, record: FidoCredentialRecord, total?: number): Promise<CtapMap> {
   const key = liveCredential(runtime.state(), rpIdHash(record.rpId), record.credentialId);
   if (key === undefined) throw new CtapError('NO_CREDENTIALS', 'The credential is no longer on the key.');
   return ctapMap([
@@ -54,7 +54,7 @@ function credentialEntry(runtime: FidoRuntime, record: FidoCredentialRecord, tot
       ] as [string, CtapValue | undefined][]),
     ],
     [CredentialManagementResponseKey.credentialId, descriptor(record.credentialId)],
-    [CredentialManagementResponseKey.publicKey, cosePublicKey(key)],
+    [CredentialManagementResponseKey.publicKey, await cosePublicKey(key)],
     [CredentialManagementResponseKey.totalCredentials, total],
     [CredentialManagementResponseKey.credProtect, key.credProtect],
   ]);

@@ -54,7 +54,7 @@ async function assertion(runtime: FidoRuntime, request: Request, credentialId: U
   return ctapMap([
     [GetAssertionResponseKey.credential, descriptor(credentialId)],
     [GetAssertionResponseKey.authData, authData],
-    [GetAssertionResponseKey.signature, signWith(runtime.signer, key, concatBytes(authData, request.clientDataHash))],
+    [GetAssertionResponseKey.signature, await signWith(runtime.signer, key, concatBytes(authData, request.clientDataHash))],
     [GetAssertionResponseKey.user, record && extra.withUser ? userEntity(record, request.uv) : undefined],
     [GetAssertionResponseKey.numberOfCredentials, extra.count],
   ]);

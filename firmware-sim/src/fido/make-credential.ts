@@ -57,8 +57,9 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
-export function cosePublicKey(key: CredentialKey): CtapMap {
-  return key.alg === CoseAlgorithm.EdDSA ? coseOkpKey(key.publicKey) : coseEc2Key(key.publicKey.slice(1, 33), key.publicKey.slice(33), CoseAlgorithm.ES256);
+export async function cosePublicKey(key: CredentialKey): Promise<CtapMap> {
+  const publicKey = await key.publicKey();
+  return key.alg === CoseAlgorithm.EdDSA ? coseOkpKey(publicKey) : coseEc2Key(publicKey.slice(1, 33), publicKey.slice(33), CoseAlgorithm.ES256);
 }
 
 export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promise<CtapMap> {
@@ -129,7 +130,7 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
     rpIdHash: rpHash,
     flags: AuthenticatorDataFlag.UP | (uv ? AuthenticatorDataFlag.UV : 0),
     signCount,
-    attested: { aaguid: runtime.attestation.aaguid, credentialId: id, publicKey: encodeCtap(cosePublicKey(key)) },
+    attested: { aaguid: runtime.attestation.aaguid, credentialId: id, publicKey: encodeCtap(await cosePublicKey(key)) },
     extensions: outputs,
   });
   const signed = concatBytes(authData, clientDataHash);
@@ -147,7 +148,7 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
       fmt = 'packed';
       attStmt = ctapMap([
         ['alg', key.alg],
-        ['sig', signWith(runtime.signer, key, signed)],
+        ['sig', await signWith(runtime.signer, key, signed)],
       ]);
       break;
     default:

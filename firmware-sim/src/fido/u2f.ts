@@ -61,9 +61,10 @@ async function register(runtime: FidoRuntime, data: Uint8Array): Promise<Uint8Ar
     { alg: CoseAlgorithm.ES256, discoverable: false, credProtect: 1, hmacSecret: false },
     runtime.randomBytes(16),
   );
-  const signature = runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, key.publicKey));
+  const publicKey = await key.publicKey();
+  const signature = runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, publicKey));
   const certificate = runtime.attestation.certificates[0] as Uint8Array;
-  const body = concatBytes(new Uint8Array([U2F_REGISTER_ID]), key.publicKey, new Uint8Array([id.length]), id, certificate, signature);
+  const body = concatBytes(new Uint8Array([U2F_REGISTER_ID]), publicKey, new Uint8Array([id.length]), id, certificate, signature);
   return encodeU2fResponse(body, U2fStatusWord.NO_ERROR);
 }
 

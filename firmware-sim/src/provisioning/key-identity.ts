@@ -3,10 +3,9 @@
  * signing pair receipts are signed with, and the device certificate that binds both to the serial under the
  * manufacturer CA. Everything derives from the key's seed, so it is the same after every restart and Wipe.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { KEM_KEY_EXTENSION_OID, type RawKeyPair, deriveKemKeyPair } from '@hkey/protocol';
 import { type AttestationCa, OID, issueCertificate, subjectName } from '../fido/attestation.js';
+import { certificateSubject } from '../fido/der.js';
 import { hkdfSha256, p256PrivateKey, p256PublicKey, sha256 } from '../fido/crypto.js';
 
 export interface KeyIdentity {
@@ -30,7 +29,7 @@ export async function deriveKeyIdentity(seed: Uint8Array, serial: string, manufa
   serialNumber[0] = (serialNumber[0] as number) & 0x7f || 0x01;
   const device = issueCertificate({
     serial: serialNumber,
-    issuer: AsnConvert.parse(manufacturer.certificate, Certificate).tbsCertificate.subject,
+    issuer: certificateSubject(manufacturer.certificate),
     subject: subjectName([
       [OID.country, 'US'],
       [OID.organization, 'hkey virtual keys'],
