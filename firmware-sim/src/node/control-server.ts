@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HkeyError, MIN_LAUNCH_TOKEN_LENGTH, isLoopbackHostname, isLoopbackOrigin, parseHostHeader, presentsToken } from '@hkey/protocol';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { LoggedEvent } from '../core/events.js';
 import { type DashboardAssets, loadBuiltDashboard } from './dashboard/dashboard-assets.js';
 import { isDashboardPath, serveDashboardFile } from './dashboard/dashboard-pages.js';
@@ -115,7 +115,12 @@ export async function startControlServer(fleet: KeyFleet, options: ControlServer
     );
   });
 
-  const sockets = new WebSocketServer({ noServer: true });
+  // ws loads with the first WebSocket, not at start: `hkey sim` is ready sooner (docs/scaling.md, start-up).
+  let sockets: WebSocketServer | undefined;
+  const webSockets = async (): Promise<WebSocketServer> => {
+    const { WebSocketServer } = await import('ws');
+    return (sockets ??= new WebSocketServer({ noServer: true }));
+  };
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -126,8 +131,8 @@ export async function startControlServer(fleet: KeyFleet, options: ControlServer
         ? undefined
         : { status: 404, code: 'NOT_FOUND', message: 'The control WebSockets are at /v1/events and /v1/dashboard/stream.' });
     if (refusal) return refuseUpgrade(socket, refusal);
-    if (stream) return sockets.handleUpgrade(request, socket, head, (ws) => void streamDashboard(ws, fleet));
-    void streamEvents(request, socket, head);
+    if (stream) void webSockets().then((server) => server.handleUpgrade(request, socket, head, (ws) => void streamDashboard(ws, fleet)));
+    else void streamEvents(request, socket, head);
   });
 
   /** /v1/events: the keys' events flow before the socket opens, so a client sees everything it does after the open. */
@@ -135,23 +140,19 @@ export async function startControlServer(fleet: KeyFleet, options: ControlServer
     const early: LoggedEvent[] = [];
     let send = (event: LoggedEvent): void => void early.push(event);
     const unsubscribe = await fleet.subscribe((event) => send(event));
+    const server = await webSockets();
     if (socket.destroyed) return unsubscribe();
     socket.once('close', unsubscribe);
-    sockets.handleUpgrade(request, socket, head, (ws) => {
+    server.handleUpgrade(request, socket, head, (ws) => {
       send = (event) => ws.send(jsonWithBigints(event));
       early.forEach(send);
     });
   }
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) => reject(listenError('control', host, options.port, error)));
-      server.listen(options.port, host, () => resolve());
-    });
-  } catch (error) {
-    sockets.close();
-    throw error;
-  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(listenError('control', host, options.port, error)));
+    server.listen(options.port, host, () => resolve());
+  });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -162,8 +163,8 @@ export async function startControlServer(fleet: KeyFleet, options: ControlServer
     dashboardUrl: `${url}/#token=${encodeURIComponent(token)}`,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of sockets.clients) client.terminate();
-        sockets.close();
+        for (const client of sockets?.clients ?? []) client.terminate();
+        sockets?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
