@@ -5,7 +5,9 @@
  * to bigger machines.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LatencyResult } from '../async-measure.js';
@@ -18,53 +20,85 @@ const KEYS = 16;
 const DURATION_MS = 4000;
 
 export interface ShardingResult extends LatencyResult {
+  readonly workload: Workload;
   readonly workers: number;
+  /** Every key event printed too (--json without --no-events). */
+  readonly events: boolean;
   readonly simCpuMs: number;
   readonly clientCpuMs: number;
   readonly durationMs: number;
 }
 
-async function startSim(workers: number): Promise<{ child: ChildProcess; ports: number[] }> {
+/**
+ * `hkey sim --json` as a fleet runs it, its output going to a file (as docs/scaling.md shows): with --no-events
+ * only the ready line, else also every key's events (two per request).
+ */
+async function startSim(workers: number, events: boolean): Promise<{ child: ChildProcess; ports: number[]; done(): Promise<void> }> {
+  const directory = await mkdtemp(join(tmpdir(), 'hkey-bench-sim-'));
+  const file = join(directory, 'sim.jsonl');
+  const out = await open(file, 'w');
   const args = [BIN, 'sim', '--devices', String(KEYS), '--workers', String(workers), '--udp', '0', '--ble-port', '0', '--control-port', '0', '--json'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = await new Promise<{ devices: { udp: string }[] }>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const line = output.split('\n').find((each) => each.includes('"event":"ready"'));
-      if (line) resolve(JSON.parse(line) as { devices: { udp: string }[] });
-    });
-    child.once('exit', (code) => reject(new Error(`hkey sim exited with ${code} before ready`)));
-  });
-  child.stdout!.resume();
-  return { child, ports: ready.devices.map((device) => Number(new URL(device.udp).port)) };
+  const child = spawn(process.execPath, events ? args : [...args, '--no-events'], { stdio: ['ignore', out.fd, 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const done = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await exited;
+    await out.close();
+    await rm(directory, { recursive: true, force: true });
+  };
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const line = (await readFile(file, 'utf8')).split('\n').find((each) => each.includes('"event":"ready"'));
+    if (line === undefined) continue;
+    const ready = JSON.parse(line) as { devices: { udp: string }[] };
+    return { child, ports: ready.devices.map((device) => Number(new URL(device.udp).port)), done };
+  }
+  await done();
+  throw new Error('hkey sim did not print its ready line within 30 s');
 }
 
-async function measure(workers: number): Promise<ShardingResult> {
-  const { child, ports } = await startSim(workers);
+type Workload = 'getotp' | 'getassertion';
+
+async function measure(workload: Workload, workers: number, events: boolean): Promise<ShardingResult> {
+  const { child, ports, done } = await startSim(workers, events);
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, ports.join(','), String(DURATION_MS), String(child.pid)], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
-    });
-    return { workers, ...(JSON.parse(stdout.trim().split('\n').at(-1) as string) as Omit<ShardingResult, 'workers'>) };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', CHILD, ports.join(','), String(DURATION_MS), String(child.pid), workload],
+      {
+        env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+      },
+    );
+    return {
+      ...(JSON.parse(stdout.trim().split('\n').at(-1) as string) as LatencyResult & { simCpuMs: number; clientCpuMs: number; durationMs: number }),
+      workload,
+      workers,
+      events,
+    };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await done();
   }
 }
 
 export async function measureSharding(): Promise<ShardingResult[]> {
-  const cores = availableParallelism();
-  return [await measure(1), await measure(Math.max(2, cores))];
+  const cores = Math.max(2, availableParallelism());
+  const results: ShardingResult[] = [];
+  for (const [workload, events] of [
+    ['getotp', false],
+    ['getotp', true],
+    ['getassertion', false],
+  ] as const) {
+    for (const workers of [1, cores]) results.push(await measure(workload, workers, events));
+  }
+  return results;
 }
 
 export function renderSharding(results: readonly ShardingResult[]): string {
-  const reference = results[0] as ShardingResult;
   const rows = results.map((result) => {
+    const reference = results.find((each) => each.workers === 1 && each.events === result.events && each.workload === result.workload) as ShardingResult;
     const cpuPerRequestUs = (result.simCpuMs * 1000) / result.operations;
     const coresBusy = result.simCpuMs / result.durationMs;
     return markdownRow([
-      `${KEYS} UDP clients on ${KEYS} keys, GetOtp, --workers ${result.workers}`,
+      `${KEYS} UDP clients on ${KEYS} keys, ${result.workload === 'getotp' ? 'GetOtp' : 'FIDO GetAssertion (ES256)'}, --workers ${result.workers}${result.events ? ', every event printed' : ' --no-events'}`,
       Math.round(result.perSecond).toLocaleString('en-US'),
       result.p50Ms.toFixed(2),
       result.p99Ms.toFixed(2),
@@ -77,7 +111,7 @@ export function renderSharding(results: readonly ShardingResult[]): string {
   return [
     `### Worker threads (${availableParallelism()} cores; clients in their own process)`,
     '',
-    '| benchmark | GetOtp/s | p50 ms | p99 ms | simulator CPU per request | simulator cores busy | client CPU per request | vs --workers 1 |',
+    '| benchmark | requests/s | p50 ms | p99 ms | simulator CPU per request | simulator cores busy | client CPU per request | vs --workers 1 |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',

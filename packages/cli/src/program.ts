@@ -132,6 +132,7 @@ ${EXIT_CODE_HELP}`,
     .option('--storage <bytes>', 'storage capacity of fresh keys', integer('--storage', 256, 1 << 24))
     .addOption(new Option('--auto-approve', 'approve every button request at once (default)').conflicts('interactive'))
     .option('--interactive', 'show a live panel and press the button from the keyboard', false)
+    .option('--no-events', 'with --json or --verbose, leave out the stream of key events (the ready and stopped lines stay)')
     .option('--open', 'open the dashboard (printed in the ready line) in the default browser, best effort', false)
     .option(
       '--attestation-ca <dir>',
@@ -146,7 +147,7 @@ printed at start (and in the --json ready line as controlToken): Authorization: 
         'hkey sim --state ~/.hkey/key.json',
         'HKEY_STATE_PASSPHRASE=... hkey sim --state ~/.hkey/key.json --encrypt-state',
         'hkey sim --devices 8 --udp 9000 --json',
-        'hkey sim --devices 64 --workers 4 --udp 0 --json',
+        'hkey sim --devices 64 --workers 4 --udp 0 --json --no-events',
         'hkey sim --interactive',
         'hkey sim --devices 100 --open',
         'hkey sim --attestation-ca ./test-ca --json',

@@ -45,7 +45,16 @@ describe('hkey sim', () => {
     expect(devices.map((device) => device.serial)).toEqual(['HK-SIM-000001', 'HK-SIM-000002', 'HK-SIM-000003']);
     const info = await hkey(['--transport', devices[2]!.udp, 'info', '--json']);
     expect(JSON.parse(info.stdout)).toMatchObject({ serial: 'HK-SIM-000003' });
-    expect((await fleet.stop()).code).toBe(0);
+    await fleet.control('POST', '/v1/devices/HK-SIM-000001/battery', { percent: 30 });
+    const stopped = await fleet.stop();
+    expect(stopped.code).toBe(0);
+    // --json streams the events of keys on both workers.
+    const events = stopped.stdout
+      .split('\n')
+      .filter((line) => line.includes('"event":"device"'))
+      .map((line) => JSON.parse(line) as { serial: string; type: string });
+    expect(events.some((event) => event.serial === 'HK-SIM-000003' && event.type === 'command')).toBe(true);
+    expect(events.some((event) => event.serial === 'HK-SIM-000001' && event.type === 'state')).toBe(true);
     await writeFile(join(dir, 'fleet-3.json'), '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
     const refused = await hkey(['sim', '--devices', '3', '--workers', '2', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
     expect(refused.code).toBe(8);
@@ -59,10 +68,19 @@ describe('hkey sim', () => {
     expect(run.stderr).toMatch(/already in use/);
   });
 
-  test('flushes and exits 0 on SIGTERM; a damaged state file is refused until --reset-state', async () => {
+  test('flushes and exits 0 on SIGINT (--no-events: no event lines); a damaged state file is refused until --reset-state', async () => {
     const state = join(dir, 'other.json');
-    const other = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);
-    expect((await other.stop('SIGINT')).code).toBe(0);
+    const other = await startSim(['--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state, '--no-events']);
+    await other.control('POST', '/v1/devices/HK-SIM-000001/battery', { percent: 30 });
+    const quiet = await other.stop('SIGINT');
+    expect(quiet.code).toBe(0);
+    // --no-events: the ready and stopped lines only.
+    expect(
+      quiet.stdout
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { event: string }).event),
+    ).toEqual(['ready', 'stopped']);
     expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ format: 'hkey-state', version: 2 });
     await writeFile(state, '{"format":"hkey-state","version":1,"checksum":"sha256:00","encryption":null,"payload":"{}"}');
     const refused = await hkey(['sim', '--udp', '0', '--control-port', '0', '--ble-port', '0', '--state', state]);

@@ -35,6 +35,8 @@ export interface SimOptions {
   clock?: number;
   storage?: number;
   interactive: boolean;
+  /** Prints every key event with --json or --verbose (--no-events: only the ready and stopped lines). */
+  events: boolean;
   /** Opens the dashboard in the default browser (best effort). */
   open: boolean;
   realisticTiming: boolean;
@@ -149,8 +151,9 @@ export async function sim(context: RunContext, options: SimOptions): Promise<num
       'could not open a browser; open the dashboard address above yourself (a snap-packaged browser cannot read the temporary file --open hands it).',
     );
 
+  // Printing events costs the main thread more than serving the keys (BENCHMARKS.md "Worker threads").
   const unsubscribe =
-    output.options.json || output.options.verbose
+    options.events && (output.options.json || output.options.verbose)
       ? await simulator.subscribe((event) => {
           if (output.options.json) output.event({ event: 'device', ...event }, () => '');
           else output.info(eventLine(event));
