@@ -1,11 +1,8 @@
 /**
- * The simulator's default attestation identity, without its cost at start: the root certificate is the same on
- * every install (fixed seed, deterministic signature; a test keeps this copy equal to firmware-sim's), and the
- * batch identity, two P-256 operations, is built when a key first attests.
+ * `simulatorRootCa().certificate` as PEM: what `hkey sim --json` prints as attestationRoot, precomputed so that
+ * printing it takes no P-256 work at start. It is the same on every install (fixed seed, deterministic signature);
+ * a test keeps this copy equal to firmware-sim's.
  */
-import { type AttestationIdentity, defaultAttestationIdentity } from '@hkey/firmware-sim';
-
-/** `simulatorRootCa().certificate` as PEM: what `hkey sim --json` prints as attestationRoot. */
 export const SIMULATOR_ROOT_PEM = `-----BEGIN CERTIFICATE-----
 MIIBujCCAWCgAwIBAgIBATAKBggqhkjOPQQDAjBTMQswCQYDVQQGEwJVUzEaMBgG
 A1UECgwRaGtleSB2aXJ0dWFsIGtleXMxKDAmBgNVBAMMH2hrZXkgc2ltdWxhdG9y
@@ -19,21 +16,3 @@ oG85tkvrPg5eSqePS8l2hbluHfgNH8Im+FTI1gIgJg8EZb8xghk1KVF0QJMApwnC
 vsFDozQdbTD8v9laNVE=
 -----END CERTIFICATE-----
 `;
-
-/** defaultAttestationIdentity(), built on first read of any of its fields. */
-export function deferredDefaultIdentity(): AttestationIdentity {
-  return {
-    get aaguid() {
-      return defaultAttestationIdentity().aaguid;
-    },
-    get privateKey() {
-      return defaultAttestationIdentity().privateKey;
-    },
-    get certificates() {
-      return defaultAttestationIdentity().certificates;
-    },
-    get root() {
-      return defaultAttestationIdentity().root;
-    },
-  };
-}
