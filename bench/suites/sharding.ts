@@ -97,8 +97,10 @@ export function renderSharding(results: readonly ShardingResult[]): string {
     const reference = results.find((each) => each.workers === 1 && each.events === result.events && each.workload === result.workload) as ShardingResult;
     const cpuPerRequestUs = (result.simCpuMs * 1000) / result.operations;
     const coresBusy = result.simCpuMs / result.durationMs;
+    const request = result.workload === 'getotp' ? 'GetOtp' : 'FIDO GetAssertion (ES256)';
+    const output = result.events ? ', every event printed' : ' --no-events';
     return markdownRow([
-      `${KEYS} UDP clients on ${KEYS} keys, ${result.workload === 'getotp' ? 'GetOtp' : 'FIDO GetAssertion (ES256)'}, --workers ${result.workers}${result.events ? ', every event printed' : ' --no-events'}`,
+      `${KEYS} UDP clients on ${KEYS} keys, ${request}, --workers ${result.workers}${output}`,
       Math.round(result.perSecond).toLocaleString('en-US'),
       result.p50Ms.toFixed(2),
       result.p99Ms.toFixed(2),
