@@ -30,7 +30,7 @@ import {
 import { markdownRow } from '../harness.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x21));
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x21));
 const SECRET = new Uint8Array(20).fill(9);
 const ITEMS_PER_KEY = 5;
 const SAMPLES = 5;

@@ -19,7 +19,7 @@ import {
 } from '@hkey/protocol';
 import type { SimulatedDevice } from '@hkey/firmware-sim/node';
 
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x5e));
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x5e));
 
 /** The sealed operations that take no parameters and move the lifecycle. */
 export type LifecycleOperation = 'Lock' | 'Suspend' | 'Resume' | 'Compromise' | 'Wipe';

@@ -199,8 +199,8 @@ interface Batch {
   readonly root: Uint8Array;
 }
 
-function batchOf(identity: AttestationIdentity): Batch {
-  return { privateKey: identity.privateKey, certificate: identity.certificates[0]!, root: identity.root };
+async function batchOf(identity: AttestationIdentity): Promise<Batch> {
+  return { privateKey: identity.privateKey, certificate: (await identity.certificates())[0]!, root: await identity.root() };
 }
 
 let dir: string;
@@ -240,8 +240,8 @@ beforeAll(async () => {
   openssl(['req', '-x509', '-new', '-key', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '30', '-subj', subject, '-addext', extension]);
   teamCa = await loadAttestationCa(dir);
   v1Ca = makeV1Ca();
-  rootCa = simulatorRootCa();
-  defaultBatch = batchOf(defaultAttestationIdentity());
+  rootCa = await simulatorRootCa();
+  defaultBatch = await batchOf(defaultAttestationIdentity());
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -258,9 +258,9 @@ describe('certificates, against @peculiar/asn1-x509 and node:crypto', () => {
     expect(x509.issuer).toBe('C=US\nO=hkey virtual keys\nCN=hkey simulator attestation root');
   });
 
-  test("batch certificates under a team's OpenSSL CA and under a version 1 CA", () => {
+  test("batch certificates under a team's OpenSSL CA and under a version 1 CA", async () => {
     for (const ca of [teamCa, v1Ca]) {
-      const batch = batchOf(attestationIdentity(ca));
+      const batch = await batchOf(attestationIdentity(ca));
       expect(hex(batch.root)).toBe(hex(ca.certificate));
       const x509 = crossCheck(batch.certificate, intendedBatch(ca, batch.privateKey), ca.certificate);
       expect(x509.issuer).toBe(new X509Certificate(ca.certificate).subject);

@@ -69,7 +69,7 @@ describe('packed attestation', () => {
     const { fmt, attStmt, signed } = await register({});
     expect(fmt).toBe('packed');
     const [batch] = attStmt.get('x5c') as Uint8Array[];
-    const root = new X509Certificate(Buffer.from(defaultAttestationIdentity().root));
+    const root = new X509Certificate(Buffer.from(await defaultAttestationIdentity().root()));
     const batchCertificate = new X509Certificate(Buffer.from(batch!));
     expect(batchCertificate.verify(root.publicKey)).toBe(true);
     expect(batchCertificate.subject).toMatch(/OU=Authenticator Attestation/);
@@ -85,7 +85,7 @@ describe('packed attestation', () => {
     const teamRoot = new X509Certificate(Buffer.from(ca.certificate));
     expect(new X509Certificate(Buffer.from(batch!)).verify(teamRoot.publicKey)).toBe(true);
     expect(new X509Certificate(Buffer.from(batch!)).issuer).toBe('CN=team-ca');
-    expect(new X509Certificate(Buffer.from(batch!)).verify(new X509Certificate(Buffer.from(defaultAttestationIdentity().root)).publicKey)).toBe(false);
+    expect(new X509Certificate(Buffer.from(batch!)).verify(new X509Certificate(Buffer.from(await defaultAttestationIdentity().root())).publicKey)).toBe(false);
     expect(verify('sha256', signed, derToPublicKey(batch!), Buffer.from(attStmt.get('sig') as Uint8Array))).toBe(true);
     expect(certificatePem(ca.certificate)).toContain('-----BEGIN CERTIFICATE-----');
   });

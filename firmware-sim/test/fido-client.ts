@@ -215,10 +215,10 @@ export class FidoClient {
     const authenticatorKey = cosePublicKeyBytes(answer.body.get(ClientPinResponseKey.keyAgreement) as CtapMap).publicKey;
     const seed = new Uint8Array(48).fill(this.platformSeed++);
     const privateKey = p256PrivateKey(seed);
-    const publicKey = p256PublicKey(privateKey);
+    const publicKey = await p256PublicKey(privateKey);
     return {
       platformKey: coseEc2Key(publicKey.slice(1, 33), publicKey.slice(33), CoseAlgorithm.ECDH_ES_HKDF_256),
-      sharedSecret: this.protocol.sharedSecret(privateKey, authenticatorKey),
+      sharedSecret: await this.protocol.sharedSecret(privateKey, authenticatorKey),
     };
   }
 
@@ -228,7 +228,7 @@ export class FidoClient {
 
   async setPin(pin: string | Uint8Array): Promise<number> {
     const { platformKey, sharedSecret } = await this.agree();
-    const newPinEnc = this.protocol.encrypt(sharedSecret, paddedPin(pin), this.iv());
+    const newPinEnc = await this.protocol.encrypt(sharedSecret, paddedPin(pin), this.iv());
     return this.status(
       CtapCommand.ClientPIN,
       ctapMap([
@@ -243,8 +243,8 @@ export class FidoClient {
 
   async changePin(current: string, next: string | Uint8Array): Promise<number> {
     const { platformKey, sharedSecret } = await this.agree();
-    const newPinEnc = this.protocol.encrypt(sharedSecret, paddedPin(next), this.iv());
-    const pinHashEnc = this.protocol.encrypt(sharedSecret, pinHash(current), this.iv());
+    const newPinEnc = await this.protocol.encrypt(sharedSecret, paddedPin(next), this.iv());
+    const pinHashEnc = await this.protocol.encrypt(sharedSecret, pinHash(current), this.iv());
     const message = new Uint8Array([...newPinEnc, ...pinHashEnc]);
     return this.status(
       CtapCommand.ClientPIN,
@@ -269,13 +269,13 @@ export class FidoClient {
         [ClientPinKey.pinUvAuthProtocol, this.protocolVersion],
         [ClientPinKey.subCommand, withPermissions ? ClientPinSubCommand.getPinUvAuthTokenUsingPinWithPermissions : ClientPinSubCommand.getPinToken],
         [ClientPinKey.keyAgreement, platformKey],
-        [ClientPinKey.pinHashEnc, this.protocol.encrypt(sharedSecret, pinHash(pin), this.iv())],
+        [ClientPinKey.pinHashEnc, await this.protocol.encrypt(sharedSecret, pinHash(pin), this.iv())],
         [ClientPinKey.permissions, request.permissions],
         [ClientPinKey.rpId, request.rpId],
       ]),
     );
     if (answer.status !== 0) return { status: answer.status };
-    const token = this.protocol.decrypt(sharedSecret, answer.body.get(ClientPinResponseKey.pinUvAuthToken) as Uint8Array);
+    const token = await this.protocol.decrypt(sharedSecret, answer.body.get(ClientPinResponseKey.pinUvAuthToken) as Uint8Array);
     return { status: 0, token };
   }
 

@@ -27,8 +27,8 @@ import {
 import { Button, MemoryStore, VirtualKey, autoApprove, seededRandom, simulatorRootCa } from '@hkey/firmware-sim';
 import { type Harness, START_MS, harness } from './harness.js';
 
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x21));
-const OTHER_ISSUER = p256KeyPair(new Uint8Array(32).fill(0x22));
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x21));
+const OTHER_ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x22));
 const NOW = Math.floor(START_MS / 1000);
 const SECRET = new TextEncoder().encode('12345678901234567890');
 
@@ -85,7 +85,7 @@ describe('identity', () => {
     const [device, root] = identity.certificates.map((chunks) => new X509Certificate(Buffer.from(concatBytes(...chunks))));
     expect(device?.subject).toContain('CN=HK-SIM-000001');
     expect(device?.verify((root as X509Certificate).publicKey)).toBe(true);
-    expect(Buffer.from(root?.raw ?? [])).toEqual(Buffer.from(simulatorRootCa().certificate));
+    expect(Buffer.from(root?.raw ?? [])).toEqual(Buffer.from((await simulatorRootCa()).certificate));
     const spki = device?.publicKey.export({ format: 'jwk' }) as { x: string; y: string };
     expect(Buffer.from(spki.x, 'base64url')).toEqual(Buffer.from(identity.signingPublicKey.subarray(1, 33)));
     expect(Buffer.from(device?.raw ?? []).includes(Buffer.from(identity.kemPublicKey))).toBe(true);
@@ -127,9 +127,9 @@ describe('issuer enrollment', () => {
   test('another issuer needs the enrolled issuer\u2019s handover signature; a Wipe frees the key', async () => {
     const h = await enrolled();
     expect((await h.call('EnrollIssuer', { issuerPublicKey: OTHER_ISSUER.publicKey })).status).toBe('ISSUER_MISMATCH');
-    const forged = signHandover('HK-SIM-000001', OTHER_ISSUER.publicKey, OTHER_ISSUER.privateKey);
+    const forged = await signHandover('HK-SIM-000001', OTHER_ISSUER.publicKey, OTHER_ISSUER.privateKey);
     expect((await h.call('EnrollIssuer', { issuerPublicKey: OTHER_ISSUER.publicKey, handoverSignature: forged })).status).toBe('ISSUER_MISMATCH');
-    const handover = signHandover('HK-SIM-000001', OTHER_ISSUER.publicKey, ISSUER.privateKey);
+    const handover = await signHandover('HK-SIM-000001', OTHER_ISSUER.publicKey, ISSUER.privateKey);
     expect((await h.ok('EnrollIssuer', { issuerPublicKey: OTHER_ISSUER.publicKey, handoverSignature: handover })).issuerId).toEqual(
       issuerIdOf(OTHER_ISSUER.publicKey),
     );

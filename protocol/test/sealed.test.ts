@@ -33,9 +33,9 @@ import {
   verifyReceipt,
 } from '@hkey/protocol';
 
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x11));
-const OTHER_ISSUER = p256KeyPair(new Uint8Array(32).fill(0x22));
-const KEY_SIGNING = p256KeyPair(new Uint8Array(32).fill(0x33));
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x11));
+const OTHER_ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x22));
+const KEY_SIGNING = await p256KeyPair(new Uint8Array(32).fill(0x33));
 const KEM = await deriveKemKeyPair(new Uint8Array(32).fill(0x44));
 const OTHER_KEM = await deriveKemKeyPair(new Uint8Array(32).fill(0x55));
 const PLAINTEXT = encodeSealedOperation({ operation: 'AccountCreate', params: new Map([[1, 'GitHub']]) });
@@ -284,14 +284,14 @@ describe('receipts', () => {
       itemHash: itemHashOf(item),
       time: 1_800_000_100,
     };
-    const signed = signReceipt(receipt, KEY_SIGNING.privateKey);
+    const signed = await signReceipt(receipt, KEY_SIGNING.privateKey);
     expect(await verifyReceipt(signed, KEY_SIGNING.publicKey)).toEqual(receipt);
     expect(decodeReceipt(signed.receipt)).toEqual(receipt);
   });
 
   test('a forged or altered receipt is RECEIPT_BAD_SIGNATURE', async () => {
     const receipt = { serial: 'HK-SIM-000001', issuerId: new Uint8Array(16), sequence: 1, status: 0, itemHash: new Uint8Array(32), time: 0 };
-    const signed = signReceipt(receipt, KEY_SIGNING.privateKey);
+    const signed = await signReceipt(receipt, KEY_SIGNING.privateKey);
     await expect(verifyReceipt(signed, ISSUER.publicKey)).rejects.toMatchObject({ code: 'RECEIPT_BAD_SIGNATURE' });
     await expect(verifyReceipt({ ...signed, receipt: flip(signed.receipt, 2) }, KEY_SIGNING.publicKey)).rejects.toMatchObject({
       code: 'RECEIPT_BAD_SIGNATURE',

@@ -48,7 +48,7 @@ beforeAll(async () => {
   transport = await new UdpTransportKind({ addresses: [address] }).open(address);
   fido = new FidoClient(transport);
   // The simulator's root, and nothing else, is trusted for packed attestation: the chain must really lead to it.
-  SettingsService.setRootCertificates({ identifier: 'packed', certificates: [pem(defaultAttestationIdentity().root)] });
+  SettingsService.setRootCertificates({ identifier: 'packed', certificates: [pem(await defaultAttestationIdentity().root())] });
 });
 
 afterAll(async () => {
@@ -172,7 +172,7 @@ describe('@simplewebauthn/server verifies what the bridge FidoClient makes', () 
     try {
       await expect(register({ userName: 'carol@example.com', passwordless: false })).rejects.toThrow(/Packed\|Full/);
     } finally {
-      SettingsService.setRootCertificates({ identifier: 'packed', certificates: [pem(defaultAttestationIdentity().root)] });
+      SettingsService.setRootCertificates({ identifier: 'packed', certificates: [pem(await defaultAttestationIdentity().root())] });
     }
   });
 });

@@ -36,7 +36,7 @@ import { fuzzSeed } from './fuzz/budget.js';
 const KILLS = Math.ceil(Number(process.env.HKEY_CRASH_KILLS ?? 500) / 5);
 const LANES = 2;
 const START_TIMEOUT_MS = 15_000;
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x41));
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x41));
 const NOT_AFTER = 4_102_444_800;
 
 let directory: string;

@@ -96,7 +96,7 @@ export class ClientPin {
   async setPin(pin: string, options: FidoCallOptions = {}): Promise<void> {
     const padded = await this.newPinBlock(pin, options);
     const { protocol, sharedSecret, platformKey } = await this.agree(options);
-    const newPinEnc = protocol.encrypt(sharedSecret, padded, randomBytes(16));
+    const newPinEnc = await protocol.encrypt(sharedSecret, padded, randomBytes(16));
     await this.clientPin(
       [
         [ClientPinKey.pinUvAuthProtocol, protocol.version],
@@ -113,8 +113,8 @@ export class ClientPin {
   async changePin(currentPin: string, newPin: string, options: FidoCallOptions = {}): Promise<void> {
     const padded = await this.newPinBlock(newPin, options);
     const { protocol, sharedSecret, platformKey } = await this.agree(options);
-    const pinHashEnc = protocol.encrypt(sharedSecret, pinHash(currentPin), randomBytes(16));
-    const newPinEnc = protocol.encrypt(sharedSecret, padded, randomBytes(16));
+    const pinHashEnc = await protocol.encrypt(sharedSecret, pinHash(currentPin), randomBytes(16));
+    const newPinEnc = await protocol.encrypt(sharedSecret, padded, randomBytes(16));
     const message = new Uint8Array(newPinEnc.length + pinHashEnc.length);
     message.set(newPinEnc);
     message.set(pinHashEnc, newPinEnc.length);
@@ -146,7 +146,7 @@ export class ClientPin {
       throw new BridgeError('FIDO_PERMISSION_UNSUPPORTED', 'This security key issues PIN tokens for registration and login only (CTAP 2.0).');
     }
     const { protocol, sharedSecret, platformKey } = await this.agree(options);
-    const pinHashEnc = protocol.encrypt(sharedSecret, pinHash(pin), randomBytes(16));
+    const pinHashEnc = await protocol.encrypt(sharedSecret, pinHash(pin), randomBytes(16));
     const encrypted = await this.withRetries(
       () =>
         this.clientPin(
@@ -163,7 +163,7 @@ export class ClientPin {
         ),
       options,
     );
-    const token = protocol.decrypt(sharedSecret, encrypted);
+    const token = await protocol.decrypt(sharedSecret, encrypted);
     if (token === undefined || (token.length !== 16 && token.length !== 32)) {
       throw new BridgeError('FIDO_BAD_TOKEN', 'The security key sent a PIN token that does not decrypt; try again.');
     }
@@ -207,10 +207,10 @@ export class ClientPin {
       },
     );
     const privateKey = p256PrivateKey(randomBytes(48));
-    const publicKey = p256PublicKey(privateKey);
+    const publicKey = await p256PublicKey(privateKey);
     let sharedSecret: Uint8Array;
     try {
-      sharedSecret = protocol.sharedSecret(privateKey, keyPoint);
+      sharedSecret = await protocol.sharedSecret(privateKey, keyPoint);
     } catch (error) {
       throw new BridgeError('FIDO_BAD_KEY_AGREEMENT', 'The security key sent a key-agreement key that is not on P-256; reconnect it.', { cause: error });
     }

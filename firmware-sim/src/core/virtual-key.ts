@@ -405,7 +405,9 @@ export class VirtualKey {
     }
     const { seed } = provisioning;
     if (this.identity === undefined || !sameBytes(this.identity.seed, seed)) {
-      this.identity = { seed, derived: deriveKeyIdentity(seed, this.current.identity.serial, this.manufacturerCa ?? sharedSimulatorRootCa()) };
+      const serial = this.current.identity.serial;
+      const manufacturer = Promise.resolve(this.manufacturerCa ?? sharedSimulatorRootCa());
+      this.identity = { seed, derived: manufacturer.then((ca) => deriveKeyIdentity(seed, serial, ca)) };
     }
     return this.identity.derived;
   }

@@ -35,10 +35,10 @@ export interface AttestationIdentity {
   readonly aaguid: Uint8Array;
   /** Raw P-256 private key of the batch (32 bytes). */
   readonly privateKey: Uint8Array;
-  /** DER certificates: the batch certificate first, then its issuers up to (excluding) the root. */
-  readonly certificates: readonly Uint8Array[];
+  /** DER certificates: the batch certificate first, then its issuers up to (excluding) the root; issued on first call. */
+  certificates(): Promise<readonly Uint8Array[]>;
   /** The root that relying parties pin (DER). */
-  readonly root: Uint8Array;
+  root(): Promise<Uint8Array>;
 }
 
 /** A certificate authority that issues batch certificates. */
@@ -95,7 +95,7 @@ export interface CertificateRequest {
 }
 
 /** Issues an X.509 v3 certificate signed (ECDSA P-256, deterministic) by `issuerPrivateKey`: batch, root and device certificates. */
-export function issueCertificate(request: CertificateRequest): Uint8Array {
+export async function issueCertificate(request: CertificateRequest): Promise<Uint8Array> {
   const keyUsage = request.isCa ? [KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign] : [KeyUsageBit.digitalSignature];
   const extensions = [
     // cA FALSE is the DEFAULT, so DER leaves it out.
@@ -114,7 +114,7 @@ export function issueCertificate(request: CertificateRequest): Uint8Array {
     publicKeyInfo(request.subjectPublicKey),
     explicit(3, sequence(...extensions)),
   );
-  return sequence(tbs, ecdsaWithSha256(), bitString(p256SignDeterministic(request.issuerPrivateKey, tbs)));
+  return sequence(tbs, ecdsaWithSha256(), bitString(await p256SignDeterministic(request.issuerPrivateKey, tbs)));
 }
 
 function seededKey(label: string): Uint8Array {
@@ -122,7 +122,7 @@ function seededKey(label: string): Uint8Array {
 }
 
 /** Issues a batch certificate for `batchPrivateKey` under `ca`. */
-export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8Array, aaguid: Uint8Array): Uint8Array {
+export async function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8Array, aaguid: Uint8Array): Promise<Uint8Array> {
   return issueCertificate({
     serial: 2,
     issuer: certificateSubject(ca.certificate),
@@ -132,7 +132,7 @@ export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8A
       [OID.organizationalUnit, 'Authenticator Attestation'],
       [OID.commonName, 'hkey virtual Hideez Key 4 batch 1'],
     ]),
-    subjectPublicKey: p256PublicKey(batchPrivateKey),
+    subjectPublicKey: await p256PublicKey(batchPrivateKey),
     issuerPrivateKey: ca.privateKey,
     isCa: false,
     aaguid,
@@ -140,48 +140,44 @@ export function issueBatchCertificate(ca: AttestationCa, batchPrivateKey: Uint8A
 }
 
 /** The simulator's own root CA: the same on every install (fixed seed, deterministic signatures). */
-export function simulatorRootCa(): AttestationCa {
+export async function simulatorRootCa(): Promise<AttestationCa> {
   const privateKey = seededKey('hkey simulator attestation root v1');
   const subject = subjectName([
     [OID.country, 'US'],
     [OID.organization, ORGANIZATION],
     [OID.commonName, 'hkey simulator attestation root'],
   ]);
-  const certificate = issueCertificate({
+  const certificate = await issueCertificate({
     serial: 1,
     issuer: subject,
     subject,
-    subjectPublicKey: p256PublicKey(privateKey),
+    subjectPublicKey: await p256PublicKey(privateKey),
     issuerPrivateKey: privateKey,
     isCa: true,
   });
   return { certificate, privateKey };
 }
 
-let sharedRootCa: AttestationCa | undefined;
+let sharedRootCa: Promise<AttestationCa> | undefined;
 
 /** simulatorRootCa(), built once per process: the default issuer of batch certificates and of key identities. */
-export function sharedSimulatorRootCa(): AttestationCa {
+export function sharedSimulatorRootCa(): Promise<AttestationCa> {
   return (sharedRootCa ??= simulatorRootCa());
 }
 
 /**
- * A batch identity under the CA `issuer` gives. Its certificate is issued on first read: that takes P-256 operations,
- * the first of which builds @noble's tables (about 30 ms of every `hkey sim` start), and many runs never attest.
+ * A batch identity under the CA `issuer` gives. Its certificate is issued on first call: that loads @noble's P-256
+ * and takes P-256 operations, the first of which builds @noble's tables (about 30 ms), and many runs never attest.
  */
-function batchIdentity(issuer: () => AttestationCa): AttestationIdentity {
+function batchIdentity(issuer: () => Promise<AttestationCa>): AttestationIdentity {
   const aaguid = aaguidBytes(VIRTUAL_KEY_AAGUID);
   const privateKey = seededKey('hkey simulator attestation batch v1');
-  let certificates: readonly Uint8Array[] | undefined;
+  let certificates: Promise<readonly Uint8Array[]> | undefined;
   return {
     aaguid,
     privateKey,
-    get certificates() {
-      return (certificates ??= [issueBatchCertificate(issuer(), privateKey, aaguid)]);
-    },
-    get root() {
-      return issuer().certificate;
-    },
+    certificates: () => (certificates ??= issuer().then(async (ca) => [await issueBatchCertificate(ca, privateKey, aaguid)])),
+    root: async () => (await issuer()).certificate,
   };
 }
 
@@ -194,5 +190,5 @@ export function defaultAttestationIdentity(): AttestationIdentity {
 
 /** A batch identity under `ca` (a team's own test CA, `hkey sim --attestation-ca`). */
 export function attestationIdentity(ca: AttestationCa): AttestationIdentity {
-  return batchIdentity(() => ca);
+  return batchIdentity(async () => ca);
 }

@@ -24,7 +24,7 @@ import {
 } from '@hkey/protocol';
 import { constantTimeBytesEqual, p256PrivateKey, p256PublicKey, sha256 } from './crypto.js';
 import { FIDO_MIN_PIN_LENGTH, FIDO_PIN_RETRIES, type FidoPin } from './fido-state.js';
-import type { FidoRuntime } from './runtime.js';
+import type { FidoRuntime, KeyAgreementKey } from './runtime.js';
 
 /** How long a pinUvAuthToken may be used (CTAP 2.1 §6.5.2.1: at most ten minutes). */
 export const PIN_TOKEN_LIFETIME_MS = 600_000;
@@ -39,18 +39,17 @@ export function requestProtocol(map: CtapMap, key: number): PinProtocol {
 }
 
 /** The key-agreement key of this power cycle, made on first use. */
-export function keyAgreementKey(runtime: FidoRuntime): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  if (runtime.volatile.keyAgreement === undefined) regenerateKeyAgreement(runtime);
-  return runtime.volatile.keyAgreement as { privateKey: Uint8Array; publicKey: Uint8Array };
+export function keyAgreementKey(runtime: FidoRuntime): KeyAgreementKey {
+  return (runtime.volatile.keyAgreement ??= newKeyAgreement(runtime));
 }
 
-function regenerateKeyAgreement(runtime: FidoRuntime): void {
+function newKeyAgreement(runtime: FidoRuntime): KeyAgreementKey {
   const privateKey = p256PrivateKey(runtime.randomBytes(48));
-  runtime.volatile.keyAgreement = { privateKey, publicKey: p256PublicKey(privateKey) };
+  return { privateKey, publicKey: p256PublicKey(privateKey) };
 }
 
 /** The shared secret with the platform key of member `key` (a COSE key map). */
-export function platformSharedSecret(runtime: FidoRuntime, protocol: PinProtocol, map: CtapMap, key: number): Uint8Array {
+export function platformSharedSecret(runtime: FidoRuntime, protocol: PinProtocol, map: CtapMap, key: number): Promise<Uint8Array> {
   const { x, y } = readKeyAgreementKey(map.get(key), 'keyAgreement');
   const point = new Uint8Array(65);
   point[0] = 4;
@@ -92,13 +91,13 @@ async function verifyPinHash(runtime: FidoRuntime, protocol: PinProtocol, shared
   if (runtime.volatile.consecutiveMismatches >= 3)
     throw new CtapError('PIN_AUTH_BLOCKED', 'Three wrong PINs in a row: unplug and replug the key to try again.');
   await runtime.commit({ ...state, pin: { ...pin, retries: pin.retries - 1 } });
-  const presented = protocol.decrypt(sharedSecret, pinHashEnc);
+  const presented = await protocol.decrypt(sharedSecret, pinHashEnc);
   if (presented !== undefined && presented.length === 16 && constantTimeBytesEqual(presented, pin.hash)) {
     runtime.volatile.consecutiveMismatches = 0;
     await runtime.commit({ ...runtime.state(), pin: { ...pin, retries: FIDO_PIN_RETRIES } });
     return;
   }
-  regenerateKeyAgreement(runtime);
+  runtime.volatile.keyAgreement = newKeyAgreement(runtime);
   runtime.volatile.consecutiveMismatches += 1;
   if (pin.retries - 1 === 0) throw new CtapError('PIN_BLOCKED', 'The FIDO PIN is now blocked; only a reset of the security key clears it.');
   if (runtime.volatile.consecutiveMismatches >= 3)
@@ -117,10 +116,10 @@ async function setPin(runtime: FidoRuntime, params: CtapMap): Promise<CtapMap> {
   const protocol = requestProtocol(params, ClientPinKey.pinUvAuthProtocol);
   const pinUvAuthParam = requiredMember(memberBytes, params, ClientPinKey.pinUvAuthParam, 'pinUvAuthParam');
   const newPinEnc = requiredMember(memberBytes, params, ClientPinKey.newPinEnc, 'newPinEnc');
-  const sharedSecret = platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
+  const sharedSecret = await platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
   if (runtime.state().pin !== undefined) throw new CtapError('NOT_ALLOWED', 'A FIDO PIN is set already: change it instead.');
   if (!protocol.verify(sharedSecret, newPinEnc, pinUvAuthParam)) throw new CtapError('PIN_AUTH_INVALID', 'pinUvAuthParam does not match newPinEnc.');
-  const { hash, length } = newPin(protocol.decrypt(sharedSecret, newPinEnc));
+  const { hash, length } = newPin(await protocol.decrypt(sharedSecret, newPinEnc));
   await runtime.commit({ ...runtime.state(), pin: { hash, retries: FIDO_PIN_RETRIES, length } });
   runtime.volatile.token = undefined;
   return new Map();
@@ -131,13 +130,13 @@ async function changePin(runtime: FidoRuntime, params: CtapMap): Promise<CtapMap
   const pinUvAuthParam = requiredMember(memberBytes, params, ClientPinKey.pinUvAuthParam, 'pinUvAuthParam');
   const newPinEnc = requiredMember(memberBytes, params, ClientPinKey.newPinEnc, 'newPinEnc');
   const pinHashEnc = requiredMember(memberBytes, params, ClientPinKey.pinHashEnc, 'pinHashEnc');
-  const sharedSecret = platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
+  const sharedSecret = await platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
   if (runtime.state().pin === undefined) throw new CtapError('PIN_NOT_SET', 'No FIDO PIN is set: set one first.');
   if (runtime.state().pin?.retries === 0) throw new CtapError('PIN_BLOCKED', 'The FIDO PIN is blocked; only a reset of the security key clears it.');
   if (!protocol.verify(sharedSecret, concat(newPinEnc, pinHashEnc), pinUvAuthParam))
     throw new CtapError('PIN_AUTH_INVALID', 'pinUvAuthParam does not match the request.');
   await verifyPinHash(runtime, protocol, sharedSecret, pinHashEnc);
-  const { hash, length } = newPin(protocol.decrypt(sharedSecret, newPinEnc));
+  const { hash, length } = newPin(await protocol.decrypt(sharedSecret, newPinEnc));
   await runtime.commit({ ...runtime.state(), pin: { hash, retries: FIDO_PIN_RETRIES, length } });
   runtime.volatile.token = undefined;
   return new Map();
@@ -146,7 +145,7 @@ async function changePin(runtime: FidoRuntime, params: CtapMap): Promise<CtapMap
 async function getToken(runtime: FidoRuntime, params: CtapMap, withPermissions: boolean): Promise<CtapMap> {
   const protocol = requestProtocol(params, ClientPinKey.pinUvAuthProtocol);
   const pinHashEnc = requiredMember(memberBytes, params, ClientPinKey.pinHashEnc, 'pinHashEnc');
-  const sharedSecret = platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
+  const sharedSecret = await platformSharedSecret(runtime, protocol, params, ClientPinKey.keyAgreement);
   let permissions = PinPermission.makeCredential | PinPermission.getAssertion;
   let rpId: string | undefined;
   if (withPermissions) {
@@ -162,7 +161,7 @@ async function getToken(runtime: FidoRuntime, params: CtapMap, withPermissions: 
   await verifyPinHash(runtime, protocol, sharedSecret, pinHashEnc);
   const token = runtime.randomBytes(32);
   runtime.volatile.token = { token, protocol: protocol.version, permissions, rpId, expiresAtMs: runtime.nowMs() + PIN_TOKEN_LIFETIME_MS };
-  return ctapMap([[ClientPinResponseKey.pinUvAuthToken, protocol.encrypt(sharedSecret, token, runtime.randomBytes(16))]]);
+  return ctapMap([[ClientPinResponseKey.pinUvAuthToken, await protocol.encrypt(sharedSecret, token, runtime.randomBytes(16))]]);
 }
 
 export async function clientPin(runtime: FidoRuntime, body: CtapMap): Promise<CtapMap> {
@@ -176,7 +175,7 @@ export async function clientPin(runtime: FidoRuntime, body: CtapMap): Promise<Ct
       ]);
     case ClientPinSubCommand.getKeyAgreement: {
       requestProtocol(params, ClientPinKey.pinUvAuthProtocol);
-      const { publicKey } = keyAgreementKey(runtime);
+      const publicKey = await keyAgreementKey(runtime).publicKey;
       return ctapMap([[ClientPinResponseKey.keyAgreement, coseEc2Key(publicKey.slice(1, 33), publicKey.slice(33), CoseAlgorithm.ECDH_ES_HKDF_256)]]);
     }
     case ClientPinSubCommand.setPIN:

@@ -49,12 +49,12 @@ function credRandom(master: Uint8Array, credentialId: Uint8Array, uv: boolean): 
 }
 
 /** GetAssertion outputs for one credential. */
-export function assertionExtensions(
+export async function assertionExtensions(
   runtime: FidoRuntime,
   extensions: CtapMap | undefined,
   credential: { id: Uint8Array; hmacSecret: boolean; credBlob: Uint8Array | undefined },
   uv: boolean,
-): CtapMap {
+): Promise<CtapMap> {
   const outputs = new Map<string, CtapValue>();
   if (extensions === undefined) return outputs;
   if (extensions.get('credBlob') === true) outputs.set('credBlob', credential.credBlob ?? new Uint8Array(0));
@@ -63,18 +63,18 @@ export function assertionExtensions(
     const version = memberInteger(input, 4, 'hmac-secret pinUvAuthProtocol') ?? 1;
     const protocol = pinProtocol(version);
     if (protocol === undefined) throw new CtapError('INVALID_PARAMETER', 'hmac-secret offers PIN/UV auth protocols 1 and 2 only.');
-    const sharedSecret = platformSharedSecret(runtime, protocol, input, 1);
+    const sharedSecret = await platformSharedSecret(runtime, protocol, input, 1);
     const saltEnc = memberBytes(input, 2, 'saltEnc');
     const saltAuth = memberBytes(input, 3, 'saltAuth');
     if (saltEnc === undefined || saltAuth === undefined) throw new CtapError('MISSING_PARAMETER', 'hmac-secret needs saltEnc and saltAuth.');
     if (!protocol.verify(sharedSecret, saltEnc, saltAuth)) throw new CtapError('INVALID_PARAMETER', 'hmac-secret saltAuth does not match saltEnc.');
-    const salts = protocol.decrypt(sharedSecret, saltEnc);
+    const salts = await protocol.decrypt(sharedSecret, saltEnc);
     if (salts === undefined || (salts.length !== 32 && salts.length !== 64))
       throw new CtapError('INVALID_LENGTH', 'hmac-secret takes one or two 32-byte salts.');
     const key = credRandom(runtime.state().masterSecret, credential.id, uv);
     const output = new Uint8Array(salts.length);
     for (let offset = 0; offset < salts.length; offset += 32) output.set(hmacSha256(key, salts.subarray(offset, offset + 32)), offset);
-    outputs.set('hmac-secret', protocol.encrypt(sharedSecret, output, runtime.randomBytes(16)));
+    outputs.set('hmac-secret', await protocol.encrypt(sharedSecret, output, runtime.randomBytes(16)));
   }
   return ctapMap([...outputs]);
 }

@@ -42,7 +42,12 @@ async function assertion(runtime: FidoRuntime, request: Request, credentialId: U
   const key = liveCredential(state, rpHash, credentialId);
   if (key === undefined) throw new CtapError('NO_CREDENTIALS', 'The credential is no longer on the key.');
   const record = state.credentials.find((item) => equalBytes(item.credentialId, credentialId));
-  const extensions = assertionExtensions(runtime, request.extensions, { id: credentialId, hmacSecret: key.hmacSecret, credBlob: record?.credBlob }, request.uv);
+  const extensions = await assertionExtensions(
+    runtime,
+    request.extensions,
+    { id: credentialId, hmacSecret: key.hmacSecret, credBlob: record?.credBlob },
+    request.uv,
+  );
   const signCount = state.signCount + 1;
   await runtime.commit({ ...state, signCount });
   const authData = encodeAuthenticatorData({

@@ -140,8 +140,8 @@ export async function makeCredential(runtime: FidoRuntime, body: CtapMap): Promi
     case 'packed':
       attStmt = ctapMap([
         ['alg', CoseAlgorithm.ES256],
-        ['sig', runtime.signer.p256(runtime.attestation.privateKey, signed)],
-        ['x5c', [...runtime.attestation.certificates]],
+        ['sig', await runtime.signer.p256(runtime.attestation.privateKey, signed)],
+        ['x5c', [...(await runtime.attestation.certificates())]],
       ]);
       break;
     case 'self':

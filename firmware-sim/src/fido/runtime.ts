@@ -8,6 +8,12 @@ import type { FidoSigner } from './signer.js';
 
 export type AttestationFormat = 'packed' | 'self' | 'none';
 
+/** The authenticator's ECDH key of this power cycle; the public key resolves once @noble's P-256 has loaded. */
+export interface KeyAgreementKey {
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Promise<Uint8Array>;
+}
+
 export interface PinUvAuthToken {
   readonly token: Uint8Array;
   readonly protocol: number;
@@ -35,7 +41,7 @@ export interface Enumeration<T> {
 
 /** Volatile authenticator state: gone at every power cycle, as on a real key. */
 export class VolatileFidoState {
-  keyAgreement: { privateKey: Uint8Array; publicKey: Uint8Array } | undefined;
+  keyAgreement: KeyAgreementKey | undefined;
   token: PinUvAuthToken | undefined;
   /** Wrong PINs since power-up: three block PIN entry until the next power cycle (CTAP 2.1 §6.5.5.5). */
   consecutiveMismatches = 0;

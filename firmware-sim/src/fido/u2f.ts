@@ -62,8 +62,8 @@ async function register(runtime: FidoRuntime, data: Uint8Array): Promise<Uint8Ar
     runtime.randomBytes(16),
   );
   const publicKey = await key.publicKey();
-  const signature = runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, publicKey));
-  const certificate = runtime.attestation.certificates[0] as Uint8Array;
+  const signature = await runtime.signer.p256(runtime.attestation.privateKey, concatBytes(new Uint8Array([0]), application, challenge, id, publicKey));
+  const certificate = (await runtime.attestation.certificates())[0] as Uint8Array;
   const body = concatBytes(new Uint8Array([U2F_REGISTER_ID]), publicKey, new Uint8Array([id.length]), id, certificate, signature);
   return encodeU2fResponse(body, U2fStatusWord.NO_ERROR);
 }
@@ -85,7 +85,7 @@ async function authenticate(runtime: FidoRuntime, mode: number, data: Uint8Array
   await runtime.commit({ ...state, signCount });
   const flags = new Uint8Array([present ? 1 : 0]);
   const counter = counterBytes(signCount);
-  const signature = runtime.signer.p256(key.privateKey, concatBytes(application, flags, counter, challenge));
+  const signature = await runtime.signer.p256(key.privateKey, concatBytes(application, flags, counter, challenge));
   return encodeU2fResponse(concatBytes(flags, counter, signature), U2fStatusWord.NO_ERROR);
 }
 

@@ -1,10 +1,11 @@
 import { type RequestOf, type ResponseOf, issuerIdOf, verifyHandover } from '@hkey/protocol';
-import { p256 } from '@noble/curves/nist.js';
 import { DeviceStatus } from '../core/device-status.js';
 import { constantTimeBytesEqual } from '../fido/crypto.js';
+import { nobleP256 } from '../fido/signer.js';
 import type { CommandContext } from '../commands/context.js';
 
-function isP256Point(bytes: Uint8Array): boolean {
+async function isP256Point(bytes: Uint8Array): Promise<boolean> {
+  const p256 = await nobleP256();
   try {
     p256.Point.fromBytes(bytes).assertValidity();
     return true;
@@ -18,7 +19,7 @@ function isP256Point(bytes: Uint8Array): boolean {
  * is replaced only by the key's wipe or by its own handover signature (no press: the issuer already owns the key).
  */
 export async function enrollIssuer(ctx: CommandContext, params: RequestOf<'EnrollIssuer'>): Promise<ResponseOf<'EnrollIssuer'>> {
-  if (!isP256Point(params.issuerPublicKey)) throw new DeviceStatus('INVALID_PARAMETER');
+  if (!(await isP256Point(params.issuerPublicKey))) throw new DeviceStatus('INVALID_PARAMETER');
   await ctx.keyIdentity();
   const provisioning = ctx.state.provisioning;
   if (provisioning === undefined) throw new DeviceStatus('OTHER');

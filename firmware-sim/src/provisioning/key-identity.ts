@@ -24,10 +24,10 @@ function octetString(bytes: Uint8Array): Uint8Array {
 export async function deriveKeyIdentity(seed: Uint8Array, serial: string, manufacturer: AttestationCa): Promise<KeyIdentity> {
   const kem = await deriveKemKeyPair(hkdfSha256(seed, NO_SALT, 'hkey identity kem v1', 32));
   const signingPrivate = p256PrivateKey(hkdfSha256(seed, NO_SALT, 'hkey identity signing v1', 48));
-  const signing = { privateKey: signingPrivate, publicKey: p256PublicKey(signingPrivate) };
+  const signing = { privateKey: signingPrivate, publicKey: await p256PublicKey(signingPrivate) };
   const serialNumber = sha256(signing.publicKey).slice(0, 16);
   serialNumber[0] = (serialNumber[0] as number) & 0x7f || 0x01;
-  const device = issueCertificate({
+  const device = await issueCertificate({
     serial: serialNumber,
     issuer: certificateSubject(manufacturer.certificate),
     subject: subjectName([

@@ -1,7 +1,8 @@
 /**
  * PIN/UV auth protocols one and two (CTAP 2.1 §6.5.6, §6.5.7), for both sides: the shared secret from ECDH
  * (symmetric: the authenticator passes its private key and the platform's public key, the platform the reverse),
- * encryption of PINs and tokens, and the MACs that prove a request holds the pinUvAuthToken.
+ * encryption of PINs and tokens, and the MACs that prove a request holds the pinUvAuthToken. ECDH and AES are async
+ * (their @noble modules load on first use); the MACs stay synchronous.
  */
 import { aes256CbcDecrypt, aes256CbcEncrypt, constantTimeBytesEqual, hkdfSha256, hmacSha256, p256SharedX, sha256 } from './ctap-crypto.js';
 import { CtapError } from './ctap-error.js';
@@ -9,18 +10,18 @@ import { CtapError } from './ctap-error.js';
 export interface PinProtocol {
   readonly version: 1 | 2;
   /** The shared secret with the peer's public key (SEC1 uncompressed); INVALID_PARAMETER for a point off the curve. */
-  sharedSecret(privateKey: Uint8Array, platformPublicKey: Uint8Array): Uint8Array;
-  encrypt(sharedSecret: Uint8Array, plaintext: Uint8Array, iv: Uint8Array): Uint8Array;
+  sharedSecret(privateKey: Uint8Array, platformPublicKey: Uint8Array): Promise<Uint8Array>;
+  encrypt(sharedSecret: Uint8Array, plaintext: Uint8Array, iv: Uint8Array): Promise<Uint8Array>;
   /** undefined when the ciphertext's length is wrong. */
-  decrypt(sharedSecret: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
+  decrypt(sharedSecret: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
   /** The MAC of `message` under `key` (a shared secret or a pinUvAuthToken). */
   authenticate(key: Uint8Array, message: Uint8Array): Uint8Array;
   verify(key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
-function ecdh(privateKey: Uint8Array, platformPublicKey: Uint8Array): Uint8Array {
+async function ecdh(privateKey: Uint8Array, platformPublicKey: Uint8Array): Promise<Uint8Array> {
   try {
-    return p256SharedX(privateKey, platformPublicKey);
+    return await p256SharedX(privateKey, platformPublicKey);
   } catch {
     throw new CtapError('INVALID_PARAMETER', 'The key-agreement key is not a point on P-256.');
   }
@@ -31,9 +32,9 @@ const ZERO_SALT = new Uint8Array(32);
 
 const one: PinProtocol = {
   version: 1,
-  sharedSecret: (privateKey, platformPublicKey) => sha256(ecdh(privateKey, platformPublicKey)),
+  sharedSecret: async (privateKey, platformPublicKey) => sha256(await ecdh(privateKey, platformPublicKey)),
   encrypt: (sharedSecret, plaintext) => aes256CbcEncrypt(sharedSecret, ZERO_IV, plaintext),
-  decrypt: (sharedSecret, ciphertext) =>
+  decrypt: async (sharedSecret, ciphertext) =>
     ciphertext.length % 16 === 0 && ciphertext.length > 0 ? aes256CbcDecrypt(sharedSecret, ZERO_IV, ciphertext) : undefined,
   authenticate: (key, message) => hmacSha256(key, message).slice(0, 16),
   verify: (key, message, signature) => signature.length === 16 && constantTimeBytesEqual(hmacSha256(key, message).slice(0, 16), signature),
@@ -44,21 +45,21 @@ const hmacKey = (key: Uint8Array): Uint8Array => (key.length === 64 ? key.subarr
 
 const two: PinProtocol = {
   version: 2,
-  sharedSecret(privateKey, platformPublicKey) {
-    const z = ecdh(privateKey, platformPublicKey);
+  async sharedSecret(privateKey, platformPublicKey) {
+    const z = await ecdh(privateKey, platformPublicKey);
     const out = new Uint8Array(64);
     out.set(hkdfSha256(z, ZERO_SALT, 'CTAP2 HMAC key', 32), 0);
     out.set(hkdfSha256(z, ZERO_SALT, 'CTAP2 AES key', 32), 32);
     return out;
   },
-  encrypt(sharedSecret, plaintext, iv) {
-    const ciphertext = aes256CbcEncrypt(sharedSecret.subarray(32), iv, plaintext);
+  async encrypt(sharedSecret, plaintext, iv) {
+    const ciphertext = await aes256CbcEncrypt(sharedSecret.subarray(32), iv, plaintext);
     const out = new Uint8Array(16 + ciphertext.length);
     out.set(iv);
     out.set(ciphertext, 16);
     return out;
   },
-  decrypt(sharedSecret, ciphertext) {
+  async decrypt(sharedSecret, ciphertext) {
     if (ciphertext.length < 32 || ciphertext.length % 16 !== 0) return undefined;
     return aes256CbcDecrypt(sharedSecret.subarray(32), ciphertext.subarray(0, 16), ciphertext.subarray(16));
   },

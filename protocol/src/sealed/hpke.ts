@@ -2,14 +2,14 @@
  * HPKE (RFC 9180) base mode, single shot, for the one suite sealed items use: DHKEM(P-256, HKDF-SHA256),
  * HKDF-SHA256, AES-128-GCM. Written here rather than taken from @hpke/core because that library spends about
  * 1.2 ms a seal or open on this suite (each HKDF step is an awaited WebCrypto call), eight times what this takes:
- * the ECDH runs in WebCrypto (native in Node and browsers), HKDF and AES-GCM in @noble (synchronous). The tests
+ * the ECDH runs in WebCrypto (native in Node and browsers), HKDF and AES-GCM in @noble (synchronous once AES and
+ * P-256 have loaded: noble-lazy.ts loads them on first use). The tests
  * check it against @hpke/core both ways and against an opener written from the RFC with node:crypto alone.
  */
-import { gcm } from '@noble/ciphers/aes.js';
-import { p256 } from '@noble/curves/nist.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes.js';
+import { nobleAes, nobleP256 } from '../noble-lazy.js';
 import { P256_ORDER, webCryptoPrivateKey, webCryptoPublicKey } from './p256-webcrypto.js';
 
 const utf8 = new TextEncoder();
@@ -52,7 +52,8 @@ export interface HpkeKeyPair {
 }
 
 /** RFC 9180 §7.1.3 DeriveKeyPair for P-256: the same key pair from the same input keying material. */
-export function deriveHpkeKeyPair(ikm: Uint8Array): HpkeKeyPair {
+export async function deriveHpkeKeyPair(ikm: Uint8Array): Promise<HpkeKeyPair> {
+  const p256 = await nobleP256();
   const prk = labeledExtract(KEM_SUITE, EMPTY, 'dkp_prk', ikm);
   for (let counter = 0; counter < 256; counter++) {
     const candidate = labeledExpand(KEM_SUITE, prk, 'candidate', Uint8Array.of(counter), 32);
@@ -65,7 +66,7 @@ export function deriveHpkeKeyPair(ikm: Uint8Array): HpkeKeyPair {
 
 async function ephemeralKey(seed: Uint8Array | undefined): Promise<{ privateKey: CryptoKey; enc: Uint8Array }> {
   if (seed !== undefined) {
-    const pair = deriveHpkeKeyPair(seed);
+    const pair = await deriveHpkeKeyPair(seed);
     return { privateKey: await webCryptoPrivateKey('ECDH', pair.privateKey, pair.publicKey), enc: pair.publicKey };
   }
   const pair = (await subtle().generateKey(ECDH, true, ['deriveBits'])) as CryptoKeyPair;
@@ -82,7 +83,7 @@ export async function hpkeSealBase(
 ): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
   const ephemeral = await ephemeralKey(ephemeralSeed);
   const { key, nonce } = keySchedule(await dh(ephemeral.privateKey, recipientPublicKey), ephemeral.enc, recipientPublicKey, info);
-  return { enc: ephemeral.enc, ciphertext: gcm(key, nonce, aad).encrypt(plaintext) };
+  return { enc: ephemeral.enc, ciphertext: (await nobleAes()).gcm(key, nonce, aad).encrypt(plaintext) };
 }
 
 /** OpenBase (§6.1) of one message; throws when anything was altered. */
@@ -93,5 +94,5 @@ export async function hpkeOpenBase(recipient: HpkeKeyPair, enc: Uint8Array, info
     recipient.publicKey,
     info,
   );
-  return gcm(key, nonce, aad).decrypt(ciphertext);
+  return (await nobleAes()).gcm(key, nonce, aad).decrypt(ciphertext);
 }

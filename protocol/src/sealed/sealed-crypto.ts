@@ -3,11 +3,11 @@
  * low S. Signatures that must be reproducible (receipts, handovers, test vectors) use @noble's RFC 6979 signing;
  * an issuer sealing a batch signs through WebCrypto (randomized, about six times faster here). Every verification
  * runs in WebCrypto (native; @noble's P-256 verify costs about 1.5 ms on this machine) after a low-S check, so a
- * signature has one accepted form.
+ * signature has one accepted form. @noble's P-256 loads on first use (noble-lazy.ts).
  */
-import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../bytes.js';
+import { nobleP256 } from '../noble-lazy.js';
 import { type HpkeKeyPair, deriveHpkeKeyPair, hpkeOpenBase, hpkeSealBase } from './hpke.js';
 import { P256_ORDER, webCryptoPrivateKey, webCryptoPublicKey } from './p256-webcrypto.js';
 import { ISSUER_ID_BYTES } from './sealed-header.js';
@@ -33,8 +33,11 @@ export interface RawKeyPair {
   readonly publicKey: Uint8Array;
 }
 
-export function p256KeyPair(privateKey: Uint8Array = p256.utils.randomSecretKey()): RawKeyPair {
-  return { privateKey, publicKey: p256.getPublicKey(privateKey, false) };
+/** The pair of `privateKey`, or of a new random one. */
+export async function p256KeyPair(privateKey?: Uint8Array): Promise<RawKeyPair> {
+  const p256 = await nobleP256();
+  const secret = privateKey ?? p256.utils.randomSecretKey();
+  return { privateKey: secret, publicKey: p256.getPublicKey(secret, false) };
 }
 
 function scalar(bytes: Uint8Array): bigint {
@@ -57,8 +60,8 @@ function labelled(label: string, message: Uint8Array): Uint8Array {
 }
 
 /** `label || message`, signed as ECDSA P-256 / SHA-256, raw r||s, low-S, RFC 6979: the same bytes every time. */
-export function signLabelled(label: string, message: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  return p256.sign(labelled(label, message), privateKey, { prehash: true, lowS: true });
+export async function signLabelled(label: string, message: Uint8Array, privateKey: Uint8Array): Promise<Uint8Array> {
+  return (await nobleP256()).sign(labelled(label, message), privateKey, { prehash: true, lowS: true });
 }
 
 /** As signLabelled, with WebCrypto's randomized ECDSA (s brought to its low form): for an issuer sealing many items. */

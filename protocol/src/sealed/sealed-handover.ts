@@ -9,7 +9,7 @@ function handoverMessage(serial: string, newIssuerPublicKey: Uint8Array): Uint8A
   return concatBytes(Uint8Array.of(serialBytes.length), serialBytes, newIssuerPublicKey);
 }
 
-export function signHandover(serial: string, newIssuerPublicKey: Uint8Array, currentIssuerPrivateKey: Uint8Array): Uint8Array {
+export function signHandover(serial: string, newIssuerPublicKey: Uint8Array, currentIssuerPrivateKey: Uint8Array): Promise<Uint8Array> {
   return signLabelled(HANDOVER_LABEL, handoverMessage(serial, newIssuerPublicKey), currentIssuerPrivateKey);
 }
 

@@ -68,7 +68,9 @@ export async function sealItem(request: SealRequest): Promise<SealedItem> {
   }
   const body = signedBytes(header, enc, ciphertext);
   const signature =
-    request.ephemeralSeed === undefined ? await signLabelledFast(ITEM_LABEL, body, request.issuer) : signLabelled(ITEM_LABEL, body, request.issuer.privateKey);
+    request.ephemeralSeed === undefined
+      ? await signLabelledFast(ITEM_LABEL, body, request.issuer)
+      : await signLabelled(ITEM_LABEL, body, request.issuer.privateKey);
   return { header, enc, ciphertext, signature };
 }
 

@@ -70,9 +70,9 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
 }
 
 /** Signed with RFC 6979: the same signature every time (test vectors). */
-export function signReceipt(receipt: Receipt, signingPrivateKey: Uint8Array): SignedReceipt {
+export async function signReceipt(receipt: Receipt, signingPrivateKey: Uint8Array): Promise<SignedReceipt> {
   const bytes = encodeReceipt(receipt);
-  return { receipt: bytes, signature: signLabelled(RECEIPT_LABEL, bytes, signingPrivateKey) };
+  return { receipt: bytes, signature: await signLabelled(RECEIPT_LABEL, bytes, signingPrivateKey) };
 }
 
 /** Signed with WebCrypto's randomized ECDSA, about five times faster: what a key answers every item with. */

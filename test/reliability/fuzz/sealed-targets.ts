@@ -32,9 +32,9 @@ import { fail, hex } from './oracle.js';
 import { type ItemFacts, type ModelOperation, SealedKeyModel } from './sealed-model.js';
 
 const START_MS = Date.UTC(2026, 10, 23, 12, 0, 0);
-const ISSUER = p256KeyPair(new Uint8Array(32).fill(0x31));
-const STRANGER = p256KeyPair(new Uint8Array(32).fill(0x32));
-const OTHER_KEM_KEY = p256KeyPair(new Uint8Array(32).fill(0x33)).publicKey;
+const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x31));
+const STRANGER = await p256KeyPair(new Uint8Array(32).fill(0x32));
+const OTHER_KEM_KEY = (await p256KeyPair(new Uint8Array(32).fill(0x33))).publicKey;
 const ITEM_LABEL = new TextEncoder().encode('hkey sealed item v1');
 const LIFETIME_SECONDS = 10_000_000;
 

@@ -40,7 +40,7 @@ export async function issuerHandover(context: RunContext, options: { issuer: str
   const current = await readIssuerKey(options.issuer, await issuerPassphrase(false));
   try {
     return await withKey(context, async (key) => {
-      const handoverSignature = signHandover(key.info.serial, next, current.privateKey);
+      const handoverSignature = await signHandover(key.info.serial, next, current.privateKey);
       const { issuerId } = await key.client.enrollIssuer({ issuerPublicKey: next, handoverSignature }, { timeoutMs: context.globals.timeout });
       context.output.result(
         { event: 'handed-over', serial: key.info.serial, issuerId: toBase64Url(issuerId) },

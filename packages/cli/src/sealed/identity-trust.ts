@@ -16,7 +16,7 @@ const COMMON_NAME_OID = '2.5.4.3';
 
 /** The manufacturer root DER: a team's CA from a PEM file, or the simulator's root. */
 export async function loadManufacturerRoot(file: string | undefined): Promise<Uint8Array> {
-  if (file === undefined) return (await import('@hkey/firmware-sim')).simulatorRootCa().certificate;
+  if (file === undefined) return (await (await import('@hkey/firmware-sim')).simulatorRootCa()).certificate;
   let pem: string;
   try {
     pem = await readFile(file, 'utf8');

@@ -93,7 +93,7 @@ export const publicKeyPath = (keyPath: string): string => `${keyPath.replace(/\.
 
 /** Makes a new issuer key at `path` (0600) and its public key beside it; returns the public key. */
 export async function createIssuerKey(path: string, passphrase: string): Promise<{ publicKey: Uint8Array; publicPath: string }> {
-  const pair = p256KeyPair();
+  const pair = await p256KeyPair();
   const pkcs8 = keyObject(pair).export({ format: 'der', type: 'pkcs8' });
   pair.privateKey.fill(0);
   const salt = randomBytes(16);
@@ -193,7 +193,7 @@ export async function readIssuerKey(path: string, passphrase: string): Promise<R
   }
   const jwk = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as { d?: string };
   pkcs8.fill(0);
-  const pair = p256KeyPair(new Uint8Array(Buffer.from(jwk.d ?? '', 'base64url')));
+  const pair = await p256KeyPair(new Uint8Array(Buffer.from(jwk.d ?? '', 'base64url')));
   const stated = fromBase64Url(envelope.publicKey);
   if (stated === undefined || Buffer.compare(Buffer.from(stated), Buffer.from(pair.publicKey)) !== 0) {
     throw new CliError('USAGE_ISSUER_FILE', `${path} is damaged: its public key is not its private key's.`);

@@ -82,13 +82,13 @@ export async function identityFromSeed(
 ): Promise<{ kem: { privateKey: Uint8Array; publicKey: Uint8Array }; signing: { privateKey: Uint8Array; publicKey: Uint8Array } }> {
   const kem = await deriveKemKeyPair(hkdfSha256(seed, NO_SALT, 'hkey identity kem v1', 32));
   const signingPrivate = p256PrivateKey(hkdfSha256(seed, NO_SALT, 'hkey identity signing v1', 48));
-  return { kem, signing: { privateKey: signingPrivate, publicKey: p256PublicKey(signingPrivate) } };
+  return { kem, signing: { privateKey: signingPrivate, publicKey: await p256PublicKey(signingPrivate) } };
 }
 
 export async function sealedVectors() {
   const inputs = SEALED_VECTOR_INPUTS;
-  const issuer = p256KeyPair(inputs.issuerPrivateKey);
-  const nextIssuer = p256KeyPair(inputs.nextIssuerPrivateKey);
+  const issuer = await p256KeyPair(inputs.issuerPrivateKey);
+  const nextIssuer = await p256KeyPair(inputs.nextIssuerPrivateKey);
   const key = await identityFromSeed(inputs.keySeed);
   const items = [];
   for (const input of ITEMS) {
@@ -112,7 +112,7 @@ export async function sealedVectors() {
       itemHash: itemHashOf(item),
       time: inputs.appliedAt,
     };
-    const signed = signReceipt(receipt, key.signing.privateKey);
+    const signed = await signReceipt(receipt, key.signing.privateKey);
     const wire = sealedItemParams(item);
     items.push({
       name: input.name,
@@ -162,7 +162,7 @@ export async function sealedVectors() {
     handover: {
       newIssuerPrivateKey: hex(nextIssuer.privateKey),
       newIssuerPublicKey: hex(nextIssuer.publicKey),
-      signature: hex(signHandover(inputs.serial, nextIssuer.publicKey, issuer.privateKey)),
+      signature: hex(await signHandover(inputs.serial, nextIssuer.publicKey, issuer.privateKey)),
     },
   };
 }

@@ -67,7 +67,7 @@ function statusOf(answer: Answer): number {
 /** A receipt with some fields changed, signed with the key's real signing key (or `signingKey`). */
 async function reissued(ctx: CommandContext, answer: Answer, change: Partial<Receipt>, signingKey?: Uint8Array): Promise<Answer> {
   const receipt = { ...decodeReceipt(answer.receipt), ...change };
-  const signed = signReceipt(receipt, signingKey ?? (await ctx.keyIdentity()).signing.privateKey);
+  const signed = await signReceipt(receipt, signingKey ?? (await ctx.keyIdentity()).signing.privateKey);
   return { receipt: signed.receipt, signature: signed.signature };
 }
 
@@ -138,8 +138,8 @@ const REFUSALS = new Set<number>(
     (name) => Status[name],
   ),
 );
-const UNCERTIFIED_KEY = p256KeyPair(new Uint8Array(32).fill(0x5a)).privateKey;
-const OTHER_KEM_KEY = p256KeyPair(new Uint8Array(32).fill(0x5b)).publicKey;
+const UNCERTIFIED_KEY = (await p256KeyPair(new Uint8Array(32).fill(0x5a))).privateKey;
+const OTHER_KEM_KEY = (await p256KeyPair(new Uint8Array(32).fill(0x5b))).publicKey;
 
 export const SEALED_MUTANTS: readonly Mutant[] = [
   {

@@ -32,7 +32,7 @@ function checkFlags(flags: number, expected: number, what: string): void {
 /** The hmac-secret output for `salt` from one assertion (CTAP 2.1 §12.5), decrypted. */
 async function hmacSecret(channel: FidoChannel, rpId: string, credentialId: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
   const { protocol, sharedSecret, platformKey } = await agree(channel, 2);
-  const saltEnc = protocol.encrypt(sharedSecret, salt, randomBytes(16));
+  const saltEnc = await protocol.encrypt(sharedSecret, salt, randomBytes(16));
   const input = ctapMap([
     [1, platformKey],
     [2, saltEnc],
@@ -43,7 +43,7 @@ async function hmacSecret(channel: FidoChannel, rpId: string, credentialId: Uint
   checkFlags(assertion.authData.flags, UP | ED, 'an assertion with hmac-secret output');
   const output = assertion.authData.extensions?.get('hmac-secret');
   if (!(output instanceof Uint8Array)) fail('the extension output "hmac-secret" as a byte string', String(output));
-  const secret = protocol.decrypt(sharedSecret, output);
+  const secret = await protocol.decrypt(sharedSecret, output);
   check(secret !== undefined && secret.length === 32, 'hmac-secret output decrypting to 32 bytes for one salt', () => `${output.length} encrypted bytes`);
   return secret;
 }

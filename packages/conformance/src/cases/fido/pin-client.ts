@@ -59,8 +59,8 @@ export async function agree(channel: FidoChannel, version: ProtocolVersion): Pro
     fail('getKeyAgreement: keyAgreement (0x01) as an EC2 P-256 COSE key (CTAP 2.1 §6.5.5.4)', 'something else');
   }
   const privateKey = p256PrivateKey(randomBytes(48));
-  const publicKey = p256PublicKey(privateKey);
-  const sharedSecret = protocol.sharedSecret(privateKey, Uint8Array.of(0x04, ...peer.x, ...peer.y));
+  const publicKey = await p256PublicKey(privateKey);
+  const sharedSecret = await protocol.sharedSecret(privateKey, Uint8Array.of(0x04, ...peer.x, ...peer.y));
   return { protocol, sharedSecret, platformKey: coseEc2Key(publicKey.slice(1, 33), publicKey.slice(33), CoseAlgorithm.ECDH_ES_HKDF_256) };
 }
 
@@ -81,7 +81,7 @@ function paddedPin(pin: string): Uint8Array {
 /** setPIN (CTAP 2.1 §6.5.5.5); returns the answer for the case to judge. */
 export async function setPin(channel: FidoChannel, pin: string, version: ProtocolVersion = 2): Promise<CtapAnswer> {
   const { protocol, sharedSecret, platformKey } = await agree(channel, version);
-  const newPinEnc = protocol.encrypt(sharedSecret, paddedPin(pin), randomBytes(16));
+  const newPinEnc = await protocol.encrypt(sharedSecret, paddedPin(pin), randomBytes(16));
   return channel.call(
     CtapCommand.ClientPIN,
     ctapMap([
@@ -105,7 +105,7 @@ export interface TokenRequest {
 export async function requestToken(channel: FidoChannel, pin: string, request: TokenRequest = {}): Promise<{ answer: CtapAnswer; token?: PinToken }> {
   const version = request.version ?? 2;
   const { protocol, sharedSecret, platformKey } = await agree(channel, version);
-  const pinHashEnc = protocol.encrypt(sharedSecret, sha256(new TextEncoder().encode(pin)).slice(0, 16), randomBytes(16));
+  const pinHashEnc = await protocol.encrypt(sharedSecret, sha256(new TextEncoder().encode(pin)).slice(0, 16), randomBytes(16));
   const answer = await channel.call(
     CtapCommand.ClientPIN,
     ctapMap([
@@ -123,7 +123,7 @@ export async function requestToken(channel: FidoChannel, pin: string, request: T
   if (answer.status !== 0) return { answer };
   const encrypted = answer.body?.get(ClientPinResponseKey.pinUvAuthToken);
   if (!(encrypted instanceof Uint8Array)) fail('a pinUvAuthToken (0x02) as a byte string (CTAP 2.1 §6.5.5.7)', String(encrypted));
-  const token = protocol.decrypt(sharedSecret, encrypted);
+  const token = await protocol.decrypt(sharedSecret, encrypted);
   check(
     token !== undefined && (token.length === 16 || token.length === 32),
     'a pinUvAuthToken of 16 or 32 bytes once decrypted (CTAP 2.1 §6.5.2.1)',

@@ -36,8 +36,8 @@ export const identityCases = [
       const session = await readyKeyForCase(ctx);
       const key = await verifiedIdentity(session);
       const now = Number((await session.ok('GetInfo', {})).time);
-      const issuer = new SuiteIssuer(now);
-      const successor = new SuiteIssuer(now);
+      const issuer = await SuiteIssuer.create(now);
+      const successor = await SuiteIssuer.create(now);
       await session.expectStatus('EnrollIssuer', { issuerPublicKey: issuer.publicKey }, 'USER_PRESENCE_DENIED', { presence: { kind: 'deny' } });
       const denied = await session.ok('GetIdentity', {});
       check(denied.lifecycle === 'READY' && denied.issuerId === undefined, 'a denied enrollment leaving the key READY without issuer', () => denied.lifecycle);
@@ -45,11 +45,11 @@ export const identityCases = [
       await expectApplied(session, key, await issuer.seal(key, 1, 'AccountCreate', { name: ctx.name('first-issuer') }));
       const press = { presence: { kind: 'press' } } as const;
       await session.expectStatus('EnrollIssuer', { issuerPublicKey: successor.publicKey }, 'ISSUER_MISMATCH', press);
-      const selfSigned = signHandover(key.serial, successor.publicKey, successor.privateKey);
+      const selfSigned = await signHandover(key.serial, successor.publicKey, successor.privateKey);
       await session.expectStatus('EnrollIssuer', { issuerPublicKey: successor.publicKey, handoverSignature: selfSigned }, 'ISSUER_MISMATCH', press);
-      const otherSerial = signHandover(`${key.serial}X`, successor.publicKey, issuer.privateKey);
+      const otherSerial = await signHandover(`${key.serial}X`, successor.publicKey, issuer.privateKey);
       await session.expectStatus('EnrollIssuer', { issuerPublicKey: successor.publicKey, handoverSignature: otherSerial }, 'ISSUER_MISMATCH', press);
-      const handover = signHandover(key.serial, successor.publicKey, issuer.privateKey);
+      const handover = await signHandover(key.serial, successor.publicKey, issuer.privateKey);
       await session.ok('EnrollIssuer', { issuerPublicKey: successor.publicKey, handoverSignature: handover });
       const after = await session.ok('GetIdentity', {});
       check(

@@ -6,6 +6,7 @@
 import { type KeyObject, createHash, createPrivateKey, sign } from 'node:crypto';
 import {
   type CborMap,
+  type RawKeyPair,
   type RequestOf,
   type SealedItem,
   type SealedOperationName,
@@ -69,14 +70,21 @@ export function applyParams(item: SealedItem): RequestOf<'ApplySealed'> {
 }
 
 export class SuiteIssuer {
-  private readonly keys = p256KeyPair();
   private readonly signingKey: KeyObject;
 
   /**
+   * A new issuer with a random key.
    * @param now the key's clock (Unix seconds) when the case started: items are created then and, unless told
    * otherwise, expire an hour later.
    */
-  constructor(private readonly now: number) {
+  static async create(now: number): Promise<SuiteIssuer> {
+    return new SuiteIssuer(now, await p256KeyPair());
+  }
+
+  private constructor(
+    private readonly now: number,
+    private readonly keys: RawKeyPair,
+  ) {
     const publicKey = this.keys.publicKey;
     const jwk = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
     this.signingKey = createPrivateKey({

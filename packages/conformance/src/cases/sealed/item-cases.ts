@@ -85,7 +85,7 @@ export const itemCases = [
         'SEALED_WRONG_KEY',
         'an item for another serial',
       );
-      const otherKem = p256KeyPair().publicKey;
+      const otherKem = (await p256KeyPair()).publicKey;
       await expectRefused(
         session,
         key,
@@ -107,8 +107,8 @@ export const itemCases = [
       const session = await readyKeyForCase(ctx);
       const key = await verifiedIdentity(session);
       const now = Number((await session.ok('GetInfo', {})).time);
-      const issuer = new SuiteIssuer(now);
-      const stranger = new SuiteIssuer(now);
+      const issuer = await SuiteIssuer.create(now);
+      const stranger = await SuiteIssuer.create(now);
       const item = await issuer.seal(key, 1, 'AccountCreate', { name: ctx.name('issuer') });
       await expectRefused(session, key, item, 'SEALED_WRONG_ISSUER', 'an item on a READY key');
       await enroll(session, issuer);

@@ -68,7 +68,7 @@ export async function enrolledKeyForCase(ctx: CaseContext): Promise<SealedCase> 
   const session = await readyKeyForCase(ctx);
   const key = await verifiedIdentity(session);
   const now = Number((await session.ok('GetInfo', {})).time);
-  const issuer = new SuiteIssuer(now);
+  const issuer = await SuiteIssuer.create(now);
   await enroll(session, issuer);
   return {
     session,
