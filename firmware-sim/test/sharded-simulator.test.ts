@@ -117,6 +117,21 @@ describe('ShardedSimulator', () => {
     expect(streamed.some((event) => event.serial === serial && event.type === 'presence')).toBe(true);
   });
 
+  test("the dashboard's stream: every row first, then the rows of keys that changed, from either worker", async () => {
+    const { control } = await start({ devices: 4, workers: 2, udpPort: 0, blePort: null });
+    const socket = new WebSocket(`${control.url.replace('http', 'ws')}/v1/dashboard/stream`, { headers: { authorization: `Bearer ${control.token}` } });
+    open.push({ close: async () => socket.close() });
+    const frames: { rows: { serial: string; battery: number }[]; events: { serial: string }[] }[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await expect.poll(() => frames.length).toBeGreaterThan(0);
+    expect(frames[0]!.rows.map((row) => row.serial)).toEqual(['HK-SIM-000001', 'HK-SIM-000002', 'HK-SIM-000003', 'HK-SIM-000004']);
+    await api(control, 'POST', '/v1/devices/HK-SIM-000004/battery', { percent: 40 });
+    await api(control, 'POST', '/v1/devices/HK-SIM-000001/battery', { percent: 60 });
+    await expect
+      .poll(() => frames.slice(1).flatMap((frame) => frame.rows.map((row) => `${row.serial}:${row.battery}`)))
+      .toEqual(expect.arrayContaining(['HK-SIM-000004:40', 'HK-SIM-000001:60']));
+  });
+
   test('a wait ends when its client goes away', async () => {
     const { fleet } = await start({ devices: 2, workers: 2, udpPort: 0, blePort: null });
     const gone = new AbortController();
