@@ -94,7 +94,8 @@ function serve(simulator: Simulator): void {
         links.set(
           link,
           simulator.openBleLink(message.serial, {
-            send: (op, data) => post({ type: 'ble-send', link, op, data }),
+            // Fragments may be views of a whole message: post each on its own, not its whole buffer.
+            send: (op, data) => post({ type: 'ble-send', link, op, data: data?.slice() }),
             end: () => post({ type: 'ble-end', link }),
           }),
         );

@@ -251,7 +251,8 @@ export class ShardedSimulator implements KeyFleet {
     shard.links.set(link, sink);
     shard.post({ type: 'ble-open', link, serial });
     return {
-      frame: (op, data) => shard.post({ type: 'ble-frame', link, op, data }),
+      // A copy of the frame alone: cloning a view clones its whole buffer (the socket's read chunk).
+      frame: (op, data) => shard.post({ type: 'ble-frame', link, op, data: data.slice() }),
       close: () => {
         if (shard.links.delete(link)) shard.post({ type: 'ble-close', link });
       },
