@@ -18,7 +18,9 @@ const KEYS = 8;
 async function startSim(devices: number, realistic: boolean): Promise<{ transports: string[]; stop(): void }> {
   const args = [
     'sim',
+    // The ready line only: the keys' events would be read by this process, on the same two cores.
     '--json',
+    '--no-events',
     '--udp',
     '0',
     '--ble-port',
