@@ -5,10 +5,8 @@
  * checks it: every acknowledged write present, the one request in flight all or nothing, no HOTP counter issued
  * twice, no PIN attempt refunded. Two lanes (two keys, two files) run side by side, one per core.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CtapCommand } from '@hkey/protocol';
 import { VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
@@ -17,12 +15,12 @@ import { FidoClient, ctapRequest, getAssertionParams, makeCredentialParams } fro
 import { CounterLedger } from './crash/counter-ledger.js';
 import { Ledger, encodeOp, planOps, refilled } from './crash/ledger.js';
 import { bundleCrashChild } from './crash/crash-child-bundle.js';
+import { drawKillPlan, learnWriteMs, live } from './crash/kill-driver.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 const KILLS = Number(process.env.HKEY_CRASH_KILLS ?? 500);
 const LANES = 2;
 const PIN = '58203917';
-const START_TIMEOUT_MS = 15_000;
 
 let directory: string;
 let child: string;
@@ -34,61 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
-
-interface Life {
-  /** Answers to the ops, in order, up to the kill; undefined for "-" (no answer). */
-  readonly answers: (Uint8Array | undefined)[];
-  /** Whether the ops were sent (a kill during start-up sends none). */
-  readonly sent: boolean;
-  /** Milliseconds from sending the ops to the last answer. */
-  readonly answeredMs: number;
-}
-
-/** When to kill: `delayMs` after spawning (during start-up), or `delayMs` after the `answers`-th answer (or the send). */
-type KillPlan = { readonly early: true; readonly delayMs: number } | { readonly early: false; readonly answers: number; readonly delayMs: number };
-
-/** Starts the child on `path`, sends `lines` (requests in crash-child.ts's form) once it is ready and kills it as `plan` says. */
-function live(path: string, lines: readonly string[], plan: KillPlan): Promise<Life> {
-  return new Promise((resolve, reject) => {
-    const process_: ChildProcessWithoutNullStreams = spawn(process.execPath, [child, path]);
-    const answers: (Uint8Array | undefined)[] = [];
-    let ready = false;
-    let sent = 0;
-    let answered = 0;
-    let stderr = '';
-    const kill = (): void => {
-      process_.kill('SIGKILL');
-    };
-    const startup = setTimeout(() => {
-      kill();
-      reject(new Error(`the child did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
-    }, START_TIMEOUT_MS);
-    if (plan.early) setTimeout(kill, plan.delayMs);
-    process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    createInterface({ input: process_.stdout }).on('line', (line) => {
-      if (!ready) {
-        if (line !== 'ready') reject(new Error(`the child said "${line}" instead of ready`));
-        ready = true;
-        clearTimeout(startup);
-        if (plan.early) return;
-        process_.stdin.write(lines.map((line) => `${line}\n`).join(''));
-        sent = performance.now();
-        if (plan.answers === 0) setTimeout(kill, plan.delayMs);
-        return;
-      }
-      answers.push(line === '-' ? undefined : new Uint8Array(Buffer.from(line, 'hex')));
-      answered = performance.now();
-      if (!plan.early && answers.length === plan.answers) setTimeout(kill, plan.delayMs);
-    });
-    process_.stdin.on('error', () => undefined);
-    process_.on('exit', (code, signal) => {
-      clearTimeout(startup);
-      // Only SIGKILL ends the child; exiting by itself means it could not load its state or crashed.
-      if (signal !== 'SIGKILL') reject(new Error(`the child exited with ${code ?? signal}: ${stderr}`));
-    });
-    process_.on('close', () => resolve({ answers, sent: sent > 0, answeredMs: Math.max(0, answered - sent) }));
-  });
-}
 
 interface LaneResult {
   kills: number;
@@ -104,7 +47,6 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
   const next = (): number => random.nextFloat();
   const ledger = new Ledger(PIN);
   let acknowledged = 0;
-  /** How long one write takes here (fsync included), learnt as the test goes: kills aim inside a write. */
   let writeMs = 10;
   ledger.begin(undefined);
   let refills = 0;
@@ -118,16 +60,14 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
       before = refill;
     }
     const ops = planOps(next, before, PIN, `l${index}k${kill}`, 8 + Math.floor(next() * 9));
-    // One kill in ten during start-up (loading, or creating the first state); the rest after a random number of
-    // answers and a random part of the next write.
-    const plan: KillPlan =
-      next() < 0.1 ? { early: true, delayMs: Math.floor(next() * 250) } : { early: false, answers: Math.floor(next() * ops.length), delayMs: next() * writeMs };
+    const plan = drawKillPlan(next, ops.length, writeMs);
     const life = await live(
+      child,
       path,
       ops.map((op) => Buffer.from(encodeOp(op)).toString('hex')),
       plan,
     );
-    if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
+    writeMs = learnWriteMs(writeMs, life.answers.length, life.answeredMs);
     // The state file must load after every kill (§8.4): never damaged, never reset.
     const after = await new FileStore(path).load();
     ledger.settle(life.sent ? ops : [], life.sent ? ops.map((_, i) => (i < life.answers.length ? life.answers[i] : undefined)) : [], after);
@@ -155,12 +95,8 @@ async function counterLane(index: number, kills: number): Promise<{ kills: numbe
           : ctapRequest(CtapCommand.MakeCredential, makeCredentialParams({ userId: Uint8Array.of(kill, i) }));
       return `c${Buffer.from(request).toString('hex')}`;
     });
-    const plan: KillPlan =
-      next() < 0.1
-        ? { early: true, delayMs: Math.floor(next() * 250) }
-        : { early: false, answers: Math.floor(next() * lines.length), delayMs: next() * writeMs };
-    const life = await live(path, lines, plan);
-    if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * life.answeredMs) / life.answers.length;
+    const life = await live(child, path, lines, drawKillPlan(next, lines.length, writeMs));
+    writeMs = learnWriteMs(writeMs, life.answers.length, life.answeredMs);
     const after = await new FileStore(path).load();
     ledger.settle(life.sent ? lines.length : 0, life.answers, after?.fido?.signCount);
     acknowledged += life.answers.length;

@@ -7,10 +7,8 @@
  * more when the kill took the answer of an applied item (never less: nothing consumed is lost); and the accounts are
  * exactly those the issuer's items up to that sequence make, each item's effect once (state and sequence agree).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type SealedItem,
@@ -30,12 +28,12 @@ import {
 import { type DeviceState, VirtualKey, autoApprove, seededRandom } from '@hkey/firmware-sim';
 import { FileStore } from '@hkey/firmware-sim/node';
 import { bundleCrashChild } from './crash/crash-child-bundle.js';
+import { drawKillPlan, learnWriteMs, live } from './crash/kill-driver.js';
 import { fuzzSeed } from './fuzz/budget.js';
 
 /** A fifth of crash-kill.test.ts's kills: each life here also derives the key's identity, opens and signs. */
 const KILLS = Math.ceil(Number(process.env.HKEY_CRASH_KILLS ?? 500) / 5);
 const LANES = 2;
-const START_TIMEOUT_MS = 15_000;
 const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x41));
 const NOT_AFTER = 4_102_444_800;
 
@@ -85,53 +83,6 @@ function expectedAccounts(sequence: number): string {
 
 function accountsOf(state: DeviceState): string {
   return JSON.stringify({ accounts: state.accounts.map((account) => [account.id, account.name, account.login ?? null]), lastId: state.lastId });
-}
-
-interface Life {
-  readonly answers: (Uint8Array | undefined)[];
-  readonly sent: boolean;
-}
-
-type KillPlan = { readonly early: true; readonly delayMs: number } | { readonly early: false; readonly answers: number; readonly delayMs: number };
-
-/** Starts the child on `path`, sends `lines` once it is ready and kills it as `plan` says (as crash-kill.test.ts). */
-function live(path: string, lines: readonly string[], plan: KillPlan): Promise<Life> {
-  return new Promise((resolve, reject) => {
-    const process_: ChildProcessWithoutNullStreams = spawn(process.execPath, [child, path]);
-    const answers: (Uint8Array | undefined)[] = [];
-    let ready = false;
-    let sent = false;
-    let stderr = '';
-    const kill = (): void => {
-      process_.kill('SIGKILL');
-    };
-    const startup = setTimeout(() => {
-      kill();
-      reject(new Error(`the child did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
-    }, START_TIMEOUT_MS);
-    if (plan.early) setTimeout(kill, plan.delayMs);
-    process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    createInterface({ input: process_.stdout }).on('line', (line) => {
-      if (!ready) {
-        if (line !== 'ready') reject(new Error(`the child said "${line}" instead of ready`));
-        ready = true;
-        clearTimeout(startup);
-        if (plan.early) return;
-        process_.stdin.write(lines.map((request) => `${request}\n`).join(''));
-        sent = true;
-        if (plan.answers === 0) setTimeout(kill, plan.delayMs);
-        return;
-      }
-      answers.push(line === '-' ? undefined : new Uint8Array(Buffer.from(line, 'hex')));
-      if (!plan.early && answers.length === plan.answers) setTimeout(kill, plan.delayMs);
-    });
-    process_.stdin.on('error', () => undefined);
-    process_.on('exit', (code, signal) => {
-      clearTimeout(startup);
-      if (signal !== 'SIGKILL') reject(new Error(`the child exited with ${code ?? signal}: ${stderr}`));
-    });
-    process_.on('close', () => resolve({ answers, sent }));
-  });
 }
 
 function applyRequest(item: SealedItem): string {
@@ -225,13 +176,11 @@ async function lane(index: number, kills: number): Promise<LaneResult> {
       const item = await itemAt(sent.sequence);
       lines.push(applyRequest(sent.broken ? { ...item, signature: item.signature.map((byte, at) => (at === 10 ? byte ^ 1 : byte)) } : item));
     }
-    const killPlan: KillPlan =
-      next() < 0.1
-        ? { early: true, delayMs: Math.floor(next() * 250) }
-        : { early: false, answers: Math.floor(next() * plan.length), delayMs: next() * writeMs };
+    const killPlan = drawKillPlan(next, plan.length, writeMs);
+    // Timed from the spawn, start-up included (life.answeredMs starts at the send): the kill delays this test was tuned with.
     const started = performance.now();
-    const life = await live(path, lines, killPlan);
-    if (life.answers.length > 1) writeMs = 0.8 * writeMs + (0.2 * (performance.now() - started)) / life.answers.length;
+    const life = await live(child, path, lines, killPlan);
+    writeMs = learnWriteMs(writeMs, life.answers.length, performance.now() - started);
 
     // The state file loads after every kill (§5.5).
     const after = await new FileStore(path).load();
