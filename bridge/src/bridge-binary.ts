@@ -44,29 +44,48 @@ function frame(size: number, type: number): { bytes: Uint8Array; view: DataView 
   return { bytes, view: new DataView(bytes.buffer) };
 }
 
+/** A frame of `size` bytes starting with its type and u32 id: the data path's frames, written without a DataView. */
+function idFrame(size: number, type: number, id: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  bytes[0] = type;
+  bytes[1] = id >>> 24;
+  bytes[2] = id >>> 16;
+  bytes[3] = id >>> 8;
+  bytes[4] = id;
+  return bytes;
+}
+
+/** The last session encoded: a client sends every frame of a lease under the same token, so it is encoded once. */
+let lastSession: { readonly token: string; readonly bytes: Uint8Array } | undefined;
+
 function sessionBytes(session: string): Uint8Array {
+  if (lastSession?.token === session) return lastSession.bytes;
   const encoded = encoder.encode(session);
   if (encoded.length > 255) throw new RangeError('A session token is at most 255 bytes.');
+  lastSession = { token: session, bytes: encoded };
   return encoded;
 }
 
 /** EXCHANGE, CTAP_CBOR, CTAP_MSG: …session, u32 timeoutMs (0: the bridge's default), data. */
 export function encodeExchangeFrame(type: BinaryRequestFrame, id: number, session: string, timeoutMs: number | undefined, data: Uint8Array): Uint8Array {
   const token = sessionBytes(session);
-  const { bytes, view } = frame(FRAME_ID_HEADER + 1 + token.length + 4 + data.length, type);
-  view.setUint32(1, id);
+  const bytes = idFrame(FRAME_ID_HEADER + 1 + token.length + 4 + data.length, type, id);
   bytes[5] = token.length;
   bytes.set(token, 6);
-  view.setUint32(6 + token.length, timeoutMs ?? 0);
-  bytes.set(data, 10 + token.length);
+  const timeout = timeoutMs ?? 0;
+  const at = 6 + token.length;
+  bytes[at] = timeout >>> 24;
+  bytes[at + 1] = timeout >>> 16;
+  bytes[at + 2] = timeout >>> 8;
+  bytes[at + 3] = timeout;
+  bytes.set(data, at + 4);
   return bytes;
 }
 
 /** HID_SEND: …session, the 64-byte report. */
 export function encodeHidSendFrame(id: number, session: string, report: Uint8Array): Uint8Array {
   const token = sessionBytes(session);
-  const { bytes, view } = frame(FRAME_ID_HEADER + 1 + token.length + report.length, BinaryFrame.HID_SEND);
-  view.setUint32(1, id);
+  const bytes = idFrame(FRAME_ID_HEADER + 1 + token.length + report.length, BinaryFrame.HID_SEND, id);
   bytes[5] = token.length;
   bytes.set(token, 6);
   bytes.set(report, 6 + token.length);
@@ -76,8 +95,7 @@ export function encodeHidSendFrame(id: number, session: string, report: Uint8Arr
 /** GATT_WRITE: …session, u8 flags (bit 0: with response), u8 characteristic code, value. */
 export function encodeGattWriteFrame(id: number, session: string, value: Uint8Array, response: boolean, characteristic: GattWritable | undefined): Uint8Array {
   const token = sessionBytes(session);
-  const { bytes, view } = frame(FRAME_ID_HEADER + 1 + token.length + 2 + value.length, BinaryFrame.GATT_WRITE);
-  view.setUint32(1, id);
+  const bytes = idFrame(FRAME_ID_HEADER + 1 + token.length + 2 + value.length, BinaryFrame.GATT_WRITE, id);
   bytes[5] = token.length;
   bytes.set(token, 6);
   bytes[6 + token.length] = response ? 1 : 0;
@@ -88,8 +106,7 @@ export function encodeGattWriteFrame(id: number, session: string, value: Uint8Ar
 
 /** RESULT: u32 id, the response bytes (empty for hid-send and gatt-write). */
 export function encodeResultFrame(id: number, data: Uint8Array): Uint8Array {
-  const { bytes, view } = frame(FRAME_ID_HEADER + data.length, BinaryFrame.RESULT);
-  view.setUint32(1, id);
+  const bytes = idFrame(FRAME_ID_HEADER + data.length, BinaryFrame.RESULT, id);
   bytes.set(data, FRAME_ID_HEADER);
   return bytes;
 }
@@ -111,8 +128,7 @@ export function encodeErrorFrame(id: number, body: { code: string; message: stri
 
 /** KEEPALIVE: u32 request id, u8 status (0 processing, 1 user presence). */
 export function encodeKeepaliveFrame(id: number, status: (typeof KEEPALIVE_CODES)[number]): Uint8Array {
-  const { bytes, view } = frame(FRAME_ID_HEADER + 1, BinaryFrame.KEEPALIVE);
-  view.setUint32(1, id);
+  const bytes = idFrame(FRAME_ID_HEADER + 1, BinaryFrame.KEEPALIVE, id);
   bytes[5] = KEEPALIVE_CODES.indexOf(status);
   return bytes;
 }
@@ -132,6 +148,23 @@ export function encodeSessionEventFrame(
   if (extra === 1) bytes[2 + token.length] = Math.max(0, GATT_NOTIFYING_CODES.indexOf(characteristic));
   bytes.set(data, 2 + token.length + extra);
   return bytes;
+}
+
+/** The last session token read: a client's frames repeat their lease's token, so it is decoded once. */
+let lastDecodedSession: { readonly bytes: Uint8Array; readonly token: string } | undefined;
+
+function decodeSession(bytes: Uint8Array): string {
+  const last = lastDecodedSession;
+  if (last !== undefined && sameBytes(last.bytes, bytes)) return last.token;
+  const token = decoder.decode(bytes);
+  lastDecodedSession = { bytes: bytes.slice(), token };
+  return token;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /** A frame the reader could not make sense of; `id` when the id header was readable. */
@@ -161,7 +194,7 @@ export function decodeRequestFrame(frameBytes: Uint8Array): DecodedRequest {
     throw new FrameShapeError('Unknown binary frame type; see docs/bridge-protocol.md.', id);
   const sessionLength = frameBytes[5];
   if (sessionLength === undefined || frameBytes.length < 6 + sessionLength) throw new FrameShapeError('The frame ends inside its session token.', id);
-  const session = decoder.decode(frameBytes.subarray(6, 6 + sessionLength));
+  const session = decodeSession(frameBytes.subarray(6, 6 + sessionLength));
   return { type: type as BinaryRequestFrame, id, session, rest: frameBytes.subarray(6 + sessionLength) };
 }
 

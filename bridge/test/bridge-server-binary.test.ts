@@ -6,8 +6,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { BleCommand, encodeBleMessage, encodeU2fRequest, sha256 } from '@hkey/protocol';
-import { BRIDGE_BINARY_PROTOCOL, BinaryFrame, decodeServerFrame, encodeExchangeFrame, encodeHidSendFrame } from '../src/bridge-binary.js';
+import { neverPress } from '@hkey/firmware-sim';
+import { BRIDGE_BINARY_PROTOCOL, BinaryFrame, decodeRequestFrame, decodeServerFrame, encodeExchangeFrame, encodeHidSendFrame } from '../src/bridge-binary.js';
 import { fromHex } from '../src/bridge-protocol.js';
+import type { BridgeError } from '../src/errors.js';
 import { FidoClient } from '../src/fido/fido-client.js';
 import { HidTransport } from '../src/hid-transport.js';
 import { KeyClient } from '../src/key-client.js';
@@ -75,6 +77,35 @@ describe('negotiation', () => {
     const hostile = await handshakeStatus(rig.server, { ...offer, host: `evil.example:${rig.server.port}` }, `/v1?token=${rig.server.token}`);
     expect(hostile.status).toBe(403);
     expect((await handshakeStatus(rig.server, { ...offer, host: `127.0.0.1:${rig.server.port}` }, `/v1?token=${rig.server.token}`)).status).toBe(101);
+  });
+});
+
+describe('the data path over many exchanges', () => {
+  test('frames of two sessions in turn carry each its own token and timeout', () => {
+    for (const [id, session, timeout] of [
+      [1, 'session-a', 5],
+      [2, 'session-b', undefined],
+      [3, 'session-a', 0xffff_fffe],
+    ] as const) {
+      const decoded = decodeRequestFrame(encodeExchangeFrame(BinaryFrame.EXCHANGE, id, session, timeout, new Uint8Array([9])));
+      expect(decoded).toMatchObject({ type: BinaryFrame.EXCHANGE, id, session });
+      expect([...decoded.rest]).toEqual([...new Uint8Array(new Uint32Array([timeout ?? 0]).buffer).reverse(), 9]);
+    }
+  });
+
+  test('cancel still reaches the running exchange after many answered ones, each time, and the key stays usable', async () => {
+    rig = await serverRig();
+    const transport = await new WsTransportKind({ url: rig.server.url, token: rig.server.token }).open('virtual-1');
+    cleanups.push(() => transport.close());
+    const client = new KeyClient(transport);
+    rig.keys[0]!.presence = neverPress;
+    for (let round = 0; round < 3; round++) {
+      for (let index = 0; index < 5; index++) expect((await client.getOtp(rig.accountId)).code).toMatch(/^\d{6}$/);
+      const controller = new AbortController();
+      const pending = client.getPassword(rig.accountId, { signal: controller.signal, onUserPresence: () => controller.abort() });
+      expect(await pending.catch((error: BridgeError) => error.code)).toBe('CANCELLED');
+    }
+    expect((await client.getInfo()).serial).toBe('HK-SIM-000001');
   });
 });
 

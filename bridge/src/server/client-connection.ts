@@ -42,6 +42,8 @@ const CTAP_COMMANDS = ['cbor', 'msg'] as const;
 type Exchange = (message: Uint8Array, options: ExchangeOptions) => Promise<Uint8Array>;
 const MAX_EXCHANGE_TIMEOUT_MS = 600_000;
 const NO_BYTES = new Uint8Array(0);
+/** Exchanges a client runs at once are few (one per session, queued on the key); more controllers are not kept. */
+const MAX_IDLE_CONTROLLERS = 8;
 /** The requests binary frames carry; the rest (control) stays JSON on every connection. */
 const DATA_REQUESTS = new Set(['exchange', 'ctap', 'hid-send', 'gatt-write']);
 
@@ -51,6 +53,12 @@ export class ClientConnection {
   private readonly acquiring = new Set<string>();
   /** Exchanges still running, by request id, for `cancel`. */
   private readonly running = new Map<RequestId, AbortController>();
+  /**
+   * Controllers of finished exchanges that were never aborted, for the next ones: a fresh AbortController and its
+   * first listener cost more than the rest of the bridge's work on an exchange. The key's channel stops listening
+   * to a signal when the request that used it settles, so a reused one carries nothing over.
+   */
+  private readonly idleControllers: AbortController[] = [];
   private stopWatching: (() => void) | undefined;
   private closed = false;
   /** The client negotiated `hkey.v1.bin`: data requests may come as binary frames, and session events go out as them. */
@@ -118,14 +126,23 @@ export class ClientConnection {
     }
     const id = request.id as number;
     if (this.running.has(id)) return this.replyBinaryError(id, new BadMessageError('This id belongs to a request still running; use a new id.'));
-    this.handleData(request).then(
+    let reply: Promise<Uint8Array>;
+    try {
+      reply = this.handleData(request);
+    } catch (error) {
+      return this.replyBinaryError(id, error);
+    }
+    reply.then(
       (result) => this.sendFrame(encodeResultFrame(id, result)),
       (error: unknown) => this.replyBinaryError(id, error),
     );
   }
 
-  /** The data path, shared by both encodings: exchange and ctap answer with the key's bytes, the others with none. */
-  private async handleData({ id, type, body, binary }: ParsedRequest): Promise<Uint8Array> {
+  /**
+   * The data path, shared by both encodings: exchange and ctap answer with the key's bytes, the others with none.
+   * Not async, so the key's answer is not wrapped in one more promise on its way out; a malformed request may throw.
+   */
+  private handleData({ id, type, body, binary }: ParsedRequest): Promise<Uint8Array> {
     switch (type) {
       case 'exchange':
         return this.exchange(id, body, binary, (transport) => transport.exchange.bind(transport));
@@ -140,25 +157,31 @@ export class ClientConnection {
           return (message, options) => (check(message), send(message, options));
         });
       }
-      case 'hid-send': {
-        const session = this.session(str(body, 'session'));
-        const port = this.linkOf(body, 'hid').port;
-        for (const report of session.hidGate.take(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE))) await port.send(report);
-        return NO_BYTES;
-      }
-      case 'gatt-write': {
-        const session = this.session(str(body, 'session'));
-        const gatt = this.linkOf(body, 'gatt').gatt;
-        const value = bytes(body, 'value', 1, 512);
-        const response = bool(body, 'response');
-        const characteristic = body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE);
-        const fragments = characteristic === 'fido-control-point' ? session.gattGate.take(value) : [value];
-        for (const fragment of fragments) await gatt.write(fragment, response, characteristic);
-        return NO_BYTES;
-      }
+      case 'hid-send':
+        return this.hidSend(body);
+      case 'gatt-write':
+        return this.gattWrite(body);
       default:
         throw new BadMessageError(`Unknown request type; see docs/bridge-protocol.md.`, 'UNKNOWN_TYPE');
     }
+  }
+
+  private async hidSend(body: Record<string, unknown>): Promise<Uint8Array> {
+    const session = this.session(str(body, 'session'));
+    const port = this.linkOf(body, 'hid').port;
+    for (const report of session.hidGate.take(bytes(body, 'report', HID_REPORT_SIZE, HID_REPORT_SIZE))) await port.send(report);
+    return NO_BYTES;
+  }
+
+  private async gattWrite(body: Record<string, unknown>): Promise<Uint8Array> {
+    const session = this.session(str(body, 'session'));
+    const gatt = this.linkOf(body, 'gatt').gatt;
+    const value = bytes(body, 'value', 1, 512);
+    const response = bool(body, 'response');
+    const characteristic = body.characteristic === undefined ? undefined : oneOf(body, 'characteristic', GATT_WRITABLE);
+    const fragments = characteristic === 'fido-control-point' ? session.gattGate.take(value) : [value];
+    for (const fragment of fragments) await gatt.write(fragment, response, characteristic);
+    return NO_BYTES;
   }
 
   private async handle(request: ParsedRequest): Promise<unknown> {
@@ -254,7 +277,7 @@ export class ClientConnection {
     const send = channel(this.linkOf(body, 'hkp').transport);
     const message = bytes(body, 'data', 1, HID_MAX_MESSAGE_SIZE);
     const timeoutMs = body.timeoutMs === undefined ? undefined : int(body, 'timeoutMs', 1, MAX_EXCHANGE_TIMEOUT_MS);
-    const controller = new AbortController();
+    const controller = this.idleControllers.pop() ?? new AbortController();
     this.running.set(id, controller);
     try {
       return await send(message, {
@@ -265,6 +288,7 @@ export class ClientConnection {
       });
     } finally {
       this.running.delete(id);
+      if (!controller.signal.aborted && this.idleControllers.length < MAX_IDLE_CONTROLLERS) this.idleControllers.push(controller);
     }
   }
 

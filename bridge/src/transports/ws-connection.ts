@@ -207,15 +207,19 @@ export class BridgeConnection {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new TransportError('CANCELLED', { cause: signal.reason }));
     return new Promise((resolve, reject) => {
+      if (signal === undefined) {
+        this.pending.set(id, { resolve, reject, onKeepalive: options.onKeepalive });
+        return transmit(id);
+      }
       const onAbort = (): void => this.send({ id: this.nextId++, type: 'cancel', request: id });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         resolve: (result) => {
-          signal?.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           resolve(result);
         },
         reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           reject(error);
         },
         onKeepalive: options.onKeepalive,
