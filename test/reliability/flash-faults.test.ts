@@ -61,7 +61,12 @@ describe('flash faults against a FileStore (docs/protocol.md §5.5)', () => {
           expect(await readdir(directory)).toEqual(['key.json']);
         }
         const loaded = await new FileStore(path).load();
-        ledger.settle(ops, answers, loaded);
+        try {
+          ledger.settle(ops, answers, loaded);
+        } catch (error) {
+          // The schedules are random: say how to repeat this one.
+          throw new Error(`schedule ${schedule}, HKEY_FUZZ_SEED=${fuzzSeed} repeats it: ${(error as Error).message}`, { cause: error });
+        }
         expect(key.state).toEqual(loaded);
       }
       const seconds = (performance.now() - started) / 1000;
