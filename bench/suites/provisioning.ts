@@ -2,7 +2,7 @@
  * Batch provisioning at scale: 500 rows written and verified by `hkey provision --parallel` across 8 simulated keys,
  * against the same 500 rows on one key, measured in the same run (wall time of the real CLI).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,44 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { encodeBase32 } from '@hkey/protocol';
 import { markdownRow } from '../harness.js';
+import { startSimProcess } from '../sim-process.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const ROWS = 500;
 const KEYS = 8;
 
-async function startSim(devices: number, realistic: boolean): Promise<{ transports: string[]; stop(): void }> {
-  const args = [
-    'sim',
-    // The ready line only: the keys' events would be read by this process, on the same two cores.
-    '--json',
-    '--no-events',
-    '--udp',
-    '0',
-    '--ble-port',
-    '0',
-    '--control-port',
-    '0',
-    '--storage',
-    '1048576',
-    '--devices',
-    String(devices),
-    ...(realistic ? ['--realistic-timing'] : []),
-  ];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  const ready = await new Promise<{ devices: { udp: string }[] }>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const line = output.split('\n').find((candidate) => candidate.includes('"ready"'));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.on('close', (code) => reject(new Error(`hkey sim exited with ${code}`)));
-  });
-  return { transports: ready.devices.map((device) => device.udp), stop: () => child.kill('SIGTERM') };
-}
-
 async function provisionSeconds(devices: number, dir: string, label: string, realistic: boolean): Promise<number> {
-  const sim = await startSim(devices, realistic);
+  const sim = await startSimProcess([BIN], ['--storage', '1048576', '--devices', String(devices), ...(realistic ? ['--realistic-timing'] : [])]);
   try {
     const secret = encodeBase32(new Uint8Array(20).fill(9));
     const csv = ['name,secret', ...Array.from({ length: ROWS }, (_, index) => `${label}-${index},${secret}`)].join('\n');
@@ -61,7 +31,7 @@ async function provisionSeconds(devices: number, dir: string, label: string, rea
     );
     return (performance.now() - started) / 1000;
   } finally {
-    sim.stop();
+    await sim.stop();
   }
 }
 

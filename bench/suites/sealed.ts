@@ -3,7 +3,7 @@
  * carries, measured in the same run with interleaved samples; and a bundle of N keys x 5 items relayed by the real
  * `hkey provision bundle --parallel` over UDP simulators, with its wall time and peak RSS.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ import {
   serializeInventoryEntry,
 } from '@hkey/protocol';
 import { markdownRow } from '../harness.js';
+import { startSimProcess } from '../sim-process.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
 const ISSUER = await p256KeyPair(new Uint8Array(32).fill(0x21));
@@ -127,21 +128,6 @@ function hkey(args: readonly string[], env: Record<string, string> = {}): string
   return execFileSync(process.execPath, ['--import', 'tsx', BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
 }
 
-async function startSim(devices: number): Promise<{ transports: string[]; stop(): void }> {
-  const args = ['--import', 'tsx', BIN, 'sim', '--json', '--udp', '0', '--ble-port', '0', '--control-port', '0', '--devices', String(devices)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  const ready = await new Promise<{ devices: { udp: string }[] }>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const line = output.split('\n').find((candidate) => candidate.includes('"ready"'));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.on('close', (code) => reject(new Error(`hkey sim exited with ${code}`)));
-  });
-  return { transports: ready.devices.map((device) => device.udp), stop: () => child.kill('SIGTERM') };
-}
-
 function pointOfPem(pem: string): Uint8Array {
   const jwk = createPublicKey(pem).export({ format: 'jwk' }) as { x: string; y: string };
   return concatBytes(Uint8Array.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url'));
@@ -149,7 +135,7 @@ function pointOfPem(pem: string): Uint8Array {
 
 async function relay(keys: number, parallel: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hkey-bench-sealed-'));
-  const sim = await startSim(keys);
+  const sim = await startSimProcess(['--import', 'tsx', BIN], ['--devices', String(keys)]);
   const env = { HKEY_ISSUER_PASSPHRASE: 'bench passphrase' };
   try {
     hkey(['issuer', 'init', '--out', join(dir, 'issuer.key'), '--quiet'], env);
@@ -233,7 +219,7 @@ async function relay(keys: number, parallel: number): Promise<string> {
       '',
     ]);
   } finally {
-    sim.stop();
+    await sim.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -4,14 +4,13 @@
  * GetOtp throughput, latency and the simulator's CPU time per request, which is what docs/scaling.md projects
  * to bigger machines.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LatencyResult } from '../async-measure.js';
 import { markdownRow } from '../harness.js';
+import { startSimProcess } from '../sim-process.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('../children/udp-clients.ts', import.meta.url));
@@ -29,41 +28,15 @@ export interface ShardingResult extends LatencyResult {
   readonly durationMs: number;
 }
 
-/**
- * `hkey sim --json` as a fleet runs it, its output going to a file (as docs/scaling.md shows): with --no-events
- * only the ready line, else also every key's events (two per request).
- */
-async function startSim(workers: number, events: boolean): Promise<{ child: ChildProcess; ports: number[]; done(): Promise<void> }> {
-  const directory = await mkdtemp(join(tmpdir(), 'hkey-bench-sim-'));
-  const file = join(directory, 'sim.jsonl');
-  const out = await open(file, 'w');
-  const args = [BIN, 'sim', '--devices', String(KEYS), '--workers', String(workers), '--udp', '0', '--ble-port', '0', '--control-port', '0', '--json'];
-  const child = spawn(process.execPath, events ? args : [...args, '--no-events'], { stdio: ['ignore', out.fd, 'inherit'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const done = async (): Promise<void> => {
-    child.kill('SIGTERM');
-    await exited;
-    await out.close();
-    await rm(directory, { recursive: true, force: true });
-  };
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
-    const line = (await readFile(file, 'utf8')).split('\n').find((each) => each.includes('"event":"ready"'));
-    if (line === undefined) continue;
-    const ready = JSON.parse(line) as { devices: { udp: string }[] };
-    return { child, ports: ready.devices.map((device) => Number(new URL(device.udp).port)), done };
-  }
-  await done();
-  throw new Error('hkey sim did not print its ready line within 30 s');
-}
-
 type Workload = 'getotp' | 'getassertion';
 
 async function measure(workload: Workload, workers: number, events: boolean): Promise<ShardingResult> {
-  const { child, ports, done } = await startSim(workers, events);
+  const sim = await startSimProcess([BIN], ['--devices', String(KEYS), '--workers', String(workers)], { events });
+  const ports = sim.transports.map((transport) => new URL(transport).port);
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', CHILD, ports.join(','), String(DURATION_MS), String(child.pid), workload],
+      ['--import', 'tsx', CHILD, ports.join(','), String(DURATION_MS), String(sim.pid), workload],
       {
         env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
       },
@@ -75,7 +48,7 @@ async function measure(workload: Workload, workers: number, events: boolean): Pr
       events,
     };
   } finally {
-    await done();
+    await sim.stop();
   }
 }
 
